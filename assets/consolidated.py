@@ -1,0 +1,235 @@
+"""Consolidated tables across every list, and the published, versioned copy of them.
+
+`consolidated` gathers the current staged publication of each source into the DuckDB
+warehouse (re-validating it first: invalid data never flows on, even when a check was skipped).
+`published_version` writes an immutable version under `published/<version>/` and switches
+`published/latest` only after the blocking checks on `consolidated` passed and the written
+files were verified.
+"""
+
+
+import json
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+import polars as pl
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetExecutionContext,
+    AssetsDefinition,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+    asset_check,
+)
+
+from assets.factory import SourceSpec, _table_md, account, current_folder, validate_publication
+from core.canonical import TABLE_NAMES
+from resources.staging import read_tables
+from resources.storage import DataDir
+from resources.warehouse import (
+    exclusive,
+    inputs_hash,
+    latest_manifest,
+    publish_version,
+    read_database,
+    verify_published,
+    write_database,
+)
+from schemas.canonical import MODELS, Publications
+from schemas.validate import failures_markdown, validate
+
+GROUP = "consolidated"
+ALL_TABLES = ("publications", *TABLE_NAMES)
+PUBLICATION_SCHEMA = {
+    "source": pl.String,
+    "publication_id": pl.String,
+    "format": pl.String,
+    "published_at": pl.Date,
+    "published_basis": pl.String,
+    "fetched_at": pl.Datetime("us", "UTC"),
+    "mode": pl.String,
+    "url": pl.String,
+    "sha256": pl.String,
+    "files": pl.String,
+    "entry_count": pl.Int64,
+    "declared_count": pl.Int64,
+}
+
+
+class InvalidStagedData(RuntimeError):
+    """A staged publication failed validation: consolidation refuses it."""
+
+
+def publication_rows(meta: dict[str, Any]) -> list[dict[str, Any]]:
+    """One `publications` row per format of a staged source publication."""
+    rows = []
+    for fmt, fmeta in meta["formats"].items():
+        first = fmeta["files"][0]
+        rows.append(
+            {
+                "source": meta["source"],
+                "publication_id": fmeta["publication_id"],
+                "format": fmt,
+                "published_at": date.fromisoformat(fmeta["published_at"]) if fmeta["published_at"] else None,
+                "published_basis": fmeta["published_basis"],
+                "fetched_at": datetime.fromisoformat(first["fetched_at"]),
+                "mode": meta["mode"],
+                "url": first["url"],
+                "sha256": first["sha256"],
+                "files": json.dumps(fmeta["files"], sort_keys=True),
+                "entry_count": fmeta["entry_count"],
+                "declared_count": fmeta["declared_count"],
+            }
+        )
+    return rows
+
+
+def gather(specs: Sequence[SourceSpec], data_dir: DataDir) -> dict[str, pl.DataFrame]:
+    """Current staged publication of every source, validated, as consolidated tables."""
+    parts: dict[str, list[pl.DataFrame]] = {name: [] for name in TABLE_NAMES}
+    publications: list[dict[str, Any]] = []
+    for spec in specs:
+        folder, meta = current_folder(data_dir, spec.source)
+        failures = validate_publication(spec, folder, meta)
+        if failures:
+            raise InvalidStagedData(
+                f"{spec.source} publication {meta['publication_id']} is invalid; not consolidated:\n"
+                + failures_markdown(failures, limit=10)
+            )
+        for name, df in read_tables(folder, meta["primary_format"]).items():
+            parts[name].append(df)
+        publications.extend(publication_rows(meta))
+    tables = {"publications": pl.DataFrame(publications, schema=PUBLICATION_SCHEMA)}
+    tables.update({name: pl.concat(frames, how="vertical") for name, frames in parts.items()})
+    return tables
+
+
+def build_consolidated(specs: Sequence[SourceSpec]) -> tuple[list[AssetsDefinition], list[AssetChecksDefinition]]:
+    """The consolidated and published assets over `specs`, with their checks."""
+    sources = [spec.source for spec in specs]
+
+    @asset(
+        name="consolidated",
+        group_name=GROUP,
+        deps=sources,
+        kinds={"duckdb", "polars"},
+        description="Every list's current publication in the canonical tables of CONTRACT.md (warehouse DuckDB).",
+    )
+    def consolidated(context: AssetExecutionContext, data_dir: DataDir) -> MaterializeResult:
+        tables = gather(specs, data_dir)
+        write_database(data_dir.warehouse_db, tables)
+        per_source = (
+            tables["entities"].group_by("source", "entity_type").len().sort("source", "entity_type")
+        )
+        metadata: dict[str, Any] = {f"rows_{name}": df.height for name, df in tables.items()}
+        metadata["warehouse"] = MetadataValue.path(str(data_dir.warehouse_db))
+        metadata["entities_by_source"] = MetadataValue.md(_table_md(per_source.to_dicts()))
+        metadata["publications"] = MetadataValue.md(
+            _table_md(tables["publications"].select("source", "format", "publication_id", "published_at", "mode").to_dicts())
+        )
+        return MaterializeResult(metadata=metadata)
+
+    @asset_check(asset=consolidated, name="canonical_valid", blocking=True, description="Pandera: every consolidated table is valid; entity IDs unique.")
+    def canonical_valid(context: AssetCheckExecutionContext, data_dir: DataDir) -> AssetCheckResult:
+        tables = read_database(data_dir.warehouse_db, list(ALL_TABLES))
+        failures = validate({**MODELS, "publications": Publications}, tables)
+        duplicate_ids = tables["entities"].filter(pl.col("entity_id").is_duplicated()).height
+        return AssetCheckResult(
+            passed=not failures and duplicate_ids == 0,
+            metadata={
+                "failure_count": sum(f.count for f in failures),
+                "duplicate_entity_ids": duplicate_ids,
+                "failure_cases": MetadataValue.md(failures_markdown(failures) if failures else "none"),
+            },
+        )
+
+    @asset_check(asset=consolidated, name="counts_per_source", blocking=True, description="Per source: source entries = canonical entities + rejected entries, and the warehouse holds exactly the staged rows.")
+    def counts_per_source(context: AssetCheckExecutionContext, data_dir: DataDir) -> AssetCheckResult:
+        tables = read_database(data_dir.warehouse_db, ["entities", "rejects", "publications"])
+        rows: list[dict[str, Any]] = []
+        for spec in specs:
+            folder, meta = current_folder(data_dir, spec.source)
+            primary = meta["primary_format"]
+            entry_count = meta["formats"][primary]["entry_count"]
+            entities = tables["entities"].filter(pl.col("source") == spec.source).height
+            rejected = tables["rejects"].filter((pl.col("source") == spec.source) & (pl.col("kind") == "entry")).height
+            accounted = all(r["ok"] for r in account(spec, folder, meta) if r["format"] == primary)
+            rows.append(
+                {
+                    "source": spec.source,
+                    "publication_id": meta["publication_id"],
+                    "source_entries": entry_count,
+                    "entities": entities,
+                    "rejected_entries": rejected,
+                    "child_rows_accounted": accounted,
+                    "ok": entry_count == entities + rejected and accounted,
+                }
+            )
+        return AssetCheckResult(
+            passed=all(r["ok"] for r in rows),
+            metadata={"per_source": MetadataValue.md(_table_md(rows))},
+        )
+
+    @asset(
+        name="published_version",
+        group_name=GROUP,
+        deps=[consolidated],
+        kinds={"duckdb", "parquet"},
+        description="Immutable published version: sanctions.duckdb, one parquet per table, manifest.json; `latest` switched atomically.",
+    )
+    def published_version(context: AssetExecutionContext, data_dir: DataDir) -> MaterializeResult:
+        published = data_dir.published
+        with exclusive(published / ".publish.lock"):
+            tables = read_database(data_dir.warehouse_db, list(ALL_TABLES))
+            inputs = inputs_hash(tables["publications"])
+            previous = latest_manifest(published)
+            if previous is not None and previous["inputs_hash"] == inputs:
+                context.log.info(f"inputs unchanged since version {previous['version']}: nothing published")
+                return MaterializeResult(
+                    metadata={"version": previous["version"], "unchanged": True, "path": MetadataValue.path(str(published / previous["version"]))}
+                )
+            sources = manifest_sources(tables)
+            version, folder = publish_version(published, tables, sources, inputs)
+        context.log.info(f"published version {version} at {folder}; latest -> {version}")
+        return MaterializeResult(
+            metadata={
+                "version": version,
+                "unchanged": False,
+                "path": MetadataValue.path(str(folder)),
+                "database": MetadataValue.path(str(folder / "sanctions.duckdb")),
+                "sources": MetadataValue.json(sources),
+                **{f"rows_{name}": df.height for name, df in tables.items()},
+            }
+        )
+
+    @asset_check(asset=published_version, name="manifest_intact", blocking=True, description="Every file of the latest version matches the sha256 in its manifest.")
+    def manifest_intact(context: AssetCheckExecutionContext, data_dir: DataDir) -> AssetCheckResult:
+        latest = data_dir.published / "latest"
+        problems = verify_published(latest.resolve())
+        return AssetCheckResult(passed=not problems, metadata={"version": latest.resolve().name, "problems": "; ".join(problems) or "none"})
+
+    return [consolidated, published_version], [canonical_valid, counts_per_source, manifest_intact]
+
+
+def manifest_sources(tables: dict[str, pl.DataFrame]) -> list[dict[str, Any]]:
+    """What each source publication contributes to a version (for manifest.json)."""
+    entities = tables["entities"].group_by("publication_id").len()
+    rows = tables["publications"].join(entities, on="publication_id", how="left")
+    return [
+        {
+            "source": r["source"],
+            "publication_id": r["publication_id"],
+            "format": r["format"],
+            "published_at": r["published_at"].isoformat() if r["published_at"] else None,
+            "published_basis": r["published_basis"],
+            "mode": r["mode"],
+            "sha256": r["sha256"],
+            "entry_count": r["entry_count"],
+            "canonical_entities": r["len"] or 0,
+        }
+        for r in rows.sort("source", "format").iter_rows(named=True)
+    ]

@@ -1,0 +1,421 @@
+"""One shape for every list: a `SourceSpec` becomes an ingest asset and its checks.
+
+A list module declares its files, formats, parsers and thresholds as data (a `SourceSpec`)
+and calls `source_assets(spec)`. The ingest asset fetches every file, archives the raw bytes,
+parses each available format (unless this exact publication was parsed before), and writes an
+immutable staging folder. Blocking checks validate the staged and canonical frames and prove
+that every source record is accounted for; warning checks report unknown fields and format
+disagreements.
+"""
+
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandera.polars as pa
+import polars as pl
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetChecksDefinition,
+    AssetExecutionContext,
+    AssetsDefinition,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+    asset_check,
+)
+
+from core.canonical import ParseResult
+from core.errors import FetchError
+from resources.fetcher import Fetcher, FileSpec, Payload
+from resources.staging import (
+    publication_id,
+    read_meta,
+    read_staged,
+    read_table,
+    read_tables,
+    read_unknowns,
+    write_publication,
+)
+from resources.storage import DataDir
+from schemas.canonical import MODELS
+from schemas.validate import Failure, failures_markdown, validate
+
+Parser = Callable[[Mapping[str, bytes]], ParseResult]
+
+
+@dataclass(frozen=True)
+class Format:
+    """One way a list is published (CSV set, XML…): its files and its pure parser."""
+
+    name: str
+    files: tuple[FileSpec, ...]
+    parse: Parser
+    staged_models: Mapping[str, type[pa.DataFrameModel]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """Everything the pipeline needs to know about a list, as data."""
+
+    source: str
+    publisher: str
+    description: str
+    formats: tuple[Format, ...]  # in order of preference: the first available is canonical
+    min_entities: int  # fewer parsed entities than this means a broken or partial payload
+    kinds: frozenset[str] = frozenset({"python", "polars"})
+    authority: str = ""
+
+    def format(self, name: str) -> Format:
+        return next(f for f in self.formats if f.name == name)
+
+
+# --- ingest ----------------------------------------------------------------------------------
+
+
+def _fetch_format(spec: SourceSpec, fmt: Format, fetcher: Fetcher, data_dir: DataDir) -> list[Payload] | None:
+    payloads: list[Payload] = []
+    missing: list[str] = []
+    for file in fmt.files:
+        payload = fetcher.fetch(spec.source, file, data_dir.previous_fetch(spec.source, file.name))
+        if payload is None:
+            if file.required:
+                missing.append(file.name)
+            continue
+        payloads.append(payload)
+    if missing and payloads:
+        have = ", ".join(p.name for p in payloads)
+        raise FetchError(
+            f"{fetcher.mode}://{spec.source}",
+            f"incomplete {fmt.name} set: have {have} but not {', '.join(missing)}",
+        )
+    return None if missing else payloads
+
+
+def _describe(payloads: list[Payload], paths: dict[str, Path]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": p.name,
+            "url": p.url,
+            "sha256": p.sha256,
+            "size": len(p.data),
+            "raw_path": str(paths[p.name]),
+            "fetched_at": p.fetched_at.isoformat(),
+            "published_at": p.published_at.isoformat() if p.published_at else None,
+            "published_basis": p.published_basis,
+            "not_modified": p.not_modified,
+        }
+        for p in payloads
+    ]
+
+
+@dataclass
+class IngestOutcome:
+    source: str
+    publication_id: str
+    folder: Path
+    meta: dict[str, Any]
+    unchanged: bool
+
+
+def ingest(spec: SourceSpec, fetcher: Fetcher, data_dir: DataDir) -> IngestOutcome:
+    """Fetch, archive and (if new) parse every available format of a source."""
+    fetched: dict[str, list[Payload]] = {}
+    for fmt in spec.formats:
+        payloads = _fetch_format(spec, fmt, fetcher, data_dir)
+        if payloads is not None:
+            fetched[fmt.name] = payloads
+    if not fetched:
+        raise FetchError(f"{fetcher.mode}://{spec.source}", "no format of this source is available")
+    paths: dict[str, Path] = {}
+    for payloads in fetched.values():
+        for payload in payloads:
+            paths[payload.name], _ = data_dir.archive(payload)
+    primary = next(f.name for f in spec.formats if f.name in fetched)
+    pub_id = publication_id(spec.source, fetched[primary])
+    folder = data_dir.staging_dir(spec.source, pub_id)
+    unchanged = folder.exists()
+    if not unchanged:
+        results: dict[str, ParseResult] = {}
+        formats_meta: dict[str, Any] = {}
+        for fmt_name, payloads in fetched.items():
+            fmt = spec.format(fmt_name)
+            fmt_pub = pub_id if fmt_name == primary else publication_id(spec.source, payloads)
+            result = fmt.parse({p.name: p.data for p in payloads}).stamp(fmt_pub)
+            results[fmt_name] = result
+            first = payloads[0]
+            published = result.published_at or first.published_at
+            basis = "in file" if result.published_at else first.published_basis
+            formats_meta[fmt_name] = {
+                "publication_id": fmt_pub,
+                "published_at": published.isoformat() if published else None,
+                "published_basis": basis,
+                "entry_count": result.entry_count,
+                "declared_count": result.declared_count,
+                "file_rows": result.file_rows,
+                "counts": result.counts(),
+                "unknowns": len(result.unknowns),
+                "files": _describe(payloads, paths),
+            }
+        meta = {
+            "source": spec.source,
+            "publication_id": pub_id,
+            "primary_format": primary,
+            "mode": fetcher.mode,
+            "fetched_at": fetched[primary][0].fetched_at.isoformat(),
+            "formats": formats_meta,
+        }
+        write_publication(folder, results, meta)
+    data_dir.set_current_publication(spec.source, pub_id)
+    return IngestOutcome(spec.source, pub_id, folder, read_meta(folder), unchanged)
+
+
+def _preview(folder: Path, fmt: str) -> str:
+    entities = read_table(folder, fmt, "entities")
+    cols = ["entity_id", "entity_type", "primary_name", "listed_on"]
+    return entities.select(cols).head(8).to_pandas().to_markdown(index=False) if entities.height else ""
+
+
+def materialize_metadata(outcome: IngestOutcome, mode: str) -> dict[str, Any]:
+    meta = outcome.meta
+    primary = meta["primary_format"]
+    fmeta = meta["formats"][primary]
+    metadata: dict[str, Any] = {
+        "mode": mode,
+        "publication_id": outcome.publication_id,
+        "published_at": fmeta["published_at"] or "unknown",
+        "published_basis": fmeta["published_basis"],
+        "primary_format": primary,
+        "formats": ", ".join(meta["formats"]),
+        "unchanged_payload": outcome.unchanged,
+        "entry_count": fmeta["entry_count"],
+        "unknown_fields": fmeta["unknowns"],
+        "raw_sha256": MetadataValue.json({f["name"]: f["sha256"] for f in fmeta["files"]}),
+        "row_counts": MetadataValue.json(fmeta["counts"]),
+        "files": MetadataValue.json(fmeta["files"]),
+    }
+    for table, count in fmeta["counts"].items():
+        metadata[f"rows_{table}"] = count
+    preview = _preview(outcome.folder, primary)
+    if preview:
+        metadata["preview"] = MetadataValue.md(preview)
+    return metadata
+
+
+# --- checks ------------------------------------------------------------------------------------
+
+
+def current_folder(data_dir: DataDir, source: str) -> tuple[Path, dict[str, Any]]:
+    pub_id = data_dir.current_publication(source)
+    if pub_id is None:
+        raise FileNotFoundError(f"{source} has not been ingested yet")
+    folder = data_dir.staging_dir(source, pub_id)
+    return folder, read_meta(folder)
+
+
+def validate_publication(spec: SourceSpec, folder: Path, meta: dict[str, Any]) -> list[Failure]:
+    """Staged and canonical Pandera validation of every format of a staged publication."""
+    failures: list[Failure] = []
+    for fmt_name in meta["formats"]:
+        fmt = spec.format(fmt_name)
+        for failure in validate(fmt.staged_models, read_staged(folder, fmt_name)):
+            failure.table = f"{fmt_name}:staged_{failure.table}"
+            failures.append(failure)
+        for failure in validate(MODELS, read_tables(folder, fmt_name)):
+            failure.table = f"{fmt_name}:{failure.table}"
+            failures.append(failure)
+    return failures
+
+
+def account(spec: SourceSpec, folder: Path, meta: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per format: source entries = entities + rejected entries; per child file likewise."""
+    rows: list[dict[str, Any]] = []
+    for fmt_name, fmeta in meta["formats"].items():
+        tables = read_tables(folder, fmt_name)
+        rejects = tables["rejects"]
+        entities = tables["entities"].height
+        rejected_entries = rejects.filter(pl.col("kind") == "entry").height
+        rows.append(
+            {
+                "format": fmt_name,
+                "what": "entries",
+                "source_records": fmeta["entry_count"],
+                "taken": entities,
+                "rejected": rejected_entries,
+                "ok": fmeta["entry_count"] == entities + rejected_entries,
+            }
+        )
+        if fmeta["declared_count"] is not None:
+            rows.append(
+                {
+                    "format": fmt_name,
+                    "what": "declared count",
+                    "source_records": fmeta["declared_count"],
+                    "taken": fmeta["entry_count"],
+                    "rejected": 0,
+                    "ok": fmeta["declared_count"] == fmeta["entry_count"],
+                }
+            )
+        for file, count in fmeta["file_rows"].items():
+            taken = sum(
+                df.filter(pl.col("origin") == file).height
+                for name, df in tables.items()
+                if name not in ("entities", "rejects")
+            )
+            rejected = rejects.filter(pl.col("file") == file).height
+            rows.append(
+                {
+                    "format": fmt_name,
+                    "what": f"rows of {file}",
+                    "source_records": count,
+                    "taken": taken,
+                    "rejected": rejected,
+                    "ok": count == taken + rejected,
+                }
+            )
+        rows.append(
+            {
+                "format": fmt_name,
+                "what": f"minimum entities ({spec.min_entities})",
+                "source_records": spec.min_entities,
+                "taken": entities,
+                "rejected": 0,
+                "ok": entities >= spec.min_entities,
+            }
+        )
+    return rows
+
+
+def _table_md(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return ""
+    head = list(rows[0])
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(str(r[h]) for h in head) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def source_checks(spec: SourceSpec) -> list[AssetChecksDefinition]:
+    """Blocking schema and accounting checks, and warning checks for unknowns and agreement."""
+
+    @asset_check(asset=spec.source, name="schema_valid", blocking=True, description="Pandera: staged and canonical tables are valid.")
+    def schema_valid(context: AssetCheckExecutionContext, data_dir: DataDir) -> AssetCheckResult:
+        folder, meta = current_folder(data_dir, spec.source)
+        failures = validate_publication(spec, folder, meta)
+        return AssetCheckResult(
+            passed=not failures,
+            metadata={
+                "publication_id": meta["publication_id"],
+                "failing_tables": ", ".join(f.table for f in failures) or "none",
+                "failure_count": sum(f.count for f in failures),
+                "failure_cases": MetadataValue.md(failures_markdown(failures) if failures else "none"),
+            },
+        )
+
+    @asset_check(asset=spec.source, name="records_accounted", blocking=True, description="Every source record is an entity or a reject; declared counts and minimums hold.")
+    def records_accounted(context: AssetCheckExecutionContext, data_dir: DataDir) -> AssetCheckResult:
+        folder, meta = current_folder(data_dir, spec.source)
+        rows = account(spec, folder, meta)
+        return AssetCheckResult(
+            passed=all(r["ok"] for r in rows),
+            metadata={"publication_id": meta["publication_id"], "accounting": MetadataValue.md(_table_md(rows))},
+        )
+
+    @asset_check(asset=spec.source, name="no_unknown_fields", blocking=False, description="Fields, elements and codes the parser does not know (reported, not lost).")
+    def no_unknown_fields(context: AssetCheckExecutionContext, data_dir: DataDir) -> AssetCheckResult:
+        folder, meta = current_folder(data_dir, spec.source)
+        unknown = pl.concat([read_unknowns(folder, f) for f in meta["formats"]])
+        summary = unknown.group_by("what").agg(pl.len().alias("count"), pl.col("value").first().alias("example"))
+        return AssetCheckResult(
+            passed=unknown.height == 0,
+            severity=AssetCheckSeverity.WARN,
+            metadata={
+                "unknown_count": unknown.height,
+                "by_kind": MetadataValue.md(_table_md(summary.sort("count", descending=True).head(40).to_dicts())),
+            },
+        )
+
+    checks = [schema_valid, records_accounted, no_unknown_fields]
+    if len(spec.formats) > 1:
+        checks.append(_formats_agree(spec))
+    return checks
+
+
+def compare_formats(folder: Path, meta: dict[str, Any], other: str) -> pl.DataFrame:
+    """Differences by entry between the canonical format and `other`: entries, names, programs."""
+    primary = meta["primary_format"]
+    diffs: list[pl.DataFrame] = []
+
+    def keyed(fmt: str, table: str, column: str) -> pl.DataFrame:
+        df = read_table(folder, fmt, table)
+        key = "entity_id" if "entity_id" in df.columns else "from_entity_id"
+        values = pl.col(column).str.to_uppercase().str.replace_all(r"\s+", " ").str.strip_chars()
+        return df.select(pl.col(key).alias("entity_id"), values.alias("value")).drop_nulls().unique()
+
+    for what, table, column in (("entry", "entities", "entity_id"), ("name", "names", "name"), ("program", "sanctions", "program")):
+        left, right = keyed(primary, table, column), keyed(other, table, column)
+        only_left = left.join(right, on=["entity_id", "value"], how="anti").with_columns(side=pl.lit(f"only in {primary}"))
+        only_right = right.join(left, on=["entity_id", "value"], how="anti").with_columns(side=pl.lit(f"only in {other}"))
+        diffs.append(pl.concat([only_left, only_right]).with_columns(what=pl.lit(what)))
+    return pl.concat(diffs).select("entity_id", "what", "side", "value").sort("entity_id", "what")
+
+
+def _formats_agree(spec: SourceSpec) -> AssetChecksDefinition:
+    others = [f.name for f in spec.formats[1:]]
+
+    @asset_check(asset=spec.source, name="formats_agree", blocking=False, description=f"When several formats ({', '.join(f.name for f in spec.formats)}) are present, they agree on entries, names and programs.")
+    def formats_agree(context: AssetCheckExecutionContext, data_dir: DataDir) -> AssetCheckResult:
+        folder, meta = current_folder(data_dir, spec.source)
+        present = [f for f in meta["formats"] if f != meta["primary_format"]]
+        if not present:
+            return AssetCheckResult(passed=True, metadata={"compared": f"only {meta['primary_format']} present"})
+        metadata: dict[str, Any] = {}
+        total = 0
+        for other in present:
+            diffs = compare_formats(folder, meta, other)
+            total += diffs.height
+            dates = {f: meta["formats"][f]["published_at"] for f in (meta["primary_format"], other)}
+            metadata[f"{other}_published"] = json.dumps(dates)
+            metadata[f"{other}_differences"] = diffs.height
+            metadata[f"{other}_by_entry"] = MetadataValue.md(_table_md(diffs.head(50).to_dicts()) or "none")
+            metadata[f"{other}_summary"] = MetadataValue.json(
+                {f"{r['what']} {r['side']}": r["len"] for r in diffs.group_by("what", "side").len().to_dicts()}
+            )
+        return AssetCheckResult(passed=total == 0, severity=AssetCheckSeverity.WARN, metadata=metadata)
+
+    del others
+    return formats_agree
+
+
+def source_assets(spec: SourceSpec) -> tuple[AssetsDefinition, list[AssetChecksDefinition]]:
+    """The ingest asset of a list and its checks."""
+
+    @asset(
+        name=spec.source,
+        group_name=spec.source,
+        kinds=set(spec.kinds),
+        description=f"{spec.publisher}: {spec.description}",
+        metadata={"publisher": spec.publisher, "formats": ", ".join(f.name for f in spec.formats)},
+    )
+    def ingest_asset(context: AssetExecutionContext, fetcher: Fetcher, data_dir: DataDir) -> MaterializeResult:
+        outcome = ingest(spec, fetcher, data_dir)
+        metadata = materialize_metadata(outcome, fetcher.mode)
+        context.log.info(
+            f"{spec.source}: mode={fetcher.mode} publication={outcome.publication_id} "
+            f"published_at={metadata['published_at']} ({metadata['published_basis']}) "
+            f"unchanged={outcome.unchanged}"
+        )
+        return MaterializeResult(metadata=metadata)
+
+    return ingest_asset, source_checks(spec)
+
+
+def published_date(meta: dict[str, Any]) -> date | None:
+    value = meta["formats"][meta["primary_format"]]["published_at"]
+    return date.fromisoformat(value) if value else None

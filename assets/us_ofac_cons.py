@@ -1,0 +1,53 @@
+"""OFAC Consolidated (non-SDN) Sanctions List — `us_ofac_cons`.
+
+OFAC's lists other than the SDN list (SSI, NS-PLC, CMIC, NS-MBS, FSE, CAPTA…), in the same
+legacy CSV and classic XML formats as the SDN list, so it shares their parsers. The CSV set is
+canonical; CONSOLIDATED.XML, when present, is reconciled with it by `formats_agree`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from assets.factory import Format, SourceSpec, source_assets
+from assets.ofac import AUTHORITY, BASE_URL, parse_csv_set, parse_xml_file
+from core.canonical import ParseResult
+from resources.fetcher import FileSpec
+from schemas.ofac import CSV_MODELS, XML_MODELS
+
+SOURCE = "us_ofac_cons"
+MIN_ENTITIES = 300  # the non-SDN list has held 400-450 entries since 2021
+
+CSV_FILES = (
+    FileSpec("CONS_PRIM.CSV", BASE_URL + "CONS_PRIM.CSV", "csv"),
+    FileSpec("CONS_ADD.CSV", BASE_URL + "CONS_ADD.CSV", "csv"),
+    FileSpec("CONS_ALT.CSV", BASE_URL + "CONS_ALT.CSV", "csv"),
+    FileSpec("CONS_COMMENTS.CSV", BASE_URL + "CONS_COMMENTS.CSV", "csv"),
+)
+XML_FILES = (FileSpec("CONSOLIDATED.XML", BASE_URL + "CONSOLIDATED.XML", "xml"),)
+
+
+def parse_csv(files: Mapping[str, bytes]) -> ParseResult:
+    """Non-SDN legacy CSV set → canonical tables."""
+    return parse_csv_set(files, SOURCE, "CONS_PRIM.CSV", "CONS_ADD.CSV", "CONS_ALT.CSV", "CONS_COMMENTS.CSV")
+
+
+def parse_xml(files: Mapping[str, bytes]) -> ParseResult:
+    """CONSOLIDATED.XML → canonical tables."""
+    return parse_xml_file("CONSOLIDATED.XML", files["CONSOLIDATED.XML"], SOURCE)
+
+
+SPEC = SourceSpec(
+    source=SOURCE,
+    publisher="US Treasury OFAC",
+    description="Consolidated (non-SDN) Sanctions List (legacy CSV set, classic XML).",
+    formats=(
+        Format("csv", CSV_FILES, parse_csv, CSV_MODELS),
+        Format("xml", XML_FILES, parse_xml, XML_MODELS),
+    ),
+    min_entities=MIN_ENTITIES,
+    kinds=frozenset({"python", "polars", "csv", "xml"}),
+    authority=AUTHORITY,
+)
+
+asset, checks = source_assets(SPEC)

@@ -1,0 +1,53 @@
+"""OFAC Specially Designated Nationals (SDN) list — `us_ofac_sdn`.
+
+Published by the US Treasury's Office of Foreign Assets Control several times a week. The
+legacy CSV set is canonical (it is what every snapshot holds); the classic XML, when present,
+is parsed too and reconciled with the CSV by the `formats_agree` check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from assets.factory import Format, SourceSpec, source_assets
+from assets.ofac import AUTHORITY, BASE_URL, parse_csv_set, parse_xml_file
+from core.canonical import ParseResult
+from resources.fetcher import FileSpec
+from schemas.ofac import CSV_MODELS, XML_MODELS
+
+SOURCE = "us_ofac_sdn"
+MIN_ENTITIES = 10_000  # the SDN list has held more than 12,000 entries since 2022
+
+CSV_FILES = (
+    FileSpec("SDN.CSV", BASE_URL + "SDN.CSV", "csv"),
+    FileSpec("ADD.CSV", BASE_URL + "ADD.CSV", "csv"),
+    FileSpec("ALT.CSV", BASE_URL + "ALT.CSV", "csv"),
+    FileSpec("SDN_COMMENTS.CSV", BASE_URL + "SDN_COMMENTS.CSV", "csv"),
+)
+XML_FILES = (FileSpec("SDN.XML", BASE_URL + "SDN.XML", "xml"),)
+
+
+def parse_csv(files: Mapping[str, bytes]) -> ParseResult:
+    """SDN legacy CSV set → canonical tables."""
+    return parse_csv_set(files, SOURCE, "SDN.CSV", "ADD.CSV", "ALT.CSV", "SDN_COMMENTS.CSV")
+
+
+def parse_xml(files: Mapping[str, bytes]) -> ParseResult:
+    """SDN.XML → canonical tables."""
+    return parse_xml_file("SDN.XML", files["SDN.XML"], SOURCE)
+
+
+SPEC = SourceSpec(
+    source=SOURCE,
+    publisher="US Treasury OFAC",
+    description="Specially Designated Nationals and Blocked Persons list (legacy CSV set, classic XML).",
+    formats=(
+        Format("csv", CSV_FILES, parse_csv, CSV_MODELS),
+        Format("xml", XML_FILES, parse_xml, XML_MODELS),
+    ),
+    min_entities=MIN_ENTITIES,
+    kinds=frozenset({"python", "polars", "csv", "xml"}),
+    authority=AUTHORITY,
+)
+
+asset, checks = source_assets(SPEC)

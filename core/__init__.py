@@ -1,0 +1,1 @@
+"""Shared building blocks: canonical tables, errors, safe XML, countries, dates."""

@@ -1,0 +1,249 @@
+"""The canonical tables of CONTRACT.md: names, column types, and the result every parser returns.
+
+Parsers are pure: they take bytes and return a `ParseResult` whose frames follow `TABLES`
+exactly. Provenance columns (`publication_id`) are stamped afterwards by `ParseResult.stamp`,
+so the same parser output can be traced to whichever raw payload it came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+ENTITY_TYPES = ("person", "organization", "vessel", "aircraft")
+NAME_TYPES = ("primary", "alias", "fka", "nka", "weak_alias", "original_script", "translation")
+NAME_QUALITIES = ("strong", "weak", "low")
+ID_TYPES = (
+    "passport",
+    "national_id",
+    "tax_id",
+    "registration",
+    "imo",
+    "mmsi",
+    "swift_bic",
+    "lei",
+    "email",
+    "website",
+    "phone",
+    "crypto_wallet",
+    "un_reference",
+    "list_reference",
+    "call_sign",
+    "aircraft_serial",
+    "aircraft_tail",
+    "other",
+)
+DATE_PRECISIONS = ("day", "month", "year", "range")
+COUNTRY_RELATIONS = ("nationality", "citizenship", "birth", "flag", "jurisdiction", "address", "other")
+REJECT_KINDS = ("entry", "name", "address", "identifier", "remark", "row")
+
+# Every table carries these first, so any row traces back to its raw payload.
+PROVENANCE = {"source": pl.String, "publication_id": pl.String}
+
+TABLES: dict[str, dict[str, pl.DataType]] = {
+    "entities": {
+        "entity_id": pl.String,
+        "source_id": pl.String,
+        "entity_type": pl.String,
+        "primary_name": pl.String,
+        "listed_on": pl.Date,
+        "last_updated": pl.Date,
+        "remarks": pl.String,
+        "unparsed_remarks": pl.String,
+    },
+    "names": {
+        "entity_id": pl.String,
+        "name": pl.String,
+        "name_type": pl.String,
+        "quality": pl.String,
+        "script": pl.String,
+        "language": pl.String,
+        "given_name": pl.String,
+        "family_name": pl.String,
+        "origin": pl.String,
+    },
+    "identifiers": {
+        "entity_id": pl.String,
+        "id_type": pl.String,
+        "label": pl.String,
+        "value": pl.String,
+        "normalized": pl.String,
+        "country_code": pl.String,
+        "country_raw": pl.String,
+        "note": pl.String,
+        "origin": pl.String,
+    },
+    "addresses": {
+        "entity_id": pl.String,
+        "full_address": pl.String,
+        "street": pl.String,
+        "city": pl.String,
+        "region": pl.String,
+        "postal_code": pl.String,
+        "country_code": pl.String,
+        "country_raw": pl.String,
+        "note": pl.String,
+        "origin": pl.String,
+    },
+    "birth_dates": {
+        "entity_id": pl.String,
+        "raw": pl.String,
+        "date_from": pl.Date,
+        "date_to": pl.Date,
+        "precision": pl.String,
+        "circa": pl.Boolean,
+        "origin": pl.String,
+    },
+    "birth_places": {
+        "entity_id": pl.String,
+        "place": pl.String,
+        "country_code": pl.String,
+        "origin": pl.String,
+    },
+    "countries": {
+        "entity_id": pl.String,
+        "country_code": pl.String,
+        "raw": pl.String,
+        "relation": pl.String,
+        "origin": pl.String,
+    },
+    "sanctions": {
+        "entity_id": pl.String,
+        "authority": pl.String,
+        "program": pl.String,
+        "legal_basis": pl.String,
+        "listed_on": pl.Date,
+        "origin": pl.String,
+    },
+    "attributes": {
+        "entity_id": pl.String,
+        "attribute": pl.String,
+        "value": pl.String,
+        "origin": pl.String,
+    },
+    "relationships": {
+        "from_entity_id": pl.String,
+        "to_entity_id": pl.String,
+        "to_name": pl.String,
+        "relation": pl.String,
+        "origin": pl.String,
+    },
+    "rejects": {
+        "kind": pl.String,
+        "file": pl.String,
+        "locator": pl.String,
+        "reason": pl.String,
+        "raw": pl.String,
+    },
+}
+TABLE_NAMES = tuple(TABLES)
+
+
+def table_schema(table: str) -> dict[str, pl.DataType]:
+    """Full column schema of a canonical table, provenance first."""
+    return {**PROVENANCE, **TABLES[table]}
+
+
+def frame(table: str, rows: Iterable[Mapping[str, Any]] | None = None) -> pl.DataFrame:
+    """Build a canonical frame from dict rows; missing columns become null, unknown keys fail."""
+    schema = TABLES[table]
+    rows = list(rows or [])
+    for row in rows:
+        extra = set(row) - set(schema) - set(PROVENANCE)
+        if extra:
+            raise KeyError(f"{table}: unknown columns {sorted(extra)}")
+    columns = {
+        name: pl.Series(name, [row.get(name) for row in rows], dtype=dtype, strict=False)
+        for name, dtype in {**PROVENANCE, **schema}.items()
+    }
+    return pl.DataFrame(columns)
+
+
+def conform(table: str, df: pl.DataFrame) -> pl.DataFrame:
+    """Select and cast `df` to the canonical layout of `table` (missing columns become null)."""
+    schema = table_schema(table)
+    extra = set(df.columns) - set(schema)
+    if extra:
+        raise KeyError(f"{table}: unknown columns {sorted(extra)}")
+    return df.select(
+        [
+            pl.col(c).cast(t) if c in df.columns else pl.lit(None, dtype=t).alias(c)
+            for c, t in schema.items()
+        ]
+    )
+
+
+@dataclass
+class Unknown:
+    """A field, element or code the parser did not recognise: reported, never silently dropped."""
+
+    file: str
+    locator: str
+    what: str
+    value: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"file": self.file, "locator": self.locator, "what": self.what, "value": self.value}
+
+
+@dataclass
+class ParseResult:
+    """What a parser returns: canonical frames, staged (source-shaped) frames, and leftovers.
+
+    `entry_count` is the number of source entries (top-level records) seen; the count check
+    proves `entry_count == entities + rejects(kind='entry')`. `file_rows` counts the records of
+    each file, so child-file accounting (every row of add.csv is an address or a reject) can be
+    checked too.
+    """
+
+    source: str
+    tables: dict[str, pl.DataFrame]
+    staged: dict[str, pl.DataFrame] = field(default_factory=dict)
+    unknowns: list[Unknown] = field(default_factory=list)
+    entry_count: int = 0
+    declared_count: int | None = None
+    file_rows: dict[str, int] = field(default_factory=dict)
+    published_at: date | None = None
+    format: str = ""
+
+    def __post_init__(self) -> None:
+        for name in TABLE_NAMES:
+            df = self.tables.get(name)
+            self.tables[name] = frame(name) if df is None else conform(name, df)
+            self.tables[name] = self.tables[name].with_columns(source=pl.lit(self.source))
+
+    def stamp(self, publication_id: str) -> ParseResult:
+        """Return a copy whose every canonical row names `publication_id`."""
+        tables = {
+            name: df.with_columns(publication_id=pl.lit(publication_id))
+            for name, df in self.tables.items()
+        }
+        return ParseResult(
+            source=self.source,
+            tables=tables,
+            staged=self.staged,
+            unknowns=self.unknowns,
+            entry_count=self.entry_count,
+            declared_count=self.declared_count,
+            file_rows=self.file_rows,
+            published_at=self.published_at,
+            format=self.format,
+        )
+
+    def unknowns_frame(self) -> pl.DataFrame:
+        return pl.DataFrame(
+            [u.as_dict() for u in self.unknowns],
+            schema={"file": pl.String, "locator": pl.String, "what": pl.String, "value": pl.String},
+        )
+
+    def counts(self) -> dict[str, int]:
+        return {name: df.height for name, df in self.tables.items()}
+
+
+def entity_id(source: str, source_id: str | int) -> str:
+    """Stable ID across publications: `<source>-<publisher's own id>`."""
+    return f"{source}-{source_id}"

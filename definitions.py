@@ -1,0 +1,58 @@
+"""Dagster entry point (loaded by workspace.yaml): every list, consolidation and publishing.
+
+Adding a list means adding its module to `SOURCES`. The fetcher is the live one when
+`SANCTIONS_MODE=live`, else the snapshot shipped in the repo; the data directory is
+`SANCTIONS_DATA_DIR` (default `./data`).
+"""
+
+from __future__ import annotations
+
+import os
+from types import ModuleType
+
+from dagster import Definitions, EnvVar, define_asset_job, in_process_executor
+
+from assets import consolidated, us_ofac_cons, us_ofac_sdn
+from resources.fetcher import Fetcher, LiveFetcher, SnapshotFetcher
+from resources.storage import DataDir
+
+SOURCES: tuple[ModuleType, ...] = (us_ofac_sdn, us_ofac_cons)
+SPECS = [module.SPEC for module in SOURCES]
+
+publish_assets, publish_checks = consolidated.build_consolidated(SPECS)
+
+refresh_all = define_asset_job(
+    "refresh_all",
+    selection="*",
+    description="Fetch every list, validate, consolidate and publish a new version.",
+)
+
+
+def fetcher_from_env() -> Fetcher:
+    """Live fetcher (official URLs) when SANCTIONS_MODE=live, else the shipped snapshots."""
+    mode = os.environ.get("SANCTIONS_MODE", "snapshot")
+    if mode == "live":
+        return LiveFetcher()
+    if mode == "snapshot":
+        return SnapshotFetcher()
+    raise ValueError(f"SANCTIONS_MODE must be 'live' or 'snapshot', not {mode!r}")
+
+
+def data_dir_from_env() -> DataDir:
+    if "SANCTIONS_DATA_DIR" in os.environ:
+        return DataDir(root=EnvVar("SANCTIONS_DATA_DIR"))
+    return DataDir()
+
+
+def build_definitions(fetcher: Fetcher | None = None, data_dir: DataDir | None = None) -> Definitions:
+    """All assets, checks and the refresh job, with the given (or environment's) resources."""
+    return Definitions(
+        assets=[module.asset for module in SOURCES] + publish_assets,
+        asset_checks=[check for module in SOURCES for check in module.checks] + publish_checks,
+        jobs=[refresh_all],
+        resources={"fetcher": fetcher or fetcher_from_env(), "data_dir": data_dir or data_dir_from_env()},
+        executor=in_process_executor,
+    )
+
+
+defs = build_definitions()

@@ -1,0 +1,1 @@
+"""Dagster resources: fetcher (live or snapshot), data directory, staging and warehouse."""

@@ -1,0 +1,1 @@
+"""Pandera polars models: the data dictionary and the validation of every table."""
