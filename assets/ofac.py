@@ -141,15 +141,22 @@ class _Rows:
 
 
 def _imo_kind(row: dict[str, Any], etype: str) -> dict[str, Any]:
-    """An IMO number on a company is its IMO company number, which has no ship check digit.
+    """Keep `imo` for ship numbers that pass the check digit; say what the others are.
 
-    OFAC writes both as `Identification Number IMO …`; only a vessel's is a ship IMO number, so
-    a company's is kept as a registration number (as published) with a note saying so.
+    OFAC writes company numbers as `Identification Number IMO …` too: on a party that is not a
+    vessel the number is an IMO company/registered owner number, which has no ship check digit,
+    so it is kept as a registration number. A vessel's number failing its check digit is kept
+    as published under `other`, with the note, so `imo` rows can be trusted for matching.
     """
-    if row.get("id_type") != "imo" or etype == "vessel":
+    if row.get("id_type") != "imo":
         return row
-    note = "; ".join(n for n in (row.get("note"), "IMO company/registered owner number") if n)
-    return {**row, "id_type": "registration", "note": note}
+    note = row.get("note") or ""
+    if etype != "vessel":
+        extra = "" if "company" in note else "IMO company/registered owner number"
+        return {**row, "id_type": "registration", "note": "; ".join(n for n in (note, extra) if n)}
+    if "invalid check digit" in note:
+        return {**row, "id_type": "other"}
+    return row
 
 
 def _resolve_links(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
