@@ -36,16 +36,20 @@ def run(data_dir: Path, mode: str) -> int:
     failed_checks = [
         e.event_specific_data.check_name
         for e in result.all_events
-        if e.event_type_value == "ASSET_CHECK_EVALUATION"
-        and not e.event_specific_data.passed
+        if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.event_specific_data.passed
     ]
     print(f"mode: {mode}   data directory: {data_dir}   dagster run: {result.run_id}")
     latest = data_dir / "published" / "latest"
     if not result.success:
-        print("RUN FAILED — the previously published version (if any) is unchanged.", file=sys.stderr)
+        print(
+            "RUN FAILED — the previously published version (if any) is unchanged.", file=sys.stderr
+        )
         for event in result.all_events:
             if event.is_step_failure:
-                print(f"  step {event.step_key}: {event.event_specific_data.error.message.strip()[:500]}", file=sys.stderr)
+                print(
+                    f"  step {event.step_key}: {event.event_specific_data.error.message.strip()[:500]}",
+                    file=sys.stderr,
+                )
     if failed_checks:
         print(f"checks that did not pass: {', '.join(sorted(set(failed_checks)))}")
     if latest.exists():
@@ -66,11 +70,17 @@ def run(data_dir: Path, mode: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     run_parser = sub.add_parser("run", help="materialize every asset and publish a version")
-    run_parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("SANCTIONS_DATA_DIR", "data")))
-    run_parser.add_argument("--mode", choices=("snapshot", "live"), default=os.environ.get("SANCTIONS_MODE", "snapshot"))
+    run_parser.add_argument(
+        "--data-dir", type=Path, default=Path(os.environ.get("SANCTIONS_DATA_DIR", "data"))
+    )
+    run_parser.add_argument(
+        "--mode", choices=("snapshot", "live"), default=os.environ.get("SANCTIONS_MODE", "snapshot")
+    )
     args = parser.parse_args(argv)
     return run(args.data_dir.resolve(), args.mode)
 

@@ -44,13 +44,18 @@ def data_dir_from_env() -> DataDir:
     return DataDir()
 
 
-def build_definitions(fetcher: Fetcher | None = None, data_dir: DataDir | None = None) -> Definitions:
+def build_definitions(
+    fetcher: Fetcher | None = None, data_dir: DataDir | None = None
+) -> Definitions:
     """All assets, checks and the refresh job, with the given (or environment's) resources."""
     return Definitions(
         assets=[module.asset for module in SOURCES] + publish_assets,
         asset_checks=[check for module in SOURCES for check in module.checks] + publish_checks,
         jobs=[refresh_all],
-        resources={"fetcher": fetcher or fetcher_from_env(), "data_dir": data_dir or data_dir_from_env()},
+        resources={
+            "fetcher": fetcher or fetcher_from_env(),
+            "data_dir": data_dir or data_dir_from_env(),
+        },
         executor=in_process_executor,
     )
 

@@ -7,7 +7,6 @@ warehouse (re-validating it first: invalid data never flows on, even when a chec
 files were verified.
 """
 
-
 import json
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -74,7 +73,9 @@ def publication_rows(meta: dict[str, Any]) -> list[dict[str, Any]]:
                 "source": meta["source"],
                 "publication_id": fmeta["publication_id"],
                 "format": fmt,
-                "published_at": date.fromisoformat(fmeta["published_at"]) if fmeta["published_at"] else None,
+                "published_at": date.fromisoformat(fmeta["published_at"])
+                if fmeta["published_at"]
+                else None,
                 "published_basis": fmeta["published_basis"],
                 "fetched_at": datetime.fromisoformat(first["fetched_at"]),
                 "mode": meta["mode"],
@@ -108,7 +109,9 @@ def gather(specs: Sequence[SourceSpec], data_dir: DataDir) -> dict[str, pl.DataF
     return tables
 
 
-def build_consolidated(specs: Sequence[SourceSpec]) -> tuple[list[AssetsDefinition], list[AssetChecksDefinition]]:
+def build_consolidated(
+    specs: Sequence[SourceSpec],
+) -> tuple[list[AssetsDefinition], list[AssetChecksDefinition]]:
     """The consolidated and published assets over `specs`, with their checks."""
     sources = [spec.source for spec in specs]
 
@@ -129,11 +132,20 @@ def build_consolidated(specs: Sequence[SourceSpec]) -> tuple[list[AssetsDefiniti
         metadata["warehouse"] = MetadataValue.path(str(data_dir.warehouse_db))
         metadata["entities_by_source"] = MetadataValue.md(_table_md(per_source.to_dicts()))
         metadata["publications"] = MetadataValue.md(
-            _table_md(tables["publications"].select("source", "format", "publication_id", "published_at", "mode").to_dicts())
+            _table_md(
+                tables["publications"]
+                .select("source", "format", "publication_id", "published_at", "mode")
+                .to_dicts()
+            )
         )
         return MaterializeResult(metadata=metadata)
 
-    @asset_check(asset=consolidated, name="canonical_valid", blocking=True, description="Pandera: every consolidated table is valid; entity IDs unique.")
+    @asset_check(
+        asset=consolidated,
+        name="canonical_valid",
+        blocking=True,
+        description="Pandera: every consolidated table is valid; entity IDs unique.",
+    )
     def canonical_valid(context: AssetCheckExecutionContext, data_dir: DataDir) -> AssetCheckResult:
         tables = read_database(data_dir.warehouse_db, list(ALL_TABLES))
         failures = validate({**MODELS, "publications": Publications}, tables)
@@ -143,12 +155,21 @@ def build_consolidated(specs: Sequence[SourceSpec]) -> tuple[list[AssetsDefiniti
             metadata={
                 "failure_count": sum(f.count for f in failures),
                 "duplicate_entity_ids": duplicate_ids,
-                "failure_cases": MetadataValue.md(failures_markdown(failures) if failures else "none"),
+                "failure_cases": MetadataValue.md(
+                    failures_markdown(failures) if failures else "none"
+                ),
             },
         )
 
-    @asset_check(asset=consolidated, name="counts_per_source", blocking=True, description="Per source: source entries = canonical entities + rejected entries, and the warehouse holds exactly the staged rows.")
-    def counts_per_source(context: AssetCheckExecutionContext, data_dir: DataDir) -> AssetCheckResult:
+    @asset_check(
+        asset=consolidated,
+        name="counts_per_source",
+        blocking=True,
+        description="Per source: source entries = canonical entities + rejected entries, and the warehouse holds exactly the staged rows.",
+    )
+    def counts_per_source(
+        context: AssetCheckExecutionContext, data_dir: DataDir
+    ) -> AssetCheckResult:
         tables = read_database(data_dir.warehouse_db, ["entities", "rejects", "publications"])
         rows: list[dict[str, Any]] = []
         for spec in specs:
@@ -156,7 +177,11 @@ def build_consolidated(specs: Sequence[SourceSpec]) -> tuple[list[AssetsDefiniti
             primary = meta["primary_format"]
             entry_count = meta["formats"][primary]["entry_count"]
             entities = tables["entities"].filter(pl.col("source") == spec.source).height
-            rejected = tables["rejects"].filter((pl.col("source") == spec.source) & (pl.col("kind") == "entry")).height
+            rejected = (
+                tables["rejects"]
+                .filter((pl.col("source") == spec.source) & (pl.col("kind") == "entry"))
+                .height
+            )
             accounted = all(r["ok"] for r in account(spec, folder, meta) if r["format"] == primary)
             rows.append(
                 {
@@ -188,9 +213,15 @@ def build_consolidated(specs: Sequence[SourceSpec]) -> tuple[list[AssetsDefiniti
             inputs = inputs_hash(tables["publications"])
             previous = latest_manifest(published)
             if previous is not None and previous["inputs_hash"] == inputs:
-                context.log.info(f"inputs unchanged since version {previous['version']}: nothing published")
+                context.log.info(
+                    f"inputs unchanged since version {previous['version']}: nothing published"
+                )
                 return MaterializeResult(
-                    metadata={"version": previous["version"], "unchanged": True, "path": MetadataValue.path(str(published / previous["version"]))}
+                    metadata={
+                        "version": previous["version"],
+                        "unchanged": True,
+                        "path": MetadataValue.path(str(published / previous["version"])),
+                    }
                 )
             sources = manifest_sources(tables)
             version, folder = publish_version(published, tables, sources, inputs)
@@ -206,11 +237,19 @@ def build_consolidated(specs: Sequence[SourceSpec]) -> tuple[list[AssetsDefiniti
             }
         )
 
-    @asset_check(asset=published_version, name="manifest_intact", blocking=True, description="Every file of the latest version matches the sha256 in its manifest.")
+    @asset_check(
+        asset=published_version,
+        name="manifest_intact",
+        blocking=True,
+        description="Every file of the latest version matches the sha256 in its manifest.",
+    )
     def manifest_intact(context: AssetCheckExecutionContext, data_dir: DataDir) -> AssetCheckResult:
         latest = data_dir.published / "latest"
         problems = verify_published(latest.resolve())
-        return AssetCheckResult(passed=not problems, metadata={"version": latest.resolve().name, "problems": "; ".join(problems) or "none"})
+        return AssetCheckResult(
+            passed=not problems,
+            metadata={"version": latest.resolve().name, "problems": "; ".join(problems) or "none"},
+        )
 
     return [consolidated, published_version], [canonical_valid, counts_per_source, manifest_intact]
 

@@ -8,7 +8,6 @@ that every source record is accounted for; warning checks report unknown fields 
 disagreements.
 """
 
-
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,8 +20,8 @@ import polars as pl
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
-    AssetCheckSeverity,
     AssetChecksDefinition,
+    AssetCheckSeverity,
     AssetExecutionContext,
     AssetsDefinition,
     MaterializeResult,
@@ -79,7 +78,9 @@ class SourceSpec:
 # --- ingest ----------------------------------------------------------------------------------
 
 
-def _fetch_format(spec: SourceSpec, fmt: Format, fetcher: Fetcher, data_dir: DataDir) -> list[Payload] | None:
+def _fetch_format(
+    spec: SourceSpec, fmt: Format, fetcher: Fetcher, data_dir: DataDir
+) -> list[Payload] | None:
     payloads: list[Payload] = []
     missing: list[str] = []
     for file in fmt.files:
@@ -179,7 +180,11 @@ def ingest(spec: SourceSpec, fetcher: Fetcher, data_dir: DataDir) -> IngestOutco
 def _preview(folder: Path, fmt: str) -> str:
     entities = read_table(folder, fmt, "entities")
     cols = ["entity_id", "entity_type", "primary_name", "listed_on"]
-    return entities.select(cols).head(8).to_pandas().to_markdown(index=False) if entities.height else ""
+    return (
+        entities.select(cols).head(8).to_pandas().to_markdown(index=False)
+        if entities.height
+        else ""
+    )
 
 
 def materialize_metadata(outcome: IngestOutcome, mode: str) -> dict[str, Any]:
@@ -304,7 +309,12 @@ def _table_md(rows: list[dict[str, Any]]) -> str:
 def source_checks(spec: SourceSpec) -> list[AssetChecksDefinition]:
     """Blocking schema and accounting checks, and warning checks for unknowns and agreement."""
 
-    @asset_check(asset=spec.source, name="schema_valid", blocking=True, description="Pandera: staged and canonical tables are valid.")
+    @asset_check(
+        asset=spec.source,
+        name="schema_valid",
+        blocking=True,
+        description="Pandera: staged and canonical tables are valid.",
+    )
     def schema_valid(context: AssetCheckExecutionContext, data_dir: DataDir) -> AssetCheckResult:
         folder, meta = current_folder(data_dir, spec.source)
         failures = validate_publication(spec, folder, meta)
@@ -314,30 +324,53 @@ def source_checks(spec: SourceSpec) -> list[AssetChecksDefinition]:
                 "publication_id": meta["publication_id"],
                 "failing_tables": ", ".join(f.table for f in failures) or "none",
                 "failure_count": sum(f.count for f in failures),
-                "failure_cases": MetadataValue.md(failures_markdown(failures) if failures else "none"),
+                "failure_cases": MetadataValue.md(
+                    failures_markdown(failures) if failures else "none"
+                ),
             },
         )
 
-    @asset_check(asset=spec.source, name="records_accounted", blocking=True, description="Every source record is an entity or a reject; declared counts and minimums hold.")
-    def records_accounted(context: AssetCheckExecutionContext, data_dir: DataDir) -> AssetCheckResult:
+    @asset_check(
+        asset=spec.source,
+        name="records_accounted",
+        blocking=True,
+        description="Every source record is an entity or a reject; declared counts and minimums hold.",
+    )
+    def records_accounted(
+        context: AssetCheckExecutionContext, data_dir: DataDir
+    ) -> AssetCheckResult:
         folder, meta = current_folder(data_dir, spec.source)
         rows = account(spec, folder, meta)
         return AssetCheckResult(
             passed=all(r["ok"] for r in rows),
-            metadata={"publication_id": meta["publication_id"], "accounting": MetadataValue.md(_table_md(rows))},
+            metadata={
+                "publication_id": meta["publication_id"],
+                "accounting": MetadataValue.md(_table_md(rows)),
+            },
         )
 
-    @asset_check(asset=spec.source, name="no_unknown_fields", blocking=False, description="Fields, elements and codes the parser does not know (reported, not lost).")
-    def no_unknown_fields(context: AssetCheckExecutionContext, data_dir: DataDir) -> AssetCheckResult:
+    @asset_check(
+        asset=spec.source,
+        name="no_unknown_fields",
+        blocking=False,
+        description="Fields, elements and codes the parser does not know (reported, not lost).",
+    )
+    def no_unknown_fields(
+        context: AssetCheckExecutionContext, data_dir: DataDir
+    ) -> AssetCheckResult:
         folder, meta = current_folder(data_dir, spec.source)
         unknown = pl.concat([read_unknowns(folder, f) for f in meta["formats"]])
-        summary = unknown.group_by("what").agg(pl.len().alias("count"), pl.col("value").first().alias("example"))
+        summary = unknown.group_by("what").agg(
+            pl.len().alias("count"), pl.col("value").first().alias("example")
+        )
         return AssetCheckResult(
             passed=unknown.height == 0,
             severity=AssetCheckSeverity.WARN,
             metadata={
                 "unknown_count": unknown.height,
-                "by_kind": MetadataValue.md(_table_md(summary.sort("count", descending=True).head(40).to_dicts())),
+                "by_kind": MetadataValue.md(
+                    _table_md(summary.sort("count", descending=True).head(40).to_dicts())
+                ),
             },
         )
 
@@ -356,12 +389,22 @@ def compare_formats(folder: Path, meta: dict[str, Any], other: str) -> pl.DataFr
         df = read_table(folder, fmt, table)
         key = "entity_id" if "entity_id" in df.columns else "from_entity_id"
         values = pl.col(column).str.to_uppercase().str.replace_all(r"\s+", " ").str.strip_chars()
-        return df.select(pl.col(key).alias("entity_id"), values.alias("value")).drop_nulls().unique()
+        return (
+            df.select(pl.col(key).alias("entity_id"), values.alias("value")).drop_nulls().unique()
+        )
 
-    for what, table, column in (("entry", "entities", "entity_id"), ("name", "names", "name"), ("program", "sanctions", "program")):
+    for what, table, column in (
+        ("entry", "entities", "entity_id"),
+        ("name", "names", "name"),
+        ("program", "sanctions", "program"),
+    ):
         left, right = keyed(primary, table, column), keyed(other, table, column)
-        only_left = left.join(right, on=["entity_id", "value"], how="anti").with_columns(side=pl.lit(f"only in {primary}"))
-        only_right = right.join(left, on=["entity_id", "value"], how="anti").with_columns(side=pl.lit(f"only in {other}"))
+        only_left = left.join(right, on=["entity_id", "value"], how="anti").with_columns(
+            side=pl.lit(f"only in {primary}")
+        )
+        only_right = right.join(left, on=["entity_id", "value"], how="anti").with_columns(
+            side=pl.lit(f"only in {other}")
+        )
         diffs.append(pl.concat([only_left, only_right]).with_columns(what=pl.lit(what)))
     return pl.concat(diffs).select("entity_id", "what", "side", "value").sort("entity_id", "what")
 
@@ -369,12 +412,19 @@ def compare_formats(folder: Path, meta: dict[str, Any], other: str) -> pl.DataFr
 def _formats_agree(spec: SourceSpec) -> AssetChecksDefinition:
     others = [f.name for f in spec.formats[1:]]
 
-    @asset_check(asset=spec.source, name="formats_agree", blocking=False, description=f"When several formats ({', '.join(f.name for f in spec.formats)}) are present, they agree on entries, names and programs.")
+    @asset_check(
+        asset=spec.source,
+        name="formats_agree",
+        blocking=False,
+        description=f"When several formats ({', '.join(f.name for f in spec.formats)}) are present, they agree on entries, names and programs.",
+    )
     def formats_agree(context: AssetCheckExecutionContext, data_dir: DataDir) -> AssetCheckResult:
         folder, meta = current_folder(data_dir, spec.source)
         present = [f for f in meta["formats"] if f != meta["primary_format"]]
         if not present:
-            return AssetCheckResult(passed=True, metadata={"compared": f"only {meta['primary_format']} present"})
+            return AssetCheckResult(
+                passed=True, metadata={"compared": f"only {meta['primary_format']} present"}
+            )
         metadata: dict[str, Any] = {}
         total = 0
         for other in present:
@@ -383,11 +433,18 @@ def _formats_agree(spec: SourceSpec) -> AssetChecksDefinition:
             dates = {f: meta["formats"][f]["published_at"] for f in (meta["primary_format"], other)}
             metadata[f"{other}_published"] = json.dumps(dates)
             metadata[f"{other}_differences"] = diffs.height
-            metadata[f"{other}_by_entry"] = MetadataValue.md(_table_md(diffs.head(50).to_dicts()) or "none")
-            metadata[f"{other}_summary"] = MetadataValue.json(
-                {f"{r['what']} {r['side']}": r["len"] for r in diffs.group_by("what", "side").len().to_dicts()}
+            metadata[f"{other}_by_entry"] = MetadataValue.md(
+                _table_md(diffs.head(50).to_dicts()) or "none"
             )
-        return AssetCheckResult(passed=total == 0, severity=AssetCheckSeverity.WARN, metadata=metadata)
+            metadata[f"{other}_summary"] = MetadataValue.json(
+                {
+                    f"{r['what']} {r['side']}": r["len"]
+                    for r in diffs.group_by("what", "side").len().to_dicts()
+                }
+            )
+        return AssetCheckResult(
+            passed=total == 0, severity=AssetCheckSeverity.WARN, metadata=metadata
+        )
 
     del others
     return formats_agree
@@ -403,7 +460,9 @@ def source_assets(spec: SourceSpec) -> tuple[AssetsDefinition, list[AssetChecksD
         description=f"{spec.publisher}: {spec.description}",
         metadata={"publisher": spec.publisher, "formats": ", ".join(f.name for f in spec.formats)},
     )
-    def ingest_asset(context: AssetExecutionContext, fetcher: Fetcher, data_dir: DataDir) -> MaterializeResult:
+    def ingest_asset(
+        context: AssetExecutionContext, fetcher: Fetcher, data_dir: DataDir
+    ) -> MaterializeResult:
         outcome = ingest(spec, fetcher, data_dir)
         metadata = materialize_metadata(outcome, fetcher.mode)
         context.log.info(

@@ -41,9 +41,26 @@ ADDRESS_COLUMNS = ("ent_num", "add_num", "address", "city_state_postal", "countr
 ALIAS_COLUMNS = ("ent_num", "alt_num", "alt_type", "alt_name", "alt_remarks")
 COMMENT_COLUMNS = ("ent_num", "remarks")
 
-ENTITY_TYPES = {"individual": "person", None: "organization", "vessel": "vessel", "aircraft": "aircraft"}
-XML_ENTITY_TYPES = {"Individual": "person", "Entity": "organization", "Vessel": "vessel", "Aircraft": "aircraft"}
-ALIAS_TYPES = {"aka": "alias", "fka": "fka", "nka": "nka", "a.k.a.": "alias", "f.k.a.": "fka", "n.k.a.": "nka"}
+ENTITY_TYPES = {
+    "individual": "person",
+    None: "organization",
+    "vessel": "vessel",
+    "aircraft": "aircraft",
+}
+XML_ENTITY_TYPES = {
+    "Individual": "person",
+    "Entity": "organization",
+    "Vessel": "vessel",
+    "Aircraft": "aircraft",
+}
+ALIAS_TYPES = {
+    "aka": "alias",
+    "fka": "fka",
+    "nka": "nka",
+    "a.k.a.": "alias",
+    "f.k.a.": "fka",
+    "n.k.a.": "nka",
+}
 
 
 # --- CSV -------------------------------------------------------------------------------------
@@ -74,7 +91,9 @@ def read_ofac_csv(name: str, data: bytes, columns: tuple[str, ...]) -> pl.DataFr
             quote_char='"',
         )
     except pl.exceptions.PolarsError as exc:
-        raise SourceFormatError(name, _locate_bad_record(name, text_, len(columns)), str(exc).splitlines()[0]) from exc
+        raise SourceFormatError(
+            name, _locate_bad_record(name, text_, len(columns)), str(exc).splitlines()[0]
+        ) from exc
     if df.width != len(columns):
         raise SourceFormatError(name, "record 1", f"{df.width} fields, expected {len(columns)}")
     # OFAC writes every null as `-0-`, so a real null means the record was short.
@@ -82,12 +101,17 @@ def read_ofac_csv(name: str, data: bytes, columns: tuple[str, ...]) -> pl.DataFr
     if short.len():
         raise SourceFormatError(name, f"record {short[0] + 1}", f"fewer than {len(columns)} fields")
     df = df.with_columns(
-        pl.when(pl.col(c).str.strip_chars() == NULL).then(None).otherwise(pl.col(c).str.strip_chars()).alias(c)
+        pl.when(pl.col(c).str.strip_chars() == NULL)
+        .then(None)
+        .otherwise(pl.col(c).str.strip_chars())
+        .alias(c)
         for c in columns
     )
     bad = df.select(pl.col("ent_num").cast(pl.Int64, strict=False).is_null().arg_true()).to_series()
     if bad.len():
-        raise SourceFormatError(name, f"record {bad[0] + 1}", f"ent_num {df['ent_num'][bad[0]]!r} is not a number")
+        raise SourceFormatError(
+            name, f"record {bad[0] + 1}", f"ent_num {df['ent_num'][bad[0]]!r} is not a number"
+        )
     return df.with_columns(pl.col("ent_num").cast(pl.Int64))
 
 
@@ -119,7 +143,9 @@ class _Rows:
     def add(self, table: str, **row: Any) -> None:
         self.rows.setdefault(table, []).append(row)
 
-    def add_remarks(self, eid: str, etype: str, remarks: Remarks, origin: str = "remarks") -> str | None:
+    def add_remarks(
+        self, eid: str, etype: str, remarks: Remarks, origin: str = "remarks"
+    ) -> str | None:
         for row in remarks.identifiers:
             self.add("identifiers", entity_id=eid, origin=origin, **_imo_kind(row, etype))
         for row in remarks.birth_dates:
@@ -166,7 +192,10 @@ def _resolve_links(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
         return tables
     names = (
         tables["entities"]
-        .select(pl.col("primary_name").str.to_uppercase().alias("key"), pl.col("entity_id").alias("target"))
+        .select(
+            pl.col("primary_name").str.to_uppercase().alias("key"),
+            pl.col("entity_id").alias("target"),
+        )
         .filter(pl.col("key").is_unique())
     )
     rel = (
@@ -179,7 +208,12 @@ def _resolve_links(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
 
 
 def parse_csv_set(
-    files: Mapping[str, bytes], source: str, primary: str, addresses: str, aliases: str, comments: str | None
+    files: Mapping[str, bytes],
+    source: str,
+    primary: str,
+    addresses: str,
+    aliases: str,
+    comments: str | None,
 ) -> ParseResult:
     """Parse an OFAC legacy CSV set (primary, ADD, ALT and optional COMMENTS) into canonical tables."""
     main = read_ofac_csv(primary, files[primary], PRIMARY_COLUMNS)
@@ -199,50 +233,135 @@ def parse_csv_set(
     continuation = dict(zip(com["ent_num"].to_list(), com["remarks"].to_list(), strict=True))
     for number, (ent, rest) in enumerate(continuation.items(), start=1):
         if ent not in known:
-            out.add("rejects", kind="remark", file=comments, locator=f"record {number}", reason=f"ent_num {ent} not in {primary}", raw=rest)
+            out.add(
+                "rejects",
+                kind="remark",
+                file=comments,
+                locator=f"record {number}",
+                reason=f"ent_num {ent} not in {primary}",
+                raw=rest,
+            )
 
     for number, row in enumerate(main.iter_rows(named=True), start=1):
         ent = row["ent_num"]
         eid = entity_id(source, ent)
         etype = ENTITY_TYPES.get(row["sdn_type"])
         raw_remarks = row["remarks"]
-        if ent in continuation and continuation[ent]:
+        if continuation.get(ent):
             raw_remarks = (raw_remarks or "") + continuation[ent]
         if etype is None:
-            out.add("rejects", kind="entry", file=primary, locator=f"record {number}", reason=f"unknown SDN_Type {row['sdn_type']!r}", raw=str(row))
-            out.unknowns.append(Unknown(primary, f"record {number}", "SDN_Type", str(row["sdn_type"])))
+            out.add(
+                "rejects",
+                kind="entry",
+                file=primary,
+                locator=f"record {number}",
+                reason=f"unknown SDN_Type {row['sdn_type']!r}",
+                raw=str(row),
+            )
+            out.unknowns.append(
+                Unknown(primary, f"record {number}", "SDN_Type", str(row["sdn_type"]))
+            )
             continue
         if not row["sdn_name"]:
-            out.add("rejects", kind="entry", file=primary, locator=f"record {number}", reason="no name", raw=str(row))
+            out.add(
+                "rejects",
+                kind="entry",
+                file=primary,
+                locator=f"record {number}",
+                reason="no name",
+                raw=str(row),
+            )
             continue
         remarks = parse_remarks(raw_remarks)
         unparsed = out.add_remarks(eid, etype, remarks)
         for fragment in remarks.unparsed:
-            out.unknowns.append(Unknown(primary, f"record {number} remarks", "remark fragment", fragment))
-        out.add("entities", entity_id=eid, source_id=str(ent), entity_type=etype, primary_name=row["sdn_name"], remarks=raw_remarks, unparsed_remarks=unparsed)
+            out.unknowns.append(
+                Unknown(primary, f"record {number} remarks", "remark fragment", fragment)
+            )
+        out.add(
+            "entities",
+            entity_id=eid,
+            source_id=str(ent),
+            entity_type=etype,
+            primary_name=row["sdn_name"],
+            remarks=raw_remarks,
+            unparsed_remarks=unparsed,
+        )
         given, family = _split_name(row["sdn_name"], etype)
-        out.add("names", entity_id=eid, name=row["sdn_name"], name_type="primary", given_name=given, family_name=family, origin=primary)
+        out.add(
+            "names",
+            entity_id=eid,
+            name=row["sdn_name"],
+            name_type="primary",
+            given_name=given,
+            family_name=family,
+            origin=primary,
+        )
         for program in (row["program"] or "").strip("[] ").split("] ["):
             if program:
-                out.add("sanctions", entity_id=eid, authority=AUTHORITY, program=program, origin=primary)
+                out.add(
+                    "sanctions", entity_id=eid, authority=AUTHORITY, program=program, origin=primary
+                )
         if row["title"]:
-            out.add("attributes", entity_id=eid, attribute="title", value=row["title"], origin=primary)
+            out.add(
+                "attributes", entity_id=eid, attribute="title", value=row["title"], origin=primary
+            )
         if row["call_sign"]:
-            out.add("identifiers", entity_id=eid, id_type="call_sign", label="Call Sign", value=row["call_sign"], normalized=row["call_sign"].upper(), origin=primary)
-        for column, attribute in (("vess_type", "vessel_type"), ("tonnage", "vessel_tonnage"), ("grt", "vessel_grt"), ("vess_owner", "vessel_owner")):
+            out.add(
+                "identifiers",
+                entity_id=eid,
+                id_type="call_sign",
+                label="Call Sign",
+                value=row["call_sign"],
+                normalized=row["call_sign"].upper(),
+                origin=primary,
+            )
+        for column, attribute in (
+            ("vess_type", "vessel_type"),
+            ("tonnage", "vessel_tonnage"),
+            ("grt", "vessel_grt"),
+            ("vess_owner", "vessel_owner"),
+        ):
             if row[column]:
-                out.add("attributes", entity_id=eid, attribute=attribute, value=row[column], origin=primary)
+                out.add(
+                    "attributes",
+                    entity_id=eid,
+                    attribute=attribute,
+                    value=row[column],
+                    origin=primary,
+                )
         if row["vess_flag"]:
-            out.add("countries", entity_id=eid, country_code=resolve(row["vess_flag"]), raw=row["vess_flag"], relation="flag", origin=primary)
+            out.add(
+                "countries",
+                entity_id=eid,
+                country_code=resolve(row["vess_flag"]),
+                raw=row["vess_flag"],
+                relation="flag",
+                origin=primary,
+            )
 
     for number, row in enumerate(add.iter_rows(named=True), start=1):
         locator = f"record {number}"
         if row["ent_num"] not in known:
-            out.add("rejects", kind="address", file=addresses, locator=locator, reason=f"ent_num {row['ent_num']} not in {primary}", raw=str(row))
+            out.add(
+                "rejects",
+                kind="address",
+                file=addresses,
+                locator=locator,
+                reason=f"ent_num {row['ent_num']} not in {primary}",
+                raw=str(row),
+            )
             continue
         parts = [row["address"], row["city_state_postal"], row["country"]]
         if not any(parts):
-            out.add("rejects", kind="address", file=addresses, locator=locator, reason="address record carries no address (all fields -0-)", raw=str(row))
+            out.add(
+                "rejects",
+                kind="address",
+                file=addresses,
+                locator=locator,
+                reason="address record carries no address (all fields -0-)",
+                raw=str(row),
+            )
             continue
         out.add(
             "addresses",
@@ -260,16 +379,35 @@ def parse_csv_set(
         locator = f"record {number}"
         name_type = ALIAS_TYPES.get(row["alt_type"] or "")
         if row["ent_num"] not in known:
-            out.add("rejects", kind="name", file=aliases, locator=locator, reason=f"ent_num {row['ent_num']} not in {primary}", raw=str(row))
+            out.add(
+                "rejects",
+                kind="name",
+                file=aliases,
+                locator=locator,
+                reason=f"ent_num {row['ent_num']} not in {primary}",
+                raw=str(row),
+            )
         elif name_type is None or not row["alt_name"]:
-            reason = f"unknown alt_type {row['alt_type']!r}" if name_type is None else "empty alt_name"
-            out.add("rejects", kind="name", file=aliases, locator=locator, reason=reason, raw=str(row))
+            reason = (
+                f"unknown alt_type {row['alt_type']!r}" if name_type is None else "empty alt_name"
+            )
+            out.add(
+                "rejects", kind="name", file=aliases, locator=locator, reason=reason, raw=str(row)
+            )
             out.unknowns.append(Unknown(aliases, locator, "alt_type", str(row["alt_type"])))
         else:
             eid = entity_id(source, row["ent_num"])
-            out.add("names", entity_id=eid, name=row["alt_name"], name_type=name_type, origin=aliases)
+            out.add(
+                "names", entity_id=eid, name=row["alt_name"], name_type=name_type, origin=aliases
+            )
             if row["alt_remarks"]:
-                out.add("attributes", entity_id=eid, attribute="alias_remark", value=f"{row['alt_name']}: {row['alt_remarks']}", origin="remarks")
+                out.add(
+                    "attributes",
+                    entity_id=eid,
+                    attribute="alias_remark",
+                    value=f"{row['alt_name']}: {row['alt_remarks']}",
+                    origin="remarks",
+                )
 
     staged = {"primary": main, "addresses": add, "aliases": alt, "comments": com}
     return ParseResult(
@@ -294,7 +432,16 @@ VESSEL_FIELDS = {
     "callSign": None, "vesselType": "vessel_type", "vesselFlag": None, "vesselOwner": "vessel_owner",
     "tonnage": "vessel_tonnage", "grossRegisteredTonnage": "vessel_grt",
 }  # fmt: skip
-ADDRESS_FIELDS = {"uid", "address1", "address2", "address3", "city", "stateOrProvince", "postalCode", "country"}
+ADDRESS_FIELDS = {
+    "uid",
+    "address1",
+    "address2",
+    "address3",
+    "city",
+    "stateOrProvince",
+    "postalCode",
+    "country",
+}
 ID_FIELDS = {"uid", "idType", "idNumber", "idCountry", "issueDate", "expirationDate"}
 AKA_FIELDS = {"uid", "type", "category", "lastName", "firstName"}
 
@@ -303,11 +450,15 @@ def _children(el: etree._Element) -> dict[str, etree._Element]:
     return {local(child.tag): child for child in el}
 
 
-def _report_unknown(out: _Rows, name: str, locator: str, el: etree._Element, known: set[str] | dict[str, Any]) -> None:
+def _report_unknown(
+    out: _Rows, name: str, locator: str, el: etree._Element, known: set[str] | dict[str, Any]
+) -> None:
     for child in el:
         tag = local(child.tag)
         if tag not in known:
-            out.unknowns.append(Unknown(name, locator, f"element {local(el.tag)}/{tag}", text(child) or ""))
+            out.unknowns.append(
+                Unknown(name, locator, f"element {local(el.tag)}/{tag}", text(child) or "")
+            )
 
 
 def _person_name(last: str | None, first: str | None) -> str | None:
@@ -316,7 +467,9 @@ def _person_name(last: str | None, first: str | None) -> str | None:
     return last or first
 
 
-def _xml_entry(out: _Rows, name: str, source: str, entry: etree._Element, number: int) -> str | None:
+def _xml_entry(
+    out: _Rows, name: str, source: str, entry: etree._Element, number: int
+) -> str | None:
     fields = _children(entry)
     uid = text(fields.get("uid"))
     locator = f"sdnEntry {number} (uid {uid})"
@@ -325,7 +478,14 @@ def _xml_entry(out: _Rows, name: str, source: str, entry: etree._Element, number
     primary = _person_name(text(fields.get("lastName")), text(fields.get("firstName")))
     raw = etree.tostring(entry, encoding="unicode")[:2000]
     if uid is None or not uid.isdigit():
-        out.add("rejects", kind="entry", file=name, locator=locator, reason="missing or non-numeric uid", raw=raw)
+        out.add(
+            "rejects",
+            kind="entry",
+            file=name,
+            locator=locator,
+            reason="missing or non-numeric uid",
+            raw=raw,
+        )
         return None
     if etype is None or not primary:
         reason = f"unknown sdnType {text(fields.get('sdnType'))!r}" if etype is None else "no name"
@@ -336,7 +496,15 @@ def _xml_entry(out: _Rows, name: str, source: str, entry: etree._Element, number
     unparsed = out.add_remarks(eid, etype, parse_remarks(remark_text))
     given = text(fields.get("firstName")) if etype == "person" else None
     family = text(fields.get("lastName")) if etype == "person" and given else None
-    out.add("names", entity_id=eid, name=primary, name_type="primary", given_name=given, family_name=family, origin=name)
+    out.add(
+        "names",
+        entity_id=eid,
+        name=primary,
+        name_type="primary",
+        given_name=given,
+        family_name=family,
+        origin=name,
+    )
     if (title := text(fields.get("title"))) is not None:
         out.add("attributes", entity_id=eid, attribute="title", value=title, origin=name)
     for program in fields.get("programList", []):
@@ -349,9 +517,25 @@ def _xml_entry(out: _Rows, name: str, source: str, entry: etree._Element, number
         kind = ALIAS_TYPES.get(text(parts.get("type")) or "")
         if alias and kind:
             quality = text(parts.get("category"))
-            out.add("names", entity_id=eid, name=alias, name_type=kind, quality=quality, given_name=text(parts.get("firstName")), family_name=text(parts.get("lastName")) if text(parts.get("firstName")) else None, origin=name)
+            out.add(
+                "names",
+                entity_id=eid,
+                name=alias,
+                name_type=kind,
+                quality=quality,
+                given_name=text(parts.get("firstName")),
+                family_name=text(parts.get("lastName")) if text(parts.get("firstName")) else None,
+                origin=name,
+            )
         else:
-            out.add("rejects", kind="name", file=name, locator=f"{locator} aka", reason="alias without name or with unknown type", raw=etree.tostring(aka, encoding="unicode"))
+            out.add(
+                "rejects",
+                kind="name",
+                file=name,
+                locator=f"{locator} aka",
+                reason="alias without name or with unknown type",
+                raw=etree.tostring(aka, encoding="unicode"),
+            )
     for item in fields.get("idList", []):
         parts = _children(item)
         _report_unknown(out, name, f"{locator} id", item, ID_FIELDS)
@@ -366,13 +550,23 @@ def _xml_entry(out: _Rows, name: str, source: str, entry: etree._Element, number
         leftover = out.add_remarks(eid, etype, parsed, origin=name)
         if leftover:
             unparsed = f"{unparsed}; {leftover}" if unparsed else leftover
-            out.unknowns.append(Unknown(name, f"{locator} id", "idType", text(parts.get("idType")) or ""))
+            out.unknowns.append(
+                Unknown(name, f"{locator} id", "idType", text(parts.get("idType")) or "")
+            )
     for item in fields.get("addressList", []):
         parts = _children(item)
         _report_unknown(out, name, f"{locator} address", item, ADDRESS_FIELDS)
-        street = ", ".join(v for k in ("address1", "address2", "address3") if (v := text(parts.get(k))))
+        street = ", ".join(
+            v for k in ("address1", "address2", "address3") if (v := text(parts.get(k)))
+        )
         country = text(parts.get("country"))
-        pieces = [street, text(parts.get("city")), text(parts.get("stateOrProvince")), text(parts.get("postalCode")), country]
+        pieces = [
+            street,
+            text(parts.get("city")),
+            text(parts.get("stateOrProvince")),
+            text(parts.get("postalCode")),
+            country,
+        ]
         out.add(
             "addresses",
             entity_id=eid,
@@ -385,23 +579,41 @@ def _xml_entry(out: _Rows, name: str, source: str, entry: etree._Element, number
             country_raw=country,
             origin=name,
         )
-    for list_name, relation in (("nationalityList", "nationality"), ("citizenshipList", "citizenship")):
+    for list_name, relation in (
+        ("nationalityList", "nationality"),
+        ("citizenshipList", "citizenship"),
+    ):
         for item in fields.get(list_name, []):
             country = text(_children(item).get("country"))
             if country:
-                out.add("countries", entity_id=eid, country_code=resolve(country), raw=country, relation=relation, origin=name)
+                out.add(
+                    "countries",
+                    entity_id=eid,
+                    country_code=resolve(country),
+                    raw=country,
+                    relation=relation,
+                    origin=name,
+                )
     for item in fields.get("dateOfBirthList", []):
         raw_date = text(_children(item).get("dateOfBirth"))
         parsed_date = parse_fuzzy(raw_date) if raw_date else None
         if parsed_date:
             out.add("birth_dates", entity_id=eid, origin=name, **parsed_date.as_row())
         else:
-            out.unknowns.append(Unknown(name, f"{locator} dateOfBirth", "date format", raw_date or ""))
+            out.unknowns.append(
+                Unknown(name, f"{locator} dateOfBirth", "date format", raw_date or "")
+            )
             unparsed = "; ".join(p for p in (unparsed, f"DOB {raw_date}") if p)
     for item in fields.get("placeOfBirthList", []):
         place = text(_children(item).get("placeOfBirth"))
         if place:
-            out.add("birth_places", entity_id=eid, place=place, country_code=resolve(place.rsplit(",", 1)[-1]), origin=name)
+            out.add(
+                "birth_places",
+                entity_id=eid,
+                place=place,
+                country_code=resolve(place.rsplit(",", 1)[-1]),
+                origin=name,
+            )
     if (vessel := fields.get("vesselInfo")) is not None:
         parts = _children(vessel)
         _report_unknown(out, name, f"{locator} vesselInfo", vessel, VESSEL_FIELDS)
@@ -410,10 +622,33 @@ def _xml_entry(out: _Rows, name: str, source: str, entry: etree._Element, number
             if value and attribute:
                 out.add("attributes", entity_id=eid, attribute=attribute, value=value, origin=name)
         if call_sign := text(parts.get("callSign")):
-            out.add("identifiers", entity_id=eid, id_type="call_sign", label="Call Sign", value=call_sign, normalized=call_sign.upper(), origin=name)
+            out.add(
+                "identifiers",
+                entity_id=eid,
+                id_type="call_sign",
+                label="Call Sign",
+                value=call_sign,
+                normalized=call_sign.upper(),
+                origin=name,
+            )
         if flag := text(parts.get("vesselFlag")):
-            out.add("countries", entity_id=eid, country_code=resolve(flag), raw=flag, relation="flag", origin=name)
-    out.add("entities", entity_id=eid, source_id=uid, entity_type=etype, primary_name=primary, remarks=remark_text, unparsed_remarks=unparsed)
+            out.add(
+                "countries",
+                entity_id=eid,
+                country_code=resolve(flag),
+                raw=flag,
+                relation="flag",
+                origin=name,
+            )
+    out.add(
+        "entities",
+        entity_id=eid,
+        source_id=uid,
+        entity_type=etype,
+        primary_name=primary,
+        remarks=remark_text,
+        unparsed_remarks=unparsed,
+    )
     return uid
 
 
@@ -435,7 +670,9 @@ def parse_xml_file(name: str, data: bytes, source: str) -> ParseResult:
             try:
                 published = datetime.strptime(raw_date or "", "%m/%d/%Y").date()
             except ValueError as exc:
-                raise SourceFormatError(name, "publshInformation/Publish_Date", f"bad date {raw_date!r}") from exc
+                raise SourceFormatError(
+                    name, "publshInformation/Publish_Date", f"bad date {raw_date!r}"
+                ) from exc
             count = text(info.get("Record_Count"))
             declared = int(count) if count and count.isdigit() else None
         elif tag == "sdnEntry":
@@ -443,7 +680,9 @@ def parse_xml_file(name: str, data: bytes, source: str) -> ParseResult:
             uid = _xml_entry(out, name, source, child, number)
             if uid is not None:
                 if uid in uids:
-                    raise SourceFormatError(name, f"sdnEntry {number} and {uids[uid]}", f"duplicate uid {uid}")
+                    raise SourceFormatError(
+                        name, f"sdnEntry {number} and {uids[uid]}", f"duplicate uid {uid}"
+                    )
                 uids[uid] = number
             fields = _children(child)
             staged.append(
@@ -452,14 +691,22 @@ def parse_xml_file(name: str, data: bytes, source: str) -> ParseResult:
                     "sdn_type": text(fields.get("sdnType")),
                     "last_name": text(fields.get("lastName")),
                     "first_name": text(fields.get("firstName")),
-                    "programs": "; ".join(t for p in fields.get("programList", []) if (t := text(p))),
+                    "programs": "; ".join(
+                        t for p in fields.get("programList", []) if (t := text(p))
+                    ),
                 }
             )
         else:
             out.unknowns.append(Unknown(name, f"sdnList/{tag}", "element", text(child) or ""))
     staged_entries = pl.DataFrame(
         staged,
-        schema={"uid": pl.Int64, "sdn_type": pl.String, "last_name": pl.String, "first_name": pl.String, "programs": pl.String},
+        schema={
+            "uid": pl.Int64,
+            "sdn_type": pl.String,
+            "last_name": pl.String,
+            "first_name": pl.String,
+            "programs": pl.String,
+        },
     )
     return ParseResult(
         source=source,

@@ -29,7 +29,9 @@ XML_FILES = (FileSpec("CONSOLIDATED.XML", BASE_URL + "CONSOLIDATED.XML", "xml"),
 
 def parse_csv(files: Mapping[str, bytes]) -> ParseResult:
     """Non-SDN legacy CSV set → canonical tables."""
-    return parse_csv_set(files, SOURCE, "CONS_PRIM.CSV", "CONS_ADD.CSV", "CONS_ALT.CSV", "CONS_COMMENTS.CSV")
+    return parse_csv_set(
+        files, SOURCE, "CONS_PRIM.CSV", "CONS_ADD.CSV", "CONS_ALT.CSV", "CONS_COMMENTS.CSV"
+    )
 
 
 def parse_xml(files: Mapping[str, bytes]) -> ParseResult:

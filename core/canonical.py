@@ -38,7 +38,15 @@ ID_TYPES = (
     "other",
 )
 DATE_PRECISIONS = ("day", "month", "year", "range")
-COUNTRY_RELATIONS = ("nationality", "citizenship", "birth", "flag", "jurisdiction", "address", "other")
+COUNTRY_RELATIONS = (
+    "nationality",
+    "citizenship",
+    "birth",
+    "flag",
+    "jurisdiction",
+    "address",
+    "other",
+)
 REJECT_KINDS = ("entry", "name", "address", "identifier", "remark", "row")
 
 # Every table carries these first, so any row traces back to its raw payload.

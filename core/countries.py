@@ -135,7 +135,13 @@ ALIASES: dict[str, str] = {
 }
 
 # Codes that are not ISO 3166-1 but are used by publishers with a fixed meaning.
-LEGACY_CODES = {"XK": "Kosovo", "CS": "Serbia and Montenegro", "SU": "Soviet Union", "YU": "Yugoslavia", "AN": "Netherlands Antilles"}
+LEGACY_CODES = {
+    "XK": "Kosovo",
+    "CS": "Serbia and Montenegro",
+    "SU": "Soviet Union",
+    "YU": "Yugoslavia",
+    "AN": "Netherlands Antilles",
+}
 
 _SPACE = re.compile(r"\s+")
 
@@ -171,4 +177,6 @@ def is_valid_code(code: str) -> bool:
     return bool(pycountry.countries.get(alpha_2=code)) or code in LEGACY_CODES
 
 
-VALID_CODES: frozenset[str] = frozenset(c.alpha_2 for c in pycountry.countries) | frozenset(LEGACY_CODES)
+VALID_CODES: frozenset[str] = frozenset(c.alpha_2 for c in pycountry.countries) | frozenset(
+    LEGACY_CODES
+)

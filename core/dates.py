@@ -85,7 +85,7 @@ def parse_fuzzy(text: str) -> FuzzyDate | None:
     circa = False
     if m := _CIRCA.match(value):
         circa = True
-        value = value[m.end():]
+        value = value[m.end() :]
     point = parse_point(value)
     if point:
         return FuzzyDate(raw, point[0], point[1], point[2], circa)

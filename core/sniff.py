@@ -32,7 +32,7 @@ def decode(name: str, data: bytes, encoding: str) -> str:
         raise SourceFormatError(
             name,
             f"line {line}, column {column} (byte {exc.start})",
-            f"not valid {encoding}: byte {data[exc.start:exc.start + 1]!r} — wrong encoding?",
+            f"not valid {encoding}: byte {data[exc.start : exc.start + 1]!r} — wrong encoding?",
         ) from exc
 
 

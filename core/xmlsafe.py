@@ -36,13 +36,17 @@ def parse_xml(name: str, data: bytes) -> etree._Element:
     if match:
         line = data.count(b"\n", 0, match.start()) + 1
         raise SourceFormatError(
-            name, f"line {line}", "a DOCTYPE declaration is not allowed (entities are never resolved)"
+            name,
+            f"line {line}",
+            "a DOCTYPE declaration is not allowed (entities are never resolved)",
         )
     try:
         return etree.fromstring(data, parser=_parser())
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (0, 0)
-        raise SourceFormatError(name, f"line {line}, column {column}", f"malformed XML: {exc.msg}") from exc
+        raise SourceFormatError(
+            name, f"line {line}, column {column}", f"malformed XML: {exc.msg}"
+        ) from exc
 
 
 def local(tag: object) -> str:

@@ -126,7 +126,9 @@ class LiveFetcher(Fetcher):
                         raise FetchError(url, last_error)
                 if attempt < self.max_attempts:
                     delay = min(self.backoff_seconds * 2 ** (attempt - 1), self.max_backoff_seconds)
-                    log.warning(f"{url}: {last_error}; retry {attempt}/{self.max_attempts - 1} in {delay:.1f}s")
+                    log.warning(
+                        f"{url}: {last_error}; retry {attempt}/{self.max_attempts - 1} in {delay:.1f}s"
+                    )
                     time.sleep(delay)
         raise FetchError(url, f"gave up after {self.max_attempts} attempts: {last_error}")
 
@@ -156,7 +158,12 @@ class LiveFetcher(Fetcher):
         )
 
     def _not_modified(
-        self, source: str, spec: FileSpec, url: str, previous: PreviousFetch, response: httpx.Response
+        self,
+        source: str,
+        spec: FileSpec,
+        url: str,
+        previous: PreviousFetch,
+        response: httpx.Response,
     ) -> Payload:
         return Payload(
             source=source,
@@ -208,7 +215,9 @@ class SnapshotFetcher(Fetcher):
             chosen = [p for p in publications if p["published_at"] == pin]
             if not chosen:
                 dates = ", ".join(p["published_at"] for p in publications)
-                raise FetchError(f"snapshot://{source}", f"no publication dated {pin} (have {dates})")
+                raise FetchError(
+                    f"snapshot://{source}", f"no publication dated {pin} (have {dates})"
+                )
             return chosen[0]
         return max(publications, key=lambda p: p["published_at"])
 

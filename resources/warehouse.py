@@ -136,7 +136,8 @@ def publish_version(
         "inputs_hash": inputs,
         "sources": sources,
         "tables": {
-            name: {**entry, "sha256": sha256_file(tmp / entry["file"])} for name, entry in files.items()
+            name: {**entry, "sha256": sha256_file(tmp / entry["file"])}
+            for name, entry in files.items()
         },
         "database": {"file": DATABASE, "sha256": sha256_file(tmp / DATABASE)},
         "files": {name: sha256_file(tmp / name) for name in (extra_files or {})},
@@ -158,7 +159,9 @@ def _verify(folder: Path, tables: Mapping[str, pl.DataFrame]) -> None:
     try:
         for name, df in tables.items():
             in_db = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()
-            in_parquet = pl.scan_parquet(folder / f"{name}.parquet").select(pl.len()).collect().item()
+            in_parquet = (
+                pl.scan_parquet(folder / f"{name}.parquet").select(pl.len()).collect().item()
+            )
             if in_db is None or in_db[0] != df.height or in_parquet != df.height:
                 raise RuntimeError(
                     f"verification failed for {name}: expected {df.height}, "

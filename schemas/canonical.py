@@ -68,15 +68,21 @@ class Entities(pa.DataFrameModel):
     publication_id: str = _publication()
     entity_id: str = _entity()
     source_id: str = pa.Field(description="The publisher's own ID of the record (OFAC ent_num).")
-    entity_type: str = pa.Field(isin=ENTITY_TYPES, description="person, organization, vessel or aircraft.")
+    entity_type: str = pa.Field(
+        isin=ENTITY_TYPES, description="person, organization, vessel or aircraft."
+    )
     primary_name: str = pa.Field(str_length={"min_value": 1}, description="Main name as published.")
     listed_on: date = pa.Field(
         nullable=True, ge=EARLIEST_LISTING, description="Date first listed, where the source says."
     )
     last_updated: date = pa.Field(
-        nullable=True, ge=EARLIEST_LISTING, description="Date the record was last changed, where known."
+        nullable=True,
+        ge=EARLIEST_LISTING,
+        description="Date the record was last changed, where known.",
     )
-    remarks: str = pa.Field(nullable=True, description="Free-text remarks as published (joined across files).")
+    remarks: str = pa.Field(
+        nullable=True, description="Free-text remarks as published (joined across files)."
+    )
     unparsed_remarks: str = pa.Field(
         nullable=True, description="Remark fragments the parser could not read, kept verbatim."
     )
@@ -98,12 +104,20 @@ class Names(pa.DataFrameModel):
     publication_id: str = _publication()
     entity_id: str = _entity()
     name: str = pa.Field(str_length={"min_value": 1}, description="The name as published.")
-    name_type: str = pa.Field(isin=NAME_TYPES, description="primary, alias, fka, nka, weak_alias, …")
-    quality: str = pa.Field(nullable=True, isin=NAME_QUALITIES, description="strong, weak or low, where given.")
+    name_type: str = pa.Field(
+        isin=NAME_TYPES, description="primary, alias, fka, nka, weak_alias, …"
+    )
+    quality: str = pa.Field(
+        nullable=True, isin=NAME_QUALITIES, description="strong, weak or low, where given."
+    )
     script: str = pa.Field(nullable=True, description="Writing system where given (e.g. Cyrillic).")
     language: str = pa.Field(nullable=True, description="Language of the name where given.")
-    given_name: str = pa.Field(nullable=True, description="Given name part where published separately.")
-    family_name: str = pa.Field(nullable=True, description="Family name part where published separately.")
+    given_name: str = pa.Field(
+        nullable=True, description="Given name part where published separately."
+    )
+    family_name: str = pa.Field(
+        nullable=True, description="Family name part where published separately."
+    )
     origin: str = _origin()
 
     class Config(Strict):
@@ -153,7 +167,9 @@ class Addresses(pa.DataFrameModel):
     entity_id: str = _entity()
     full_address: str = pa.Field(nullable=True, description="Whole address as one line.")
     street: str = pa.Field(nullable=True, description="Street lines.")
-    city: str = pa.Field(nullable=True, description="City (OFAC: with state/postal code as published).")
+    city: str = pa.Field(
+        nullable=True, description="City (OFAC: with state/postal code as published)."
+    )
     region: str = pa.Field(nullable=True, description="Region, state or province.")
     postal_code: str = pa.Field(nullable=True, description="Postal code.")
     country_code: str = _country_code()
@@ -212,7 +228,9 @@ class Countries(pa.DataFrameModel):
     entity_id: str = _entity()
     country_code: str = _country_code()
     raw: str = pa.Field(description="Country as published.")
-    relation: str = pa.Field(isin=COUNTRY_RELATIONS, description="nationality, citizenship, flag, …")
+    relation: str = pa.Field(
+        isin=COUNTRY_RELATIONS, description="nationality, citizenship, flag, …"
+    )
     origin: str = _origin()
 
     class Config(Strict):
@@ -226,9 +244,13 @@ class Sanctions(pa.DataFrameModel):
     publication_id: str = _publication()
     entity_id: str = _entity()
     authority: str = pa.Field(description="Designating authority (e.g. `US OFAC`).")
-    program: str = pa.Field(nullable=True, description="Sanctions program or regime code (e.g. RUSSIA-EO14024).")
+    program: str = pa.Field(
+        nullable=True, description="Sanctions program or regime code (e.g. RUSSIA-EO14024)."
+    )
     legal_basis: str = pa.Field(nullable=True, description="Legal act where published.")
-    listed_on: date = pa.Field(nullable=True, ge=EARLIEST_LISTING, description="Designation date where published.")
+    listed_on: date = pa.Field(
+        nullable=True, ge=EARLIEST_LISTING, description="Designation date where published."
+    )
     origin: str = _origin()
 
     class Config(Strict):
@@ -255,7 +277,9 @@ class Relationships(pa.DataFrameModel):
     source: str = _source()
     publication_id: str = _publication()
     from_entity_id: str = _entity()
-    to_entity_id: str = pa.Field(nullable=True, description="Linked party when it resolves in the same source.")
+    to_entity_id: str = pa.Field(
+        nullable=True, description="Linked party when it resolves in the same source."
+    )
     to_name: str = pa.Field(nullable=True, description="Linked party's name as published.")
     relation: str = pa.Field(description="Kind of link (linked_to, member_of, owned_by…).")
     origin: str = _origin()
@@ -269,7 +293,9 @@ class Rejects(pa.DataFrameModel):
 
     source: str = _source()
     publication_id: str = _publication()
-    kind: str = pa.Field(isin=REJECT_KINDS, description="What was rejected (entry, address, name, …).")
+    kind: str = pa.Field(
+        isin=REJECT_KINDS, description="What was rejected (entry, address, name, …)."
+    )
     file: str = pa.Field(description="File the record came from.")
     locator: str = pa.Field(description="Where in the file (line, element).")
     reason: str = pa.Field(description="Why it was not taken.")
@@ -298,17 +324,27 @@ class Publications(pa.DataFrameModel):
     """One row per ingested source publication."""
 
     source: str = _source()
-    publication_id: str = pa.Field(unique=True, description="`<source>-<sha256 prefix of its files>`.")
+    publication_id: str = pa.Field(
+        unique=True, description="`<source>-<sha256 prefix of its files>`."
+    )
     format: str = pa.Field(description="Format the canonical rows were parsed from (csv, xml, …).")
     published_at: date = pa.Field(nullable=True, description="Publisher's date of the publication.")
-    published_basis: str = pa.Field(description="How the date is known (in file, HTTP Last-Modified, …).")
-    fetched_at: Annotated[pl.Datetime, "us", "UTC"] = pa.Field(description="When the payload was fetched (UTC).")
+    published_basis: str = pa.Field(
+        description="How the date is known (in file, HTTP Last-Modified, …)."
+    )
+    fetched_at: Annotated[pl.Datetime, "us", "UTC"] = pa.Field(
+        description="When the payload was fetched (UTC)."
+    )
     mode: str = pa.Field(isin=["live", "snapshot"], description="live (official URL) or snapshot.")
     url: str = pa.Field(description="URL of the primary file.")
-    sha256: str = pa.Field(str_length={"min_value": 64, "max_value": 64}, description="sha256 of the primary file.")
+    sha256: str = pa.Field(
+        str_length={"min_value": 64, "max_value": 64}, description="sha256 of the primary file."
+    )
     files: str = pa.Field(description="JSON list of every file: name, url, sha256, size, raw path.")
     entry_count: int = pa.Field(ge=0, description="Entries seen in the source payload.")
-    declared_count: int = pa.Field(nullable=True, description="Entry count the file declares, if any.")
+    declared_count: int = pa.Field(
+        nullable=True, description="Entry count the file declares, if any."
+    )
 
     class Config(Strict):
         pass

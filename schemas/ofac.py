@@ -14,8 +14,12 @@ class PrimaryRow(pa.DataFrameModel):
     """SDN.CSV / CONS_PRIM.CSV: one record per listed party (12 columns, `-0-` read as null)."""
 
     ent_num: int = pa.Field(gt=0, unique=True, description="OFAC's entry number (stable ID).")
-    sdn_name: str = pa.Field(nullable=True, description="Primary name; individuals as `FAMILY, Given`.")
-    sdn_type: str = pa.Field(nullable=True, isin=["individual", "vessel", "aircraft"], description="Blank means entity.")
+    sdn_name: str = pa.Field(
+        nullable=True, description="Primary name; individuals as `FAMILY, Given`."
+    )
+    sdn_type: str = pa.Field(
+        nullable=True, isin=["individual", "vessel", "aircraft"], description="Blank means entity."
+    )
     program: str = pa.Field(nullable=True, description="Programs packed as `IRAN] [SDGT`.")
     title: str = pa.Field(nullable=True, description="Title of an individual.")
     call_sign: str = pa.Field(nullable=True, description="Vessel call sign.")
@@ -36,7 +40,9 @@ class AddressRow(pa.DataFrameModel):
     ent_num: int = pa.Field(gt=0, description="Entry the address belongs to.")
     add_num: str = pa.Field(description="Address number.")
     address: str = pa.Field(nullable=True, description="Street.")
-    city_state_postal: str = pa.Field(nullable=True, description="City, state/province and postal code.")
+    city_state_postal: str = pa.Field(
+        nullable=True, description="City, state/province and postal code."
+    )
     country: str = pa.Field(nullable=True, description="Country name.")
     add_remarks: str = pa.Field(nullable=True, description="Remarks on the address.")
 
@@ -49,7 +55,9 @@ class AliasRow(pa.DataFrameModel):
 
     ent_num: int = pa.Field(gt=0, description="Entry the alias belongs to.")
     alt_num: str = pa.Field(description="Alias number.")
-    alt_type: str = pa.Field(nullable=True, isin=["aka", "fka", "nka"], description="aka, fka or nka.")
+    alt_type: str = pa.Field(
+        nullable=True, isin=["aka", "fka", "nka"], description="aka, fka or nka."
+    )
     alt_name: str = pa.Field(nullable=True, description="The alias.")
     alt_remarks: str = pa.Field(nullable=True, description="Remarks on the alias.")
 
@@ -71,8 +79,14 @@ class XmlEntry(pa.DataFrameModel):
     """SDN.XML / CONSOLIDATED.XML: the identity of each `sdnEntry`."""
 
     uid: int = pa.Field(nullable=True, unique=True, description="OFAC's entry number.")
-    sdn_type: str = pa.Field(nullable=True, isin=["Individual", "Entity", "Vessel", "Aircraft"], description="Entry type.")
-    last_name: str = pa.Field(nullable=True, description="lastName (whole name for non-individuals).")
+    sdn_type: str = pa.Field(
+        nullable=True,
+        isin=["Individual", "Entity", "Vessel", "Aircraft"],
+        description="Entry type.",
+    )
+    last_name: str = pa.Field(
+        nullable=True, description="lastName (whole name for non-individuals)."
+    )
     first_name: str = pa.Field(nullable=True, description="firstName of individuals.")
     programs: str = pa.Field(description="Programs joined with `; `.")
 

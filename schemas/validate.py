@@ -19,13 +19,17 @@ class Failure:
         return self.failure_cases.height
 
 
-def validate(models: Mapping[str, type[pa.DataFrameModel]], frames: Mapping[str, pl.DataFrame]) -> list[Failure]:
+def validate(
+    models: Mapping[str, type[pa.DataFrameModel]], frames: Mapping[str, pl.DataFrame]
+) -> list[Failure]:
     """Validate each frame with its model (lazily: all failures, not the first one)."""
     failures: list[Failure] = []
     for table, model in models.items():
         if table not in frames:
             failures.append(
-                Failure(table, pl.DataFrame({"failure_case": ["table missing"], "check": ["present"]}))
+                Failure(
+                    table, pl.DataFrame({"failure_case": ["table missing"], "check": ["present"]})
+                )
             )
             continue
         try:

@@ -39,7 +39,9 @@ def _handler(server: Server) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: object) -> None:
             return
 
-        def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+        def _send(
+            self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None
+        ) -> None:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
@@ -51,7 +53,9 @@ def _handler(server: Server) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             server.hits[self.path] += 1
-            server.requests.append({"path": self.path, **{k.lower(): v for k, v in self.headers.items()}})
+            server.requests.append(
+                {"path": self.path, **{k.lower(): v for k, v in self.headers.items()}}
+            )
             mode, _, name = self.path.lstrip("/").partition("/")
             path = server.root / name
             if not path.is_file():
@@ -60,7 +64,11 @@ def _handler(server: Server) -> type[BaseHTTPRequestHandler]:
             body = path.read_bytes()
             etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
             if mode == "html":
-                self._send(200, b"<!DOCTYPE html><html><body><h1>Maintenance</h1></body></html>", "text/html; charset=utf-8")
+                self._send(
+                    200,
+                    b"<!DOCTYPE html><html><body><h1>Maintenance</h1></body></html>",
+                    "text/html; charset=utf-8",
+                )
             elif mode == "htmlcsv":
                 self._send(200, b"<html><body>Error</body></html>", "text/csv")
             elif mode == "flaky" and server.hits[self.path] == 1:
