@@ -66,11 +66,17 @@ ALIAS_TYPES = {
 # --- CSV -------------------------------------------------------------------------------------
 
 
-def _locate_bad_record(name: str, text_: str, width: int) -> str:
-    for number, record in enumerate(csv.reader(io.StringIO(text_)), start=1):
-        if record and len(record) != width:
-            return f"record {number} has {len(record)} fields, expected {width}"
-    return "unparseable CSV"
+def _locate_bad_record(text_: str, width: int) -> str:
+    """Find the first record polars refused, with Python's strict CSV reader (error path only)."""
+    reader = csv.reader(io.StringIO(text_), strict=True)
+    number = 0
+    try:
+        for number, record in enumerate(reader, start=1):
+            if record and len(record) != width:
+                return f"record {number} (line {reader.line_num}) has {len(record)} fields, expected {width}"
+    except csv.Error as exc:
+        return f"record {number + 1} (line {reader.line_num}): {exc}"
+    return "an unparseable record"
 
 
 def read_ofac_csv(name: str, data: bytes, columns: tuple[str, ...]) -> pl.DataFrame:
@@ -92,7 +98,7 @@ def read_ofac_csv(name: str, data: bytes, columns: tuple[str, ...]) -> pl.DataFr
         )
     except pl.exceptions.PolarsError as exc:
         raise SourceFormatError(
-            name, _locate_bad_record(name, text_, len(columns)), str(exc).splitlines()[0]
+            name, _locate_bad_record(text_, len(columns)), str(exc).splitlines()[0]
         ) from exc
     if df.width != len(columns):
         raise SourceFormatError(name, "record 1", f"{df.width} fields, expected {len(columns)}")

@@ -242,11 +242,22 @@ def test_changed_column_count_refused(fixtures: Path) -> None:
     data = (fixtures / "us_ofac_sdn" / "SDN.CSV").read_bytes()
     lines = data.split(b"\r\n")
     lines[2] = lines[2] + b',"extra"'
-    with pytest.raises(SourceFormatError, match=r"SDN\.CSV at record 3 has 13 fields, expected 12"):
+    with pytest.raises(
+        SourceFormatError, match=r"SDN\.CSV at record 3 \(line 3\) has 13 fields, expected 12"
+    ):
         us_ofac_sdn.parse_csv(sdn_with(fixtures, "SDN.CSV", b"\r\n".join(lines)))
     short = data.replace(b",-0- ,\"a.k.a. 'BNC'.\"", b"")
     with pytest.raises(SourceFormatError, match=r"SDN\.CSV at record 2: fewer than 12 fields"):
         us_ofac_sdn.parse_csv(sdn_with(fixtures, "SDN.CSV", short))
+
+
+def test_truncated_csv_refused(fixtures: Path) -> None:
+    data = (fixtures / "us_ofac_sdn" / "SDN.CSV").read_bytes()
+    cut = data[: data.index(b"Aircraft Manufacture Date")]
+    with pytest.raises(
+        SourceFormatError, match=r"SDN\.CSV at record 13 \(line 13\): unexpected end of data"
+    ):
+        us_ofac_sdn.parse_csv(sdn_with(fixtures, "SDN.CSV", cut))
 
 
 def test_wrong_encoding_refused(fixtures: Path) -> None:

@@ -1,0 +1,63 @@
+"""Set-up and entry commands that need nothing but Python 3.11+ and the package index.
+
+    python3 dev.py run    # install (first time), run every asset on the shipped snapshots, publish
+    python3 dev.py test   # install (first time, with test tools), run ruff and the test suite
+    python3 dev.py dagster dev   # any other command runs inside the project environment
+
+Installs `uv` into `.tools/` (a private virtualenv), then `uv sync --frozen` from `uv.lock`
+into `.venv/`. Standard library only, so it runs before anything is installed.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+TOOLS = ROOT / ".tools"
+VENV = ROOT / ".venv"
+
+
+def _bin(env: Path, name: str) -> Path:
+    return env / ("Scripts" if os.name == "nt" else "bin") / name
+
+
+def ensure_uv() -> Path:
+    uv = _bin(TOOLS, "uv")
+    if not uv.exists():
+        print("dev.py: installing uv into .tools/", flush=True)
+        venv.create(TOOLS, with_pip=True)
+        subprocess.run([str(_bin(TOOLS, "python")), "-m", "pip", "install", "-q", "uv"], check=True)
+    return uv
+
+
+def sync(dev: bool) -> None:
+    args = [str(ensure_uv()), "sync", "--frozen", "--python", sys.executable]
+    if not dev:
+        args.append("--no-dev")
+    subprocess.run(args, check=True, cwd=ROOT)
+
+
+def main(argv: list[str]) -> int:
+    if not argv:
+        print(__doc__)
+        return 2
+    command, rest = argv[0], argv[1:]
+    python = str(_bin(VENV, "python"))
+    if command == "run":
+        sync(dev=False)
+        return subprocess.call([python, "cli.py", "run", *rest], cwd=ROOT)
+    if command == "test":
+        sync(dev=True)
+        lint = subprocess.call([str(_bin(VENV, "ruff")), "check", "."], cwd=ROOT)
+        tests = subprocess.call([python, "-m", "pytest", *rest], cwd=ROOT)
+        return tests or lint
+    sync(dev=True)
+    return subprocess.call([str(_bin(VENV, command)), *rest], cwd=ROOT)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

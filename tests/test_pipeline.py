@@ -1,0 +1,215 @@
+"""End to end: every asset materialized into tmp_path from the shipped snapshots, then bad input
+and invalid data shown to leave the published version intact."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from dagster import Definitions, ExecuteInProcessResult, define_asset_job, in_process_executor
+
+import definitions
+from assets import us_ofac_sdn
+from assets.consolidated import build_consolidated
+from assets.factory import Format, SourceSpec, source_assets
+from core.canonical import ParseResult
+from resources.fetcher import FileSpec, SnapshotFetcher
+from resources.storage import DataDir
+from resources.warehouse import verify_published
+
+EXPECTED_ASSET_KEYS = {
+    "us_ofac_sdn",
+    "us_ofac_cons",
+    "consolidated",
+    "published_version",
+}
+
+
+def run(defs: Definitions) -> ExecuteInProcessResult:
+    return defs.resolve_job_def("refresh_all").execute_in_process(raise_on_error=False)
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("data")
+    result = run(definitions.build_definitions(SnapshotFetcher(), DataDir(root=str(root))))
+    assert result.success
+    return root
+
+
+def test_asset_keys_are_pinned() -> None:
+    keys = {
+        key.to_user_string() for key in definitions.defs.resolve_asset_graph().get_all_asset_keys()
+    }
+    assert keys >= EXPECTED_ASSET_KEYS
+    assert {s.source for s in definitions.SPECS} >= {"us_ofac_sdn", "us_ofac_cons"}
+
+
+def test_published_version_layout(published: Path) -> None:
+    latest = published / "published" / "latest"
+    assert latest.is_symlink()
+    manifest = json.loads((latest / "manifest.json").read_text())
+    assert manifest["version"] == latest.resolve().name
+    assert verify_published(latest.resolve()) == []
+    assert set(manifest["tables"]) == {
+        "publications", "entities", "names", "identifiers", "addresses", "birth_dates",
+        "birth_places", "countries", "sanctions", "attributes", "relationships", "rejects",
+    }  # fmt: skip
+    sources = {(s["source"], s["format"]): s for s in manifest["sources"]}
+    assert sources[("us_ofac_sdn", "csv")]["published_at"] == "2023-12-28"
+    assert sources[("us_ofac_sdn", "csv")]["canonical_entities"] == 13_821
+    assert sources[("us_ofac_cons", "xml")]["published_at"] == "2025-03-28"
+    assert sources[("us_ofac_sdn", "csv")]["sha256"] == (
+        "d768d28ee9e3ac7b27f9a956c922bf97dc286ebd39eff63faa4ef231f1ef668b"
+    )
+    for table in manifest["tables"].values():
+        assert (
+            pl.scan_parquet(latest / table["file"]).select(pl.len()).collect().item()
+            == table["rows"]
+        )
+    raw = sorted(p.name for p in (published / "raw" / "us_ofac_sdn").iterdir())
+    assert any(
+        name.endswith("_d768d28ee9e3ac7b27f9a956c922bf97dc286ebd39eff63faa4ef231f1ef668b_SDN.CSV")
+        for name in raw
+    )
+
+
+def test_analyst_queries(published: Path) -> None:
+    con = duckdb.connect(
+        str(published / "published" / "latest" / "sanctions.duckdb"), read_only=True
+    )
+    russia = con.execute(
+        "SELECT count(DISTINCT entity_id) FROM sanctions WHERE source = ? AND program = ?",
+        ["us_ofac_sdn", "RUSSIA-EO14024"],
+    ).fetchone()
+    assert russia == (3_523,)
+    by_source = dict(
+        con.execute("SELECT source, count(*) FROM entities GROUP BY source").fetchall()
+    )
+    assert by_source == {"us_ofac_sdn": 13_821, "us_ofac_cons": 442}
+    vessel = con.execute(
+        "SELECT e.primary_name FROM identifiers i JOIN entities e USING (entity_id) "
+        "WHERE i.id_type = 'imo' AND i.normalized = ?",
+        ["9220639"],
+    ).fetchall()
+    assert vessel == [("BALTIC LEADER",)]
+    # every canonical row traces back to a publication
+    orphans = con.execute(
+        "SELECT count(*) FROM names n LEFT JOIN publications p USING (publication_id) WHERE p.source IS NULL"
+    ).fetchone()
+    assert orphans == (0,)
+    con.close()
+
+
+def test_rerun_with_same_payloads_publishes_nothing_new(published: Path) -> None:
+    before = sorted(p.name for p in (published / "published").iterdir())
+    result = run(definitions.build_definitions(SnapshotFetcher(), DataDir(root=str(published))))
+    assert result.success
+    ingest = result.asset_materializations_for_node("us_ofac_sdn")[0].metadata
+    assert ingest["unchanged_payload"].value is True
+    publish = result.asset_materializations_for_node("published_version")[0].metadata
+    assert publish["unchanged"].value is True
+    assert sorted(p.name for p in (published / "published").iterdir()) == before
+
+
+def copy_snapshots(tmp_path: Path) -> Path:
+    root = tmp_path / "snapshots"
+    for source in ("us_ofac_sdn", "us_ofac_cons"):
+        shutil.copytree(Path(definitions.__file__).parent / "snapshots" / source, root / source)
+    return root
+
+
+def latest_version(data: Path) -> str:
+    return (data / "published" / "latest").resolve().name
+
+
+def test_bad_input_leaves_published_version_intact(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    snapshots = copy_snapshots(tmp_path)
+    assert run(
+        definitions.build_definitions(SnapshotFetcher(root=str(snapshots)), DataDir(root=str(data)))
+    ).success
+    version = latest_version(data)
+    sdn = snapshots / "us_ofac_sdn" / "2023-12-28" / "SDN.CSV"
+    sdn.write_bytes(sdn.read_bytes()[:1_000_000])  # truncated mid-record
+    result = run(
+        definitions.build_definitions(SnapshotFetcher(root=str(snapshots)), DataDir(root=str(data)))
+    )
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    assert "SDN.CSV at record 4529 (line 4529): unexpected end of data" in str(
+        failure.event_specific_data.error
+    )
+    assert latest_version(data) == version
+    assert verify_published(data / "published" / version) == []
+    con = duckdb.connect(str(data / "published" / "latest" / "sanctions.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*) FROM entities WHERE source = 'us_ofac_sdn'").fetchone() == (
+        13_821,
+    )
+    con.close()
+
+
+def test_invalid_data_is_blocked_by_checks(tmp_path: Path) -> None:
+    """A parser emitting an unknown entity type: the blocking schema check stops the run."""
+
+    def bad_parse(files: Mapping[str, bytes]) -> ParseResult:
+        result = us_ofac_sdn.parse_csv(files)
+        entities = result.tables["entities"].with_columns(
+            entity_type=pl.when(pl.col("source_id") == "36")
+            .then(pl.lit("spaceship"))
+            .otherwise("entity_type")
+        )
+        return ParseResult(
+            source="us_ofac_sdn",
+            tables={**result.tables, "entities": entities},
+            entry_count=result.entry_count,
+            file_rows=result.file_rows,
+        )
+
+    spec = SourceSpec(
+        source="us_ofac_sdn",
+        publisher="test",
+        description="SDN with a corrupted parser",
+        formats=(Format("csv", us_ofac_sdn.CSV_FILES, bad_parse),),
+        min_entities=1,
+    )
+    data = tmp_path / "data"
+    good = run(definitions.build_definitions(SnapshotFetcher(), DataDir(root=str(data))))
+    assert good.success
+    version = latest_version(data)
+    asset, checks = source_assets(spec)
+    cons_assets, cons_checks = build_consolidated([spec])
+    defs = Definitions(
+        assets=[asset, *cons_assets],
+        asset_checks=[*checks, *cons_checks],
+        jobs=[define_asset_job("refresh_all", selection="*")],
+        resources={"fetcher": SnapshotFetcher(), "data_dir": DataDir(root=str(data / "bad"))},
+        executor=in_process_executor,
+    )
+    # a fresh data dir whose first publication is the good one, then the corrupted parser runs
+    shutil.copytree(data / "published", data / "bad" / "published", symlinks=True)
+    result = run(defs)
+    assert not result.success
+    evaluations = {
+        e.event_specific_data.check_name: e.event_specific_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
+    assert evaluations["schema_valid"].passed is False
+    cases = evaluations["schema_valid"].metadata["failure_cases"].value
+    assert "spaceship" in cases
+    assert latest_version(data / "bad") == version
+    assert not result.asset_materializations_for_node("published_version")
+
+
+def test_fetch_file_spec_names_match_official_urls() -> None:
+    for spec in definitions.SPECS:
+        for fmt in spec.formats:
+            for file in fmt.files:
+                assert isinstance(file, FileSpec)
+                assert file.url.startswith("https://"), file.url
