@@ -158,17 +158,13 @@ def table_schema(table: str) -> dict[str, pl.DataType]:
 
 def frame(table: str, rows: Iterable[Mapping[str, Any]] | None = None) -> pl.DataFrame:
     """Build a canonical frame from dict rows; missing columns become null, unknown keys fail."""
-    schema = TABLES[table]
+    schema = table_schema(table)
     rows = list(rows or [])
-    for row in rows:
-        extra = set(row) - set(schema) - set(PROVENANCE)
-        if extra:
-            raise KeyError(f"{table}: unknown columns {sorted(extra)}")
-    columns = {
-        name: pl.Series(name, [row.get(name) for row in rows], dtype=dtype, strict=False)
-        for name, dtype in {**PROVENANCE, **schema}.items()
-    }
-    return pl.DataFrame(columns)
+    allowed = set(schema)
+    for keys in {frozenset(row) for row in rows}:
+        if not keys <= allowed:
+            raise KeyError(f"{table}: unknown columns {sorted(keys - allowed)}")
+    return pl.DataFrame(rows, schema=schema, strict=False, infer_schema_length=None)
 
 
 def conform(table: str, df: pl.DataFrame) -> pl.DataFrame:
