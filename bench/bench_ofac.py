@@ -20,13 +20,24 @@ import polars as pl
 from lxml import etree
 
 from assets import us_ofac_cons, us_ofac_sdn
-from assets.ofac import ADDRESS_COLUMNS, ALIAS_COLUMNS, COMMENT_COLUMNS, PRIMARY_COLUMNS, read_ofac_csv
+from assets.ofac import (
+    ADDRESS_COLUMNS,
+    ALIAS_COLUMNS,
+    COMMENT_COLUMNS,
+    PRIMARY_COLUMNS,
+    read_ofac_csv,
+)
 from bench.common import best_of, peak_rss_mb, row
 
 ROOT = Path(__file__).resolve().parent.parent
 SDN = ROOT / "snapshots" / "us_ofac_sdn" / "2023-12-28"
 CONS = ROOT / "snapshots" / "us_ofac_cons" / "2025-12-19"
-SDN_FILES = {"SDN.CSV": PRIMARY_COLUMNS, "ADD.CSV": ADDRESS_COLUMNS, "ALT.CSV": ALIAS_COLUMNS, "SDN_COMMENTS.CSV": COMMENT_COLUMNS}
+SDN_FILES = {
+    "SDN.CSV": PRIMARY_COLUMNS,
+    "ADD.CSV": ADDRESS_COLUMNS,
+    "ALT.CSV": ALIAS_COLUMNS,
+    "SDN_COMMENTS.CSV": COMMENT_COLUMNS,
+}
 
 
 def bare_csv(data: bytes) -> pl.DataFrame:
@@ -62,7 +73,10 @@ def per_file() -> None:
     bare = best_of(lambda: etree.fromstring(xml))
     ours = best_of(lambda: us_ofac_cons.parse_xml({"CONSOLIDATED.XML": xml}))
     print(row("CONSOLIDATED.XML → canonical", bare, ours, ours / bare))
-    cons = {n: (CONS / n).read_bytes() for n in ("CONS_PRIM.CSV", "CONS_ADD.CSV", "CONS_ALT.CSV", "CONS_COMMENTS.CSV")}
+    cons = {
+        n: (CONS / n).read_bytes()
+        for n in ("CONS_PRIM.CSV", "CONS_ADD.CSV", "CONS_ALT.CSV", "CONS_COMMENTS.CSV")
+    }
     bare = sum(best_of(lambda d=d: bare_csv(d)) for d in cons.values())
     ours = best_of(lambda: us_ofac_cons.parse_csv(cons))
     print(row("CONS CSV set → canonical", bare, ours, ours / bare))
@@ -91,7 +105,9 @@ def e2e() -> None:
         start = time.perf_counter()
         result = job.execute_in_process(instance=DagsterInstance.ephemeral(), raise_on_error=False)
         elapsed = time.perf_counter() - start
-    print(f"end-to-end refresh_all in-process (every registered list, fetch→publish): {elapsed:.2f} s, success={result.success}")
+    print(
+        f"end-to-end refresh_all in-process (every registered list, fetch→publish): {elapsed:.2f} s, success={result.success}"
+    )
     print(f"peak RSS: {peak_rss_mb():.0f} MB")
 
 
