@@ -15,6 +15,7 @@ from dagster import Definitions, EnvVar, define_asset_job, in_process_executor
 from assets import consolidated, us_ofac_cons, us_ofac_sdn
 from resources.fetcher import Fetcher, LiveFetcher, SnapshotFetcher
 from resources.storage import DataDir
+from resources.warehouse import PublishPolicy
 
 SOURCES: tuple[ModuleType, ...] = (us_ofac_sdn, us_ofac_cons)
 SPECS = [module.SPEC for module in SOURCES]
@@ -45,7 +46,9 @@ def data_dir_from_env() -> DataDir:
 
 
 def build_definitions(
-    fetcher: Fetcher | None = None, data_dir: DataDir | None = None
+    fetcher: Fetcher | None = None,
+    data_dir: DataDir | None = None,
+    policy: PublishPolicy | None = None,
 ) -> Definitions:
     """All assets, checks and the refresh job, with the given (or environment's) resources."""
     return Definitions(
@@ -55,6 +58,7 @@ def build_definitions(
         resources={
             "fetcher": fetcher or fetcher_from_env(),
             "data_dir": data_dir or data_dir_from_env(),
+            "publish_policy": policy or PublishPolicy(),
         },
         executor=in_process_executor,
     )

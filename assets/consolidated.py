@@ -10,6 +10,7 @@ files were verified.
 import json
 from collections.abc import Sequence
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -27,9 +28,12 @@ from dagster import (
 
 from assets.factory import SourceSpec, _table_md, account, current_folder, validate_publication
 from core.canonical import TABLE_NAMES
+from core.changes import State, change_feed
+from resources.history import SANCTIONED_ON, Committed, History, entity_history
 from resources.staging import read_tables
 from resources.storage import DataDir
 from resources.warehouse import (
+    PublishPolicy,
     exclusive,
     inputs_hash,
     latest_manifest,
@@ -109,6 +113,108 @@ def gather(specs: Sequence[SourceSpec], data_dir: DataDir) -> dict[str, pl.DataF
     return tables
 
 
+def commit_history(tables: dict[str, pl.DataFrame], data_dir: DataDir) -> list[Committed]:
+    """Commit each source's current publication to the lake (one snapshot per new publication)."""
+    history = History(data_dir.lake)
+    committed = []
+    with history.open() as con:
+        primary = tables["publications"].join(
+            tables["entities"].select("publication_id").unique(), on="publication_id", how="semi"
+        )
+        for publication in primary.sort("source").iter_rows(named=True):
+            source = publication["source"]
+            per_source = {
+                n: df.filter(pl.col("source") == source)
+                for n, df in tables.items()
+                if n != "publications"
+            }
+            committed.append(history.commit(con, source, publication, per_source))
+    return committed
+
+
+def shrinkage(
+    tables: dict[str, pl.DataFrame], previous: dict[str, Any] | None
+) -> list[dict[str, Any]]:
+    """Per source: entities in the last published version and now, and the fraction lost."""
+    if previous is None:
+        return []
+    before: dict[str, int] = {}
+    for entry in previous["sources"]:
+        before[entry["source"]] = max(before.get(entry["source"], 0), entry["canonical_entities"])
+    now = dict(tables["entities"].group_by("source").len().iter_rows())
+    rows = []
+    for source, count in sorted(before.items()):
+        after = now.get(source, 0)
+        lost = (count - after) / count if count else 0.0
+        rows.append(
+            {"source": source, "published": count, "now": after, "lost_fraction": round(lost, 4)}
+        )
+    return rows
+
+
+def version_extras(
+    data_dir: DataDir, tables: dict[str, pl.DataFrame], previous: dict[str, Any] | None
+) -> tuple[dict[str, pl.DataFrame], int, Path]:
+    """History tables for a new version: change feed, crosswalk, entity and publication history."""
+    history = History(data_dir.lake)
+    with history.open() as con:
+        snapshot = history.current_snapshot(con)
+        after = State(
+            tables={
+                n: df.drop("publication_id") for n, df in tables.items() if n != "publications"
+            },
+            publications=_primary_publications(tables["publications"], tables["entities"]),
+            files=_files(tables["publications"], tables["entities"]),
+        )
+        if previous is not None and previous.get("lake_snapshot") is not None:
+            before = State(
+                tables={
+                    n: history.table_at(con, n, previous["lake_snapshot"]) for n in TABLE_NAMES
+                },
+                publications={
+                    s["source"]: s["publication_id"]
+                    for s in previous["sources"]
+                    if s.get("primary")
+                },
+                files={
+                    s["source"]: frozenset(s.get("files", []))
+                    for s in previous["sources"]
+                    if s.get("primary")
+                },
+            )
+        else:
+            before = State(
+                tables={n: df.head(0) for n, df in after.tables.items()}, publications={}, files={}
+            )
+        changes, crosswalk = change_feed(before, after)
+        extras = {
+            "changes": changes,
+            "crosswalk": crosswalk,
+            "entity_history": entity_history(history, con),
+            "publication_history": history.snapshots(con),
+        }
+    frozen = data_dir.path / "warehouse" / f".history.{snapshot}.ducklake"
+    history.freeze(frozen)
+    return extras, snapshot, frozen
+
+
+def _primary_publications(publications: pl.DataFrame, entities: pl.DataFrame) -> dict[str, str]:
+    used = publications.join(
+        entities.select("publication_id").unique(), on="publication_id", how="semi"
+    )
+    return dict(used.select("source", "publication_id").iter_rows())
+
+
+def _files(publications: pl.DataFrame, entities: pl.DataFrame) -> dict[str, frozenset[str]]:
+    used = publications.join(
+        entities.select("publication_id").unique(), on="publication_id", how="semi"
+    )
+    return {
+        r["source"]: frozenset(f["name"] for f in json.loads(r["files"]))
+        for r in used.iter_rows(named=True)
+    }
+
+
 def build_consolidated(
     specs: Sequence[SourceSpec],
 ) -> tuple[list[AssetsDefinition], list[AssetChecksDefinition]]:
@@ -119,18 +225,35 @@ def build_consolidated(
         name="consolidated",
         group_name=GROUP,
         deps=sources,
-        kinds={"duckdb", "polars"},
-        description="Every list's current publication in the canonical tables of CONTRACT.md (warehouse DuckDB).",
+        kinds={"duckdb", "polars", "ducklake"},
+        description="Every list's current publication in the canonical tables of CONTRACT.md (warehouse DuckDB), committed to the DuckLake history (one snapshot per source publication).",
     )
     def consolidated(context: AssetExecutionContext, data_dir: DataDir) -> MaterializeResult:
         tables = gather(specs, data_dir)
-        write_database(data_dir.warehouse_db, tables)
+        with exclusive(data_dir.lock):
+            committed = commit_history(tables, data_dir)
+            write_database(data_dir.warehouse_db, tables)
         per_source = (
             tables["entities"].group_by("source", "entity_type").len().sort("source", "entity_type")
         )
         metadata: dict[str, Any] = {f"rows_{name}": df.height for name, df in tables.items()}
         metadata["warehouse"] = MetadataValue.path(str(data_dir.warehouse_db))
         metadata["entities_by_source"] = MetadataValue.md(_table_md(per_source.to_dicts()))
+        metadata["history_commits"] = MetadataValue.md(
+            _table_md(
+                [
+                    {
+                        "source": c.source,
+                        "publication_id": c.publication_id,
+                        "lake_snapshot": c.snapshot_id,
+                        "new_snapshot": c.new,
+                        "rows_inserted": sum(c.inserted.values()),
+                        "rows_deleted": sum(c.deleted.values()),
+                    }
+                    for c in committed
+                ]
+            )
+        )
         metadata["publications"] = MetadataValue.md(
             _table_md(
                 tables["publications"]
@@ -199,16 +322,46 @@ def build_consolidated(
             metadata={"per_source": MetadataValue.md(_table_md(rows))},
         )
 
+    @asset_check(
+        asset=consolidated,
+        name="no_sudden_shrink",
+        blocking=True,
+        description="No list lost more than the allowed fraction of its parties since the last published version (PublishPolicy); held back otherwise.",
+    )
+    def no_sudden_shrink(
+        context: AssetCheckExecutionContext, data_dir: DataDir, publish_policy: PublishPolicy
+    ) -> AssetCheckResult:
+        tables = read_database(data_dir.warehouse_db, ["entities"])
+        rows = shrinkage(tables, latest_manifest(data_dir.published))
+        shrunk = [r for r in rows if r["lost_fraction"] > publish_policy.max_shrink_fraction]
+        message = "; ".join(
+            f"{r['source']} shrank from {r['published']:,} to {r['now']:,} parties "
+            f"({r['lost_fraction']:.1%} > {publish_policy.max_shrink_fraction:.0%})"
+            for r in shrunk
+        )
+        if shrunk and not publish_policy.allow_shrink:
+            message += " — held back: publish only with the override PublishPolicy.allow_shrink=true (`cli.py run --allow-shrink`)"
+        elif shrunk:
+            message += " — published anyway: PublishPolicy.allow_shrink=true"
+        return AssetCheckResult(
+            passed=not shrunk or publish_policy.allow_shrink,
+            description=message or "no list shrank beyond the allowed fraction",
+            metadata={
+                "per_source": MetadataValue.md(_table_md(rows) or "first version"),
+                "message": message or "ok",
+            },
+        )
+
     @asset(
         name="published_version",
         group_name=GROUP,
         deps=[consolidated],
         kinds={"duckdb", "parquet"},
-        description="Immutable published version: sanctions.duckdb, one parquet per table, manifest.json; `latest` switched atomically.",
+        description="Immutable published version: sanctions.duckdb, one parquet per table, change feed, history, manifest.json; `latest` switched atomically.",
     )
     def published_version(context: AssetExecutionContext, data_dir: DataDir) -> MaterializeResult:
         published = data_dir.published
-        with exclusive(published / ".publish.lock"):
+        with exclusive(data_dir.lock):
             tables = read_database(data_dir.warehouse_db, list(ALL_TABLES))
             inputs = inputs_hash(tables["publications"])
             previous = latest_manifest(published)
@@ -223,16 +376,33 @@ def build_consolidated(
                         "path": MetadataValue.path(str(published / previous["version"])),
                     }
                 )
+            extras, snapshot, frozen = version_extras(data_dir, tables, previous)
             sources = manifest_sources(tables)
-            version, folder = publish_version(published, tables, sources, inputs)
+            version, folder = publish_version(
+                published,
+                {**tables, **extras},
+                sources,
+                inputs,
+                sql=SANCTIONED_ON,
+                extra_files={"history.ducklake": frozen.read_bytes()},
+                extra_manifest={
+                    "lake_snapshot": snapshot,
+                    "lake_data_path": str(History(data_dir.lake).data),
+                },
+            )
+            frozen.unlink()
+        summary = extras["changes"].group_by("source", "change").len().sort("source", "change")
         context.log.info(f"published version {version} at {folder}; latest -> {version}")
         return MaterializeResult(
             metadata={
                 "version": version,
                 "unchanged": False,
+                "lake_snapshot": snapshot,
                 "path": MetadataValue.path(str(folder)),
                 "database": MetadataValue.path(str(folder / "sanctions.duckdb")),
                 "sources": MetadataValue.json(sources),
+                "changes": MetadataValue.md(_table_md(summary.to_dicts()) or "no changes"),
+                "rekeyed": extras["crosswalk"].height,
                 **{f"rows_{name}": df.height for name, df in tables.items()},
             }
         )
@@ -251,7 +421,12 @@ def build_consolidated(
             metadata={"version": latest.resolve().name, "problems": "; ".join(problems) or "none"},
         )
 
-    return [consolidated, published_version], [canonical_valid, counts_per_source, manifest_intact]
+    return [consolidated, published_version], [
+        canonical_valid,
+        counts_per_source,
+        no_sudden_shrink,
+        manifest_intact,
+    ]
 
 
 def manifest_sources(tables: dict[str, pl.DataFrame]) -> list[dict[str, Any]]:
@@ -269,6 +444,8 @@ def manifest_sources(tables: dict[str, pl.DataFrame]) -> list[dict[str, Any]]:
             "sha256": r["sha256"],
             "entry_count": r["entry_count"],
             "canonical_entities": r["len"] or 0,
+            "primary": bool(r["len"]),
+            "files": sorted(f["name"] for f in json.loads(r["files"])),
         }
         for r in rows.sort("source", "format").iter_rows(named=True)
     ]

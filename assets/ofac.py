@@ -213,6 +213,14 @@ def _resolve_links(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     return {**tables, "relationships": rel}
 
 
+def _optional(files: Mapping[str, bytes], name: str, columns: tuple[str, ...]) -> pl.DataFrame:
+    """A secondary file of the set; absent only where a snapshot lacks it (live mode fetches all)."""
+    if name in files:
+        return read_ofac_csv(name, files[name], columns)
+    schema = {c: pl.String for c in columns}
+    return pl.DataFrame(schema={**schema, "ent_num": pl.Int64})
+
+
 def parse_csv_set(
     files: Mapping[str, bytes],
     source: str,
@@ -224,14 +232,10 @@ def parse_csv_set(
     """Parse an OFAC legacy CSV set (primary, ADD, ALT and optional COMMENTS) into canonical tables."""
     main = read_ofac_csv(primary, files[primary], PRIMARY_COLUMNS)
     _refuse_duplicates(primary, main, "ent_num")
-    add = read_ofac_csv(addresses, files[addresses], ADDRESS_COLUMNS)
-    alt = read_ofac_csv(aliases, files[aliases], ALIAS_COLUMNS)
-    com = (
-        read_ofac_csv(comments, files[comments], COMMENT_COLUMNS)
-        if comments and comments in files
-        else pl.DataFrame(schema={"ent_num": pl.Int64, "remarks": pl.String})
-    )
-    if comments and comments in files:
+    add = _optional(files, addresses, ADDRESS_COLUMNS)
+    alt = _optional(files, aliases, ALIAS_COLUMNS)
+    com = _optional(files, comments, COMMENT_COLUMNS)
+    if comments in files:
         _refuse_duplicates(comments, com, "ent_num")
     known = set(main["ent_num"].to_list())
     out = _Rows()
@@ -422,7 +426,9 @@ def parse_csv_set(
         staged=staged,
         unknowns=out.unknowns,
         entry_count=main.height,
-        file_rows={addresses: add.height, aliases: alt.height},
+        file_rows={
+            name: df.height for name, df in ((addresses, add), (aliases, alt)) if name in files
+        },
         format="csv",
     )
 

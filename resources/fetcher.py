@@ -194,8 +194,9 @@ class SnapshotFetcher(Fetcher):
 
     Each source has a folder `<root>/<source>/` whose `catalog.json` lists the publications it
     holds (publication date, how that date is known, and the file for each official file name,
-    relative to that folder). By default the newest publication is served; `pins` selects
-    another by its date.
+    relative to that folder). By default the newest complete publication is served (a catalog
+    entry marked `"complete": false` lacks files the publisher serves and is kept for
+    history); `pins` selects another by its date.
     """
 
     root: str = str(DEFAULT_SNAPSHOT_DIR)
@@ -219,7 +220,8 @@ class SnapshotFetcher(Fetcher):
                     f"snapshot://{source}", f"no publication dated {pin} (have {dates})"
                 )
             return chosen[0]
-        return max(publications, key=lambda p: p["published_at"])
+        complete = [p for p in publications if p.get("complete", True)]
+        return max(complete or publications, key=lambda p: p["published_at"])
 
     def fetch(self, source: str, spec: FileSpec, previous: PreviousFetch | None) -> Payload | None:
         publication = self.publication(source)

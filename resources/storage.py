@@ -74,6 +74,15 @@ class DataDir(ConfigurableResource):
     def published(self) -> Path:
         return self.path / "published"
 
+    @property
+    def lake(self) -> Path:
+        return self.path / "warehouse" / "lake"
+
+    @property
+    def lock(self) -> Path:
+        """Held while the history and the published versions change: runs never interleave."""
+        return self.path / "warehouse" / ".pipeline.lock"
+
     # --- raw archive -------------------------------------------------------------------
     def _fetch_log(self, source: str) -> Path:
         return self.raw / source / "fetch_log.jsonl"

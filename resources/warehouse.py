@@ -22,12 +22,21 @@ from typing import Any
 
 import duckdb
 import polars as pl
+from dagster import ConfigurableResource
 
 from resources.storage import dumps
 
 MANIFEST = "manifest.json"
 DATABASE = "sanctions.duckdb"
 SCHEMA_VERSION = 1
+
+
+class PublishPolicy(ConfigurableResource):
+    """What may be published: a list that shrank by more than `max_shrink_fraction` since the
+    last published version is held back unless `allow_shrink` is set for that run."""
+
+    max_shrink_fraction: float = 0.10
+    allow_shrink: bool = False
 
 
 def sha256_file(path: Path) -> str:
@@ -111,6 +120,7 @@ def publish_version(
     inputs: str,
     sql: str = "",
     extra_files: Mapping[str, bytes] | None = None,
+    extra_manifest: Mapping[str, Any] | None = None,
 ) -> tuple[str, Path]:
     """Write, verify and atomically expose a new version; returns (version, folder)."""
     built = datetime.now(UTC)
@@ -141,6 +151,7 @@ def publish_version(
         },
         "database": {"file": DATABASE, "sha256": sha256_file(tmp / DATABASE)},
         "files": {name: sha256_file(tmp / name) for name in (extra_files or {})},
+        **(extra_manifest or {}),
     }
     (tmp / MANIFEST).write_text(dumps(manifest))
     for path in tmp.rglob("*"):

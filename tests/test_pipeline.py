@@ -20,7 +20,7 @@ from assets.factory import Format, SourceSpec, source_assets
 from core.canonical import ParseResult
 from resources.fetcher import FileSpec, SnapshotFetcher
 from resources.storage import DataDir
-from resources.warehouse import verify_published
+from resources.warehouse import PublishPolicy, verify_published
 
 EXPECTED_ASSET_KEYS = {
     "us_ofac_sdn",
@@ -59,6 +59,7 @@ def test_published_version_layout(published: Path) -> None:
     assert set(manifest["tables"]) == {
         "publications", "entities", "names", "identifiers", "addresses", "birth_dates",
         "birth_places", "countries", "sanctions", "attributes", "relationships", "rejects",
+        "changes", "crosswalk", "entity_history", "publication_history",
     }  # fmt: skip
     sources = {(s["source"], s["format"]): s for s in manifest["sources"]}
     assert sources[("us_ofac_sdn", "csv")]["published_at"] == "2023-12-28"
@@ -188,7 +189,11 @@ def test_invalid_data_is_blocked_by_checks(tmp_path: Path) -> None:
         assets=[asset, *cons_assets],
         asset_checks=[*checks, *cons_checks],
         jobs=[define_asset_job("refresh_all", selection="*")],
-        resources={"fetcher": SnapshotFetcher(), "data_dir": DataDir(root=str(data / "bad"))},
+        resources={
+            "fetcher": SnapshotFetcher(),
+            "data_dir": DataDir(root=str(data / "bad")),
+            "publish_policy": PublishPolicy(),
+        },
         executor=in_process_executor,
     )
     # a fresh data dir whose first publication is the good one, then the corrupted parser runs

@@ -165,7 +165,9 @@ def test_snapshot_fetcher_pins_and_reports_date(tmp_path: Path) -> None:
         "snapshot://2023-12-28/SDN.CSV",
     )
     assert fetcher.fetch("us_ofac_sdn", us_ofac_sdn.XML_FILES[0], None) is None
-    with pytest.raises(FetchError, match=r"no publication dated 1999-01-01 \(have 2023-12-28\)"):
+    with pytest.raises(
+        FetchError, match=r"no publication dated 1999-01-01 \(have 2023-12-28, 2024-05-03\)"
+    ):
         SnapshotFetcher(pins={"us_ofac_sdn": "1999-01-01"}).fetch(
             "us_ofac_sdn", us_ofac_sdn.CSV_FILES[0], None
         )

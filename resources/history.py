@@ -1,0 +1,305 @@
+"""The versioned store: a DuckLake lake holding every source publication ever ingested.
+
+Each source publication is committed as one DuckLake snapshot whose commit message names the
+publication (`commit_extra_info` holds its ID, date and sha256), so "the list as that
+publication had it" is `FROM history.<table> AT (VERSION => <its snapshot>)`. Rows are stored
+without `publication_id` and a new publication writes only the rows that changed (deleted rows
+and inserted rows), so storage grows with the change, not with the size of the list.
+
+DuckLake's catalog is a DuckDB file only the pipeline opens, under the publish lock; every
+published version carries a frozen copy of it (`history.ducklake`) for analysts, whose data
+files are shared and never rewritten.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import duckdb_extension_ducklake
+import polars as pl
+
+from core.canonical import TABLE_NAMES, table_schema
+
+CATALOG = "catalog.ducklake"
+LAKE = "lake"
+DUCKDB_TYPES = {
+    pl.String: "VARCHAR",
+    pl.Date: "DATE",
+    pl.Boolean: "BOOLEAN",
+    pl.Int64: "BIGINT",
+}
+
+
+def extension_path() -> Path:
+    """The DuckLake extension shipped inside its PyPI package (loaded offline, by path)."""
+    root = Path(duckdb_extension_ducklake.__file__).parent
+    return next(root.rglob("ducklake.duckdb_extension"))
+
+
+def lake_columns(table: str) -> dict[str, pl.DataType]:
+    """Columns a table has in the lake: the canonical ones less `publication_id`."""
+    return {c: t for c, t in table_schema(table).items() if c != "publication_id"}
+
+
+def connect(
+    catalog: Path, data_path: Path | None = None, read_only: bool = False
+) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with the lake at `catalog` attached as `lake`."""
+    con = duckdb.connect()
+    con.execute(f"LOAD '{extension_path()}'")
+    options = ["READ_ONLY"] if read_only else []
+    if data_path is not None:
+        options.append(f"DATA_PATH '{data_path}/'")
+    suffix = f" ({', '.join(options)})" if options else ""
+    con.execute(f"ATTACH 'ducklake:{catalog}' AS {LAKE}{suffix}")
+    return con
+
+
+@dataclass(frozen=True)
+class Committed:
+    source: str
+    publication_id: str
+    snapshot_id: int
+    new: bool
+    inserted: dict[str, int]
+    deleted: dict[str, int]
+
+
+def _with_ordinal(df: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """Number identical rows so a multiset difference keeps duplicates apart."""
+    return df.with_columns(_n=pl.int_range(pl.len()).over(columns))
+
+
+class History:
+    """The lake under `<data>/warehouse/lake/`: catalog file plus immutable parquet data files."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.catalog = folder / CATALOG
+        self.data = folder / "data"
+
+    @contextmanager
+    def open(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        self.data.mkdir(parents=True, exist_ok=True)
+        con = connect(self.catalog, None if read_only else self.data, read_only)
+        try:
+            if not read_only:
+                self._ensure_tables(con)
+            yield con
+        finally:
+            con.close()
+
+    def _ensure_tables(self, con: duckdb.DuckDBPyConnection) -> None:
+        existing = {
+            r[0]
+            for r in con.execute(
+                f"SELECT table_name FROM duckdb_tables() WHERE database_name = '{LAKE}'"
+            ).fetchall()
+        }
+        for table in TABLE_NAMES:
+            if table not in existing:
+                columns = ", ".join(
+                    f'"{c}" {DUCKDB_TYPES[t]}' for c, t in lake_columns(table).items()
+                )
+                con.execute(f'CREATE TABLE {LAKE}."{table}" ({columns})')
+
+    def snapshots(self, con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+        """Every publication commit: snapshot, time, and the publication it holds."""
+        rows = con.execute(
+            f"SELECT snapshot_id, snapshot_time, commit_extra_info FROM {LAKE}.snapshots() "
+            "WHERE commit_message LIKE 'publication %' ORDER BY snapshot_id"
+        ).fetchall()
+        records = [
+            {"snapshot_id": sid, "committed_at": when, **json.loads(info)}
+            for sid, when, info in rows
+        ]
+        schema = {
+            "snapshot_id": pl.Int64,
+            "committed_at": pl.Datetime("us", "UTC"),
+            "source": pl.String,
+            "publication_id": pl.String,
+            "format": pl.String,
+            "published_at": pl.String,
+            "published_basis": pl.String,
+            "fetched_at": pl.String,
+            "sha256": pl.String,
+            "entry_count": pl.Int64,
+            "files": pl.String,
+        }
+        df = pl.DataFrame(records, schema=schema, strict=False)
+        return df.with_columns(
+            pl.col("published_at").str.to_date(strict=False),
+            pl.col("fetched_at").str.to_datetime(time_zone="UTC", strict=False),
+        )
+
+    def commit(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        source: str,
+        publication: Mapping[str, Any],
+        tables: Mapping[str, pl.DataFrame],
+    ) -> Committed:
+        """Make the lake hold exactly `tables` for `source`, as one snapshot naming `publication`.
+
+        Re-committing a publication that is already current for its source creates nothing.
+        """
+        publication_id = publication["publication_id"]
+        known = self.snapshots(con).filter(pl.col("source") == source)
+        if known.height and known["publication_id"][-1] == publication_id:
+            return Committed(source, publication_id, int(known["snapshot_id"][-1]), False, {}, {})
+        inserted: dict[str, int] = {}
+        deleted: dict[str, int] = {}
+        con.execute("BEGIN")
+        try:
+            for table in TABLE_NAMES:
+                columns = list(lake_columns(table))
+                new = _with_ordinal(tables[table].select(columns), columns)
+                old = _with_ordinal(
+                    con.execute(
+                        f'SELECT rowid AS _rowid, * FROM {LAKE}."{table}" WHERE source = ?',
+                        [source],
+                    ).pl(),
+                    columns,
+                )
+                old = old.with_columns(pl.col(c).cast(t) for c, t in lake_columns(table).items())
+                gone = old.join(new, on=[*columns, "_n"], how="anti", nulls_equal=True)
+                added = new.join(
+                    old.drop("_rowid"), on=[*columns, "_n"], how="anti", nulls_equal=True
+                )
+                if gone.height:
+                    con.register("gone", gone.select("_rowid").to_arrow())
+                    con.execute(
+                        f'DELETE FROM {LAKE}."{table}" WHERE rowid IN (SELECT _rowid FROM gone)'
+                    )
+                    con.unregister("gone")
+                if added.height:
+                    con.register("added", added.select(columns).to_arrow())
+                    con.execute(f'INSERT INTO {LAKE}."{table}" SELECT * FROM added')
+                    con.unregister("added")
+                inserted[table], deleted[table] = added.height, gone.height
+            info = json.dumps({k: _jsonable(v) for k, v in publication.items()}, sort_keys=True)
+            con.execute(
+                f"CALL {LAKE}.set_commit_message('sanctions-etl', ?, extra_info => ?)",
+                [f"publication {publication_id}", info],
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        snapshot = con.execute(f"SELECT id FROM {LAKE}.current_snapshot()").fetchone()
+        assert snapshot is not None
+        return Committed(source, publication_id, int(snapshot[0]), True, inserted, deleted)
+
+    def current_snapshot(self, con: duckdb.DuckDBPyConnection) -> int:
+        row = con.execute(f"SELECT id FROM {LAKE}.current_snapshot()").fetchone()
+        return int(row[0]) if row else 0
+
+    def table_at(self, con: duckdb.DuckDBPyConnection, table: str, snapshot: int) -> pl.DataFrame:
+        """A lake table as it stood at `snapshot`."""
+        return con.execute(f'SELECT * FROM {LAKE}."{table}" AT (VERSION => {int(snapshot)})').pl()
+
+    def freeze(self, target: Path) -> None:
+        """Copy the (closed) catalog for a published version; data files are shared, immutable."""
+        shutil.copyfile(self.catalog, target)
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def entity_history(history: History, con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Per party, each stretch of consecutive publications that listed it (bitemporal facts).
+
+    `from_*` is the first publication of the stretch (published_at: the publisher's date;
+    fetched_at: when we learned it); `to_*` is the publication that no longer listed the party
+    (null while it is still listed).
+    """
+    snaps = history.snapshots(con).with_columns(k=pl.int_range(pl.len()).over("source"))
+    frames = []
+    for row in snaps.iter_rows(named=True):
+        present = con.execute(
+            f"SELECT entity_id, listed_on FROM {LAKE}.entities AT (VERSION => {int(row['snapshot_id'])}) WHERE source = ?",
+            [row["source"]],
+        ).pl()
+        frames.append(
+            present.with_columns(source=pl.lit(row["source"]), k=pl.lit(row["k"], dtype=pl.Int64))
+        )
+    schema = {
+        "source": pl.String,
+        "entity_id": pl.String,
+        "listed_on": pl.Date,
+        "from_publication_id": pl.String,
+        "from_published_at": pl.Date,
+        "from_fetched_at": pl.Datetime("us", "UTC"),
+        "to_publication_id": pl.String,
+        "to_published_at": pl.Date,
+        "to_fetched_at": pl.Datetime("us", "UTC"),
+    }
+    if not frames:
+        return pl.DataFrame(schema=schema)
+    presence = pl.concat(frames).with_columns(pl.col("k").cast(pl.Int64))
+    last_k = snaps.group_by("source").agg(pl.col("k").max().alias("last_k"))
+    runs = (
+        presence.sort("source", "entity_id", "k")
+        .with_columns(run=pl.col("k") - pl.int_range(pl.len()).over("source", "entity_id"))
+        .group_by("source", "entity_id", "run")
+        .agg(
+            pl.col("k").min().alias("first_k"),
+            pl.col("k").max().alias("end_k"),
+            pl.col("listed_on").last(),
+        )
+        .join(last_k, on="source")
+        .with_columns(to_k=pl.when(pl.col("end_k") < pl.col("last_k")).then(pl.col("end_k") + 1))
+    )
+    pubs = snaps.select(
+        "source",
+        "k",
+        "publication_id",
+        "published_at",
+        pl.col("fetched_at").fill_null(pl.col("committed_at")),
+    )
+    first = pubs.rename(
+        {
+            "k": "first_k",
+            "publication_id": "from_publication_id",
+            "published_at": "from_published_at",
+            "fetched_at": "from_fetched_at",
+        }
+    )
+    gone = pubs.rename(
+        {
+            "k": "to_k",
+            "publication_id": "to_publication_id",
+            "published_at": "to_published_at",
+            "fetched_at": "to_fetched_at",
+        }
+    )
+    return (
+        runs.join(first, on=["source", "first_k"], how="left")
+        .join(gone, on=["source", "to_k"], how="left")
+        .select(list(schema))
+        .cast(schema)
+        .sort("source", "entity_id", "from_published_at")
+    )
+
+
+SANCTIONED_ON = """
+CREATE MACRO sanctioned_on(party, d) AS TABLE
+SELECT source, entity_id, listed_on,
+       from_publication_id AS first_told_by, from_published_at AS first_published_at,
+       from_fetched_at AS known_since, from_fetched_at::DATE <= d AS known_on_that_date,
+       to_publication_id AS delisted_by, to_published_at AS delisted_published_at
+FROM entity_history
+WHERE entity_id = party
+  AND coalesce(listed_on, from_published_at) <= d
+  AND (to_published_at IS NULL OR to_published_at > d);
+"""
