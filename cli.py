@@ -1,6 +1,6 @@
 """Command line: run the whole pipeline once and say where the results are.
 
-    python cli.py run [--data-dir DIR] [--mode snapshot|live]
+    python cli.py run [--data-dir DIR] [--mode snapshot|live] [--pin SOURCE=DATE] [--allow-shrink]
 
 Runs the `refresh_all` job in-process against a persistent Dagster instance (the run then shows
 up in `dagster dev` on the same DAGSTER_HOME), then prints the mode, each source publication
@@ -16,9 +16,11 @@ import sys
 from pathlib import Path
 
 
-def run(data_dir: Path, mode: str) -> int:
+def run(data_dir: Path, mode: str, pins: list[str], allow_shrink: bool) -> int:
     os.environ["SANCTIONS_DATA_DIR"] = str(data_dir)
     os.environ["SANCTIONS_MODE"] = mode
+    if pins:
+        os.environ["SANCTIONS_PINS"] = ",".join(pins)
     dagster_home = Path(os.environ.setdefault("DAGSTER_HOME", str(data_dir / "dagster_home")))
     dagster_home.mkdir(parents=True, exist_ok=True)
 
@@ -31,7 +33,10 @@ def run(data_dir: Path, mode: str) -> int:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+            run_config={
+                "loggers": {"console": {"config": {"log_level": "INFO"}}},
+                "resources": {"publish_policy": {"config": {"allow_shrink": allow_shrink}}},
+            },
         )
     failed_checks = [
         e.event_specific_data.check_name
@@ -81,8 +86,20 @@ def main(argv: list[str] | None = None) -> int:
     run_parser.add_argument(
         "--mode", choices=("snapshot", "live"), default=os.environ.get("SANCTIONS_MODE", "snapshot")
     )
+    run_parser.add_argument(
+        "--pin",
+        action="append",
+        default=[],
+        metavar="SOURCE=DATE",
+        help="snapshot mode: serve this publication of a source instead of its newest (repeatable)",
+    )
+    run_parser.add_argument(
+        "--allow-shrink",
+        action="store_true",
+        help="publish even if a list lost more than the allowed fraction of its parties",
+    )
     args = parser.parse_args(argv)
-    return run(args.data_dir.resolve(), args.mode)
+    return run(args.data_dir.resolve(), args.mode, args.pin, args.allow_shrink)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """Dagster entry point (loaded by workspace.yaml): every list, consolidation and publishing.
 
 Adding a list means adding its module to `SOURCES`. The fetcher is the live one when
-`SANCTIONS_MODE=live`, else the snapshot shipped in the repo; the data directory is
-`SANCTIONS_DATA_DIR` (default `./data`).
+`SANCTIONS_MODE=live`, else the snapshot shipped in the repo (`SANCTIONS_PINS=source=date,…`
+selects older snapshot publications); the data directory is `SANCTIONS_DATA_DIR` (default
+`./data`).
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ def fetcher_from_env() -> Fetcher:
     if mode == "live":
         return LiveFetcher()
     if mode == "snapshot":
-        return SnapshotFetcher()
+        pins = os.environ.get("SANCTIONS_PINS", "")
+        return SnapshotFetcher(pins=dict(pin.split("=", 1) for pin in pins.split(",") if pin))
     raise ValueError(f"SANCTIONS_MODE must be 'live' or 'snapshot', not {mode!r}")
 
 

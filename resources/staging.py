@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -34,8 +36,7 @@ def write_publication(folder: Path, results: dict[str, ParseResult], meta: dict[
     """Write every format's parse result under `folder` atomically (temp folder + rename)."""
     if folder.exists():
         return
-    tmp = folder.with_name(f".{folder.name}.tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
+    tmp = folder.with_name(f".{folder.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     for fmt, result in results.items():
         target = tmp / fmt
         target.mkdir(parents=True)
@@ -45,7 +46,13 @@ def write_publication(folder: Path, results: dict[str, ParseResult], meta: dict[
             df.write_parquet(target / f"staged_{name}.parquet")
         result.unknowns_frame().write_parquet(target / "unknowns.parquet")
     (tmp / "meta.json").write_text(dumps(meta))
-    tmp.rename(folder)
+    try:
+        tmp.rename(folder)
+    except OSError:
+        # another run staged the same publication first: same bytes, same tables
+        shutil.rmtree(tmp)
+        if not folder.exists():
+            raise
 
 
 def read_meta(folder: Path) -> dict[str, Any]:

@@ -123,6 +123,7 @@ def publish_version(
     extra_manifest: Mapping[str, Any] | None = None,
 ) -> tuple[str, Path]:
     """Write, verify and atomically expose a new version; returns (version, folder)."""
+    _remove_stale(published)
     built = datetime.now(UTC)
     version = f"{built:%Y%m%dT%H%M%SZ}-{inputs[:8]}"
     final = published / version
@@ -162,6 +163,15 @@ def publish_version(
     os.rename(tmp, final)
     _switch_latest(published, version)
     return version, final
+
+
+def _remove_stale(published: Path) -> None:
+    """Remove what a killed run left half-written (callers hold the pipeline lock)."""
+    for path in published.glob(".*.tmp"):
+        if path.is_symlink() or path.is_file():
+            path.unlink()
+        else:
+            shutil.rmtree(path)
 
 
 def _verify(folder: Path, tables: Mapping[str, pl.DataFrame]) -> None:

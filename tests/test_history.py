@@ -1,0 +1,308 @@
+"""Versioned store on real data: two SDN publications ingested in order, then time travel,
+the change feed against independently computed set differences, bitemporal questions, the
+shrink guard, an analyst holding the file open, SIGKILL mid-publish and two runs at once."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from dagster import ExecuteInProcessResult
+
+import definitions
+from resources.fetcher import SnapshotFetcher
+from resources.history import extension_path
+from resources.storage import DataDir
+from resources.warehouse import PublishPolicy, sha256_file, verify_published
+
+ROOT = Path(__file__).resolve().parent.parent
+SDN = ROOT / "snapshots" / "us_ofac_sdn"
+
+
+def run(
+    data: Path,
+    pins: dict[str, str] | None = None,
+    root: Path | None = None,
+    allow_shrink: bool = False,
+) -> ExecuteInProcessResult:
+    fetcher = SnapshotFetcher(pins=pins or {}, **({"root": str(root)} if root else {}))
+    defs = definitions.build_definitions(
+        fetcher, DataDir(root=str(data)), PublishPolicy(allow_shrink=allow_shrink)
+    )
+    return defs.resolve_job_def("refresh_all").execute_in_process(raise_on_error=False)
+
+
+def ent_nums(path: Path) -> set[str]:
+    with open(path, encoding="latin-1", newline="") as handle:
+        return {f"us_ofac_sdn-{row[0]}" for row in csv.reader(handle) if len(row) == 12}
+
+
+def latest(data: Path) -> Path:
+    return (data / "published" / "latest").resolve()
+
+
+def manifest(folder: Path) -> dict:
+    return json.loads((folder / "manifest.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def two_versions(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    data = tmp_path_factory.mktemp("history")
+    assert run(data, pins={"us_ofac_sdn": "2023-12-28"}).success
+    first = latest(data)
+    assert run(data, pins={"us_ofac_sdn": "2024-05-03"}).success
+    second = latest(data)
+    assert first != second
+    return data, first, second
+
+
+def changes(folder: Path) -> pl.DataFrame:
+    return pl.read_parquet(folder / "changes.parquet").filter(pl.col("source") == "us_ofac_sdn")
+
+
+def test_change_feed_matches_set_differences(two_versions: tuple[Path, Path, Path]) -> None:
+    _, _, second = two_versions
+    old, new = ent_nums(SDN / "2023-12-28" / "SDN.CSV"), ent_nums(SDN / "2024-05-03" / "SDN.CSV")
+    feed = changes(second)
+    counts = dict(feed.group_by("change").len().iter_rows())
+    rekeyed = counts.get("party_rekeyed", 0)
+    assert counts["party_removed"] + rekeyed == len(old - new) == 112
+    assert counts["party_added"] + rekeyed == len(new - old) == 1_256
+    assert set(feed.filter(pl.col("change") == "party_removed")["entity_id"]) <= old - new
+    assert "us_ofac_sdn-7480" in set(
+        feed.filter(pl.col("change") == "party_removed")["entity_id"]
+    )  # MUGABE
+    pubs = feed.select("publication_before", "publication_after").unique()
+    assert pubs.height == 1 and pubs["publication_before"][0] != pubs["publication_after"][0]
+
+
+def test_field_level_change_of_a_known_party(two_versions: tuple[Path, Path, Path]) -> None:
+    _, _, second = two_versions
+    party = changes(second).filter(pl.col("entity_id") == "us_ofac_sdn-7489")
+    name = party.filter(
+        (pl.col("change") == "attribute_changed") & (pl.col("field") == "primary_name")
+    ).row(0, named=True)
+    assert (name["old_value"], name["new_value"]) == (
+        "CHIWENGA, Constantine Gureya",
+        "CHIWENGA, Constantino Guveya",
+    )
+    programs = {
+        (r["change"], r["old_value"] or r["new_value"])
+        for r in party.filter(pl.col("field") == "sanctions").iter_rows(named=True)
+    }
+    assert programs == {
+        ("program_removed", "US OFAC | ZIMBABWE"),
+        ("program_added", "US OFAC | GLOMAG"),
+    }
+    # the 2024-05-03 snapshot has no ALT.CSV: aliases are not compared, so none is "removed"
+    alias_removals = party.filter(
+        (pl.col("change") == "name_removed") & (pl.col("old_value").str.ends_with("| alias"))
+    )
+    assert alias_removals.height == 0
+
+
+def test_time_travel_returns_the_earlier_publication(two_versions: tuple[Path, Path, Path]) -> None:
+    _, first, second = two_versions
+    con = duckdb.connect(str(second / "sanctions.duckdb"), read_only=True)
+    history = con.execute(
+        "SELECT publication_id, snapshot_id, published_at FROM publication_history WHERE source = 'us_ofac_sdn' ORDER BY snapshot_id"
+    ).fetchall()
+    assert [str(h[2]) for h in history] == ["2023-12-28", "2024-05-03"]
+    con.execute(f"LOAD '{extension_path()}'")
+    con.execute(f"ATTACH 'ducklake:{second / 'history.ducklake'}' AS history (READ_ONLY)")
+    earlier = con.execute(
+        f"SELECT count(*) FROM history.entities AT (VERSION => {history[0][1]}) WHERE source = 'us_ofac_sdn'"
+    ).fetchone()
+    now = con.execute(
+        "SELECT count(*) FROM history.entities WHERE source = 'us_ofac_sdn'"
+    ).fetchone()
+    assert (earlier, now) == ((13_821,), (14_965,))
+    name = con.execute(
+        f"SELECT primary_name FROM history.entities AT (VERSION => {history[0][1]}) WHERE entity_id = 'us_ofac_sdn-7489'"
+    ).fetchone()
+    assert name == ("CHIWENGA, Constantine Gureya",)
+    con.close()
+    # the first version's own copy still answers as it did
+    con = duckdb.connect(str(first / "sanctions.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*) FROM entities WHERE source = 'us_ofac_sdn'").fetchone() == (
+        13_821,
+    )
+    con.close()
+
+
+def test_sanctioned_on_answers_bitemporal_questions(two_versions: tuple[Path, Path, Path]) -> None:
+    _, _, second = two_versions
+    con = duckdb.connect(str(second / "sanctions.duckdb"), read_only=True)
+    before = con.execute(
+        "SELECT first_published_at, delisted_by FROM sanctioned_on('us_ofac_sdn-7480', DATE '2024-01-15')"
+    ).fetchall()
+    assert (
+        len(before) == 1
+        and str(before[0][0]) == "2023-12-28"
+        and before[0][1].startswith("us_ofac_sdn-")
+    )
+    after = con.execute(
+        "SELECT * FROM sanctioned_on('us_ofac_sdn-7480', DATE '2024-06-01')"
+    ).fetchall()
+    assert after == []
+    # a party first published on 2024-05-03 was not known to us from the 2023 publication
+    added = sorted(
+        ent_nums(SDN / "2024-05-03" / "SDN.CSV") - ent_nums(SDN / "2023-12-28" / "SDN.CSV")
+    )[0]
+    row = con.execute(
+        "SELECT first_published_at FROM sanctioned_on(?, DATE '2024-05-10')", [added]
+    ).fetchone()
+    assert row is not None and str(row[0]) == "2024-05-03"
+    con.close()
+
+
+def test_reingesting_same_publication_changes_nothing(
+    two_versions: tuple[Path, Path, Path],
+) -> None:
+    data, _, second = two_versions
+    snapshots_before = manifest(second)["lake_snapshot"]
+    result = run(data, pins={"us_ofac_sdn": "2024-05-03"})
+    assert result.success
+    assert latest(data) == second
+    publish = result.asset_materializations_for_node("published_version")[0].metadata
+    assert publish["unchanged"].value is True
+    commits = (
+        result.asset_materializations_for_node("consolidated")[0].metadata["history_commits"].value
+    )
+    assert "| True |" not in commits  # no new lake snapshot
+    assert manifest(latest(data))["lake_snapshot"] == snapshots_before
+
+
+def shrunk_snapshots(tmp_path: Path) -> Path:
+    root = tmp_path / "snapshots"
+    for source in ("us_ofac_sdn", "us_ofac_cons"):
+        shutil.copytree(ROOT / "snapshots" / source, root / source)
+    sdn = root / "us_ofac_sdn" / "2023-12-28" / "SDN.CSV"
+    lines = sdn.read_bytes().rstrip(b"\x1a").split(b"\r\n")
+    sdn.write_bytes(b"\r\n".join(lines[:12_000]) + b"\r\n\x1a")  # 13,821 → 12,000 entries
+    return root
+
+
+def test_shrink_is_held_back_unless_overridden(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert run(data).success
+    version = latest(data)
+    root = shrunk_snapshots(tmp_path)
+    held = run(data, root=root)
+    assert not held.success
+    evaluation = next(
+        e.event_specific_data for e in held.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION" and e.event_specific_data.check_name == "no_sudden_shrink"
+    )  # fmt: skip
+    assert not evaluation.passed
+    assert (
+        "us_ofac_sdn shrank from 13,821 to 12,000 parties (13.2% > 10%) — held back"
+        in evaluation.description
+    )
+    assert latest(data) == version
+    forced = run(data, root=root, allow_shrink=True)
+    assert forced.success
+    assert latest(data) != version
+    counts = {
+        s["source"]: s["canonical_entities"]
+        for s in manifest(latest(data))["sources"]
+        if s["primary"]
+    }
+    assert counts["us_ofac_sdn"] == 12_000
+
+
+def test_analyst_holding_the_file_open_blocks_nothing(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert run(data, pins={"us_ofac_sdn": "2023-12-28"}).success
+    version = latest(data)
+    database = version / "sanctions.duckdb"
+    digest = sha256_file(database)
+    analyst = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb,sys; c=duckdb.connect({str(database)!r}, read_only=True); c.execute('SELECT count(*) FROM entities').fetchone(); print('open', flush=True); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert analyst.stdout is not None and analyst.stdout.readline().strip() == "open"
+        assert run(data, pins={"us_ofac_sdn": "2024-05-03"}).success
+        assert latest(data) != version
+        assert sha256_file(database) == digest
+    finally:
+        analyst.communicate("", timeout=30)
+
+
+def cli(data: Path, *extra: str) -> subprocess.Popen:
+    env = {**os.environ, "DAGSTER_HOME": str(data / "dagster_home")}
+    return subprocess.Popen(
+        [sys.executable, "cli.py", "run", "--data-dir", str(data), *extra],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def test_sigkill_mid_publish_leaves_previous_version_intact(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert run(data, pins={"us_ofac_sdn": "2023-12-28"}).success
+    version = latest(data)
+    process = cli(data, "--pin", "us_ofac_sdn=2024-05-03")
+    published = data / "published"
+    killed = False
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and process.poll() is None:
+        if any(
+            p.name.startswith(".") and p.name.endswith(".tmp") and p.is_dir()
+            for p in published.iterdir()
+        ):
+            os.kill(process.pid, signal.SIGKILL)
+            killed = True
+            break
+        time.sleep(0.002)
+    process.wait(timeout=60)
+    assert killed, "the publish window was not caught"
+    assert latest(data) == version
+    assert verify_published(version) == []
+    con = duckdb.connect(str(published / "latest" / "sanctions.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*) FROM entities WHERE source = 'us_ofac_sdn'").fetchone() == (
+        13_821,
+    )
+    con.close()
+    assert run(data, pins={"us_ofac_sdn": "2024-05-03"}).success
+    assert latest(data) != version
+    assert verify_published(latest(data)) == []
+    assert not [p for p in published.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_two_runs_at_once_serialize(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = cli(data)
+    second = cli(data, "--pin", "us_ofac_sdn=2024-05-03")
+    outputs = [p.communicate(timeout=300)[0].decode() for p in (first, second)]
+    codes = [p.returncode for p in (first, second)]
+    assert codes == [0, 0], outputs
+    versions = sorted(
+        p for p in (data / "published").iterdir() if not p.name.startswith((".", "latest"))
+    )
+    assert 1 <= len(versions) <= 2
+    for version in versions:
+        assert verify_published(version) == []
+    con = duckdb.connect(str(data / "published" / "latest" / "sanctions.duckdb"), read_only=True)
+    sources = dict(con.execute("SELECT source, count(*) FROM entities GROUP BY source").fetchall())
+    con.close()
+    assert sources["us_ofac_sdn"] in (13_821, 14_965)
