@@ -91,6 +91,7 @@ ID_TYPES = frozenset(
 # Identifier labels exactly as OFAC writes them → id_type. Matching is case-insensitive and
 # longest-label-first ("Passport Booklet" before "Passport"); the label is kept as written.
 KNOWN_LABELS: dict[str, str] = {
+    "RSIN": "tax_id",  # Dutch legal-entity tax number (seen in the US CSL `ids`)
     # travel documents
     "Passport": "passport",
     "Passport No.": "passport",
@@ -301,6 +302,7 @@ COUNTRY_LABELS: dict[str, str] = {
     "citizen": "citizenship",
     "Nationality of Registration": "jurisdiction",
     "Registration Country": "jurisdiction",
+    "Nationality Country": "nationality",  # US CSL 2023 wording
 }
 
 # Name labels → name_type. Remarks a.k.a.s are OFAC's "weak" aliases, printed in quotes.

@@ -20,9 +20,9 @@ MIN_ENTITIES = 300  # the non-SDN list has held 400-450 entries since 2021
 
 CSV_FILES = (
     FileSpec("CONS_PRIM.CSV", BASE_URL + "CONS_PRIM.CSV", "csv"),
-    FileSpec("CONS_ADD.CSV", BASE_URL + "CONS_ADD.CSV", "csv", required=False),
-    FileSpec("CONS_ALT.CSV", BASE_URL + "CONS_ALT.CSV", "csv", required=False),
-    FileSpec("CONS_COMMENTS.CSV", BASE_URL + "CONS_COMMENTS.CSV", "csv", required=False),
+    FileSpec("CONS_ADD.CSV", BASE_URL + "CONS_ADD.CSV", "csv", history_optional=True),
+    FileSpec("CONS_ALT.CSV", BASE_URL + "CONS_ALT.CSV", "csv", history_optional=True),
+    FileSpec("CONS_COMMENTS.CSV", BASE_URL + "CONS_COMMENTS.CSV", "csv", history_optional=True),
 )
 XML_FILES = (FileSpec("CONSOLIDATED.XML", BASE_URL + "CONSOLIDATED.XML", "xml"),)
 

@@ -20,9 +20,9 @@ MIN_ENTITIES = 10_000  # the SDN list has held more than 12,000 entries since 20
 
 CSV_FILES = (
     FileSpec("SDN.CSV", BASE_URL + "SDN.CSV", "csv"),
-    FileSpec("ADD.CSV", BASE_URL + "ADD.CSV", "csv", required=False),
-    FileSpec("ALT.CSV", BASE_URL + "ALT.CSV", "csv", required=False),
-    FileSpec("SDN_COMMENTS.CSV", BASE_URL + "SDN_COMMENTS.CSV", "csv", required=False),
+    FileSpec("ADD.CSV", BASE_URL + "ADD.CSV", "csv", history_optional=True),
+    FileSpec("ALT.CSV", BASE_URL + "ALT.CSV", "csv", history_optional=True),
+    FileSpec("SDN_COMMENTS.CSV", BASE_URL + "SDN_COMMENTS.CSV", "csv", history_optional=True),
 )
 XML_FILES = (FileSpec("SDN.XML", BASE_URL + "SDN.XML", "xml"),)
 

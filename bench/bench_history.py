@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import subprocess
 import tempfile
 import time
 from datetime import date, timedelta
@@ -95,8 +94,9 @@ def write_versions(root: Path, count: int) -> list[str]:
     (root / "us_ofac_sdn" / "catalog.json").write_text(
         json.dumps({"source": "us_ofac_sdn", "publications": publications})
     )
-    cons = ROOT / "snapshots" / "us_ofac_cons"
-    subprocess.run(["cp", "-r", str(cons), str(root / "us_ofac_cons")], check=True)
+    for source in (ROOT / "snapshots").iterdir():
+        if source.is_dir() and source.name != "us_ofac_sdn":
+            (root / source.name).symlink_to(source, target_is_directory=True)
     return [p["published_at"] for p in publications]
 
 

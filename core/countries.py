@@ -79,6 +79,7 @@ ALIASES: dict[str, str] = {
     "micronesia": "FM",
     "micronesia, federated states of": "FM",
     "st. kitts and nevis": "KN",
+    "st. kitts & nevis": "KN",
     "saint kitts and nevis": "KN",
     "st. lucia": "LC",
     "st. vincent and the grenadines": "VC",

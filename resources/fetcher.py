@@ -33,7 +33,10 @@ class FileSpec:
     name: str
     url: str
     kind: str  # csv | xml | xlsx | json | zip | gz
+    # required: the publisher serves it (live: a 404 fails the fetch); optional files answering
+    # 404/410 are treated as not published. history_optional: an old snapshot may lack it.
     required: bool = True
+    history_optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,9 @@ class LiveFetcher(Fetcher):
                     if response.status_code == 200:
                         return self._payload(source, spec, url, response)
                     last_error = f"HTTP {response.status_code}"
+                    if response.status_code in (404, 410) and not spec.required:
+                        log.info(f"{url}: HTTP {response.status_code}; optional file not published")
+                        return None
                     if response.status_code < 500 and response.status_code != 429:
                         raise FetchError(url, last_error)
                 if attempt < self.max_attempts:

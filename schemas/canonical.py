@@ -56,11 +56,6 @@ def _country_code() -> object:
     )
 
 
-class Strict:
-    strict = True
-    coerce = False
-
-
 class Entities(pa.DataFrameModel):
     """One row per listed party in a source publication."""
 
@@ -87,7 +82,9 @@ class Entities(pa.DataFrameModel):
         nullable=True, description="Remark fragments the parser could not read, kept verbatim."
     )
 
-    class Config(Strict):
+    class Config:
+        strict = True
+        coerce = False
         unique = ["source", "entity_id"]
 
     @pa.dataframe_check(description="listed_on is not in the future")
@@ -120,8 +117,9 @@ class Names(pa.DataFrameModel):
     )
     origin: str = _origin()
 
-    class Config(Strict):
-        pass
+    class Config:
+        strict = True
+        coerce = False
 
 
 def imo_valid(value: str) -> bool:
@@ -147,8 +145,9 @@ class Identifiers(pa.DataFrameModel):
     note: str = pa.Field(nullable=True, description="Extras: issue/expiry dates, currency, …")
     origin: str = _origin()
 
-    class Config(Strict):
-        pass
+    class Config:
+        strict = True
+        coerce = False
 
     @pa.dataframe_check(description="IMO numbers are 7 digits passing the check digit")
     @classmethod
@@ -177,8 +176,9 @@ class Addresses(pa.DataFrameModel):
     note: str = pa.Field(nullable=True, description="Remarks on the address.")
     origin: str = _origin()
 
-    class Config(Strict):
-        pass
+    class Config:
+        strict = True
+        coerce = False
 
 
 class BirthDates(pa.DataFrameModel):
@@ -194,8 +194,9 @@ class BirthDates(pa.DataFrameModel):
     circa: bool = pa.Field(nullable=True, description="Published as approximate ('circa').")
     origin: str = _origin()
 
-    class Config(Strict):
-        pass
+    class Config:
+        strict = True
+        coerce = False
 
     @pa.dataframe_check(description="date_from <= date_to, and not in the future")
     @classmethod
@@ -216,8 +217,9 @@ class BirthPlaces(pa.DataFrameModel):
     country_code: str = _country_code()
     origin: str = _origin()
 
-    class Config(Strict):
-        pass
+    class Config:
+        strict = True
+        coerce = False
 
 
 class Countries(pa.DataFrameModel):
@@ -233,8 +235,9 @@ class Countries(pa.DataFrameModel):
     )
     origin: str = _origin()
 
-    class Config(Strict):
-        pass
+    class Config:
+        strict = True
+        coerce = False
 
 
 class Sanctions(pa.DataFrameModel):
@@ -253,8 +256,9 @@ class Sanctions(pa.DataFrameModel):
     )
     origin: str = _origin()
 
-    class Config(Strict):
-        pass
+    class Config:
+        strict = True
+        coerce = False
 
 
 class Attributes(pa.DataFrameModel):
@@ -267,8 +271,9 @@ class Attributes(pa.DataFrameModel):
     value: str = pa.Field(description="Value as published.")
     origin: str = _origin()
 
-    class Config(Strict):
-        pass
+    class Config:
+        strict = True
+        coerce = False
 
 
 class Relationships(pa.DataFrameModel):
@@ -284,8 +289,9 @@ class Relationships(pa.DataFrameModel):
     relation: str = pa.Field(description="Kind of link (linked_to, member_of, owned_by…).")
     origin: str = _origin()
 
-    class Config(Strict):
-        pass
+    class Config:
+        strict = True
+        coerce = False
 
 
 class Rejects(pa.DataFrameModel):
@@ -301,8 +307,9 @@ class Rejects(pa.DataFrameModel):
     reason: str = pa.Field(description="Why it was not taken.")
     raw: str = pa.Field(nullable=True, description="The record as published.")
 
-    class Config(Strict):
-        pass
+    class Config:
+        strict = True
+        coerce = False
 
 
 MODELS: dict[str, type[pa.DataFrameModel]] = {
@@ -346,5 +353,6 @@ class Publications(pa.DataFrameModel):
         nullable=True, description="Entry count the file declares, if any."
     )
 
-    class Config(Strict):
-        pass
+    class Config:
+        strict = True
+        coerce = False

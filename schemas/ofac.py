@@ -5,11 +5,6 @@ from __future__ import annotations
 import pandera.polars as pa
 
 
-class Strict:
-    strict = True
-    coerce = False
-
-
 class PrimaryRow(pa.DataFrameModel):
     """SDN.CSV / CONS_PRIM.CSV: one record per listed party (12 columns, `-0-` read as null)."""
 
@@ -30,8 +25,9 @@ class PrimaryRow(pa.DataFrameModel):
     vess_owner: str = pa.Field(nullable=True, description="Vessel owner.")
     remarks: str = pa.Field(nullable=True, description="Remarks, cut at 1,000 characters.")
 
-    class Config(Strict):
-        pass
+    class Config:
+        strict = True
+        coerce = False
 
 
 class AddressRow(pa.DataFrameModel):
@@ -46,7 +42,9 @@ class AddressRow(pa.DataFrameModel):
     country: str = pa.Field(nullable=True, description="Country name.")
     add_remarks: str = pa.Field(nullable=True, description="Remarks on the address.")
 
-    class Config(Strict):
+    class Config:
+        strict = True
+        coerce = False
         unique = ["ent_num", "add_num"]
 
 
@@ -61,7 +59,9 @@ class AliasRow(pa.DataFrameModel):
     alt_name: str = pa.Field(nullable=True, description="The alias.")
     alt_remarks: str = pa.Field(nullable=True, description="Remarks on the alias.")
 
-    class Config(Strict):
+    class Config:
+        strict = True
+        coerce = False
         unique = ["ent_num", "alt_num"]
 
 
@@ -71,8 +71,9 @@ class CommentRow(pa.DataFrameModel):
     ent_num: int = pa.Field(gt=0, unique=True, description="Entry whose remarks continue here.")
     remarks: str = pa.Field(nullable=True, description="Continuation text.")
 
-    class Config(Strict):
-        pass
+    class Config:
+        strict = True
+        coerce = False
 
 
 class XmlEntry(pa.DataFrameModel):
@@ -90,8 +91,9 @@ class XmlEntry(pa.DataFrameModel):
     first_name: str = pa.Field(nullable=True, description="firstName of individuals.")
     programs: str = pa.Field(description="Programs joined with `; `.")
 
-    class Config(Strict):
-        pass
+    class Config:
+        strict = True
+        coerce = False
 
 
 CSV_MODELS: dict[str, type[pa.DataFrameModel]] = {

@@ -19,3 +19,17 @@ def snapshots() -> Path:
 @pytest.fixture(scope="session")
 def fixtures() -> Path:
     return FIXTURES
+
+
+def snapshot_root(tmp_path: Path, editable: tuple[str, ...] = ("us_ofac_sdn",)) -> Path:
+    """A snapshot folder for one test: `editable` sources copied, the others linked."""
+    import shutil
+
+    root = tmp_path / "snapshots"
+    root.mkdir()
+    for source in sorted(p for p in SNAPSHOTS.iterdir() if p.is_dir()):
+        if source.name in editable:
+            shutil.copytree(source, root / source.name)
+        else:
+            (root / source.name).symlink_to(source, target_is_directory=True)
+    return root

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from resources.fetcher import SnapshotFetcher
 from resources.history import extension_path
 from resources.storage import DataDir
 from resources.warehouse import PublishPolicy, sha256_file, verify_published
+from tests.conftest import snapshot_root
 
 ROOT = Path(__file__).resolve().parent.parent
 SDN = ROOT / "snapshots" / "us_ofac_sdn"
@@ -184,9 +184,7 @@ def test_reingesting_same_publication_changes_nothing(
 
 
 def shrunk_snapshots(tmp_path: Path) -> Path:
-    root = tmp_path / "snapshots"
-    for source in ("us_ofac_sdn", "us_ofac_cons"):
-        shutil.copytree(ROOT / "snapshots" / source, root / source)
+    root = snapshot_root(tmp_path)
     sdn = root / "us_ofac_sdn" / "2023-12-28" / "SDN.CSV"
     lines = sdn.read_bytes().rstrip(b"\x1a").split(b"\r\n")
     sdn.write_bytes(b"\r\n".join(lines[:12_000]) + b"\r\n\x1a")  # 13,821 → 12,000 entries

@@ -21,10 +21,12 @@ from core.canonical import ParseResult
 from resources.fetcher import FileSpec, SnapshotFetcher
 from resources.storage import DataDir
 from resources.warehouse import PublishPolicy, verify_published
+from tests.conftest import snapshot_root
 
 EXPECTED_ASSET_KEYS = {
     "us_ofac_sdn",
     "us_ofac_cons",
+    "us_csl",
     "consolidated",
     "published_version",
 }
@@ -92,13 +94,16 @@ def test_analyst_queries(published: Path) -> None:
     by_source = dict(
         con.execute("SELECT source, count(*) FROM entities GROUP BY source").fetchall()
     )
-    assert by_source == {"us_ofac_sdn": 13_821, "us_ofac_cons": 442}
+    assert by_source["us_ofac_sdn"] == 13_821
+    assert by_source["us_ofac_cons"] == 442
+    assert by_source["us_csl"] == 14_048
     vessel = con.execute(
-        "SELECT e.primary_name FROM identifiers i JOIN entities e USING (entity_id) "
-        "WHERE i.id_type = 'imo' AND i.normalized = ?",
+        "SELECT e.source, e.primary_name FROM identifiers i JOIN entities e USING (entity_id) "
+        "WHERE i.id_type = 'imo' AND i.normalized = ? ORDER BY e.source",
         ["9220639"],
     ).fetchall()
-    assert vessel == [("BALTIC LEADER",)]
+    # the SDN vessel, and the same ship on trade.gov's screening list (2022 copy)
+    assert vessel == [("us_csl", "BALTIC LEADER"), ("us_ofac_sdn", "BALTIC LEADER")]
     # every canonical row traces back to a publication
     orphans = con.execute(
         "SELECT count(*) FROM names n LEFT JOIN publications p USING (publication_id) WHERE p.source IS NULL"
@@ -118,20 +123,13 @@ def test_rerun_with_same_payloads_publishes_nothing_new(published: Path) -> None
     assert sorted(p.name for p in (published / "published").iterdir()) == before
 
 
-def copy_snapshots(tmp_path: Path) -> Path:
-    root = tmp_path / "snapshots"
-    for source in ("us_ofac_sdn", "us_ofac_cons"):
-        shutil.copytree(Path(definitions.__file__).parent / "snapshots" / source, root / source)
-    return root
-
-
 def latest_version(data: Path) -> str:
     return (data / "published" / "latest").resolve().name
 
 
 def test_bad_input_leaves_published_version_intact(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    snapshots = copy_snapshots(tmp_path)
+    snapshots = snapshot_root(tmp_path)
     assert run(
         definitions.build_definitions(SnapshotFetcher(root=str(snapshots)), DataDir(root=str(data)))
     ).success

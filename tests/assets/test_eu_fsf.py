@@ -1,0 +1,575 @@
+"""EU Financial Sanctions Files: the real 2018 CSV 1.0 excerpt (shipped snapshot and a cut of
+it) and the XML 1.1 / CSV 1.1 fixtures written from FORMATS.md, which describe the same parties."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+from dagster import materialize
+from polars.testing import assert_frame_equal
+
+from assets import eu_fsf
+from core.canonical import ParseResult
+from core.errors import SourceFormatError
+from resources.fetcher import SnapshotFetcher
+from resources.storage import DataDir
+from schemas.canonical import MODELS
+from schemas.eu_fsf import MODELS as STAGED_MODELS
+from schemas.validate import validate
+
+XML = eu_fsf.XML_FILE
+CSV = eu_fsf.CSV_FILE
+LEGACY = eu_fsf.LEGACY_FILE
+
+
+@pytest.fixture(scope="module")
+def snapshot_bytes(snapshots: Path) -> bytes:
+    return (snapshots / "eu_fsf" / "2018-07-04" / LEGACY).read_bytes()
+
+
+@pytest.fixture(scope="module")
+def legacy(snapshot_bytes: bytes) -> ParseResult:
+    return eu_fsf.parse_legacy({LEGACY: snapshot_bytes}).stamp("p")
+
+
+@pytest.fixture(scope="module")
+def xml_bytes(fixtures: Path) -> bytes:
+    return (fixtures / "eu_fsf" / XML).read_bytes()
+
+
+@pytest.fixture(scope="module")
+def csv_bytes(fixtures: Path) -> bytes:
+    return (fixtures / "eu_fsf" / CSV).read_bytes()
+
+
+@pytest.fixture(scope="module")
+def xml(xml_bytes: bytes) -> ParseResult:
+    return eu_fsf.parse_xml({XML: xml_bytes}).stamp("x")
+
+
+@pytest.fixture(scope="module")
+def csv11(csv_bytes: bytes) -> ParseResult:
+    return eu_fsf.parse_csv({CSV: csv_bytes}).stamp("c")
+
+
+def rows(result: ParseResult, table: str, entity: str) -> pl.DataFrame:
+    return result.tables[table].filter(pl.col("entity_id") == entity)
+
+
+def column(result: ParseResult, table: str, entity: str, name: str) -> list:
+    return rows(result, table, entity)[name].to_list()
+
+
+# --- the real 2018 excerpt (CSV 1.0, re-saved) ----------------------------------------------
+
+
+def test_excerpt_entities_by_type(legacy: ParseResult) -> None:
+    assert legacy.entry_count == 93
+    assert legacy.published_at == date(2018, 7, 4)
+    by_type = dict(legacy.tables["entities"].group_by("entity_type").len().iter_rows())
+    assert by_type == {"person": 61, "organization": 32}
+    assert legacy.tables["rejects"].filter(pl.col("kind") == "entry").height == 0
+    assert legacy.unknowns == []
+
+
+def test_excerpt_every_fact_row_accounted(legacy: ParseResult) -> None:
+    staged, tables = legacy.staged, legacy.tables
+    rejects = dict(tables["rejects"].group_by("kind").len().iter_rows())
+    assert staged["names"].height == 799 == tables["names"].height + rejects["name"]
+    assert tables["names"].height == 634
+    assert staged["addresses"].height == tables["addresses"].height == 37
+    assert staged["citizenships"].height == tables["countries"].height == 59
+    # 95 birth records: 15 dated, 78 with a place only, 2 carrying nothing (N/A, no place)
+    assert staged["birthdates"].height == 95
+    assert tables["birth_dates"].height == 15
+    assert rejects["row"] == 2
+    assert staged["identifications"].height == 9
+    ids = dict(tables["identifiers"].group_by("id_type").len().iter_rows())
+    assert ids == {"list_reference": 93, "passport": 2, "national_id": 1, "other": 6, "phone": 7}
+
+
+def test_excerpt_mugabe(legacy: ParseResult) -> None:
+    eid = "eu_fsf-1"
+    entity = rows(legacy, "entities", eid).row(0, named=True)
+    assert entity["entity_type"] == "person"
+    assert entity["primary_name"] == "Robert Gabriel Mugabe"
+    assert entity["last_updated"] == date(2018, 2, 16)
+    # v1.0 writes a line break inside a value as `\n`
+    assert entity["remarks"].startswith(
+        "(Date of UN designation: 2002-02-21)\n(Date of designation"
+    )
+    primary = rows(legacy, "names", eid).filter(pl.col("name_type") == "primary").row(0, named=True)
+    assert (primary["given_name"], primary["family_name"]) == ("Robert Gabriel", "Mugabe")
+    births = rows(legacy, "birth_dates", eid)
+    assert set(births["date_from"].to_list()) == {date(1924, 2, 21)}
+    assert set(births["precision"].to_list()) == {"day"}
+    assert column(legacy, "birth_places", eid, "place") == ["Kutama"]
+    passport = rows(legacy, "identifiers", eid).filter(pl.col("id_type") == "passport")
+    assert passport["value"].to_list() == ["AD001095"]
+    assert passport["label"].to_list() == ["National passport"]
+    sanctions = rows(legacy, "sanctions", eid)
+    assert set(sanctions["legal_basis"].to_list()) == {"2018/223 (OJ L43)", "1643/2002 (OJ L247)"}
+    assert set(sanctions["program"].to_list()) == {"ZWE"}
+    assert date(2002, 9, 13) in sanctions["listed_on"].to_list()
+    refs = rows(legacy, "identifiers", eid).filter(pl.col("id_type") == "list_reference")
+    assert refs["value"].to_list() == ["EU.36.64"]
+
+
+def test_excerpt_saddam_hussein(legacy: ParseResult) -> None:
+    eid = "eu_fsf-13"
+    names = rows(legacy, "names", eid)
+    assert names.select("name", "name_type", "language").rows() == [
+        ("Saddam Hussein Al-Tikriti", "primary", None),
+        ("Abu Ali", "alias", None),
+        ("Abou Ali", "alias", "FR"),
+    ]
+    assert column(legacy, "birth_dates", eid, "raw") == ["1937-04-28"]
+    # the spreadsheet turned the comma into a tab; it is restored
+    place = rows(legacy, "birth_places", eid).row(0, named=True)
+    assert (place["place"], place["country_code"]) == ("al-Awja, near Tikrit", "IQ")
+    citizenship = rows(legacy, "countries", eid).row(0, named=True)
+    assert (citizenship["country_code"], citizenship["raw"], citizenship["relation"]) == (
+        "IQ",
+        "IRQ",
+        "citizenship",
+    )
+
+
+def test_excerpt_windows_1252_decoded(legacy: ParseResult) -> None:
+    file = legacy.staged["file"].row(0, named=True)
+    assert (file["layout"], file["encoding"]) == ("csv_1_0_resaved", "windows-1252")
+    # 0xEF → ï, 0x92 → ’ (right single quotation mark)
+    assert "Qoussaï Saddam Hussein Al-Tikriti" in column(legacy, "names", "eu_fsf-20", "name")
+    streets = column(legacy, "addresses", "eu_fsf-330", "street")
+    assert "Office Dha’rbi-M’unin, Opposite Khyber Bank, Abbottabad Road" in streets
+
+
+def test_excerpt_letters_lost_in_resave_are_rejected(legacy: ParseResult) -> None:
+    names = legacy.tables["names"]
+    assert names.filter(pl.col("name").str.contains("?", literal=True)).height == 0
+    lost = legacy.tables["rejects"].filter(pl.col("kind") == "name")
+    assert lost.height == 165
+    assert (
+        lost.filter(pl.col("raw").str.contains("Revolu?ní rada Fatáhu", literal=True)).height == 1
+    )
+    # the Latin-script names of the same party are kept
+    assert "Abu Nidal Organisation" in column(legacy, "names", "eu_fsf-201", "name")
+
+
+def test_excerpt_quoted_value_with_semicolon(legacy: ParseResult) -> None:
+    functions = rows(legacy, "attributes", "eu_fsf-43").filter(pl.col("attribute") == "function")
+    assert "Former Governor of Karbala and An Najaf;" in functions["value"].to_list()
+
+
+def test_excerpt_contacts_and_packed_documents(legacy: ParseResult) -> None:
+    phones = rows(legacy, "identifiers", "eu_fsf-330").filter(pl.col("id_type") == "phone")
+    assert ("PHONE", "0300-820 91 99", "03008209199") in phones.select(
+        "label", "value", "normalized"
+    ).rows()
+    assert ("FAX", "662 38 14") in phones.select("label", "value").rows()
+    document = rows(legacy, "identifiers", "eu_fsf-93").filter(pl.col("value") == "33301/862")
+    assert document.select("id_type", "label", "note").row(0) == (
+        "other",
+        "Other identification number",
+        "issued: 17 october 1997 expires: 1 october 2005",
+    )
+
+
+def test_excerpt_schema_valid(legacy: ParseResult) -> None:
+    assert validate(MODELS, legacy.tables) == []
+    assert validate(STAGED_MODELS, legacy.staged) == []
+
+
+def test_excerpt_fixture_matches_snapshot(fixtures: Path, legacy: ParseResult) -> None:
+    cut = eu_fsf.parse_legacy_file(
+        LEGACY, (fixtures / "eu_fsf" / "csvFullSanctionsList_excerpt.csv").read_bytes()
+    )
+    entities = cut.tables["entities"].drop("source", "publication_id")
+    expected = (
+        legacy.tables["entities"]
+        .drop("source", "publication_id")
+        .join(entities.select("entity_id"), on="entity_id", how="semi")
+    )
+    assert entities["entity_id"].to_list() == [f"eu_fsf-{i}" for i in (1, 13, 43, 92, 207, 330)]
+    assert_frame_equal(entities, expected)
+
+
+# --- XML 1.1 and CSV 1.1 (written fixtures) ------------------------------------------------
+
+
+def test_xml_fixture_parties(xml: ParseResult) -> None:
+    assert xml.entry_count == 3
+    assert xml.published_at == date(2025, 3, 14)
+    assert xml.unknowns == []
+    assert xml.staged["file"]["global_file_id"].to_list() == ["160532"]
+    entities = xml.tables["entities"].select(
+        "entity_id", "entity_type", "primary_name", "listed_on"
+    )
+    assert entities.rows() == [
+        ("eu_fsf-139011", "person", "Pavel Andreyevich SOKOLOV", date(2022, 2, 23)),
+        ("eu_fsf-6912", "person", "Abu Hamza AL-FARISI", date(2014, 9, 23)),
+        ("eu_fsf-7700", "organization", "Balkan Precision Components d.o.o.", date(2023, 6, 23)),
+    ]
+
+
+def test_xml_names_keep_language_script_and_strength(xml: ParseResult) -> None:
+    names = rows(xml, "names", "eu_fsf-139011").select(
+        "name", "name_type", "quality", "script", "language"
+    )
+    assert names.rows() == [
+        ("Pavel Andreyevich SOKOLOV", "primary", "strong", "Latin", None),
+        ("Павел Андреевич СОКОЛОВ", "alias", "strong", "Cyrillic", "RU"),
+        ("Pavel SOKOLOFF", "alias", "weak", "Latin", None),
+    ]
+    arabic = rows(xml, "names", "eu_fsf-6912").filter(pl.col("language") == "AR")
+    assert arabic.select("name", "script").row(0) == ("أبو حمزة الفارسي", "Arabic")
+    remark = rows(xml, "attributes", "eu_fsf-139011").filter(pl.col("attribute") == "name_remark")
+    assert remark["value"].to_list() == ["Low quality alias."]
+
+
+def test_xml_un_and_eu_references(xml: ParseResult) -> None:
+    refs = xml.tables["identifiers"].filter(
+        pl.col("id_type").is_in(["un_reference", "list_reference"])
+    )
+    assert ("eu_fsf-6912", "un_reference", "QDi.901", "QDI.901") in refs.select(
+        "entity_id", "id_type", "value", "normalized"
+    ).rows()
+    assert refs.filter(pl.col("id_type") == "list_reference").height == 3
+    assert refs.filter(pl.col("id_type") == "un_reference").height == 1
+
+
+def test_xml_partial_birth_dates_keep_precision(xml: ParseResult) -> None:
+    births = xml.tables["birth_dates"].select(
+        "entity_id", "raw", "date_from", "date_to", "precision", "circa"
+    )
+    assert births.rows() == [
+        ("eu_fsf-139011", "1968-03-14", date(1968, 3, 14), date(1968, 3, 14), "day", False),
+        ("eu_fsf-139011", "1969-03", date(1969, 3, 1), date(1969, 3, 31), "month", False),
+        ("eu_fsf-6912", "1975", date(1975, 1, 1), date(1975, 12, 31), "year", True),
+        ("eu_fsf-6912", "1972-1974", date(1972, 1, 1), date(1974, 12, 31), "range", False),
+    ]
+    places = xml.tables["birth_places"].select("entity_id", "place", "country_code").rows()
+    assert places == [
+        ("eu_fsf-139011", "Sverdlovsk (now Yekaterinburg)", "RU"),
+        ("eu_fsf-6912", "Mosul, Nineveh", "IQ"),
+    ]
+
+
+def test_xml_documents_with_issuing_country(xml: ParseResult) -> None:
+    docs = xml.tables["identifiers"].filter(
+        pl.col("id_type").is_in(["passport", "national_id", "registration", "tax_id"])
+    )
+    found = docs.select("entity_id", "id_type", "value", "country_code", "country_raw").rows()
+    assert ("eu_fsf-139011", "passport", "753214689", "RU", "RUSSIAN FEDERATION") in found
+    assert ("eu_fsf-6912", "national_id", "00412377", "IQ", "IRAQ") in found
+    # `00` / UNKNOWN is an unknown country, not a code
+    assert ("eu_fsf-6912", "passport", "A1234567", None, "UNKNOWN") in found
+    passport = docs.filter(pl.col("value") == "753214689")
+    assert passport["note"].to_list() == [
+        "issued by Ministry of Internal Affairs; issued 2015-06-02"
+    ]
+    assert docs.filter(pl.col("value") == "A1234567")["note"].to_list() == ["known expired"]
+
+
+def test_xml_serbia_cs_is_rs(xml: ParseResult) -> None:
+    address = rows(xml, "addresses", "eu_fsf-7700").row(0, named=True)
+    assert (address["country_code"], address["country_raw"]) == ("RS", "SERBIA")
+    assert address["full_address"] == "Bulevar Mihajla Pupina 10, Belgrade, 11070, SERBIA"
+    docs = rows(xml, "identifiers", "eu_fsf-7700").filter(
+        pl.col("id_type").is_in(["registration", "tax_id"])
+    )
+    assert set(docs["country_code"].to_list()) == {"RS"}
+    contacts = rows(xml, "identifiers", "eu_fsf-7700").filter(
+        pl.col("id_type").is_in(["phone", "email", "website"])
+    )
+    assert contacts.select("id_type", "value", "normalized").rows() == [
+        ("phone", "+381 11 123 4567", "+381111234567"),
+        ("email", "office@bpc.example.rs", "office@bpc.example.rs"),
+        ("website", "www.bpc.example.rs", "www.bpc.example.rs"),
+    ]
+
+
+def test_xml_regulations_are_sanctions(xml: ParseResult) -> None:
+    sanctions = rows(xml, "sanctions", "eu_fsf-7700").select(
+        "authority", "program", "legal_basis", "listed_on"
+    )
+    assert sanctions.rows() == [
+        ("EU", "RUS", "2023/1216 (OJ L159I)", date(2023, 6, 23)),
+        ("EU", "RUS", "2024/1745 (OJ L 2024/1745)", date(2024, 6, 24)),
+    ]
+    assert column(xml, "entities", "eu_fsf-7700", "last_updated") == [date(2024, 6, 24)]
+
+
+def test_xml_and_csv_describe_the_same_parties(xml: ParseResult, csv11: ParseResult) -> None:
+    assert csv11.entry_count == xml.entry_count == 3
+    assert csv11.published_at == xml.published_at
+    assert csv11.unknowns == []
+    for table, left in xml.tables.items():
+        a = left.drop("origin", "publication_id", strict=False)
+        b = csv11.tables[table].drop("origin", "publication_id", strict=False)
+        assert_frame_equal(a.sort(a.columns, nulls_last=True), b.sort(a.columns, nulls_last=True))
+
+
+def test_fixtures_schema_valid(xml: ParseResult, csv11: ParseResult) -> None:
+    for result in (xml, csv11):
+        assert validate(MODELS, result.tables) == []
+        assert validate(STAGED_MODELS, result.staged) == []
+
+
+def test_xml_spelling_variants_of_formats_md(xml_bytes: bytes, xml: ParseResult) -> None:
+    """FORMATS.md names `day`/`month`/`issuedDate`; excerpts of the export show others."""
+    variant = (
+        xml_bytes.replace(b'dayOfMonth="', b'day="')
+        .replace(b'monthOfYear="', b'month="')
+        .replace(b'issueDate="', b'issuedDate="')
+    )
+    result = eu_fsf.parse_xml_file(XML, variant).stamp("x")
+    assert result.unknowns == []
+    assert_frame_equal(result.tables["birth_dates"], xml.tables["birth_dates"])
+    assert_frame_equal(result.tables["identifiers"], xml.tables["identifiers"])
+
+
+def test_xml_birth_date_edge_cases(xml_bytes: bytes) -> None:
+    data = (
+        xml_bytes.replace(b'birthdate="1968-03-14"', b'birthdate="1968-02-30"')
+        .replace(b'yearRangeFrom="1972" yearRangeTo="1974"', b'yearRangeFrom="1972"')
+        .replace(b'calendarType="GREGORIAN" city="Mosul"', b'calendarType="HIJRI" city="Mosul"')
+    )
+    result = eu_fsf.parse_xml_file(XML, data)
+    births = result.tables["birth_dates"].select("entity_id", "raw", "precision").rows()
+    assert births == [
+        ("eu_fsf-139011", "1969-03", "month"),
+        ("eu_fsf-6912", "1975", "year"),
+        ("eu_fsf-6912", "1972", "year"),
+    ]
+    assert [(u.what, u.value) for u in result.unknowns] == [
+        ("birth date format", "1968-02-30"),
+        ("calendarType", "HIJRI"),
+    ]
+    kept = result.tables["attributes"].select("entity_id", "attribute", "value").rows()
+    assert ("eu_fsf-139011", "birth_date_unparsed", "1968-02-30") in kept
+    assert ("eu_fsf-6912", "birth_calendar", "HIJRI") in kept
+    # the place of the unreadable date is still taken
+    assert "Sverdlovsk (now Yekaterinburg)" in column(
+        result, "birth_places", "eu_fsf-139011", "place"
+    )
+
+
+def test_xml_unknown_fields_reported_and_kept(xml_bytes: bytes) -> None:
+    data = xml_bytes.replace(
+        b'<subjectType code="enterprise" classificationCode="E"/>',
+        b'<subjectType code="enterprise" classificationCode="E"/><vesselInfo imo="9123456"/>',
+    ).replace(b'logicalId="171601"', b'logicalId="171601" sectorCode="C26"')
+    result = eu_fsf.parse_xml_file(XML, data)
+    what = {u.what for u in result.unknowns}
+    assert what == {"element sanctionEntity/vesselInfo", "attribute identification@sectorCode"}
+    kept = rows(result, "attributes", "eu_fsf-7700").select("attribute", "value").rows()
+    assert ("identification.sectorCode", "C26") in kept
+    assert any(a == "sanctionEntity/vesselInfo" and "9123456" in v for a, v in kept)
+
+
+def test_xml_entity_without_name_rejected(xml_bytes: bytes) -> None:
+    start = xml_bytes.index(b'<nameAlias firstName="" middleName="" lastName="" wholeName="Balkan')
+    end = xml_bytes.index(b"<identification", start)
+    result = eu_fsf.parse_xml_file(XML, xml_bytes[:start] + xml_bytes[end:])
+    assert result.entry_count == 3
+    assert result.tables["entities"].height == 2
+    reject = result.tables["rejects"].filter(pl.col("kind") == "entry").row(0, named=True)
+    assert reject["locator"] == "entity 3 (logicalId 7700)"
+    assert reject["reason"] == "no usable name alias"
+    assert 'euReferenceNumber="EU.8812.44"' in reject["raw"]
+    assert rows(result, "identifiers", "eu_fsf-7700").height == 0
+
+
+def test_csv_short_prefixes_and_unknown_column(csv_bytes: bytes, csv11: ParseResult) -> None:
+    header, body = csv_bytes.split(b"\n", 1)
+    for long, short in (
+        (b"BirthDate_", b"Birt_"),
+        (b"Identification_", b"Iden_"),
+        (b"Address_", b"Addr_"),
+        (b"Citizenship_", b"Citi_"),
+    ):
+        header = header.replace(long, short)
+    # The new column goes first: a quoted contact field spans lines, so row ends are not line ends.
+    records = [
+        (b"Energy;" if line.startswith(b"14/03/2025;7700;") else b";") + line
+        if line.startswith(b"14/03/2025")
+        else line
+        for line in body.split(b"\n")
+    ]
+    data = b"Entity_Sector;" + header + b"\n" + b"\n".join(records)
+    result = eu_fsf.parse_csv_file(CSV, data).stamp("c")
+    assert [(u.what, u.value) for u in result.unknowns] == [("column", "Entity_Sector")]
+    kept = rows(result, "attributes", "eu_fsf-7700").select("attribute", "value").rows()
+    assert ("csv.Entity_Sector", "Energy") in kept
+    for table in ("birth_dates", "identifiers", "addresses", "names"):
+        assert_frame_equal(result.tables[table], csv11.tables[table])
+
+
+# --- bad input: refused, naming the file and the place --------------------------------------
+
+
+def test_xml_bad_input(xml_bytes: bytes, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP SECRET")
+    xxe = (
+        f'<?xml version="1.0"?>\n<!DOCTYPE export [<!ENTITY x SYSTEM "file://{secret}">]>\n'
+        '<export><sanctionEntity logicalId="1"><remark>&x;</remark></sanctionEntity></export>'
+    ).encode()
+    laughs = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+    bomb = (
+        f'<?xml version="1.0"?><!DOCTYPE export [<!ENTITY l0 "lol">{laughs}]><export>&l9;</export>'
+    )
+    cp1252 = xml_bytes.replace("Павел".encode(), "Pavél".encode("cp1252"))
+    cases = {
+        "truncated": (xml_bytes[: len(xml_bytes) // 2], r"line \d+, column \d+: malformed XML"),
+        "empty": (b"", "byte 0: the file is empty"),
+        "html": (b"<!DOCTYPE html><html><body>Service unavailable</body></html>", "an HTML page"),
+        "xxe": (xxe, "line 2: a DOCTYPE declaration is not allowed"),
+        "billion laughs": (bomb.encode(), "DOCTYPE declaration is not allowed"),
+        "wrong encoding": (cp1252, "malformed XML"),
+        "wrong root": (b'<?xml version="1.0"?><sdnList/>', "root element: expected export"),
+    }
+    for case, (data, message) in cases.items():
+        with pytest.raises(SourceFormatError, match=message) as info:
+            eu_fsf.parse_xml({XML: data})
+        assert info.value.file == XML, case
+
+
+def test_xml_duplicate_logical_id_refused(xml_bytes: bytes) -> None:
+    data = xml_bytes.replace(
+        b'euReferenceNumber="EU.4207.13" logicalId="6912"',
+        b'euReferenceNumber="EU.4207.13" logicalId="139011"',
+    )
+    with pytest.raises(
+        SourceFormatError,
+        match=r"sanctionEntity 2 \(logicalId 139011\): duplicate logicalId 139011 "
+        r"\(first at sanctionEntity 1\)",
+    ):
+        eu_fsf.parse_xml({XML: data})
+
+
+def test_csv_bad_input(csv_bytes: bytes) -> None:
+    header, body = csv_bytes.split(b"\n", 1)
+    first_row = body.split(b"\n", 1)[0]
+    width = header.count(b";") + 1
+    cases = {
+        "truncated": (csv_bytes[:-200], rf"line \d+: last record has \d+ fields, expected {width}"),
+        "empty": (b"", "byte 0: the file is empty"),
+        "html": (b"<html><head><title>500</title></head></html>", "byte 0: an HTML page"),
+        "changed header": (
+            csv_bytes.replace(b"NameAlias_WholeName", b"NameAlias_FullName", 1),
+            r"line 1 \(header\): changed header: missing NameAlias_WholeName",
+        ),
+        "wrong encoding": (
+            csv_bytes.replace("Павел".encode(), "Pavél".encode("cp1252")),
+            r"line \d+, column \d+ \(byte \d+\): not valid utf-8",
+        ),
+        "extra field": (
+            header + b"\n" + first_row + b";surplus\n" + body,
+            rf"record 2 has {width + 1} fields, expected {width}",
+        ),
+        "duplicate logicalId": (
+            csv_bytes.replace(b"14/03/2025;6912;EU.4207.13", b"14/03/2025;139011;EU.4207.13"),
+            r"Entity_LogicalId 139011 \(records \d+…\d+\): conflicting eu_reference_number",
+        ),
+    }
+    for case, (data, message) in cases.items():
+        with pytest.raises(SourceFormatError, match=message) as info:
+            eu_fsf.parse_csv({CSV: data})
+        assert info.value.file == CSV, case
+
+
+def test_legacy_bad_input(snapshot_bytes: bytes, fixtures: Path) -> None:
+    excerpt = (fixtures / "eu_fsf" / "csvFullSanctionsList_excerpt.csv").read_bytes()
+    lines = excerpt.split(b"\n")
+    plain = "\n".join(
+        line[1:-1].rstrip("\t").replace("\t", ",").replace('""', '"')
+        for line in excerpt.decode("cp1252").split("\n")[:-1]
+    )
+    short = plain.split("\n")
+    short[3] = short[3].rsplit(";", 1)[0]
+    cases = {
+        "truncated": (
+            excerpt[: len(excerpt) - 500],
+            r"line 6\d: expected a quoted line padded to 31 tabs",
+        ),
+        "empty": (b"", "byte 0: the file is empty"),
+        "html": (b"<!doctype html><html></html>", "byte 0: an HTML page"),
+        "changed header": (
+            excerpt.replace(b"Naal_wholename", b"Naal_fullname", 1),
+            r"line 1, column 18: changed header",
+        ),
+        "wrong encoding": (plain.encode("utf-16"), r"line 1: not an FSF 1.0 CSV"),
+        "publisher layout in cp1252": (
+            plain.encode("cp1252"),
+            r"line \d+, column \d+ \(byte \d+\): not valid utf-8",
+        ),
+        "missing field": ("\n".join(short).encode(), r"line 4: 58 fields, expected 59"),
+        "duplicate logicalId": (
+            b"\n".join([*lines[:2], lines[2].replace(b"EU.36.64", b"EU.99.99"), *lines[3:]]),
+            r"Entity_LogicalId 1 \(records 2…6\): conflicting eu_reference_number",
+        ),
+    }
+    for case, (data, message) in cases.items():
+        with pytest.raises(SourceFormatError, match=message) as info:
+            eu_fsf.parse_legacy({LEGACY: data})
+        assert info.value.file == LEGACY, case
+
+
+def test_legacy_publisher_layout_reads_like_the_resaved_copy(fixtures: Path) -> None:
+    """The 1.0 file as the publisher served it (UTF-8, no quotes or padding) gives the same data."""
+    excerpt = (fixtures / "eu_fsf" / "csvFullSanctionsList_excerpt.csv").read_bytes()
+    plain = "\n".join(
+        line[1:-1].rstrip("\t").replace("\t", ",").replace('""', '"')
+        for line in excerpt.decode("cp1252").split("\n")[:-1]
+    )
+    resaved = eu_fsf.parse_legacy_file(LEGACY, excerpt)
+    published = eu_fsf.parse_legacy_file(LEGACY, plain.encode("utf-8"))
+    assert published.staged["file"]["layout"].to_list() == ["csv_1_0"]
+    assert published.staged["file"]["encoding"].to_list() == ["utf-8"]
+    assert_frame_equal(published.tables["entities"], resaved.tables["entities"])
+    # outside the lossy re-save, a `?` in a name is not taken for a lost letter
+    lost = resaved.tables["rejects"].filter(pl.col("kind") == "name").height
+    assert lost > 0
+    assert published.tables["names"].height == resaved.tables["names"].height + lost
+
+
+# --- the source definition and the pipeline -------------------------------------------------
+
+
+def test_spec_formats_and_thresholds() -> None:
+    spec = eu_fsf.SPEC
+    assert [f.name for f in spec.formats] == ["xml", "csv", "csv_legacy"]
+    assert [[file.name for file in f.files] for f in spec.formats] == [
+        ["xmlFullSanctionsList_1_1.xml"],
+        ["csvFullSanctionsList_1_1.csv"],
+        ["csvFullSanctionsList.csv"],
+    ]
+    assert (
+        spec.formats[0]
+        .files[0]
+        .url.endswith("xmlFullSanctionsList_1_1/content?token=dG9rZW4tMjAxNw")
+    )
+    assert spec.min_entities <= 93 < eu_fsf.LIVE_MIN_ENTITIES
+
+
+def test_snapshot_materializes_with_passing_checks(snapshots: Path, tmp_path: Path) -> None:
+    result = materialize(
+        [eu_fsf.asset, *eu_fsf.checks],
+        resources={
+            "fetcher": SnapshotFetcher(root=str(snapshots)),
+            "data_dir": DataDir(root=str(tmp_path)),
+        },
+    )
+    assert result.success
+    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert checks["schema_valid"] and checks["records_accounted"]
+    assert checks["no_unknown_fields"]
+    metadata = result.asset_materializations_for_node("eu_fsf")[0].metadata
+    assert metadata["primary_format"].value == "csv_legacy"
+    assert metadata["published_at"].value == "2018-07-04"
+    assert metadata["rows_entities"].value == 93
