@@ -67,7 +67,9 @@ def _label(df: pl.DataFrame, columns: tuple[str, ...]) -> pl.Expr:
 def _comparable(df: pl.DataFrame, source: str, excluded: frozenset[str]) -> pl.DataFrame:
     out = df.filter(pl.col("source") == source)
     if excluded and "origin" in out.columns:
-        out = out.filter(~pl.col("origin").is_in(list(excluded)) | pl.col("origin").is_null())
+        # an origin is a file name, optionally followed by `:<column>` or `#<place>`
+        origin_file = pl.col("origin").str.extract(r"^([^:#]+)")
+        out = out.filter(~origin_file.is_in(list(excluded)) | pl.col("origin").is_null())
     return out
 
 
