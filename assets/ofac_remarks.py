@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from core.canonical import ID_TYPES as CANONICAL_ID_TYPES
 from core.countries import resolve
 from core.dates import FuzzyDate, parse_fuzzy
 
@@ -65,28 +66,7 @@ class Remarks:
     unparsed: list[str] = field(default_factory=list)
 
 
-ID_TYPES = frozenset(
-    {
-        "passport",
-        "national_id",
-        "tax_id",
-        "registration",
-        "imo",
-        "mmsi",
-        "swift_bic",
-        "lei",
-        "email",
-        "website",
-        "phone",
-        "crypto_wallet",
-        "un_reference",
-        "list_reference",
-        "call_sign",
-        "aircraft_serial",
-        "aircraft_tail",
-        "other",
-    }
-)
+ID_TYPES = frozenset(CANONICAL_ID_TYPES)
 
 # Identifier labels exactly as OFAC writes them → id_type. Matching is case-insensitive and
 # longest-label-first ("Passport Booklet" before "Passport"); the label is kept as written.
