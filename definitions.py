@@ -13,12 +13,20 @@ from types import ModuleType
 
 from dagster import Definitions, EnvVar, define_asset_job, in_process_executor
 
-from assets import consolidated, eu_fsf, gb_fcdo, gb_ofsi, us_csl, us_ofac_cons, us_ofac_sdn
+from assets import consolidated, eu_fsf, gb_fcdo, gb_ofsi, un_sc, us_csl, us_ofac_cons, us_ofac_sdn
 from resources.fetcher import Fetcher, LiveFetcher, SnapshotFetcher
 from resources.storage import DataDir
 from resources.warehouse import PublishPolicy
 
-SOURCES: tuple[ModuleType, ...] = (us_ofac_sdn, us_ofac_cons, us_csl, gb_fcdo, gb_ofsi, eu_fsf)
+SOURCES: tuple[ModuleType, ...] = (
+    us_ofac_sdn,
+    us_ofac_cons,
+    us_csl,
+    un_sc,
+    gb_fcdo,
+    gb_ofsi,
+    eu_fsf,
+)
 SPECS = [module.SPEC for module in SOURCES]
 
 publish_assets, publish_checks = consolidated.build_consolidated(SPECS)

@@ -115,6 +115,18 @@ ALIASES: dict[str, str] = {
     "region: kurdistan": "IQ",
     "region: northern mali": "ML",
     "region: sevastopol": "UA",
+    # UN Security Council spellings
+    "iran (islamic republic of)": "IR",
+    "state of palestine": "PS",
+    "china, hong kong special administrative region": "HK",
+    "china, macao special administrative region": "MO",
+    "former soviet union": "SU",
+    "venezuela (bolivarian republic of)": "VE",
+    "bolivia (plurinational state of)": "BO",
+    "republic of korea": "KR",
+    "micronesia (federated states of)": "FM",
+    "netherlands (kingdom of the)": "NL",
+    "côte d’ivoire": "CI",
     # OFAC SDN remarks spellings (assets/ofac_remarks.py)
     "bosnia-herzegovina": "BA",
     "bosina-herzegovina": "BA",
