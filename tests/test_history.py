@@ -17,6 +17,7 @@ import duckdb
 import polars as pl
 import pytest
 from dagster import ExecuteInProcessResult
+from lxml import etree
 
 import definitions
 from resources.fetcher import SnapshotFetcher
@@ -58,9 +59,9 @@ def manifest(folder: Path) -> dict:
 @pytest.fixture(scope="module")
 def two_versions(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     data = tmp_path_factory.mktemp("history")
-    assert run(data, pins={"us_ofac_sdn": "2023-12-28"}).success
+    assert run(data, pins={"us_ofac_sdn": "2023-12-28", "un_sc": "2025-04-19"}).success
     first = latest(data)
-    assert run(data, pins={"us_ofac_sdn": "2024-05-03"}).success
+    assert run(data, pins={"us_ofac_sdn": "2024-05-03"}).success  # UN: its newest, 2026-02-27
     second = latest(data)
     assert first != second
     return data, first, second
@@ -84,6 +85,29 @@ def test_change_feed_matches_set_differences(two_versions: tuple[Path, Path, Pat
     )  # MUGABE
     pubs = feed.select("publication_before", "publication_after").unique()
     assert pubs.height == 1 and pubs["publication_before"][0] != pubs["publication_after"][0]
+
+
+def un_ids(path: Path) -> set[str]:
+    root = etree.parse(str(path)).getroot()
+    return {f"un_sc-{e.findtext('DATAID')}" for e in root.iter("INDIVIDUAL", "ENTITY")}
+
+
+def test_un_change_feed_matches_set_differences(two_versions: tuple[Path, Path, Path]) -> None:
+    _, _, second = two_versions
+    un = ROOT / "snapshots" / "un_sc"
+    old, new = (
+        un_ids(un / "2025-04-19" / "consolidated.xml"),
+        un_ids(un / "2026-02-27" / "consolidated.xml"),
+    )
+    feed = pl.read_parquet(second / "changes.parquet").filter(pl.col("source") == "un_sc")
+    counts = dict(feed.group_by("change").len().iter_rows())
+    rekeyed = counts.get("party_rekeyed", 0)
+    assert counts["party_removed"] + rekeyed == len(old - new) == 10
+    assert counts["party_added"] + rekeyed == len(new - old) == 136
+    alias = feed.filter(
+        (pl.col("entity_id") == "un_sc-6908131") & (pl.col("change") == "name_added")
+    )
+    assert alias["new_value"].to_list() == ["BASHAR AL-NASIRI | alias"]
 
 
 def test_field_level_change_of_a_known_party(two_versions: tuple[Path, Path, Path]) -> None:
