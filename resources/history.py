@@ -132,6 +132,7 @@ class History:
             "sha256": pl.String,
             "entry_count": pl.Int64,
             "files": pl.String,
+            "staged_as": pl.String,
         }
         df = pl.DataFrame(records, schema=schema, strict=False)
         return df.with_columns(
@@ -152,7 +153,8 @@ class History:
         """
         publication_id = publication["publication_id"]
         known = self.snapshots(con).filter(pl.col("source") == source)
-        if known.height and known["publication_id"][-1] == publication_id:
+        # same publication parsed by the same code: nothing to commit (a parser fix re-commits)
+        if known.height and known["staged_as"][-1] == publication.get("staged_as", publication_id):
             return Committed(source, publication_id, int(known["snapshot_id"][-1]), False, {}, {})
         inserted: dict[str, int] = {}
         deleted: dict[str, int] = {}
