@@ -17,7 +17,8 @@ def models() -> list[type[pa.DataFrameModel]]:
         module = importlib.import_module(f"schemas.{info.name}")
         for value in vars(module).values():
             if isinstance(value, type) and issubclass(value, pa.DataFrameModel) and value is not pa.DataFrameModel:
-                if value.__module__ == module.__name__:
+                # private models are field mixins; only the models that validate tables count
+                if value.__module__ == module.__name__ and not value.__name__.startswith("_"):
                     found.append(value)
     return found
 
