@@ -13,7 +13,17 @@ from types import ModuleType
 
 from dagster import Definitions, EnvVar, define_asset_job, in_process_executor
 
-from assets import consolidated, eu_fsf, gb_fcdo, gb_ofsi, un_sc, us_csl, us_ofac_cons, us_ofac_sdn
+from assets import (
+    consolidated,
+    eu_fsf,
+    gb_fcdo,
+    gb_ofsi,
+    trade,
+    un_sc,
+    us_csl,
+    us_ofac_cons,
+    us_ofac_sdn,
+)
 from resources.fetcher import Fetcher, LiveFetcher, SnapshotFetcher
 from resources.storage import DataDir
 from resources.warehouse import PublishPolicy
@@ -29,7 +39,10 @@ SOURCES: tuple[ModuleType, ...] = (
 )
 SPECS = [module.SPEC for module in SOURCES]
 
-publish_assets, publish_checks = consolidated.build_consolidated(SPECS)
+publish_assets, publish_checks = consolidated.build_consolidated(
+    SPECS,
+    extras=[consolidated.Publishes("trade_indicators", trade.publish_tables, trade.chart_pngs)],
+)
 
 refresh_all = define_asset_job(
     "refresh_all",
@@ -62,8 +75,10 @@ def build_definitions(
 ) -> Definitions:
     """All assets, checks and the refresh job, with the given (or environment's) resources."""
     return Definitions(
-        assets=[module.asset for module in SOURCES] + publish_assets,
-        asset_checks=[check for module in SOURCES for check in module.checks] + publish_checks,
+        assets=[module.asset for module in SOURCES] + trade.TRADE_ASSETS + publish_assets,
+        asset_checks=[check for module in SOURCES for check in module.checks]
+        + trade.TRADE_CHECKS
+        + publish_checks,
         jobs=[refresh_all],
         resources={
             "fetcher": fetcher or fetcher_from_env(),

@@ -9,7 +9,8 @@ files were verified.
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -246,10 +247,33 @@ def _files(publications: pl.DataFrame, entities: pl.DataFrame) -> dict[str, froz
     }
 
 
+@dataclass(frozen=True)
+class Publishes:
+    """Tables (and files) another asset contributes to every published version."""
+
+    dep: str
+    tables: Callable[[DataDir], dict[str, pl.DataFrame]]
+    files: Callable[[DataDir], dict[str, bytes]] | None = None
+
+
+def content_hash(tables: dict[str, pl.DataFrame]) -> str:
+    """Order-independent fingerprint of table contents (detects any changed row)."""
+    digest = hashlib.sha256()
+    for name in sorted(tables):
+        df = tables[name]
+        rows = int(df.hash_rows(seed=0).sum()) if df.height else 0
+        digest.update(f"{name}:{df.height}:{df.columns}:{rows}\n".encode())
+    return digest.hexdigest()
+
+
 def build_consolidated(
     specs: Sequence[SourceSpec],
+    extras: Sequence[Publishes] = (),
 ) -> tuple[list[AssetsDefinition], list[AssetChecksDefinition]]:
-    """The consolidated and published assets over `specs`, with their checks."""
+    """The consolidated and published assets over `specs`, with their checks.
+
+    `extras` add tables and files (trade indicators, charts…) to every published version.
+    """
     sources = [spec.source for spec in specs]
 
     @asset(
@@ -403,7 +427,7 @@ def build_consolidated(
     @asset(
         name="published_version",
         group_name=GROUP,
-        deps=[consolidated],
+        deps=[consolidated, *(extra.dep for extra in extras)],
         kinds={"duckdb", "parquet"},
         description="Immutable published version: sanctions.duckdb, one parquet per table, change feed, history, manifest.json; `latest` switched atomically.",
     )
@@ -411,7 +435,17 @@ def build_consolidated(
         published = data_dir.published
         with exclusive(data_dir.lock):
             publications = read_database(data_dir.warehouse_db, ["publications"])["publications"]
-            inputs = inputs_hash(publications)
+            extra_tables: dict[str, pl.DataFrame] = {}
+            extra_files: dict[str, bytes] = {}
+            for extra in extras:
+                extra_tables.update(extra.tables(data_dir))
+                extra_files.update(
+                    {
+                        f"charts/{n}": b
+                        for n, b in (extra.files(data_dir) if extra.files else {}).items()
+                    }
+                )
+            inputs = inputs_hash(publications, content_hash(extra_tables))
             previous = latest_manifest(published)
             if previous is not None and previous["inputs_hash"] == inputs:
                 context.log.info(
@@ -425,22 +459,24 @@ def build_consolidated(
                     }
                 )
             tables = read_database(data_dir.warehouse_db, list(ALL_TABLES))
-            extras, snapshot, frozen = version_extras(data_dir, tables, previous)
+            history_tables, snapshot, frozen = version_extras(data_dir, tables, previous)
             sources = manifest_sources(tables)
             version, folder = publish_version(
                 published,
-                {**tables, **extras},
+                {**tables, **history_tables, **extra_tables},
                 sources,
                 inputs,
                 sql=SANCTIONED_ON,
-                extra_files={"history.ducklake": frozen.read_bytes()},
+                extra_files={"history.ducklake": frozen.read_bytes(), **extra_files},
                 extra_manifest={
                     "lake_snapshot": snapshot,
                     "lake_data_path": str(History(data_dir.lake).data),
                 },
             )
             frozen.unlink()
-        summary = extras["changes"].group_by("source", "change").len().sort("source", "change")
+        summary = (
+            history_tables["changes"].group_by("source", "change").len().sort("source", "change")
+        )
         context.log.info(f"published version {version} at {folder}; latest -> {version}")
         return MaterializeResult(
             metadata={
@@ -451,7 +487,8 @@ def build_consolidated(
                 "database": MetadataValue.path(str(folder / "sanctions.duckdb")),
                 "sources": MetadataValue.json(sources),
                 "changes": MetadataValue.md(_table_md(summary.to_dicts()) or "no changes"),
-                "rekeyed": extras["crosswalk"].height,
+                "rekeyed": history_tables["crosswalk"].height,
+                "charts": ", ".join(sorted(extra_files)) or "none",
                 **{f"rows_{name}": df.height for name, df in tables.items()},
             }
         )

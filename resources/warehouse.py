@@ -108,9 +108,10 @@ def latest_manifest(published: Path) -> dict[str, Any] | None:
     return json.loads(manifest.read_text()) if manifest.exists() else None
 
 
-def inputs_hash(publications: pl.DataFrame) -> str:
+def inputs_hash(publications: pl.DataFrame, extra: str = "") -> str:
+    """What a version is built from: the source publications (and other published content)."""
     ids = sorted(publications["publication_id"].to_list())
-    return hashlib.sha256(json.dumps([SCHEMA_VERSION, ids]).encode()).hexdigest()
+    return hashlib.sha256(json.dumps([SCHEMA_VERSION, ids, extra]).encode()).hexdigest()
 
 
 def publish_version(

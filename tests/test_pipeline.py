@@ -27,6 +27,12 @@ EXPECTED_ASSET_KEYS = {
     "us_ofac_sdn",
     "us_ofac_cons",
     "us_csl",
+    "un_sc",
+    "gb_fcdo",
+    "gb_ofsi",
+    "eu_fsf",
+    "eurostat_comext",
+    "trade_indicators",
     "consolidated",
     "published_version",
 }
@@ -62,6 +68,11 @@ def test_published_version_layout(published: Path) -> None:
         "publications", "entities", "names", "identifiers", "addresses", "birth_dates",
         "birth_places", "countries", "sanctions", "attributes", "relationships", "rejects",
         "changes", "crosswalk", "entity_history", "publication_history",
+        "trade_flows", "trade_indicators_monthly", "trade_indicators_annual", "trade_diversion",
+        "trade_mirror_gaps", "hs_codes", "chpl_codes",
+    }  # fmt: skip
+    assert set(manifest["files"]) == {
+        "history.ducklake", "charts/trade_eu_exports_index.png", "charts/trade_diversion.png",
     }  # fmt: skip
     sources = {(s["source"], s["format"]): s for s in manifest["sources"]}
     assert sources[("us_ofac_sdn", "csv")]["published_at"] == "2023-12-28"

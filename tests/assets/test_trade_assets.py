@@ -1,0 +1,183 @@
+"""Trade assets end to end: materialize on the shipped snapshots (and with the HS6 fixtures)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+from dagster import ExecuteInProcessResult, materialize
+
+from assets import trade
+from resources.fetcher import SnapshotFetcher
+from resources.storage import DataDir
+
+ASSET_KEYS = {
+    "hs_codes",
+    "chpl_codes",
+    "eurostat_comext",
+    "imf_imts",
+    "un_comtrade",
+    "cepii_baci",
+    "trade_indicators",
+}
+
+
+Run = tuple[ExecuteInProcessResult, Path]
+
+
+def _run(root: Path, data: Path) -> ExecuteInProcessResult:
+    return materialize(
+        [*trade.TRADE_ASSETS, *trade.TRADE_CHECKS],
+        resources={"fetcher": SnapshotFetcher(root=str(root)), "data_dir": DataDir(root=str(data))},
+    )
+
+
+@pytest.fixture(scope="module")
+def shipped(snapshots: Path, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    data = tmp_path_factory.mktemp("shipped")
+    return _run(snapshots, data), data
+
+
+@pytest.fixture(scope="module")
+def with_fixtures(snapshots: Path, fixtures: Path, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    """A snapshot root holding the shipped trade snapshots plus the written Comtrade/BACI files."""
+    root = tmp_path_factory.mktemp("snap")
+    shutil.copytree(snapshots / "trade", root / "trade")
+    for folder in ("comtrade", "baci"):
+        shutil.copytree(fixtures / "trade" / folder, root / "trade" / folder)
+    catalog = json.loads((root / "trade" / "catalog.json").read_text())
+    for source, folder, pattern in (
+        ("un_comtrade", "comtrade", "*.json"),
+        ("cepii_baci", "baci", "*.csv"),
+    ):
+        files = {
+            p.name: f"{folder}/{p.name}" for p in sorted((root / "trade" / folder).glob(pattern))
+        }
+        catalog["sources"][source] = {
+            "publications": [
+                {"published_at": "2024-01-31", "published_basis": "test fixture", "files": files}
+            ]
+        }
+    (root / "trade" / "catalog.json").write_text(json.dumps(catalog))
+    data = tmp_path_factory.mktemp("fixtures")
+    return _run(root, data), data
+
+
+def test_asset_keys_and_checks() -> None:
+    assert {a.key.to_user_string() for a in trade.TRADE_ASSETS} == ASSET_KEYS
+    assert all(a.group_names_by_key[a.key] == "trade" for a in trade.TRADE_ASSETS)
+    checked = {next(iter(c.check_keys)).asset_key.to_user_string() for c in trade.TRADE_CHECKS}
+    assert checked == ASSET_KEYS  # every asset has at least one check
+    assert all(
+        spec.url.startswith("https://") for specs in trade.LIVE_FILES.values() for spec in specs
+    )
+    assert (
+        trade.LIVE_FILES["cepii_baci"][0].url
+        == "https://www.cepii.fr/DATA_DOWNLOAD/baci/data/BACI_HS22_V202401.zip"
+    )
+    assert trade.LIVE_FILES["un_comtrade"][0].url.startswith(
+        "https://comtradeapi.un.org/data/v1/get/C/A/HS?"
+    )
+
+
+def test_shipped_snapshots_materialize_with_passing_checks(shipped: Run) -> None:
+    result, data = shipped
+    assert result.success
+    failed = [
+        (e.asset_key.to_user_string(), e.check_name)
+        for e in result.get_asset_check_evaluations()
+        if not e.passed
+    ]
+    assert failed == []
+    assert len(list(result.get_asset_check_evaluations())) == len(trade.TRADE_CHECKS)
+    eurostat = result.asset_materializations_for_node("eurostat_comext")[0].metadata
+    assert (eurostat["rows"].value, eurostat["source_files"].value, eurostat["mode"].value) == (
+        11633,
+        286,
+        "snapshot",
+    )
+    assert eurostat["published_at"].value == "2024-11-25"
+    comtrade = result.asset_materializations_for_node("un_comtrade")[0].metadata
+    assert comtrade["rows"].value == 0 and "no snapshot" in comtrade["note"].value
+    indicators = result.asset_materializations_for_node("trade_indicators")[0].metadata
+    ratios = indicators["eu_exports_2023_vs_2021"].value
+    assert ratios["KG"] > 5 and ratios["RU"] < 0.6
+    assert indicators["chart_trade_diversion"].value.startswith(
+        "![chart](data:image/png;base64,iVBORw0KGgo"
+    )
+    raw = DataDir(root=str(data)).raw / "eurostat_comext"
+    assert len([p for p in raw.iterdir() if p.suffix == ".csv"]) == 286
+
+
+def test_publish_tables_and_charts(shipped: Run) -> None:
+    _, data = shipped
+    tables = trade.publish_tables(DataDir(root=str(data)))
+    assert set(tables) == {
+        "trade_flows", "trade_indicators_monthly", "trade_indicators_annual", "trade_diversion",
+        "trade_mirror_gaps", "hs_codes", "chpl_codes",
+    }  # fmt: skip
+    assert tables["trade_flows"].height == 11633 + 470 * 9
+    assert tables["chpl_codes"].height == 50 and tables["hs_codes"].height == 6940
+    assert tables["trade_mirror_gaps"].height == 0  # no Comtrade data is shipped
+    pngs = trade.chart_pngs(DataDir(root=str(data)))
+    assert set(pngs) == {"trade_eu_exports_index.png", "trade_diversion.png"}
+
+
+def test_hs6_fixtures_flow_through(with_fixtures: Run) -> None:
+    result, data = with_fixtures
+    assert result.success
+    assert [e.check_name for e in result.get_asset_check_evaluations() if not e.passed] == []
+    meta = {
+        n: result.asset_materializations_for_node(n)[0].metadata
+        for n in ("un_comtrade", "cepii_baci", "trade_indicators")
+    }
+    assert meta["un_comtrade"]["rows"].value == 136
+    assert meta["cepii_baci"]["rows"].value == 245
+    assert meta["trade_indicators"]["rows_trade_mirror_gaps"].value == 28
+    checks = {
+        (e.asset_key.to_user_string(), e.check_name): e
+        for e in result.get_asset_check_evaluations()
+    }
+    hs = checks[("un_comtrade", "hs_codes_exist")].metadata
+    assert hs["rows_in_other_hs_editions"].value == 78  # 2019-2021 records are HS 2017 (H5)
+    diversion = trade.read_table(DataDir(root=str(data)), "trade_diversion")
+    assert {"un_comtrade", "cepii_baci", "eurostat_comext"} == set(diversion["source"])
+
+
+def test_blocking_checks_catch_bad_data(shipped: Run, tmp_path: Path) -> None:
+    _, data = shipped
+    bad = DataDir(root=str(tmp_path))
+    frame = trade.read_table(DataDir(root=str(data)), "eurostat_comext")
+    poisoned = frame.with_columns(
+        value_eur=pl.when(pl.col("source_line") == 2).then(-1.0).otherwise(pl.col("value_eur")),
+        partner_code=pl.when(pl.col("source_line") == 3)
+        .then(pl.lit("ZZ"))
+        .otherwise(pl.col("partner_code")),
+        month=pl.when(pl.col("source_line") == 4)
+        .then(pl.lit(13, pl.Int8))
+        .otherwise(pl.col("month")),
+    )
+    trade._write(bad, "eurostat_comext", poisoned)
+    assert trade.values_valid("eurostat_comext", ["value_eur"])(bad)[0] is False
+    assert (
+        trade.codes_resolve("eurostat_comext", [("partner_code", "partner_kind")])(bad)[0] is False
+    )
+    assert trade.periods_valid("eurostat_comext")(bad)[0] is False
+    doubled = pl.concat(
+        [
+            frame,
+            frame.filter(
+                (pl.col("reporter_code") == "EU27_2020") & pl.col("month").is_not_null()
+            ).with_columns(
+                reporter_code=pl.lit("DE"),
+                reporter_kind=pl.lit("country"),
+                reporter_is_aggregate=pl.lit(False),
+            ),
+        ]
+    )
+    trade._write(bad, "eurostat_comext", doubled)
+    passed, metadata = trade.aggregates_not_double_counted(bad)
+    assert passed is False and metadata["periods_over_aggregate"] == 272

@@ -1,0 +1,344 @@
+"""Eurostat Comext "Relational_View" CSV downloads (Easy Comext) — `eurostat_comext`.
+
+Each download is one CSV with the header
+`REPORTER,PARTNER,PRODUCT,FLOW,STAT_PROCEDURE,PERIOD,VALUE_IN_EUR`, every field quoted, CRLF
+line ends. Labels depend on the download options and the interface language: `TOTAL-Total` or
+`Total`, `2-EXPORT`, `EXPORT` or (French) `EXPORTATION`; reporters and partners are written
+as long names with notes ("Belgium (incl. Luxembourg 'LU' -> 1998)"), aggregates (EU, EU-27,
+euro area) sit beside member states. Periods come in four spellings: `201952-Jan.-Dec. 2019`
+(code 52 = whole year), `Jan.-Dec. 2017`, `201901-Jan. 2019` and `Apr. 2019`.
+
+Every label resolves through an explicit table: reporters and partners through
+`eurostat_labels.csv` (keyed by language *and* label — the French download writes Guinea-Bissau
+as "Guinea"), the small dimensions through the dictionaries below, periods through
+`PERIOD_FORMATS`. An unknown label, a non-numeric value, a truncated file or a period reported
+twice with different values raises `SourceFormatError` naming the file and line. The real
+downloads hold no missing-value markers (no empty or `:` values), so none is accepted.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
+
+import polars as pl
+
+from core.errors import SourceFormatError
+from core.sniff import check_payload, decode
+from trade.tables import TradeParse, conform, rejects_frame
+
+SOURCE = "eurostat_comext"
+HEADER = ("REPORTER", "PARTNER", "PRODUCT", "FLOW", "STAT_PROCEDURE", "PERIOD", "VALUE_IN_EUR")
+LABELS_FILE = Path(__file__).with_name("eurostat_labels.csv")
+
+# label -> (interface language, flow)
+FLOW_LABELS: dict[str, tuple[str, str]] = {
+    "EXPORT": ("en", "export"),
+    "2-EXPORT": ("en", "export"),
+    "IMPORT": ("en", "import"),
+    "1-IMPORT": ("en", "import"),
+    "EXPORTATION": ("fr", "export"),
+    "IMPORTATION": ("fr", "import"),
+}
+PRODUCT_LABELS: dict[str, str] = {"Total": "TOTAL", "TOTAL-Total": "TOTAL"}
+STAT_PROCEDURE_LABELS: dict[str, str] = {"Total": "TOTAL", "T-Total": "TOTAL"}
+MONTHS: dict[str, int] = {
+    "Jan.": 1, "Feb.": 2, "Mar.": 3, "Apr.": 4, "May.": 5, "Jun.": 6,
+    "Jul.": 7, "Aug.": 8, "Sep.": 9, "Oct.": 10, "Nov.": 11, "Dec.": 12,
+}  # fmt: skip
+ANNUAL_CODE = 52  # Comext codes the whole year as period 52 ("201952-Jan.-Dec. 2019")
+PERIOD_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("coded year", re.compile(r"^(?P<code>\d{4})(?P<sub>52)-Jan\.-Dec\. (?P<year>\d{4})$")),
+    ("year", re.compile(r"^Jan\.-Dec\. (?P<year>\d{4})$")),
+    (
+        "coded month",
+        re.compile(r"^(?P<code>\d{4})(?P<sub>\d{2})-(?P<mon>\w{3}\.) (?P<year>\d{4})$"),
+    ),
+    ("month", re.compile(r"^(?P<mon>\w{3}\.) (?P<year>\d{4})$")),
+)
+VALUE_PATTERN = r"^\d+(\.\d+)?$"
+KEY = ("reporter_code", "partner_code", "product_code", "flow", "stat_procedure", "year", "month")
+
+
+@lru_cache(maxsize=1)
+def labels() -> pl.DataFrame:
+    """The reporter/partner label table: language, label, code, kind, note."""
+    table = pl.read_csv(LABELS_FILE, schema_overrides={"note": pl.String}, null_values=[""])
+    dup = table.filter(pl.struct("language", "label").is_duplicated())
+    if dup.height:
+        raise ValueError(f"{LABELS_FILE.name}: label listed twice: {dup.row(0)}")
+    return table
+
+
+def parse_period(label: str) -> tuple[int, int | None] | None:
+    """(year, month) of a Comext period label, month None for a whole year; None if unknown."""
+    for _, pattern in PERIOD_FORMATS:
+        m = pattern.match(label)
+        if not m:
+            continue
+        parts = m.groupdict()
+        year = int(parts["year"])
+        month = MONTHS.get(parts["mon"]) if parts.get("mon") else None
+        if parts.get("mon") and month is None:
+            return None
+        if parts.get("code") is not None:
+            sub = int(parts["sub"])
+            if int(parts["code"]) != year or sub != (month or ANNUAL_CODE):
+                return None
+        return year, month
+    return None
+
+
+def folder_of(name: str) -> str:
+    """The download folder a file belongs to (accounting group)."""
+    parent = PurePosixPath(name).parent
+    return str(parent) if str(parent) != "." else name
+
+
+def _record_lines(name: str, text: str) -> list[int]:
+    """First physical line of each data record; strict csv also pinpoints broken quoting."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    lines: list[int] = []
+    try:
+        next(reader)
+        start = reader.line_num + 1
+        for row in reader:
+            if len(row) != len(HEADER):
+                raise SourceFormatError(
+                    name, f"line {start}", f"expected {len(HEADER)} fields, found {len(row)}"
+                )
+            lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise SourceFormatError(name, f"line {reader.line_num}", f"broken CSV: {exc}") from exc
+    return lines
+
+
+def _check_file(name: str, data: bytes) -> tuple[bytes, int]:
+    """Structural checks of one download; returns its data lines (header cut) and their count."""
+    check_payload(name, data)
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    decode(name, body, "utf-8")
+    breaks = body.count(b"\n")
+    if not body.endswith(b"\n"):
+        raise SourceFormatError(
+            name, f"line {breaks + 1}", "file does not end with a line break: truncated download?"
+        )
+    end = body.find(b"\n")
+    header = body[:end].rstrip(b"\r").decode()
+    if header != ",".join(HEADER):
+        raise SourceFormatError(
+            name, "line 1", f"unexpected header {header!r}; expected {','.join(HEADER)}"
+        )
+    return body[end + 1 :], breaks - 1
+
+
+def _read_file(name: str, data: bytes) -> pl.DataFrame:
+    """One download as raw strings with its file name and line numbers (the careful path)."""
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    text = body.decode("utf-8")
+    try:
+        df = pl.read_csv(body, infer_schema=False, has_header=True, quote_char='"')
+    except pl.exceptions.PolarsError as exc:
+        _record_lines(name, text)  # raises with the line when it can find it
+        raise SourceFormatError(name, "unknown line", f"unreadable CSV: {exc}") from exc
+    if text.count("\n") == df.height + 1:
+        lines = pl.int_range(2, df.height + 2, dtype=pl.Int32, eager=True)
+    else:  # a quoted field spans lines: count them the slow way
+        lines = pl.Series(_record_lines(name, text), dtype=pl.Int32)
+    return df.with_columns(source_file=pl.lit(name), source_line=lines)
+
+
+def _read_all(files: Mapping[str, bytes]) -> pl.DataFrame:
+    """All downloads as raw strings with file names and line numbers.
+
+    The files are checked one by one, then their data lines are read by polars in one go (286
+    small files read one at a time cost more in per-call overhead than in parsing); when that
+    fails or rows span lines, each file is read on its own to name the bad line.
+    """
+    parts = [(name, *_check_file(name, data)) for name, data in sorted(files.items())]
+    expected = sum(count for _, _, count in parts)
+    buffer = b"".join(rows for _, rows, _ in parts)
+    try:
+        df = (
+            pl.read_csv(
+                buffer,
+                has_header=False,
+                new_columns=list(HEADER),
+                infer_schema=False,
+                quote_char='"',
+            )
+            if buffer
+            else None
+        )
+    except pl.exceptions.PolarsError:
+        df = None
+    if df is None or df.height != expected:
+        frames = [_read_file(name, files[name]) for name, _, _ in parts]
+        df = pl.concat(frames) if frames else None
+    else:
+        counts = pl.DataFrame(
+            {"source_file": [n for n, _, c in parts if c], "n": [c for _, _, c in parts if c]}
+        )
+        df = df.with_columns(
+            counts.select(pl.col("source_file").repeat_by("n").explode()).to_series()
+        )
+        df = df.with_columns(
+            source_line=pl.int_range(pl.len(), dtype=pl.Int32).over(pl.col("source_file").rle_id())
+            + 2
+        )
+    if df is None or df.height == 0:
+        schema = dict.fromkeys(HEADER, pl.String) | {
+            "source_file": pl.String,
+            "source_line": pl.Int32,
+        }
+        return pl.DataFrame(schema=schema)
+    incomplete = df.filter(pl.any_horizontal(pl.col(HEADER).is_null()))
+    if incomplete.height:
+        row = incomplete.row(0, named=True)
+        raise SourceFormatError(
+            row["source_file"],
+            f"line {row['source_line']}",
+            f"expected {len(HEADER)} fields, found fewer",
+        )
+    return df
+
+
+def _refuse(bad: pl.DataFrame, column: str, message: str) -> None:
+    if bad.height == 0:
+        return
+    row = bad.row(0, named=True)
+    more = f" ({bad.height - 1} more rows like it)" if bad.height > 1 else ""
+    raise SourceFormatError(
+        row["source_file"], f"line {row['source_line']}", f"{message}: {row[column]!r}{more}"
+    )
+
+
+def _file_languages(raw: pl.DataFrame) -> pl.DataFrame:
+    """Interface language of each file, read from its FLOW labels (one language per file)."""
+    _refuse(raw.filter(~pl.col("FLOW").is_in(list(FLOW_LABELS))), "FLOW", "unknown FLOW label")
+    lang = raw.select(
+        "source_file", pl.col("FLOW").replace_strict({k: v[0] for k, v in FLOW_LABELS.items()})
+    ).unique()
+    mixed = lang.filter(pl.col("source_file").is_duplicated())
+    if mixed.height:
+        raise SourceFormatError(mixed["source_file"][0], "FLOW column", "FLOW labels mix languages")
+    return lang.rename({"FLOW": "label_language"})
+
+
+def _resolve_places(df: pl.DataFrame, column: str, prefix: str) -> pl.DataFrame:
+    table = labels().select(
+        pl.col("language").alias("label_language"),
+        pl.col("label").alias(column),
+        pl.col("code").alias(f"{prefix}_code"),
+        pl.col("kind").alias(f"{prefix}_kind"),
+    )
+    out = df.join(table, on=["label_language", column], how="left")
+    _refuse(out.filter(pl.col(f"{prefix}_code").is_null()), column, f"unknown {column} label")
+    return out.with_columns(
+        pl.col(column).alias(f"{prefix}_label"),
+        (pl.col(f"{prefix}_kind") == "aggregate").alias(f"{prefix}_is_aggregate"),
+    )
+
+
+def _periods(df: pl.DataFrame) -> pl.DataFrame:
+    parsed = {label: parse_period(label) for label in df["PERIOD"].unique().to_list()}
+    unknown = [label for label, value in parsed.items() if value is None]
+    _refuse(df.filter(pl.col("PERIOD").is_in(unknown)), "PERIOD", "unknown PERIOD spelling")
+    table = pl.DataFrame(
+        {
+            "PERIOD": list(parsed),
+            "year": [v[0] for v in parsed.values() if v],
+            "month": [v[1] for v in parsed.values() if v],
+        },
+        schema={"PERIOD": pl.String, "year": pl.Int16, "month": pl.Int8},
+    )
+    return df.join(table, on="PERIOD", how="left")
+
+
+def _split_duplicates(df: pl.DataFrame) -> tuple[pl.DataFrame, list[dict[str, object]]]:
+    """Refuse a period reported twice with different values; set aside identical repeats."""
+    dup = df.filter(pl.len().over(KEY) > 1)
+    if dup.height == 0:
+        return df, []
+    clash = dup.filter(pl.col("value_eur").n_unique().over(KEY) > 1).sort(
+        [*KEY, "source_file", "source_line"]
+    )
+    if clash.height:
+        a, b = clash.row(0, named=True), clash.row(1, named=True)
+        raise SourceFormatError(
+            b["source_file"],
+            f"line {b['source_line']}",
+            f"duplicate period {b['period_label']!r} for {b['reporter_code']}->{b['partner_code']}"
+            f" {b['flow']}: {b['value_eur']} here, {a['value_eur']} in {a['source_file']}"
+            f" line {a['source_line']}",
+        )
+    ranked = df.with_columns(
+        first_file=pl.col("source_file").first().over(KEY),
+        first_line=pl.col("source_line").first().over(KEY),
+        repeat=pl.int_range(pl.len()).over(KEY) > 0,
+    )
+    rejects = [
+        {
+            "source": SOURCE,
+            "source_file": r["source_file"],
+            "source_line": r["source_line"],
+            "reason": f"identical repeat of {r['first_file']} line {r['first_line']}",
+            "raw": ",".join(str(r[c]) for c in HEADER),
+        }
+        for r in ranked.filter(pl.col("repeat")).iter_rows(named=True)
+    ]
+    return ranked.filter(~pl.col("repeat")).drop("first_file", "first_line", "repeat"), rejects
+
+
+def parse(files: Mapping[str, bytes]) -> TradeParse:
+    """Comext Relational_View downloads (name → bytes) → the `eurostat_comext` table.
+
+    Names are kept as `source_file` (use paths relative to the snapshot root); rows are counted
+    per download folder for accounting.
+    """
+    if not files:
+        raise SourceFormatError(SOURCE, "payload", "no Comext file given")
+    raw = _read_all(files)
+    input_rows = {folder_of(name): 0 for name in files}
+    for name, count in raw.group_by("source_file").len().iter_rows():
+        input_rows[folder_of(name)] += count
+    _refuse(
+        raw.filter(~pl.col("VALUE_IN_EUR").str.contains(VALUE_PATTERN)),
+        "VALUE_IN_EUR",
+        "VALUE_IN_EUR is not a non-negative number",
+    )
+    for column, table in (("PRODUCT", PRODUCT_LABELS), ("STAT_PROCEDURE", STAT_PROCEDURE_LABELS)):
+        _refuse(raw.filter(~pl.col(column).is_in(list(table))), column, f"unknown {column} label")
+    df = raw.join(_file_languages(raw), on="source_file", how="left")
+    df = _resolve_places(df, "REPORTER", "reporter")
+    df = _resolve_places(df, "PARTNER", "partner")
+    df = _periods(df).with_columns(
+        product_code=pl.col("PRODUCT").replace_strict(PRODUCT_LABELS),
+        product_label=pl.col("PRODUCT"),
+        flow=pl.col("FLOW").replace_strict({k: v[1] for k, v in FLOW_LABELS.items()}),
+        flow_label=pl.col("FLOW"),
+        stat_procedure=pl.col("STAT_PROCEDURE").replace_strict(STAT_PROCEDURE_LABELS),
+        stat_procedure_label=pl.col("STAT_PROCEDURE"),
+        period_label=pl.col("PERIOD"),
+        value_eur=pl.col("VALUE_IN_EUR").cast(pl.Float64),
+    )
+    df, rejects = _split_duplicates(df.sort("source_file", "source_line"))
+    frame = conform(SOURCE, df.drop(HEADER))
+    return TradeParse(
+        source=SOURCE,
+        table=SOURCE,
+        frame=frame,
+        rejects=rejects_frame(rejects),
+        input_rows=input_rows,
+    )
+
+
+def group_of(frame: pl.DataFrame, rejects: pl.DataFrame) -> dict[str, str]:
+    """source_file → download folder, for `TradeParse.accounting`."""
+    names = pl.concat([frame["source_file"], rejects["source_file"]]).unique().to_list()
+    return {name: folder_of(name) for name in names}
