@@ -69,7 +69,11 @@ MIN_ENTITIES = 9
 LIVE_MIN_ENTITIES = 4_000
 
 ENTITY_TYPES = {"individual": "person", "entity": "organization", "ship": "vessel"}
-NAME_TYPES = {"primary name": "primary", "primary name variation": "alias", "alias": "alias"}
+NAME_TYPES = {
+    "primary name": "primary",
+    "primary name variation": "primary_variation",
+    "alias": "alias",
+}
 
 # --- the long form both formats are brought into ----------------------------------------------
 

@@ -15,7 +15,16 @@ from typing import Any
 import polars as pl
 
 ENTITY_TYPES = ("person", "organization", "vessel", "aircraft")
-NAME_TYPES = ("primary", "alias", "fka", "nka", "weak_alias", "original_script", "translation")
+NAME_TYPES = (
+    "primary",
+    "primary_variation",
+    "alias",
+    "fka",
+    "nka",
+    "weak_alias",
+    "original_script",
+    "translation",
+)
 NAME_QUALITIES = ("strong", "weak", "low")
 ID_TYPES = (
     "passport",
