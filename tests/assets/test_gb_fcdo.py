@@ -97,7 +97,7 @@ def test_russian_individual(xml: ParseResult) -> None:
     names = rows(xml, "names", eid).select("name", "name_type", "script", "language").rows()
     assert names == [
         ("Dmitry Yuryevich LELIKOV", "primary", None, None),
-        ("Dmitriy Yurievich LELIKOV", "alias", None, None),
+        ("Dmitriy Yurievich LELIKOV", "primary_variation", None, None),
         ("Дмитрий Юрьевич Леликов", "original_script", "Cyrillic", "Russian"),
     ]
     primary = rows(xml, "names", eid).row(0, named=True)
