@@ -30,7 +30,6 @@ from dagster import (
 
 from assets.factory import (
     SourceSpec,
-    _table_md,
     account,
     current_folder,
     schema_fingerprint,
@@ -52,7 +51,7 @@ from resources.warehouse import (
     write_database,
 )
 from schemas.canonical import MODELS, Publications
-from schemas.validate import failures_markdown, validate
+from schemas.validate import failures_markdown, markdown_table, validate
 
 GROUP = "consolidated"
 ALL_TABLES = ("publications", *TABLE_NAMES)
@@ -300,9 +299,9 @@ def build_consolidated(
         metadata: dict[str, Any] = {f"rows_{name}": df.height for name, df in tables.items()}
         metadata["warehouse"] = MetadataValue.path(str(data_dir.warehouse_db))
         metadata["warehouse_rewritten"] = rewritten
-        metadata["entities_by_source"] = MetadataValue.md(_table_md(per_source.to_dicts()))
+        metadata["entities_by_source"] = MetadataValue.md(markdown_table(per_source.to_dicts()))
         metadata["history_commits"] = MetadataValue.md(
-            _table_md(
+            markdown_table(
                 [
                     {
                         "source": c.source,
@@ -317,7 +316,7 @@ def build_consolidated(
             )
         )
         metadata["publications"] = MetadataValue.md(
-            _table_md(
+            markdown_table(
                 tables["publications"]
                 .select("source", "format", "publication_id", "published_at", "mode")
                 .to_dicts()
@@ -391,7 +390,7 @@ def build_consolidated(
             )
         return AssetCheckResult(
             passed=all(r["ok"] for r in rows),
-            metadata={"per_source": MetadataValue.md(_table_md(rows))},
+            metadata={"per_source": MetadataValue.md(markdown_table(rows))},
         )
 
     @asset_check(
@@ -419,7 +418,7 @@ def build_consolidated(
             passed=not shrunk or publish_policy.allow_shrink,
             description=message or "no list shrank beyond the allowed fraction",
             metadata={
-                "per_source": MetadataValue.md(_table_md(rows) or "first version"),
+                "per_source": MetadataValue.md(markdown_table(rows) or "first version"),
                 "message": message or "ok",
             },
         )
@@ -486,7 +485,7 @@ def build_consolidated(
                 "path": MetadataValue.path(str(folder)),
                 "database": MetadataValue.path(str(folder / "sanctions.duckdb")),
                 "sources": MetadataValue.json(sources),
-                "changes": MetadataValue.md(_table_md(summary.to_dicts()) or "no changes"),
+                "changes": MetadataValue.md(markdown_table(summary.to_dicts()) or "no changes"),
                 "rekeyed": history_tables["crosswalk"].height,
                 "charts": ", ".join(sorted(extra_files)) or "none",
                 **{f"rows_{name}": df.height for name, df in tables.items()},

@@ -12,7 +12,6 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -46,7 +45,7 @@ from resources.staging import (
 )
 from resources.storage import DataDir
 from schemas.canonical import MODELS
-from schemas.validate import Failure, failures_markdown, validate
+from schemas.validate import Failure, failures_markdown, markdown_table, validate
 
 Parser = Callable[[Mapping[str, bytes]], ParseResult]
 
@@ -341,15 +340,6 @@ def account(spec: SourceSpec, folder: Path, meta: dict[str, Any]) -> list[dict[s
     return rows
 
 
-def _table_md(rows: list[dict[str, Any]]) -> str:
-    if not rows:
-        return ""
-    head = list(rows[0])
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(str(r[h]) for h in head) + " |" for r in rows]
-    return "\n".join(lines)
-
-
 def source_checks(spec: SourceSpec) -> list[AssetChecksDefinition]:
     """Blocking schema and accounting checks, and warning checks for unknowns and agreement."""
 
@@ -389,7 +379,7 @@ def source_checks(spec: SourceSpec) -> list[AssetChecksDefinition]:
             passed=all(r["ok"] for r in rows),
             metadata={
                 "publication_id": meta["publication_id"],
-                "accounting": MetadataValue.md(_table_md(rows)),
+                "accounting": MetadataValue.md(markdown_table(rows)),
             },
         )
 
@@ -413,7 +403,7 @@ def source_checks(spec: SourceSpec) -> list[AssetChecksDefinition]:
             metadata={
                 "unknown_count": unknown.height,
                 "by_kind": MetadataValue.md(
-                    _table_md(summary.sort("count", descending=True).head(40).to_dicts())
+                    markdown_table(summary.sort("count", descending=True).head(40).to_dicts())
                 ),
             },
         )
@@ -454,8 +444,6 @@ def compare_formats(folder: Path, meta: dict[str, Any], other: str) -> pl.DataFr
 
 
 def _formats_agree(spec: SourceSpec) -> AssetChecksDefinition:
-    others = [f.name for f in spec.formats[1:]]
-
     @asset_check(
         asset=spec.source,
         name="formats_agree",
@@ -478,7 +466,7 @@ def _formats_agree(spec: SourceSpec) -> AssetChecksDefinition:
             metadata[f"{other}_published"] = json.dumps(dates)
             metadata[f"{other}_differences"] = diffs.height
             metadata[f"{other}_by_entry"] = MetadataValue.md(
-                _table_md(diffs.head(50).to_dicts()) or "none"
+                markdown_table(diffs.head(50).to_dicts()) or "none"
             )
             metadata[f"{other}_summary"] = MetadataValue.json(
                 {
@@ -490,7 +478,6 @@ def _formats_agree(spec: SourceSpec) -> AssetChecksDefinition:
             passed=total == 0, severity=AssetCheckSeverity.WARN, metadata=metadata
         )
 
-    del others
     return formats_agree
 
 
@@ -517,8 +504,3 @@ def source_assets(spec: SourceSpec) -> tuple[AssetsDefinition, list[AssetChecksD
         return MaterializeResult(metadata=metadata)
 
     return ingest_asset, source_checks(spec)
-
-
-def published_date(meta: dict[str, Any]) -> date | None:
-    value = meta["formats"][meta["primary_format"]]["published_at"]
-    return date.fromisoformat(value) if value else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pandera.polars as pa
 import polars as pl
@@ -49,4 +50,14 @@ def failures_markdown(failures: list[Failure], limit: int = 30) -> str:
             lines.append(
                 f"| {failure.table} | {row.get('column')} | {row.get('check')} | {case} | {row.get('index')} |"
             )
+    return "\n".join(lines)
+
+
+def markdown_table(rows: list[dict[str, Any]]) -> str:
+    """Rows of dicts as a markdown table for Dagster metadata (empty string for no rows)."""
+    if not rows:
+        return ""
+    head = list(rows[0])
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(str(r[h]) for h in head) + " |" for r in rows]
     return "\n".join(lines)
