@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pandera.polars as pa
 
-
 TYPES = ["Individual", "Entity", "Vessel", "Aircraft"]
 
 

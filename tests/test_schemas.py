@@ -16,10 +16,15 @@ def models() -> list[type[pa.DataFrameModel]]:
     for info in pkgutil.iter_modules(schemas.__path__):
         module = importlib.import_module(f"schemas.{info.name}")
         for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, pa.DataFrameModel) and value is not pa.DataFrameModel:
-                # private models are field mixins; only the models that validate tables count
-                if value.__module__ == module.__name__ and not value.__name__.startswith("_"):
-                    found.append(value)
+            # private models are field mixins; only the models that validate tables count
+            if (
+                isinstance(value, type)
+                and issubclass(value, pa.DataFrameModel)
+                and value is not pa.DataFrameModel
+                and value.__module__ == module.__name__
+                and not value.__name__.startswith("_")
+            ):
+                found.append(value)
     return found
 
 
