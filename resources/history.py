@@ -162,19 +162,27 @@ class History:
         try:
             for table in TABLE_NAMES:
                 columns = list(lake_columns(table))
-                new = _with_ordinal(tables[table].select(columns), columns)
-                old = _with_ordinal(
+                new = tables[table].select(columns)
+                old = (
                     con.execute(
                         f'SELECT rowid AS _rowid, * FROM {LAKE}."{table}" WHERE source = ?',
                         [source],
-                    ).pl(),
-                    columns,
+                    ).pl()
+                    if known.height
+                    else pl.DataFrame()
                 )
-                old = old.with_columns(pl.col(c).cast(t) for c, t in lake_columns(table).items())
-                gone = old.join(new, on=[*columns, "_n"], how="anti", nulls_equal=True)
-                added = new.join(
-                    old.drop("_rowid"), on=[*columns, "_n"], how="anti", nulls_equal=True
-                )
+                if old.height:
+                    old = _with_ordinal(
+                        old.with_columns(pl.col(c).cast(t) for c, t in lake_columns(table).items()),
+                        columns,
+                    )
+                    new = _with_ordinal(new, columns)
+                    gone = old.join(new, on=[*columns, "_n"], how="anti", nulls_equal=True)
+                    added = new.join(
+                        old.drop("_rowid"), on=[*columns, "_n"], how="anti", nulls_equal=True
+                    )
+                else:  # first publication of the source: everything is new
+                    gone, added = old, new
                 if gone.height:
                     con.register("gone", gone.select("_rowid").to_arrow())
                     con.execute(
