@@ -14,6 +14,7 @@ import base64
 import json
 import os
 import tempfile
+import uuid
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -140,7 +141,9 @@ def _write(data_dir: DataDir, table: str, frame: pl.DataFrame | pl.LazyFrame) ->
     """Write a table atomically (scratch file, then rename), streaming a LazyFrame."""
     path = table_path(data_dir, table)
     path.parent.mkdir(parents=True, exist_ok=True)
-    scratch = path.with_name(f".{path.name}.tmp")
+    scratch = path.with_name(
+        f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
+    )  # runs may overlap
     if isinstance(frame, pl.LazyFrame):
         frame.sink_parquet(scratch)
     else:
