@@ -31,8 +31,12 @@ REAL = ROOT / "snapshots" / "us_ofac_sdn" / "2023-12-28"
 FILES = ("SDN.CSV", "ADD.CSV", "ALT.CSV", "SDN_COMMENTS.CSV")
 
 
+def newline(data: bytes) -> bytes:
+    return b"\r\n" if b"\r\n" in data else b"\n"  # SDN_COMMENTS.CSV uses LF, the others CRLF
+
+
 def records(data: bytes) -> list[bytes]:
-    return [line for line in data.rstrip(b"\x1a").split(b"\r\n") if line]
+    return [line for line in data.rstrip(b"\x1a").split(newline(data)) if line]
 
 
 def ent(line: bytes) -> int:
@@ -73,6 +77,7 @@ def mutate(
 def write_versions(root: Path, count: int) -> list[str]:
     rng = random.Random(20231228)
     current = {name: records((REAL / name).read_bytes()) for name in FILES}
+    endings = {name: newline((REAL / name).read_bytes()) for name in FILES}
     next_id = 1_000_000
     publications = []
     day = date(2024, 1, 1)
@@ -83,7 +88,7 @@ def write_versions(root: Path, count: int) -> list[str]:
         folder = root / "us_ofac_sdn" / published
         folder.mkdir(parents=True)
         for name, lines in current.items():
-            (folder / name).write_bytes(b"\r\n".join(lines) + b"\r\n\x1a")
+            (folder / name).write_bytes(endings[name].join(lines) + endings[name] + b"\x1a")
         publications.append(
             {
                 "published_at": published,
