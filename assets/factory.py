@@ -165,6 +165,7 @@ def ingest(spec: SourceSpec, fetcher: Fetcher, data_dir: DataDir) -> IngestOutco
                 "entry_count": result.entry_count,
                 "declared_count": result.declared_count,
                 "file_rows": result.file_rows,
+                "merged_rows": result.merged_rows,
                 "counts": result.counts(),
                 "unknowns": len(result.unknowns),
                 "files": _describe(payloads, paths),
@@ -314,14 +315,16 @@ def account(spec: SourceSpec, folder: Path, meta: dict[str, Any]) -> list[dict[s
                 if name not in ("entities", "rejects")
             )
             rejected = rejects.filter(pl.col("file") == file).height
+            merged = fmeta.get("merged_rows", {}).get(file, 0)
             rows.append(
                 {
                     "format": fmt_name,
-                    "what": f"rows of {file}",
+                    "what": f"rows of {file}"
+                    + (f" ({merged} folded into identical rows)" if merged else ""),
                     "source_records": count,
-                    "taken": taken,
+                    "taken": taken + merged,
                     "rejected": rejected,
-                    "ok": count == taken + rejected,
+                    "ok": count == taken + merged + rejected,
                 }
             )
         minimum = spec.min_entities

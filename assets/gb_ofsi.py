@@ -909,8 +909,10 @@ def _conflicts(ctx: _Context, df: pl.DataFrame, published: Iterable[str]) -> Non
 
 def build(
     layout: Layout, df: pl.DataFrame, unknowns: list[Unknown], extra: Iterable[Extra] = ()
-) -> tuple[dict[str, pl.DataFrame], int]:
+) -> tuple[dict[str, pl.DataFrame], int, int]:
     """Group the rows of any layout into parties and build the canonical tables.
+
+    Returns the tables, the number of parties, and the rows folded into an identical name row.
 
     Returns the tables and the number of parties (distinct Group IDs).
     """
@@ -974,7 +976,7 @@ def build(
     accepted = groups.filter(pl.col("reason").is_null())
     df = df.filter(pl.col("group_id").is_in(accepted["group_id"].implode()))
 
-    names = df.filter(pl.col("_ok")).select(
+    named = df.filter(pl.col("_ok")).select(
         entity_id=_EID,
         name=pl.col("_name"),
         name_type=pl.col("_ntype"),
@@ -983,6 +985,10 @@ def build(
         family_name=pl.col("_family"),
         origin=pl.lit(file),
     )
+    # OFSI writes names × dates of birth × addresses × regimes: the same name variant recurs
+    # on several rows. Each distinct variant is kept once; the folded rows are counted.
+    names = named.unique(maintain_order=True)
+    merged = named.height - names.height
     for row in df.filter(~pl.col("_ok")).iter_rows(named=True):
         if row["_name"] is None:
             reason = "no name in Name 1-6"
@@ -1019,7 +1025,7 @@ def build(
         pl.concat([names, tables["names"]], how="diagonal_relaxed") if "names" in tables else names
     )
     tables["relationships"] = _resolve_links(tables.get("relationships"), entities)
-    return tables, groups.height
+    return tables, groups.height, merged
 
 
 def _reject_reason() -> pl.Expr:
@@ -1436,7 +1442,7 @@ def _result(
     published: date | None,
     extra: Iterable[Extra] = (),
 ) -> ParseResult:
-    tables, parties = build(layout, df, unknowns, extra)
+    tables, parties, merged = build(layout, df, unknowns, extra)
     return ParseResult(
         source=SOURCE,
         tables=tables,
@@ -1444,6 +1450,7 @@ def _result(
         unknowns=unknowns,
         entry_count=parties,
         file_rows={layout.file: df.height},
+        merged_rows={layout.file: merged},
         published_at=published,
         format=layout.format,
     )

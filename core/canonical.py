@@ -210,7 +210,8 @@ class ParseResult:
     `entry_count` is the number of source entries (top-level records) seen; the count check
     proves `entry_count == entities + rejects(kind='entry')`. `file_rows` counts the records of
     each file, so child-file accounting (every row of add.csv is an address or a reject) can be
-    checked too.
+    checked too; `merged_rows` counts records folded into an identical row (they are accounted
+    as merged, not lost).
     """
 
     source: str
@@ -220,6 +221,8 @@ class ParseResult:
     entry_count: int = 0
     declared_count: int | None = None
     file_rows: dict[str, int] = field(default_factory=dict)
+    # rows of a child file folded into an identical canonical row (e.g. OFSI's repeated names)
+    merged_rows: dict[str, int] = field(default_factory=dict)
     published_at: date | None = None
     format: str = ""
 
@@ -243,6 +246,7 @@ class ParseResult:
             entry_count=self.entry_count,
             declared_count=self.declared_count,
             file_rows=self.file_rows,
+            merged_rows=self.merged_rows,
             published_at=self.published_at,
             format=self.format,
         )
