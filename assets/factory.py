@@ -230,7 +230,8 @@ def current_folder(data_dir: DataDir, source: str) -> tuple[Path, dict[str, Any]
     return folder, read_meta(folder)
 
 
-def _fingerprint(*folders: str) -> str:
+def fingerprint(*folders: str) -> str:
+    """Short hash of the Python sources in `folders` (relative to the project root)."""
     digest = hashlib.sha256()
     root = Path(__file__).resolve().parent.parent
     for folder in folders:
@@ -242,13 +243,13 @@ def _fingerprint(*folders: str) -> str:
 @cache
 def schema_fingerprint() -> str:
     """Hash of the Pandera models' source: a validation result holds only for the same models."""
-    return _fingerprint("schemas")
+    return fingerprint("schemas")
 
 
 @cache
 def parser_fingerprint() -> str:
     """Hash of the parsers' source: a staged parse is reused only by the same parser code."""
-    return _fingerprint("assets", "core")
+    return fingerprint("assets", "core")
 
 
 def validate_publication(spec: SourceSpec, folder: Path, meta: dict[str, Any]) -> list[Failure]:

@@ -11,6 +11,7 @@ The lead registers `TRADE_ASSETS` and `TRADE_CHECKS` in `definitions.py`; `publi
 """
 
 import base64
+import hashlib
 import json
 import os
 import tempfile
@@ -35,6 +36,7 @@ from dagster import (
     asset_check,
 )
 
+from assets.factory import fingerprint
 from core.canonical import Unknown
 from core.countries import VALID_CODES
 from core.errors import FetchError, SourceFormatError
@@ -274,8 +276,20 @@ def _md(df: pl.DataFrame, limit: int = 8) -> str:
     return "\n".join(lines)
 
 
+def input_key(parts: Iterable[str]) -> str:
+    """What a stored trade table was built from: its inputs and the code that built it."""
+    digest = hashlib.sha256(fingerprint("trade", "assets", "core").encode())
+    for part in sorted(parts):
+        digest.update(part.encode() + b"\n")
+    return digest.hexdigest()
+
+
+def meta_path(data_dir: DataDir, source: str) -> Path:
+    return warehouse(data_dir) / f"{source}.meta.json"
+
+
 def _store(
-    data_dir: DataDir, fetched: Fetched, result: TradeParse, accounting: pl.DataFrame
+    data_dir: DataDir, fetched: Fetched, result: TradeParse, accounting: pl.DataFrame, key: str
 ) -> dict[str, Any]:
     """Write the table, its rejects and meta; return the materialization metadata."""
     _write(data_dir, result.table, result.frame)
@@ -294,8 +308,9 @@ def _store(
         "rejects": result.rejects.height,
         "accounting": accounting.to_dicts(),
         "unknowns": [u.as_dict() for u in result.unknowns],
+        "input_key": key,
     }
-    (warehouse(data_dir) / f"{fetched.source}.meta.json").write_text(dumps(meta))
+    meta_path(data_dir, fetched.source).write_text(dumps(meta))
     return {
         "mode": fetched.mode,
         "published_at": fetched.published_at or "unknown",
@@ -329,13 +344,22 @@ def _materialize(
     """Fetch, parse and store one source; streaming parsers use a scratch folder in the warehouse."""
     fetched = fetch_files(source, fetcher, data_dir)
     warehouse(data_dir).mkdir(parents=True, exist_ok=True)
+    key = input_key([f["sha256"] for f in fetched.described])
+    previous = meta_path(data_dir, source)
+    if previous.exists() and table_path(data_dir, source).exists():
+        meta = json.loads(previous.read_text())
+        if meta.get("input_key") == key:
+            context.log.info(f"{source}: unchanged payloads, same parser: not parsed again")
+            return MaterializeResult(
+                metadata={"mode": fetched.mode, "rows": meta["rows"], "unchanged": True}
+            )
     with tempfile.TemporaryDirectory(dir=warehouse(data_dir), prefix=".scratch-") as tmp:
         if fetched.files:
             result, accounting = parse(fetched, Path(tmp))
         else:
             result = _empty(source, source)
             accounting = _accounting(result)
-        metadata = _store(data_dir, fetched, result, accounting)
+        metadata = _store(data_dir, fetched, result, accounting, key)
     context.log.info(
         f"{source}: mode={fetched.mode} rows={metadata['rows']} files={len(fetched.files)} {fetched.note}"
     )
@@ -567,10 +591,19 @@ def _ratios(annual: pl.DataFrame, year: int = 2023) -> dict[str, float | None]:
 )
 def trade_indicators_asset(context: AssetExecutionContext, data_dir: DataDir) -> MaterializeResult:
     """Source tables → `trade_flows`, indicator tables and two PNG charts."""
-    tables = build_indicator_tables(data_dir)
     metas = {s: read_meta(data_dir, s) for s in SOURCE_ASSETS}
+    key = input_key(str(m.get("input_key")) for m in metas.values())
+    marker = warehouse(data_dir) / "trade_indicators.key"
+    unchanged = marker.exists() and marker.read_text() == key
+    if unchanged:
+        context.log.info("trade_indicators: inputs unchanged, indicators not rebuilt")
+        tables = {name: read_table(data_dir, name) for name in INDICATOR_TABLES}
+    else:
+        tables = build_indicator_tables(data_dir)
+        marker.write_text(key)
     ratios = _ratios(tables["trade_indicators_annual"])
     metadata: dict[str, Any] = {
+        "unchanged": unchanged,
         "modes": MetadataValue.json({s: m["mode"] for s, m in metas.items()}),
         "source_files": sum(len(m["files"]) for m in metas.values()),
         "rows_trade_flows": pl.scan_parquet(table_path(data_dir, "trade_flows"))
