@@ -27,9 +27,21 @@ def run(data_dir: Path, mode: str, pins: list[str], allow_shrink: bool) -> int:
     from dagster import DagsterInstance
 
     from definitions import defs
+    from resources.warehouse import exclusive
 
     job = defs.resolve_job_def("refresh_all")
-    with DagsterInstance.get() as instance:
+    # one command-line run at a time per data directory: a second one waits, and says so
+    run_lock = data_dir / "warehouse" / ".run.lock"
+
+    def say_waiting() -> None:
+        print(
+            f"another run holds {run_lock}; waiting for it to finish", file=sys.stderr, flush=True
+        )
+
+    with (
+        exclusive(run_lock, wait_seconds=3600, on_wait=say_waiting),
+        DagsterInstance.get() as instance,
+    ):
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,

@@ -38,7 +38,7 @@ from assets.factory import (
 from core.canonical import TABLE_NAMES
 from core.changes import State, change_feed
 from resources.history import SANCTIONED_ON, Committed, History, entity_history
-from resources.staging import read_tables
+from resources.staging import read_meta, read_tables
 from resources.storage import DataDir, atomic_write
 from resources.warehouse import (
     PublishPolicy,
@@ -365,9 +365,12 @@ def build_consolidated(
         context: AssetCheckExecutionContext, data_dir: DataDir
     ) -> AssetCheckResult:
         tables = read_database(data_dir.warehouse_db, ["entities", "rejects", "publications"])
+        # the staging folders this warehouse was built from (another run may have moved CURRENT)
+        staged = json.loads(data_dir.warehouse_db.with_suffix(".inputs").read_text())
         rows: list[dict[str, Any]] = []
         for spec in specs:
-            folder, meta = current_folder(data_dir, spec.source)
+            folder = data_dir.staging_dir(spec.source, staged[spec.source])
+            meta = read_meta(folder)
             primary = meta["primary_format"]
             entry_count = meta["formats"][primary]["entry_count"]
             entities = tables["entities"].filter(pl.col("source") == spec.source).height

@@ -14,7 +14,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,8 +82,13 @@ def read_database(path: Path, tables: list[str]) -> dict[str, pl.DataFrame]:
 
 
 @contextmanager
-def exclusive(lock_path: Path, wait_seconds: float = 600.0) -> Iterator[None]:
-    """Hold an exclusive lock so two publishing runs never interleave; wait, then fail clearly."""
+def exclusive(
+    lock_path: Path, wait_seconds: float = 600.0, on_wait: Callable[[], None] | None = None
+) -> Iterator[None]:
+    """Hold an exclusive lock so two publishing runs never interleave; wait, then fail clearly.
+
+    `on_wait` is called once if the lock is busy (to say that this run is waiting).
+    """
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "a+") as handle:
         deadline = time.monotonic() + wait_seconds
@@ -92,6 +97,9 @@ def exclusive(lock_path: Path, wait_seconds: float = 600.0) -> Iterator[None]:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError as exc:
+                if on_wait is not None:
+                    on_wait()
+                    on_wait = None
                 if time.monotonic() >= deadline:
                     raise TimeoutError(
                         f"another run holds {lock_path} (waited {wait_seconds:.0f}s); nothing was changed"
