@@ -18,6 +18,7 @@ from assets import (
     eu_fsf,
     gb_fcdo,
     gb_ofsi,
+    reconcile,
     trade,
     un_sc,
     us_csl,
@@ -41,7 +42,10 @@ SPECS = [module.SPEC for module in SOURCES]
 
 publish_assets, publish_checks = consolidated.build_consolidated(
     SPECS,
-    extras=[consolidated.Publishes("trade_indicators", trade.publish_tables, trade.chart_pngs)],
+    extras=[
+        consolidated.Publishes("reconciliation", reconcile.reconcile_tables),
+        consolidated.Publishes("trade_indicators", trade.publish_tables, trade.chart_pngs),
+    ],
 )
 
 refresh_all = define_asset_job(
@@ -75,9 +79,13 @@ def build_definitions(
 ) -> Definitions:
     """All assets, checks and the refresh job, with the given (or environment's) resources."""
     return Definitions(
-        assets=[module.asset for module in SOURCES] + trade.TRADE_ASSETS + publish_assets,
+        assets=[module.asset for module in SOURCES]
+        + trade.TRADE_ASSETS
+        + reconcile.RECONCILE_ASSETS
+        + publish_assets,
         asset_checks=[check for module in SOURCES for check in module.checks]
         + trade.TRADE_CHECKS
+        + reconcile.RECONCILE_CHECKS
         + publish_checks,
         jobs=[refresh_all],
         resources={

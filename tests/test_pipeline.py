@@ -33,6 +33,7 @@ EXPECTED_ASSET_KEYS = {
     "eu_fsf",
     "eurostat_comext",
     "trade_indicators",
+    "reconciliation",
     "consolidated",
     "published_version",
 }
@@ -70,6 +71,8 @@ def test_published_version_layout(published: Path) -> None:
         "changes", "crosswalk", "entity_history", "publication_history",
         "trade_flows", "trade_indicators_monthly", "trade_indicators_annual", "trade_diversion",
         "trade_mirror_gaps", "hs_codes", "chpl_codes",
+        "clusters", "cluster_links", "cluster_conflicts", "divergence_coverage",
+        "divergence_lag", "divergence_conflicts",
     }  # fmt: skip
     assert set(manifest["files"]) == {
         "history.ducklake", "charts/trade_eu_exports_index.png", "charts/trade_diversion.png",

@@ -1,0 +1,314 @@
+"""Cross-list reconciliation: one party, many lists — matched, measured, explained.
+
+`reconciliation` reads every canonical table of the warehouse (all sources), resolves which
+entries are one party (`core.resolve`: deterministic links on shared identifiers, then scored
+name/birth-date/nationality links), derives the divergence between authorities
+(`core.divergence`) and writes six tables as parquet under `warehouse/reconcile/`:
+`clusters`, `cluster_links`, `cluster_conflicts`, `divergence_coverage`, `divergence_lag`,
+`divergence_conflicts`. Party IDs stay stable across runs: the previous `clusters.parquet` is
+read first and its IDs carried over (`core.resolve.assign_cluster_ids`). The work itself is
+the pure `core.divergence.reconcile`.
+
+Blocking checks prove every record sits in exactly one cluster, no cluster mixes entity types,
+every deterministic link carries its evidence, per-source counts equal the canonical ones, and
+the six tables pass their Pandera models. `reconcile_tables` hands the checked tables to the
+published version; the lead registers `RECONCILE_ASSETS` and `RECONCILE_CHECKS`.
+"""
+
+import io
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+    asset_check,
+)
+
+from core.divergence import reconcile
+from core.resolve import INPUT_COLUMNS, PROBABILISTIC
+from resources.storage import DataDir, atomic_write
+from resources.warehouse import exclusive, read_database
+from schemas.reconcile import MODELS
+from schemas.validate import failures_markdown, markdown_table, validate
+
+GROUP = "consolidated"
+FOLDER = "reconcile"
+TABLES = tuple(MODELS)
+INPUTS = tuple(INPUT_COLUMNS)
+PREVIEW_ROWS = 8
+
+
+def reconcile_dir(data_dir: DataDir) -> Path:
+    return data_dir.path / "warehouse" / FOLDER
+
+
+def read_inputs(path: Path) -> dict[str, pl.DataFrame]:
+    """The canonical tables of the warehouse DuckDB, projected to what the matcher reads."""
+    tables = read_database(path, list(INPUTS))
+    return {name: tables[name].select(INPUT_COLUMNS[name]) for name in INPUTS}
+
+
+def write_tables(folder: Path, tables: Mapping[str, pl.DataFrame]) -> None:
+    """Each table as `<name>.parquet`, written atomically (readers never see half a file)."""
+    for name, df in tables.items():
+        buffer = io.BytesIO()
+        df.write_parquet(buffer)
+        atomic_write(folder / f"{name}.parquet", buffer.getvalue())
+
+
+def read_tables(folder: Path) -> dict[str, pl.DataFrame]:
+    missing = [name for name in TABLES if not (folder / f"{name}.parquet").exists()]
+    if missing:
+        raise FileNotFoundError(
+            f"{folder}: no {', '.join(missing)} — materialize the `reconciliation` asset first"
+        )
+    return {name: pl.read_parquet(folder / f"{name}.parquet") for name in TABLES}
+
+
+def reconcile_tables(data_dir: DataDir) -> dict[str, pl.DataFrame]:
+    """The reconciliation tables to publish, as the `reconciliation` asset wrote (and its
+    blocking checks passed on) them: clusters, cluster_links, cluster_conflicts,
+    divergence_coverage, divergence_lag, divergence_conflicts."""
+    return read_tables(reconcile_dir(data_dir))
+
+
+# --- checks as pure functions (frames in, verdict and failure cases out) --------------------
+
+
+def check_one_cluster_each(
+    clusters: pl.DataFrame, entities: pl.DataFrame
+) -> tuple[bool, dict[str, Any]]:
+    """Every canonical entity is in exactly one cluster, and clusters hold nothing else."""
+    repeated = clusters.filter(pl.col("entity_id").is_duplicated())["entity_id"].unique()
+    absent = entities.join(clusters, on="entity_id", how="anti")["entity_id"]
+    foreign = clusters.join(entities, on="entity_id", how="anti")["entity_id"]
+    cases = {
+        "in_several_clusters": repeated.head(20).to_list(),
+        "in_no_cluster": absent.head(20).to_list(),
+        "not_in_warehouse": foreign.head(20).to_list(),
+    }
+    counts = {
+        "in_several_clusters": repeated.len(),
+        "in_no_cluster": absent.len(),
+        "not_in_warehouse": foreign.len(),
+    }
+    return sum(counts.values()) == 0, {**counts, "failure_cases": cases}
+
+
+def check_one_type_each(clusters: pl.DataFrame) -> tuple[bool, dict[str, Any]]:
+    """No cluster mixes entity types (a person is never one party with a company)."""
+    mixed = (
+        clusters.group_by("cluster_id")
+        .agg(types=pl.col("entity_type").unique().sort())
+        .filter(pl.col("types").list.len() > 1)
+        .sort("cluster_id")
+    )
+    cases = [
+        {"cluster_id": r["cluster_id"], "types": ", ".join(r["types"])}
+        for r in mixed.head(20).iter_rows(named=True)
+    ]
+    return mixed.is_empty(), {"mixed_clusters": mixed.height, "failure_cases": cases}
+
+
+def check_links_evidenced(links: pl.DataFrame) -> tuple[bool, dict[str, Any]]:
+    """Every deterministic link names its rule and the shared value it rests on."""
+    deterministic = links.filter(pl.col("rule") != PROBABILISTIC)
+    bad = deterministic.filter(
+        pl.col("evidence").is_null()
+        | ~pl.col("evidence").str.starts_with(pl.col("rule") + ": ")
+        | (pl.col("evidence").str.len_chars() <= pl.col("rule").str.len_chars() + 2)
+    )
+    cases = bad.select("left_entity_id", "right_entity_id", "rule", "evidence").head(20)
+    return bad.is_empty(), {
+        "deterministic_links": deterministic.height,
+        "without_evidence": bad.height,
+        "failure_cases": cases.to_dicts(),
+    }
+
+
+def check_counts_per_source(
+    clusters: pl.DataFrame, entities: pl.DataFrame
+) -> tuple[bool, dict[str, Any]]:
+    """Per source, entities in clusters = canonical entities."""
+    canonical = entities.group_by("source").len("canonical")
+    clustered = clusters.group_by("source").len("clustered")
+    rows = (
+        canonical.join(clustered, on="source", how="full", coalesce=True)
+        .fill_null(0)
+        .with_columns(ok=pl.col("canonical") == pl.col("clustered"))
+        .sort("source")
+    )
+    return bool(rows["ok"].all()), {"per_source": rows.to_dicts()}
+
+
+# --- Dagster ---------------------------------------------------------------------------------
+
+
+@asset(
+    name="reconciliation",
+    group_name=GROUP,
+    deps=[AssetKey("consolidated")],
+    kinds={"polars", "parquet"},
+    description="One party, many lists: clusters of the entries of every list that are one "
+    "party (with the links and evidence behind them), attribute conflicts inside them, and "
+    "the divergence between US, EU, UK and UN (coverage, listing lag, conflicts).",
+)
+def reconciliation(context: AssetExecutionContext, data_dir: DataDir) -> MaterializeResult:
+    folder = reconcile_dir(data_dir)
+    started = time.perf_counter()
+    inputs = read_inputs(data_dir.warehouse_db)
+    previous_path = folder / "clusters.parquet"
+    previous = pl.read_parquet(previous_path) if previous_path.exists() else None
+    tables, stats = reconcile(inputs, previous)
+    seconds = time.perf_counter() - started
+    with exclusive(data_dir.lock):
+        write_tables(folder, tables)
+    carried = 0
+    if previous is not None:
+        carried = (
+            tables["clusters"]
+            .select("cluster_id")
+            .unique()
+            .join(previous.select("cluster_id").unique(), on="cluster_id", how="semi")
+            .height
+        )
+    by_rule = tables["cluster_links"].group_by("rule").len().sort("rule")
+    coverage = (
+        tables["divergence_coverage"]
+        .explode("missing_from")
+        .group_by("authority", "missing_from")
+        .agg(parties=pl.col("cluster_id").n_unique())
+        .sort("authority", "missing_from")
+    )
+    context.log.info(
+        f"reconciliation: {stats['clusters']:,} parties from "
+        f"{tables['clusters'].height:,} entries in {seconds:.1f}s"
+    )
+    return MaterializeResult(
+        metadata={
+            **{f"rows_{name}": df.height for name, df in tables.items()},
+            "seconds": round(seconds, 2),
+            "parties": stats["clusters"],
+            "parties_on_several_lists": stats["multi_source_clusters"],
+            "party_ids_carried_over": carried,
+            "links_by_rule": MetadataValue.md(markdown_table(by_rule.to_dicts())),
+            "matcher": MetadataValue.json(stats),
+            "coverage_gaps": MetadataValue.md(markdown_table(coverage.to_dicts()) or "none"),
+            "conflicts_between_authorities": MetadataValue.md(
+                markdown_table(
+                    tables["divergence_conflicts"]
+                    .select(
+                        "attribute",
+                        "left_entity_id",
+                        "left_values",
+                        "right_entity_id",
+                        "right_values",
+                    )
+                    .head(PREVIEW_ROWS)
+                    .to_dicts()
+                )
+                or "none"
+            ),
+            "path": MetadataValue.path(str(folder)),
+        }
+    )
+
+
+def _result(passed: bool, metadata: dict[str, Any]) -> AssetCheckResult:
+    shown = {
+        key: MetadataValue.json(value) if isinstance(value, list | dict) else value
+        for key, value in metadata.items()
+    }
+    return AssetCheckResult(passed=passed, metadata=shown)
+
+
+@asset_check(
+    asset=reconciliation,
+    name="one_cluster_per_record",
+    blocking=True,
+    description="Every canonical entity is in exactly one cluster (singletons included).",
+)
+def one_cluster_per_record(
+    context: AssetCheckExecutionContext, data_dir: DataDir
+) -> AssetCheckResult:
+    clusters = pl.read_parquet(reconcile_dir(data_dir) / "clusters.parquet")
+    entities = read_database(data_dir.warehouse_db, ["entities"])["entities"]
+    return _result(*check_one_cluster_each(clusters, entities.select("entity_id")))
+
+
+@asset_check(
+    asset=reconciliation,
+    name="one_entity_type_per_cluster",
+    blocking=True,
+    description="No cluster mixes entity types.",
+)
+def one_entity_type_per_cluster(
+    context: AssetCheckExecutionContext, data_dir: DataDir
+) -> AssetCheckResult:
+    clusters = pl.read_parquet(reconcile_dir(data_dir) / "clusters.parquet")
+    return _result(*check_one_type_each(clusters))
+
+
+@asset_check(
+    asset=reconciliation,
+    name="deterministic_links_evidenced",
+    blocking=True,
+    description="Every deterministic link carries its rule and the shared value as evidence.",
+)
+def deterministic_links_evidenced(
+    context: AssetCheckExecutionContext, data_dir: DataDir
+) -> AssetCheckResult:
+    links = pl.read_parquet(reconcile_dir(data_dir) / "cluster_links.parquet")
+    return _result(*check_links_evidenced(links))
+
+
+@asset_check(
+    asset=reconciliation,
+    name="counts_match_canonical",
+    blocking=True,
+    description="Per source, entities in clusters equal the canonical entity count.",
+)
+def counts_match_canonical(
+    context: AssetCheckExecutionContext, data_dir: DataDir
+) -> AssetCheckResult:
+    clusters = pl.read_parquet(reconcile_dir(data_dir) / "clusters.parquet")
+    entities = read_database(data_dir.warehouse_db, ["entities"])["entities"]
+    return _result(*check_counts_per_source(clusters, entities.select("source", "entity_id")))
+
+
+@asset_check(
+    asset=reconciliation,
+    name="reconcile_valid",
+    blocking=True,
+    description="Pandera: the six reconciliation tables match their models (schemas/reconcile.py).",
+)
+def reconcile_valid(context: AssetCheckExecutionContext, data_dir: DataDir) -> AssetCheckResult:
+    failures = validate(MODELS, read_tables(reconcile_dir(data_dir)))
+    return AssetCheckResult(
+        passed=not failures,
+        metadata={
+            "failure_count": sum(f.count for f in failures),
+            "failure_cases": MetadataValue.md(failures_markdown(failures) if failures else "none"),
+        },
+    )
+
+
+RECONCILE_ASSETS: list[AssetsDefinition] = [reconciliation]
+RECONCILE_CHECKS: list[AssetChecksDefinition] = [
+    one_cluster_per_record,
+    one_entity_type_per_cluster,
+    deterministic_links_evidenced,
+    counts_match_canonical,
+    reconcile_valid,
+]

@@ -1,0 +1,442 @@
+"""Cross-list reconciliation: measured matching quality, then time and memory.
+
+    python -m bench.bench_reconcile            # quality, then time and memory
+    python -m bench.bench_reconcile quality    # quality and confusion cases only
+    python -m bench.bench_reconcile perf       # time and memory only
+
+Quality. Ground truth is what the lists themselves say, hidden from the matcher:
+- UK↔UN: an OFSI record (ConList.xlsx, 2025-04-14) and a UN record (consolidated.xml,
+  2026-02-27) carrying the same UN reference are one party. The matcher runs on the two lists
+  with every `un_reference` identifier dropped.
+- OFAC↔UK: an OFAC record (SDN 2023-12-28 and non-SDN consolidated) and an OFSI record holding
+  the same passport number issued by the same country are one party. The matcher runs on the
+  three lists with every passport dropped (and with the UN references dropped too: the UK↔OFAC
+  link must not ride on them). A passport's country is its published country code or the one
+  country its note names.
+
+Precision counts every predicted pair whose two records are both *labelled* (UK↔UN: the UK
+record carries a UN reference; OFAC↔UK: both records hold a passport with a known country);
+pairs with an unlabelled side are reported apart and inspected, because a list may lack the
+reference (the UK's autonomous Iran listings of 2023 are the UN's re-listed Iran parties of 2025,
+without the UN reference). Strict precision (every predicted pair) is printed too. For
+OFAC↔UK the labelled precision is a lower bound: two records whose passports differ may be one
+person with a renewed passport (every such pair found so far shares its birth date).
+
+Performance: time and peak memory of the whole reconciliation (`core.divergence.reconcile`:
+resolution and divergence tables) on every real list together, then on the lists replicated
+2×, 5× and 10× (synthetic: each copy a distinct set of parties with perturbed names, see
+`replicate`). Each run is a fresh process reading only the columns the asset reads; peak
+memory is that process's VmHWM.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from core import resolve as matcher
+from core.canonical import ParseResult
+from core.resolve import INPUT_COLUMNS, Resolution, Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SNAPSHOTS = ROOT / "snapshots"
+TABLES = (
+    "entities",
+    "names",
+    "identifiers",
+    "birth_dates",
+    "countries",
+    "attributes",
+    "sanctions",
+)
+
+
+def load_source(source: str, published_at: str | None = None) -> dict[str, pl.DataFrame]:
+    """Parse a shipped snapshot (newest, or the one published on `published_at`)."""
+    import importlib
+
+    module = importlib.import_module(f"assets.{source}")
+    catalog = json.loads((SNAPSHOTS / source / "catalog.json").read_text())
+    publications = catalog["publications"]
+    complete = [p for p in publications if p.get("complete", True)] or publications
+    chosen = (
+        next(p for p in publications if p["published_at"] == published_at)
+        if published_at
+        else max(complete, key=lambda p: p["published_at"])
+    )
+    for fmt in module.SPEC.formats:
+        names = [f.name for f in fmt.files if f.required]
+        if all(n in chosen["files"] for n in names):
+            files = {
+                name: (SNAPSHOTS / source / rel).read_bytes()
+                for name, rel in chosen["files"].items()
+                if name in {f.name for f in fmt.files}
+            }
+            result: ParseResult = fmt.parse(files)
+            stamped = result.stamp(f"{source}-{chosen['published_at']}")
+            return {name: stamped.tables[name] for name in TABLES}
+    raise FileNotFoundError(f"no format of {source} matches snapshot {chosen['published_at']}")
+
+
+def combine(*parts: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    return {name: pl.concat([p[name] for p in parts], how="vertical") for name in TABLES}
+
+
+def hide(tables: Mapping[str, pl.DataFrame], id_types: tuple[str, ...]) -> dict[str, pl.DataFrame]:
+    """The tables without identifiers of `id_types` (what the matcher must not see)."""
+    out = dict(tables)
+    out["identifiers"] = tables["identifiers"].filter(~pl.col("id_type").is_in(id_types))
+    return out
+
+
+def _pairs(df: pl.DataFrame, a: str, b: str) -> pl.DataFrame:
+    return df.select(l=pl.min_horizontal(a, b), r=pl.max_horizontal(a, b)).unique()
+
+
+def un_truth(tables: Mapping[str, pl.DataFrame], left: str, right: str) -> pl.DataFrame:
+    """Pairs (l, r) of a `left` and a `right` record carrying the same UN reference."""
+    ids = tables["identifiers"].filter(pl.col("id_type") == "un_reference")
+    ids = ids.select(
+        "entity_id",
+        "source",
+        key=pl.col("value").map_elements(matcher.normalize_un_reference, return_dtype=pl.String),
+    )
+    joined = ids.filter(pl.col("source") == left).join(
+        ids.filter(pl.col("source") == right), on="key"
+    )
+    return _pairs(joined, "entity_id", "entity_id_right")
+
+
+def passport_keys(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+    """entity_id, source, key (`number|country`) of every passport whose country is known."""
+    ids = tables["identifiers"].filter(pl.col("id_type") == "passport")
+    notes = {n: matcher.country_in_text(n) for n in ids["note"].drop_nulls().unique().to_list()}
+    ids = ids.with_columns(
+        country=pl.coalesce(
+            "country_code",
+            pl.col("note").replace_strict(notes, default=None, return_dtype=pl.String),
+        ),
+        number=pl.coalesce("normalized", "value")
+        .str.to_uppercase()
+        .str.replace_all(r"[^0-9A-Z]", ""),
+    )
+    ids = ids.filter(
+        pl.col("country").is_not_null()
+        & (pl.col("number").str.len_chars() >= matcher.MIN_DOCUMENT_LENGTH)
+    )
+    return ids.select("entity_id", "source", key=pl.col("number") + "|" + pl.col("country"))
+
+
+def passport_truth(
+    tables: Mapping[str, pl.DataFrame], left: tuple[str, ...], right: tuple[str, ...]
+) -> pl.DataFrame:
+    keys = passport_keys(tables)
+    joined = keys.filter(pl.col("source").is_in(left)).join(
+        keys.filter(pl.col("source").is_in(right)), on="key"
+    )
+    return _pairs(joined, "entity_id", "entity_id_right")
+
+
+def predicted(res: Resolution, left: tuple[str, ...], right: tuple[str, ...]) -> pl.DataFrame:
+    """Pairs (l, r) of a `left` and a `right` record placed in one cluster."""
+    members = res.clusters.select("cluster_id", "entity_id", "source")
+    joined = members.filter(pl.col("source").is_in(left)).join(
+        members.filter(pl.col("source").is_in(right)), on="cluster_id"
+    )
+    return _pairs(joined, "entity_id", "entity_id_right")
+
+
+@dataclass
+class Quality:
+    name: str
+    truth: int
+    predicted: int
+    true_positives: int
+    labelled_predicted: int
+    false_positives: pl.DataFrame
+    false_negatives: pl.DataFrame
+    unlabelled: pl.DataFrame
+    seconds: float
+
+    @property
+    def precision(self) -> float:
+        return self.true_positives / self.labelled_predicted if self.labelled_predicted else 1.0
+
+    @property
+    def strict_precision(self) -> float:
+        return self.true_positives / self.predicted if self.predicted else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.true_positives / self.truth if self.truth else 1.0
+
+
+def _score(
+    name: str,
+    res: Resolution,
+    truth: pl.DataFrame,
+    labelled: set[str],
+    left: tuple[str, ...],
+    right: tuple[str, ...],
+    seconds: float,
+) -> Quality:
+    guess = predicted(res, left, right)
+    hits = guess.join(truth, on=["l", "r"], how="semi")
+    is_labelled = pl.col("l").is_in(labelled) & pl.col("r").is_in(labelled)
+    guess_labelled = guess.filter(is_labelled)
+    return Quality(
+        name=name,
+        truth=truth.height,
+        predicted=guess.height,
+        true_positives=hits.height,
+        labelled_predicted=guess_labelled.height,
+        false_positives=guess_labelled.join(truth, on=["l", "r"], how="anti"),
+        false_negatives=truth.join(guess, on=["l", "r"], how="anti"),
+        unlabelled=guess.filter(~is_labelled),
+        seconds=seconds,
+    )
+
+
+def uk_un_quality(settings: Settings = matcher.DEFAULT) -> tuple[Quality, dict[str, pl.DataFrame]]:
+    """UK OFSI 2025-04-14 ↔ UN 2026-02-27, matched without UN references."""
+    tables = combine(load_source("gb_ofsi", "2025-04-14"), load_source("un_sc", "2026-02-27"))
+    truth = un_truth(tables, "gb_ofsi", "un_sc")
+    labelled = set(
+        tables["identifiers"].filter(pl.col("id_type") == "un_reference")["entity_id"].to_list()
+    )
+    start = time.perf_counter()
+    res = matcher.resolve(hide(tables, ("un_reference",)), settings=settings)
+    seconds = time.perf_counter() - start
+    quality = _score("UK↔UN", res, truth, labelled, ("gb_ofsi",), ("un_sc",), seconds)
+    return quality, tables
+
+
+OFAC = ("us_ofac_sdn", "us_ofac_cons")
+
+
+def ofac_uk_quality(
+    settings: Settings = matcher.DEFAULT,
+) -> tuple[Quality, dict[str, pl.DataFrame]]:
+    """OFAC SDN + consolidated ↔ UK OFSI, matched without passports (nor UN references)."""
+    tables = combine(
+        load_source("us_ofac_sdn", "2023-12-28"),
+        load_source("us_ofac_cons"),
+        load_source("gb_ofsi", "2025-04-14"),
+    )
+    truth = passport_truth(tables, OFAC, ("gb_ofsi",))
+    labelled = set(passport_keys(tables)["entity_id"].to_list())
+    start = time.perf_counter()
+    res = matcher.resolve(hide(tables, ("passport", "un_reference")), settings=settings)
+    seconds = time.perf_counter() - start
+    quality = _score("OFAC↔UK", res, truth, labelled, OFAC, ("gb_ofsi",), seconds)
+    return quality, tables
+
+
+def describe(pairs: pl.DataFrame, tables: Mapping[str, pl.DataFrame], limit: int = 12) -> str:
+    """Readable lines for confusion cases: names, birth dates, nationalities of both sides."""
+    entities = tables["entities"].select("entity_id", "entity_type", "primary_name")
+    dates = (
+        tables["birth_dates"]
+        .group_by("entity_id")
+        .agg(dob=pl.col("raw").drop_nulls().unique().sort().str.join("/"))
+    )
+    nat = (
+        tables["countries"]
+        .group_by("entity_id")
+        .agg(cc=pl.col("country_code").drop_nulls().unique().sort().str.join(","))
+    )
+    info = entities.join(dates, on="entity_id", how="left").join(nat, on="entity_id", how="left")
+    rows = pairs.head(limit).join(info, left_on="l", right_on="entity_id", how="left")
+    rows = rows.join(info, left_on="r", right_on="entity_id", how="left", suffix="_r")
+    lines = []
+    for r in rows.iter_rows(named=True):
+        lines.append(
+            f"    {r['l']} {r['primary_name']!r} [{r['dob'] or '-'}; {r['cc'] or '-'}]"
+            f"  ~  {r['r']} {r['primary_name_r']!r} [{r['dob_r'] or '-'}; {r['cc_r'] or '-'}]"
+        )
+    return "\n".join(lines)
+
+
+def print_quality(quality: Quality, tables: Mapping[str, pl.DataFrame]) -> None:
+    print(
+        f"{quality.name}: truth {quality.truth}, predicted {quality.predicted} "
+        f"({quality.labelled_predicted} labelled), true positives {quality.true_positives}"
+    )
+    print(
+        f"  precision {quality.precision:.4f} (strict {quality.strict_precision:.4f})  "
+        f"recall {quality.recall:.4f}  matcher {quality.seconds:.2f}s"
+    )
+    print(f"  false positives ({quality.false_positives.height}):")
+    print(describe(quality.false_positives, tables))
+    print(f"  false negatives ({quality.false_negatives.height}):")
+    print(describe(quality.false_negatives, tables))
+    print(f"  unlabelled predicted pairs ({quality.unlabelled.height}), first ones:")
+    print(describe(quality.unlabelled, tables, limit=8))
+
+
+# --- performance --------------------------------------------------------------------------
+
+
+def real_lists() -> dict[str, pl.DataFrame]:
+    """Every shipped list at its newest snapshot."""
+    sources = ("us_ofac_sdn", "us_ofac_cons", "us_csl", "gb_ofsi", "gb_fcdo", "eu_fsf", "un_sc")
+    return combine(*(load_source(s) for s in sources))
+
+
+def _perturb_name(name: str, rng: random.Random) -> str:
+    words = name.split()
+    if len(words) > 1 and rng.random() < 0.3:
+        rng.shuffle(words)
+    out = []
+    for word in words:
+        if len(word) > 3 and rng.random() < 0.25:
+            i = rng.randrange(1, len(word) - 1)
+            edit = rng.random()
+            if edit < 0.4:
+                word = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+            elif edit < 0.7:
+                word = word[:i] + word[i + 1 :]
+            else:
+                word = word[:i] + word[i] + word[i:]
+        out.append(word)
+    return " ".join(out)
+
+
+def replicate(
+    tables: Mapping[str, pl.DataFrame], copies: int, seed: int = 7
+) -> dict[str, pl.DataFrame]:
+    """`copies` versions of every list, each a distinct synthetic set of parties.
+
+    Copy `k` suffixes every entity ID and identifier value with `~k` (so copies link within
+    themselves, as the real lists do, but not to each other) and perturbs every name: token
+    order shuffled, one letter swapped, dropped or doubled here and there.
+    """
+    rng = random.Random(seed)
+    out: dict[str, list[pl.DataFrame]] = {name: [] for name in TABLES}
+    distinct = tables["names"]["name"].unique().to_list()
+    for k in range(copies):
+        if k == 0:
+            for name in TABLES:
+                out[name].append(tables[name])
+            continue
+        suffix = f"~{k}"
+        perturbed = {n: _perturb_name(n, rng) for n in distinct}
+        for name in TABLES:
+            df = tables[name].with_columns(pl.col("entity_id") + suffix)
+            if name == "identifiers":
+                df = df.with_columns(pl.col("value") + suffix, pl.col("normalized") + suffix)
+            if name == "names":
+                df = df.with_columns(pl.col("name").replace(perturbed))
+            if name == "entities":
+                df = df.with_columns(pl.col("primary_name").replace(perturbed))
+            out[name].append(df)
+    return {name: pl.concat(frames) for name, frames in out.items()}
+
+
+def _write_inputs(tables: Mapping[str, pl.DataFrame], folder: Path) -> None:
+    """The columns the reconciliation reads (core.resolve.INPUT_COLUMNS), as parquet."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, columns in INPUT_COLUMNS.items():
+        tables[name].select(columns).write_parquet(folder / f"{name}.parquet")
+
+
+def _high_water_mb() -> float:
+    """Peak resident memory of this process image (VmHWM: unlike ru_maxrss, not inherited
+    from the parent across fork and exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def _child(folder: str) -> None:
+    """Run in a fresh process: read the inputs, resolve, print time and peak memory as JSON."""
+    from core.divergence import reconcile
+
+    tables = {name: pl.read_parquet(Path(folder) / f"{name}.parquet") for name in INPUT_COLUMNS}
+    loaded = _high_water_mb()
+    start = time.perf_counter()
+    out, stats = reconcile(tables)
+    seconds = time.perf_counter() - start
+    peak = _high_water_mb()
+    print(
+        json.dumps(
+            {
+                "seconds": round(seconds, 2),
+                "peak_rss_mb": round(peak, 1),
+                "rss_after_load_mb": round(loaded, 1),
+                "entities": tables["entities"].height,
+                "names": tables["names"].height,
+                **{k: stats[k] for k in ("candidate_pairs", "deterministic_links", "clusters")},
+                "probabilistic_links": int((out["cluster_links"]["rule"] == "probabilistic").sum()),
+            }
+        )
+    )
+
+
+def measure(label: str, tables: Mapping[str, pl.DataFrame]) -> dict[str, Any]:
+    """Wall time and peak resident memory of the whole reconciliation (resolve + divergence)
+    in a fresh process that reads only the columns the asset reads."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="bench_reconcile_") as folder:
+        _write_inputs(tables, Path(folder))
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.bench_reconcile", "--child", folder],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    figures = {"label": label, **json.loads(done.stdout.strip().splitlines()[-1])}
+    print(
+        f"{label:<28} entities {figures['entities']:>8,}  names {figures['names']:>9,}  "
+        f"{figures['seconds']:7.2f}s  peak RSS {figures['peak_rss_mb']:7.0f} MB "
+        f"(inputs loaded {figures['rss_after_load_mb']:.0f} MB)  candidates "
+        f"{figures['candidate_pairs']:>9,}  clusters {figures['clusters']:>8,}"
+    )
+    return figures
+
+
+def performance(copies: tuple[int, ...] = (1, 2, 5, 10)) -> list[dict[str, Any]]:
+    """Every real list together, then replicated (synthetic) — time and memory per scale."""
+    real = real_lists()
+    rows = []
+    for n in copies:
+        tables = real if n == 1 else replicate(real, n)
+        label = "real lists" if n == 1 else f"{n}x replicated, perturbed"
+        rows.append({"copies": n, **measure(label, tables)})
+    base = rows[0]
+    for row in rows[1:]:
+        print(
+            f"  {row['copies']:>2}x: {row['seconds'] / base['seconds']:.1f}x the time, "
+            f"{row['candidate_pairs'] / base['candidate_pairs']:.1f}x the candidate pairs, "
+            f"{row['peak_rss_mb'] / base['peak_rss_mb']:.1f}x the peak memory"
+        )
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["--child"]:
+        _child(args[1])
+        return
+    if args[:1] in ([], ["quality"]):
+        for fn in (uk_un_quality, ofac_uk_quality):
+            quality, tables = fn()
+            print_quality(quality, tables)
+    if args[:1] in ([], ["perf"]):
+        performance()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,661 @@
+"""Reconciliation: entity resolution, stable party IDs, divergence tables and the Dagster asset.
+
+Most tests run on `tests/fixtures/reconcile/`: 43 real entries of all seven lists (cut from a
+warehouse built on the shipped snapshots, see its README) chosen for the hard cases — a shared
+alias between two people, two officials listed with the same passports, a father and his son,
+birth dates one day apart, a UK listing without the UN reference, lists citing each other.
+Small synthetic frames pin single rules.
+"""
+
+import json
+import random
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+from dagster import materialize
+
+from assets.reconcile import (
+    RECONCILE_ASSETS,
+    RECONCILE_CHECKS,
+    check_counts_per_source,
+    check_links_evidenced,
+    check_one_cluster_each,
+    check_one_type_each,
+    reconcile_dir,
+    reconcile_tables,
+)
+from core import divergence
+from core import resolve as matcher
+from core.canonical import frame, table_schema
+from core.divergence import reconcile
+from resources.storage import DataDir
+from resources.warehouse import write_database
+from schemas.reconcile import MODELS
+from schemas.validate import validate
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "reconcile"
+TABLES = ("entities", "names", "identifiers", "birth_dates", "countries", "attributes", "sanctions")
+
+
+def load_fixture() -> dict[str, pl.DataFrame]:
+    out = {}
+    for table in TABLES:
+        schema = table_schema(table)
+        rows = [json.loads(line) for line in (FIXTURES / f"{table}.jsonl").open(encoding="utf-8")]
+        for row in rows:
+            for column, dtype in schema.items():
+                if dtype == pl.Date and row.get(column):
+                    row[column] = date.fromisoformat(row[column])
+        out[table] = pl.DataFrame(rows, schema=schema)
+    return out
+
+
+@pytest.fixture(scope="module")
+def tables() -> dict[str, pl.DataFrame]:
+    return load_fixture()
+
+
+@pytest.fixture(scope="module")
+def built(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    out, _ = reconcile(tables)
+    return out
+
+
+def cluster_of(clusters: pl.DataFrame, entity_id: str) -> set[str]:
+    cluster_id = clusters.filter(pl.col("entity_id") == entity_id)["cluster_id"].item()
+    return set(clusters.filter(pl.col("cluster_id") == cluster_id)["entity_id"])
+
+
+# --- normalisation ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ("QDi.012", "QDI.012"),
+        ("QDI.012", "QDI.012"),
+        ("QDi.12", "QDI.012"),
+        ("CDi. 038", "CDI.038"),
+        (" KPe.070 ", "KPE.070"),
+        ("TAi.079.", "TAI.079"),
+        ("not a reference", "NOTAREFERENCE"),
+    ],
+)
+def test_un_reference_normalised(raw: str, key: str) -> None:
+    assert matcher.normalize_un_reference(raw) == key
+
+
+def test_un_reference_expression_agrees_with_function() -> None:
+    values = ["QDi.012", "QDI.12", "CDi. 038", "IRe.077", "KPi.035", "odd value"]
+    expr = pl.DataFrame({"v": values}).select(matcher._un_reference_expr("v"))["v"].to_list()
+    assert expr == [matcher.normalize_un_reference(v) for v in values]
+
+
+@pytest.mark.parametrize(
+    ("note", "code"),
+    [
+        ("Saudi Arabia number, issued on 27 May 2002. Expired on 3 Apr. 2007.", "SA"),
+        ("(Afghan). Issued 20 Oct 1996", "AF"),
+        ("Issued in Iran", "IR"),
+        ("Russian foreign travel passport number", "RU"),
+        ("Issued on 8 Nov 2012", None),  # "on" is not India's ISO code
+        ("Issued in Jordan; Syrian passport", None),  # two countries: no certain issuer
+        (None, None),
+    ],
+)
+def test_country_in_note(note: str | None, code: str | None) -> None:
+    assert matcher.country_in_text(note) == code
+
+
+def test_name_tokens_ignore_order_honorifics_legal_forms() -> None:
+    assert matcher.name_tokens("GHAILANI, Ahmed Khalfan") == matcher.name_tokens(
+        "Sheikh Ahmed Khalfan GHAILANI"
+    )
+    assert matcher.name_tokens("OOO Romashka", "organization") == ["romashka"]
+    assert matcher.name_tokens("Romashka LLC", "organization") == ["romashka"]
+    assert matcher.name_tokens("JOINT STOCK COMPANY LOMO", "organization") == ["lomo"]
+    # transliterated: Cyrillic matches its Latin spelling
+    assert matcher.name_tokens("ООО Ромашка", "organization") == ["romashka"]
+    # a repeated name part is kept: Ibrahim Sab'awi Ibrahim is not Sab'awi Ibrahim
+    assert matcher.name_tokens("IBRAHIM SABAWI IBRAHIM HASAN") == [
+        "hasan",
+        "ibrahim",
+        "ibrahim",
+        "sabawi",
+    ]
+    # a name made only of legal-form words keeps them
+    assert matcher.name_tokens("THE COMPANY", "organization") == ["company", "the"]
+
+
+def test_skeleton_unifies_spellings() -> None:
+    assert matcher.skeleton("muhammad") == matcher.skeleton("mohammed") == "mhmd"
+    assert matcher.skeleton("khalid") == matcher.skeleton("halid")
+    assert matcher.skeleton("ai") == "ai"  # all vowels: the token itself
+
+
+def test_bracketed_acronym_dropped_country_kept() -> None:
+    assert matcher.without_acronym("BUTEMBO AIRLINES (BAL)") == "BUTEMBO AIRLINES"
+    assert matcher.without_acronym("AL-HARAMAIN FOUNDATION (PAKISTAN)") is None
+    assert matcher.without_acronym("PLAIN NAME") is None
+
+
+# --- resolution on real records ----------------------------------------------------------------
+
+
+def test_every_entity_in_exactly_one_cluster(
+    tables: dict[str, pl.DataFrame], built: dict[str, pl.DataFrame]
+) -> None:
+    clusters = built["clusters"]
+    assert clusters.height == tables["entities"].height == 43
+    assert clusters["entity_id"].n_unique() == 43
+    assert clusters["cluster_id"].n_unique() == 15
+    assert check_one_type_each(clusters)[0]
+    sizes = clusters.group_by("cluster_id").len()
+    assert (
+        clusters.join(sizes, on="cluster_id").filter(pl.col("len") != pl.col("cluster_size")).height
+        == 0
+    )
+
+
+def test_deterministic_links_carry_rule_and_value(built: dict[str, pl.DataFrame]) -> None:
+    links = built["cluster_links"]
+    evidence = set(
+        links.filter(pl.col("rule") != "probabilistic")
+        .select(pl.concat_str("left_entity_id", "right_entity_id", "evidence", separator=" "))
+        .to_series()
+    )
+    assert "gb_ofsi-6925 un_sc-112044 un_reference: QDI.028" in evidence
+    assert "gb_ofsi-13648 us_ofac_sdn-23730 imo: 7303803" in evidence
+    assert "gb_ofsi-13648 us_csl-23730 imo: 7303803 (7303803 / IMO 7303803)" in evidence
+    assert "us_csl-6925 us_ofac_sdn-6925 ofac_entity_number: 6925" in evidence
+    assert "gb_fcdo-RUS1444 gb_ofsi-15395 ofsi_group_id: 15395" in evidence
+    assert "gb_fcdo-RUS1444 gb_ofsi-15395 uk_list_reference: RUS1444" in evidence
+    # a passport number links only with its issuing country (UK: read from the note)
+    assert "gb_ofsi-8696 us_ofac_sdn-9332 passport: 284173|IQ" in evidence
+    assert "us_csl-17016 us_ofac_cons-17016 swift_bic: GAZPRUMM" in evidence
+    assert check_links_evidenced(links)[0]
+    assert links.filter(pl.col("rule") != "probabilistic")["score"].unique().to_list() == [1.0]
+
+
+def test_shared_passports_of_two_officials_prove_nothing(built: dict[str, pl.DataFrame]) -> None:
+    clusters, links = built["clusters"], built["cluster_links"]
+    # the UK and the UN give Azim Aghajani and Ali Akbar Tabatabaei the same two passports
+    assert cluster_of(clusters, "gb_ofsi-16164") == {"gb_ofsi-16164", "un_sc-110444"}
+    assert cluster_of(clusters, "gb_ofsi-16163") == {
+        "gb_ofsi-16163",
+        "un_sc-110406",
+        "us_ofac_sdn-13106",
+    }
+    assert links.filter(pl.col("evidence").str.contains("6620505|IR", literal=True)).is_empty()
+
+
+def test_uk_listing_without_un_reference_linked_by_score(built: dict[str, pl.DataFrame]) -> None:
+    link = (
+        built["cluster_links"]
+        .filter(pl.col("left_entity_id") == "gb_ofsi-16131")
+        .row(0, named=True)
+    )
+    assert link["right_entity_id"] == "un_sc-110362"
+    assert link["rule"] == "probabilistic"
+    assert link["score"] > 0.99
+    assert (
+        "'defense export logistics ministry' ~ 'defense export logistics ministry'"
+        in link["evidence"]
+    )
+
+
+def test_father_and_son_kept_apart(built: dict[str, pl.DataFrame]) -> None:
+    clusters = built["clusters"]
+    # the EU's Sab'awi Ibrahim Hassan is the UK/UN father, not his son Ibrahim Sab'awi Ibrahim
+    assert cluster_of(clusters, "eu_fsf-98") == {"eu_fsf-98", "gb_ofsi-7610", "un_sc-6908083"}
+    assert cluster_of(clusters, "gb_ofsi-8696") == {
+        "gb_ofsi-8696",
+        "un_sc-6908130",
+        "us_ofac_sdn-9332",
+    }
+    assert cluster_of(clusters, "gb_ofsi-8694") == {
+        "gb_ofsi-8694",
+        "un_sc-6908394",
+        "us_ofac_sdn-9330",
+    }
+
+
+def test_shared_alias_does_not_merge_two_people(built: dict[str, pl.DataFrame]) -> None:
+    clusters = built["clusters"]
+    # Ghailani and Abubaker Shariff Ahmed are both published as "Abubakar AHMED"
+    assert cluster_of(clusters, "un_sc-112044") == {
+        "un_sc-112044",
+        "gb_ofsi-6925",
+        "us_ofac_sdn-6925",
+        "us_csl-6925",
+    }
+    assert cluster_of(clusters, "gb_ofsi-12737") == {"gb_ofsi-12737", "un_sc-6908044"}
+
+
+def test_lists_citing_each_other_and_names_join_one_party(built: dict[str, pl.DataFrame]) -> None:
+    clusters = built["clusters"]
+    assert cluster_of(clusters, "gb_fcdo-DPR0226") == {
+        "gb_fcdo-DPR0226",
+        "gb_ofsi-13420",
+        "un_sc-6908566",
+        "us_ofac_sdn-16084",
+        "us_csl-16084",
+    }
+    assert cluster_of(clusters, "gb_ofsi-15015") == {
+        "gb_ofsi-15015",
+        "us_ofac_cons-17016",
+        "us_csl-17016",
+    }
+    assert cluster_of(clusters, "eu_fsf-101") == {
+        "eu_fsf-101",
+        "gb_ofsi-7608",
+        "un_sc-6908085",
+        "us_ofac_sdn-7880",
+    }
+
+
+def test_conflicts_reported_not_hidden(built: dict[str, pl.DataFrame]) -> None:
+    conflicts = built["cluster_conflicts"]
+    chu = conflicts.filter(pl.col("left_entity_id") == "gb_ofsi-13560").row(0, named=True)
+    assert chu["attribute"] == "birth_date"
+    assert chu["right_entity_id"] == "un_sc-6908641"
+    assert (chu["left_values"], chu["right_values"]) == ("23/11/1986", "1986-11-22")
+    between = built["divergence_conflicts"]
+    assert set(between["left_entity_id"]) == {"gb_ofsi-13560", "gb_ofsi-16163"}
+    assert set(zip(between["left_authority"], between["right_authority"], strict=True)) == {
+        ("UK", "UN")
+    }
+
+
+# --- single rules on synthetic records --------------------------------------------------------
+
+
+def synthetic(
+    parties: list[dict], identifiers: list[dict] | None = None, dates: list[dict] | None = None
+) -> dict[str, pl.DataFrame]:
+    """Canonical frames for a few parties: {entity_id, source, entity_type, name}."""
+    entities = frame(
+        "entities",
+        [
+            {
+                "source": p["source"],
+                "publication_id": f"{p['source']}-test",
+                "entity_id": p["entity_id"],
+                "source_id": p["entity_id"].split("-", 1)[1],
+                "entity_type": p["entity_type"],
+                "primary_name": p["name"],
+            }
+            for p in parties
+        ],
+    )
+    names = frame(
+        "names",
+        [
+            {
+                "source": p["source"],
+                "publication_id": f"{p['source']}-test",
+                "entity_id": p["entity_id"],
+                "name": p["name"],
+                "name_type": "primary",
+            }
+            for p in parties
+        ],
+    )
+    source_of = {p["entity_id"]: p["source"] for p in parties}
+    ids = frame(
+        "identifiers",
+        [
+            {"source": source_of[i["entity_id"]], "publication_id": "x-test", **i}
+            for i in identifiers or []
+        ],
+    )
+    births = frame(
+        "birth_dates",
+        [
+            {"source": source_of[d["entity_id"]], "publication_id": "x-test", **d}
+            for d in dates or []
+        ],
+    )
+    return {
+        "entities": entities,
+        "names": names,
+        "identifiers": ids,
+        "birth_dates": births,
+        "countries": frame("countries"),
+        "attributes": frame("attributes"),
+        "sanctions": frame("sanctions"),
+    }
+
+
+def party(entity_id: str, name: str, entity_type: str = "person") -> dict:
+    return {
+        "entity_id": entity_id,
+        "source": entity_id.split("-")[0],
+        "entity_type": entity_type,
+        "name": name,
+    }
+
+
+def passport(entity_id: str, number: str, country: str | None) -> dict:
+    return {
+        "entity_id": entity_id,
+        "id_type": "passport",
+        "value": number,
+        "normalized": number,
+        "country_code": country,
+    }
+
+
+def test_passport_links_only_with_same_country() -> None:
+    tables = synthetic(
+        [
+            party("gb_ofsi-1", "Alpha Person"),
+            party("un_sc-1", "Bravo Someone"),
+            party("us_ofac_sdn-1", "Charlie Other"),
+            party("eu_fsf-1", "Delta Else"),
+        ],
+        [
+            passport("gb_ofsi-1", "A1234567", "IR"),
+            passport("un_sc-1", "A1234567", "IR"),
+            passport("us_ofac_sdn-1", "A1234567", "IQ"),  # same number, other country
+            passport("eu_fsf-1", "A1234567", None),  # no country: too weak
+        ],
+    )
+    res = matcher.resolve(tables)
+    assert res.links.select("left_entity_id", "right_entity_id", "rule").rows() == [
+        ("gb_ofsi-1", "un_sc-1", "passport")
+    ]
+    assert res.links["evidence"].item() == "passport: A1234567|IR"
+
+
+def test_different_entity_types_never_linked() -> None:
+    tables = synthetic(
+        [
+            party("gb_ofsi-1", "Ocean Star", "vessel"),
+            party("us_ofac_sdn-1", "Ocean Star", "organization"),
+        ],
+        [
+            {"entity_id": e, "id_type": "imo", "value": "9187629", "normalized": "9187629"}
+            for e in ("gb_ofsi-1", "us_ofac_sdn-1")
+        ],
+    )
+    res = matcher.resolve(tables)
+    assert res.clusters["cluster_id"].n_unique() == 2
+    assert res.links.is_empty()
+
+
+def born(entity_id: str, day: date) -> dict:
+    return {
+        "entity_id": entity_id,
+        "raw": day.isoformat(),
+        "date_from": day,
+        "date_to": day,
+        "precision": "day",
+    }
+
+
+def test_one_list_entry_per_party_from_scores() -> None:
+    # two UK entries alike in every way: the UN entry joins one of them, never both
+    people = ("gb_ofsi-1", "gb_ofsi-2", "un_sc-1")
+    tables = synthetic(
+        [party(e, "Zarkon Velthamir Oubrique") for e in people],
+        dates=[born(e, date(1961, 5, 4)) for e in people],
+    )
+    res = matcher.resolve(tables)
+    assert res.clusters["cluster_id"].n_unique() == 2
+    assert res.links.select("left_entity_id", "right_entity_id").rows() == [
+        ("gb_ofsi-1", "un_sc-1")
+    ]
+    assert res.stats["probabilistic_links_refused"] == 1
+
+
+def test_namesakes_on_one_list_make_a_name_weak() -> None:
+    # two UK entries share the name: the name alone no longer tells which one the UN means
+    tables = synthetic(
+        [
+            party("gb_ofsi-1", "Zarkon Velthamir Oubrique"),
+            party("gb_ofsi-2", "Zarkon Velthamir Oubrique"),
+            party("un_sc-1", "ZARKON VELTHAMIR OUBRIQUE"),
+        ]
+    )
+    assert matcher.resolve(tables).links.is_empty()
+
+
+def test_birth_dates_decide_between_namesakes() -> None:
+    tables = synthetic(
+        [party("gb_ofsi-1", "Quentin Marlowe Astrid"), party("un_sc-1", "Quentin Marlowe Astrid")],
+        dates=[
+            {
+                "entity_id": "gb_ofsi-1",
+                "raw": "1960",
+                "date_from": date(1960, 1, 1),
+                "date_to": date(1960, 12, 31),
+                "precision": "year",
+            },
+            {
+                "entity_id": "un_sc-1",
+                "raw": "1975-03-02",
+                "date_from": date(1975, 3, 2),
+                "date_to": date(1975, 3, 2),
+                "precision": "day",
+            },
+        ],
+    )
+    assert matcher.resolve(tables).links.is_empty()
+
+
+def test_single_party_and_empty_input() -> None:
+    lone = matcher.resolve(synthetic([party("gb_ofsi-1", "Lone Vessel", "vessel")]))
+    assert lone.clusters.select("entity_id", "cluster_size").rows() == [("gb_ofsi-1", 1)]
+    empty, _ = reconcile({name: frame(name) for name in TABLES})
+    assert all(df.is_empty() for df in empty.values())
+    assert validate(MODELS, empty) == []
+
+
+# --- stable party IDs ---------------------------------------------------------------------------
+
+
+def groups(*members: tuple[str, ...]) -> pl.DataFrame:
+    rows = [{"entity_id": e, "group": min(m)} for m in members for e in m]
+    return pl.DataFrame(rows, schema={"entity_id": pl.String, "group": pl.String})
+
+
+def ids_of(assigned: pl.DataFrame) -> dict[str, str]:
+    return dict(assigned.select("entity_id", "cluster_id").iter_rows())
+
+
+def test_party_id_minted_from_smallest_member() -> None:
+    assigned = ids_of(matcher.assign_cluster_ids(groups(("b", "a"), ("c",)), None))
+    assert assigned["a"] == assigned["b"] == matcher._mint("a")
+    assert assigned["c"] == matcher._mint("c")
+    assert assigned["a"].startswith("party-") and len(assigned["a"]) == 22
+
+
+def test_party_id_kept_while_any_member_persists() -> None:
+    previous = pl.DataFrame({"entity_id": ["a", "b", "c"], "cluster_id": ["party-x"] * 3})
+    # the smallest member left, a new one arrived: still the same party
+    assigned = ids_of(matcher.assign_cluster_ids(groups(("b", "c", "d")), previous))
+    assert set(assigned.values()) == {"party-x"}
+
+
+def test_party_id_on_split_and_merge_is_deterministic() -> None:
+    previous = pl.DataFrame(
+        {
+            "entity_id": ["a", "b", "c", "d", "e", "f", "g"],
+            "cluster_id": ["party-x"] * 4 + ["party-y", "party-z", "party-z"],
+        }
+    )
+    new = groups(("a", "b"), ("c", "d"), ("e", "f", "g"))
+    assigned = ids_of(matcher.assign_cluster_ids(new, previous))
+    # split of party-x 2/2: the new cluster with the smaller member keeps it
+    assert assigned["a"] == assigned["b"] == "party-x"
+    assert assigned["c"] == assigned["d"] == matcher._mint("c")
+    # merge of party-y (1 member) and party-z (2 members): the larger share wins
+    assert assigned["e"] == assigned["f"] == assigned["g"] == "party-z"
+    shuffled = new.sample(fraction=1.0, shuffle=True, seed=3)
+    again = ids_of(
+        matcher.assign_cluster_ids(shuffled, previous.sample(fraction=1.0, shuffle=True, seed=5))
+    )
+    assert again == assigned
+
+
+def test_minted_party_id_never_reuses_an_id_in_use() -> None:
+    # an older party already holds the ID "c" would mint
+    previous = pl.DataFrame({"entity_id": ["q"], "cluster_id": [matcher._mint("c")]})
+    assigned = ids_of(matcher.assign_cluster_ids(groups(("q",), ("c",)), previous))
+    assert assigned["q"] == matcher._mint("c")
+    assert assigned["c"] == matcher._mint("c", 1)
+
+
+def test_party_ids_stable_across_runs(tables: dict[str, pl.DataFrame]) -> None:
+    first = matcher.resolve(tables)
+    # drop one member of a multi-member party: the others keep the party's ID
+    entities = tables["entities"].filter(pl.col("entity_id") != "gb_ofsi-6925")
+    second = matcher.resolve({**tables, "entities": entities}, previous_clusters=first.clusters)
+    before = ids_of(first.clusters)
+    after = ids_of(second.clusters)
+    assert after["un_sc-112044"] == before["un_sc-112044"]
+    assert all(after[e] == before[e] for e in after)
+
+
+# --- divergence ---------------------------------------------------------------------------------
+
+
+def test_coverage_answers_who_did_not_list(built: dict[str, pl.DataFrame]) -> None:
+    coverage = built["divergence_coverage"]
+    russia = coverage.filter(
+        (pl.col("authority") == "US")
+        & (pl.col("program") == "RUSSIA-EO14024")
+        & ~pl.col("on_eu")
+        & ~pl.col("on_uk")
+    )
+    assert russia["entity_ids"].to_list() == [["us_ofac_sdn-34676"]]
+    row = russia.row(0, named=True)
+    assert row["missing_from"] == ["EU", "UK", "UN"]
+    assert row["publication_ids"] == ["us_ofac_sdn-5ec6ac52d802c894"]
+    assert "un_sc-afeb96b9ef40d458" in row["searched_publication_ids"]
+    gazprom = coverage.filter(pl.col("entity_ids").list.contains("gb_ofsi-15015")).row(
+        0, named=True
+    )
+    assert (gazprom["authority"], gazprom["program"]) == ("UK", "Russia")
+    assert gazprom["listed_by"] == ["UK", "US"]
+    assert gazprom["missing_from"] == ["EU", "UN"]
+    assert gazprom["other_entity_ids"] == ["us_csl-17016", "us_ofac_cons-17016"]
+    un_not_uk = coverage.filter((pl.col("authority") == "UN") & ~pl.col("on_uk"))
+    assert un_not_uk.is_empty()  # every UN party of the fixture is also on a UK list
+
+
+def test_coverage_only_counts_authorities_in_the_run(
+    tables: dict[str, pl.DataFrame], built: dict[str, pl.DataFrame]
+) -> None:
+    clusters = built["clusters"].filter(pl.col("source") != "un_sc")
+    coverage = divergence.coverage(clusters, tables)
+    assert not coverage.is_empty()
+    assert "UN" not in set(coverage["missing_from"].explode())
+
+
+def test_lag_in_days_behind_the_first_authority(built: dict[str, pl.DataFrame]) -> None:
+    lag = built["divergence_lag"]
+    ghailani = lag.filter(pl.col("entity_ids").list.contains("gb_ofsi-6925")).row(0, named=True)
+    un = lag.filter(pl.col("entity_ids").list.contains("un_sc-112044")).row(0, named=True)
+    us = lag.filter(pl.col("entity_ids").list.contains("us_ofac_sdn-6925")).row(0, named=True)
+    assert (ghailani["listed_on"], ghailani["first_authority"], ghailani["lag_days"]) == (
+        date(2001, 10, 12),
+        "UK",
+        0,
+    )
+    assert (un["listed_on"], un["lag_days"]) == (date(2001, 10, 17), 5)
+    assert us["listed_on"] is None and us["lag_days"] is None  # OFAC CSV files give no date
+    snapback = lag.filter(pl.col("entity_ids").list.contains("gb_ofsi-16131")).row(0, named=True)
+    assert (snapback["first_authority"], snapback["lag_days"]) == ("UN", 4879)
+
+
+def test_all_tables_valid(built: dict[str, pl.DataFrame]) -> None:
+    assert set(built) == set(MODELS)
+    assert validate(MODELS, built) == []
+
+
+def test_models_refuse_bad_rows(built: dict[str, pl.DataFrame]) -> None:
+    clusters = built["clusters"]
+    bad_id = clusters.with_columns(cluster_id=pl.lit("p-1"))
+    mixed = clusters.with_columns(cluster_id=pl.lit(clusters["cluster_id"][0]))
+    links = built["cluster_links"].with_columns(evidence=pl.lit("no rule"))
+    failures = validate(
+        {"clusters": MODELS["clusters"], "cluster_links": MODELS["cluster_links"]},
+        {"clusters": bad_id, "cluster_links": links},
+    )
+    assert {f.table for f in failures} == {"clusters", "cluster_links"}
+    assert validate({"clusters": MODELS["clusters"]}, {"clusters": mixed})
+
+
+# --- checks and the Dagster asset -------------------------------------------------------------
+
+
+def test_check_functions_catch_failures(
+    tables: dict[str, pl.DataFrame], built: dict[str, pl.DataFrame]
+) -> None:
+    clusters, entities = built["clusters"], tables["entities"]
+    assert check_one_cluster_each(clusters, entities)[0]
+    twice = pl.concat([clusters, clusters.head(1).with_columns(cluster_id=pl.lit("party-x"))])
+    passed, meta = check_one_cluster_each(
+        twice.drop("cluster_size").with_columns(cluster_size=pl.lit(1)), entities
+    )
+    assert not passed and meta["in_several_clusters"] == 1
+    passed, meta = check_one_cluster_each(clusters.tail(-1), entities)
+    assert not passed and meta["in_no_cluster"] == 1
+    mixed = clusters.with_columns(cluster_id=pl.lit("party-0000000000000000"))
+    assert not check_one_type_each(mixed)[0]
+    no_evidence = built["cluster_links"].with_columns(
+        evidence=pl.when(pl.col("rule") == "imo").then(pl.lit("imo: ")).otherwise("evidence")
+    )
+    passed, meta = check_links_evidenced(no_evidence)
+    assert not passed and meta["without_evidence"] == 3
+    assert check_counts_per_source(clusters, entities)[0]
+    passed, meta = check_counts_per_source(clusters.filter(pl.col("source") != "eu_fsf"), entities)
+    assert not passed
+    assert {r["source"]: r["clustered"] for r in meta["per_source"]}["eu_fsf"] == 0
+
+
+def test_asset_writes_checked_tables_and_keeps_ids(
+    tmp_path: Path, tables: dict[str, pl.DataFrame]
+) -> None:
+    data_dir = DataDir(root=str(tmp_path))
+    write_database(data_dir.warehouse_db, tables)
+    with pytest.raises(FileNotFoundError, match="reconciliation"):
+        reconcile_tables(data_dir)
+    first = materialize(RECONCILE_ASSETS + RECONCILE_CHECKS, resources={"data_dir": data_dir})
+    assert first.success
+    checks = {e.check_name: e.passed for e in first.get_asset_check_evaluations()}
+    assert checks == {
+        "one_cluster_per_record": True,
+        "one_entity_type_per_cluster": True,
+        "deterministic_links_evidenced": True,
+        "counts_match_canonical": True,
+        "reconcile_valid": True,
+    }
+    published = reconcile_tables(data_dir)
+    assert set(published) == set(MODELS)
+    assert sorted(p.name for p in reconcile_dir(data_dir).glob("*.parquet")) == sorted(
+        f"{name}.parquet" for name in MODELS
+    )
+    assert published["clusters"].height == 43
+    metadata = first.asset_materializations_for_node("reconciliation")[0].metadata
+    assert metadata["parties"].value == 15
+    assert metadata["party_ids_carried_over"].value == 0
+    again = materialize(RECONCILE_ASSETS, resources={"data_dir": data_dir})
+    metadata = again.asset_materializations_for_node("reconciliation")[0].metadata
+    assert metadata["party_ids_carried_over"].value == 15
+    assert reconcile_tables(data_dir)["clusters"].equals(published["clusters"])
+
+
+def test_order_of_input_rows_does_not_matter(tables: dict[str, pl.DataFrame]) -> None:
+    rng = random.Random(11)
+    shuffled = {
+        name: df.sample(fraction=1.0, shuffle=True, seed=rng.randrange(1000))
+        for name, df in tables.items()
+    }
+    first, second = matcher.resolve(tables), matcher.resolve(shuffled)
+    assert first.clusters.equals(second.clusters)
+    assert first.links.equals(second.links)
