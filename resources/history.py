@@ -43,6 +43,10 @@ def extension_path() -> Path:
     return next(root.rglob("ducklake.duckdb_extension"))
 
 
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def lake_columns(table: str) -> dict[str, pl.DataType]:
     """Columns a table has in the lake: the canonical ones less `publication_id`."""
     return {c: t for c, t in table_schema(table).items() if c != "publication_id"}
@@ -53,12 +57,13 @@ def connect(
 ) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with the lake at `catalog` attached as `lake`."""
     con = duckdb.connect()
-    con.execute(f"LOAD '{extension_path()}'")
+    # LOAD and ATTACH take no bound parameters: paths are quoted as SQL string literals
+    con.execute(f"LOAD {_literal(str(extension_path()))}")
     options = ["READ_ONLY"] if read_only else []
     if data_path is not None:
-        options.append(f"DATA_PATH '{data_path}/'")
+        options.append(f"DATA_PATH {_literal(f'{data_path}/')}")
     suffix = f" ({', '.join(options)})" if options else ""
-    con.execute(f"ATTACH 'ducklake:{catalog}' AS {LAKE}{suffix}")
+    con.execute(f"ATTACH {_literal(f'ducklake:{catalog}')} AS {LAKE}{suffix}")
     return con
 
 
