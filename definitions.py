@@ -43,7 +43,7 @@ SPECS = [module.SPEC for module in SOURCES]
 publish_assets, publish_checks = consolidated.build_consolidated(
     SPECS,
     extras=[
-        consolidated.Publishes("reconciliation", reconcile.reconcile_tables),
+        consolidated.Publishes("reconciliation", reconcile.reconcile_tables, stale=reconcile.stale),
         consolidated.Publishes("trade_indicators", trade.publish_tables, trade.chart_pngs),
     ],
 )

@@ -253,6 +253,8 @@ class Publishes:
     dep: str
     tables: Callable[[DataDir], dict[str, pl.DataFrame]]
     files: Callable[[DataDir], dict[str, bytes]] | None = None
+    # given (its tables, the canonical tables): why they do not belong together, or None
+    stale: Callable[[dict[str, pl.DataFrame], dict[str, pl.DataFrame]], str | None] | None = None
 
 
 def content_hash(tables: dict[str, pl.DataFrame]) -> str:
@@ -461,6 +463,12 @@ def build_consolidated(
                     }
                 )
             tables = read_database(data_dir.warehouse_db, list(ALL_TABLES))
+            for extra in extras:
+                problem = extra.stale(extra.tables(data_dir), tables) if extra.stale else None
+                if problem:
+                    raise RuntimeError(
+                        f"{extra.dep} does not match the warehouse: {problem}; nothing published"
+                    )
             history_tables, snapshot, frozen = version_extras(data_dir, tables, previous)
             sources = manifest_sources(tables)
             version, folder = publish_version(

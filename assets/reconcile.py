@@ -312,3 +312,15 @@ RECONCILE_CHECKS: list[AssetChecksDefinition] = [
     counts_match_canonical,
     reconcile_valid,
 ]
+
+
+def stale(published: dict[str, pl.DataFrame], canonical: dict[str, pl.DataFrame]) -> str | None:
+    """Why the reconciliation tables do not describe the canonical entities, or None."""
+    clustered = set(published["clusters"]["entity_id"].to_list())
+    entities = set(canonical["entities"]["entity_id"].to_list())
+    if clustered == entities:
+        return None
+    return (
+        f"{len(entities - clustered)} entities are in no cluster and {len(clustered - entities)} "
+        "clustered entities are gone (materialize `reconciliation` first)"
+    )

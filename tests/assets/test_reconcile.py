@@ -659,3 +659,15 @@ def test_order_of_input_rows_does_not_matter(tables: dict[str, pl.DataFrame]) ->
     first, second = matcher.resolve(tables), matcher.resolve(shuffled)
     assert first.clusters.equals(second.clusters)
     assert first.links.equals(second.links)
+
+
+def test_stale_reconciliation_is_refused_at_publish() -> None:
+    from assets.reconcile import stale
+
+    entities = pl.DataFrame({"entity_id": ["us_ofac_sdn-1", "un_sc-2"]})
+    clusters = pl.DataFrame({"entity_id": ["us_ofac_sdn-1", "un_sc-3"]})
+    assert stale({"clusters": clusters}, {"entities": entities}) == (
+        "1 entities are in no cluster and 1 clustered entities are gone "
+        "(materialize `reconciliation` first)"
+    )
+    assert stale({"clusters": entities}, {"entities": entities}) is None
