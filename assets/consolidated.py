@@ -153,14 +153,29 @@ def commit_history(
     return committed
 
 
+def inputs_path(data_dir: DataDir) -> Path:
+    """Beside the warehouse: the staging folder (publication + parser version) of each source."""
+    return data_dir.warehouse_db.with_suffix(".inputs")
+
+
+def warehouse_inputs(data_dir: DataDir) -> dict[str, str]:
+    """The staging folders the current warehouse was built from, per source."""
+    return json.loads(inputs_path(data_dir).read_text())
+
+
 def warehouse_is_current(data_dir: DataDir, staged: dict[str, str]) -> bool:
     """True when the warehouse already holds exactly these staged publications."""
-    key = data_dir.warehouse_db.with_suffix(".inputs")
     return (
         data_dir.warehouse_db.exists()
-        and key.exists()
-        and key.read_text() == json.dumps(staged, sort_keys=True)
+        and inputs_path(data_dir).exists()
+        and warehouse_inputs(data_dir) == staged
     )
+
+
+def primary_publications(publications: pl.DataFrame, data_dir: DataDir) -> pl.DataFrame:
+    """The publication each source's canonical rows come from (one row per source)."""
+    ids = [staged_as.split(".", 1)[0] for staged_as in warehouse_inputs(data_dir).values()]
+    return publications.filter(pl.col("publication_id").is_in(ids))
 
 
 def shrinkage(
@@ -188,14 +203,18 @@ def version_extras(
 ) -> tuple[dict[str, pl.DataFrame], int, Path]:
     """History tables for a new version: change feed, crosswalk, entity and publication history."""
     history = History(data_dir.lake)
+    primary = primary_publications(tables["publications"], data_dir)
     with history.open() as con:
         snapshot = history.current_snapshot(con)
         after = State(
             tables={
                 n: df.drop("publication_id") for n, df in tables.items() if n != "publications"
             },
-            publications=_primary_publications(tables["publications"], tables["entities"]),
-            files=_files(tables["publications"], tables["entities"]),
+            publications=dict(primary.select("source", "publication_id").iter_rows()),
+            files={
+                r["source"]: frozenset(f["name"] for f in json.loads(r["files"]))
+                for r in primary.iter_rows(named=True)
+            },
         )
         if previous is not None and previous.get("lake_snapshot") is not None:
             before = State(
@@ -227,23 +246,6 @@ def version_extras(
     frozen = data_dir.path / "warehouse" / f".history.{snapshot}.ducklake"
     history.freeze(frozen)
     return extras, snapshot, frozen
-
-
-def _primary_publications(publications: pl.DataFrame, entities: pl.DataFrame) -> dict[str, str]:
-    used = publications.join(
-        entities.select("publication_id").unique(), on="publication_id", how="semi"
-    )
-    return dict(used.select("source", "publication_id").iter_rows())
-
-
-def _files(publications: pl.DataFrame, entities: pl.DataFrame) -> dict[str, frozenset[str]]:
-    used = publications.join(
-        entities.select("publication_id").unique(), on="publication_id", how="semi"
-    )
-    return {
-        r["source"]: frozenset(f["name"] for f in json.loads(r["files"]))
-        for r in used.iter_rows(named=True)
-    }
 
 
 @dataclass(frozen=True)
@@ -292,7 +294,7 @@ def build_consolidated(
             if rewritten:
                 write_database(data_dir.warehouse_db, tables)
                 atomic_write(
-                    data_dir.warehouse_db.with_suffix(".inputs"),
+                    inputs_path(data_dir),
                     json.dumps(staged, sort_keys=True).encode(),
                 )
         per_source = (
@@ -333,7 +335,7 @@ def build_consolidated(
         description="Pandera: every consolidated table is valid; entity IDs unique.",
     )
     def canonical_valid(context: AssetCheckExecutionContext, data_dir: DataDir) -> AssetCheckResult:
-        inputs = data_dir.warehouse_db.with_suffix(".inputs").read_text()
+        inputs = inputs_path(data_dir).read_text()
         marker = data_dir.warehouse_db.with_name(
             f".canonical-valid-{hashlib.sha256(inputs.encode()).hexdigest()[:16]}-{schema_fingerprint()}"
         )
@@ -368,7 +370,7 @@ def build_consolidated(
     ) -> AssetCheckResult:
         tables = read_database(data_dir.warehouse_db, ["entities", "rejects", "publications"])
         # the staging folders this warehouse was built from (another run may have moved CURRENT)
-        staged = json.loads(data_dir.warehouse_db.with_suffix(".inputs").read_text())
+        staged = warehouse_inputs(data_dir)
         rows: list[dict[str, Any]] = []
         for spec in specs:
             folder = data_dir.staging_dir(spec.source, staged[spec.source])
@@ -470,7 +472,8 @@ def build_consolidated(
                         f"{extra.dep} does not match the warehouse: {problem}; nothing published"
                     )
             history_tables, snapshot, frozen = version_extras(data_dir, tables, previous)
-            sources = manifest_sources(tables)
+            primary = set(primary_publications(tables["publications"], data_dir)["publication_id"])
+            sources = manifest_sources(tables, primary)
             version, folder = publish_version(
                 published,
                 {**tables, **history_tables, **extra_tables},
@@ -525,7 +528,7 @@ def build_consolidated(
     ]
 
 
-def manifest_sources(tables: dict[str, pl.DataFrame]) -> list[dict[str, Any]]:
+def manifest_sources(tables: dict[str, pl.DataFrame], primary: set[str]) -> list[dict[str, Any]]:
     """What each source publication contributes to a version (for manifest.json)."""
     entities = tables["entities"].group_by("publication_id").len()
     rows = tables["publications"].join(entities, on="publication_id", how="left")
@@ -540,7 +543,7 @@ def manifest_sources(tables: dict[str, pl.DataFrame]) -> list[dict[str, Any]]:
             "sha256": r["sha256"],
             "entry_count": r["entry_count"],
             "canonical_entities": r["len"] or 0,
-            "primary": bool(r["len"]),
+            "primary": r["publication_id"] in primary,
             "files": sorted(f["name"] for f in json.loads(r["files"])),
         }
         for r in rows.sort("source", "format").iter_rows(named=True)
