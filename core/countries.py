@@ -185,11 +185,6 @@ def resolve(raw: str | None) -> str | None:
     return None
 
 
-def is_valid_code(code: str) -> bool:
-    """True for an ISO 3166-1 alpha-2 code (or a documented legacy code publishers use)."""
-    return bool(pycountry.countries.get(alpha_2=code)) or code in LEGACY_CODES
-
-
 VALID_CODES: frozenset[str] = frozenset(c.alpha_2 for c in pycountry.countries) | frozenset(
     LEGACY_CODES
 )

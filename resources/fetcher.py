@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -245,10 +245,3 @@ class SnapshotFetcher(Fetcher):
             published_at=date.fromisoformat(publication["published_at"]),
             published_basis=publication["published_basis"],
         )
-
-
-def with_published(payload: Payload, published_at: date | None, basis: str) -> Payload:
-    """Copy of `payload` with the publication date read from inside the file."""
-    if published_at is None:
-        return payload
-    return replace(payload, published_at=published_at, published_basis=basis)
