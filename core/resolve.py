@@ -22,8 +22,9 @@ How a party is recognised
    inside the other), how many name pairs agree, how common the name is (the most entries of
    one list carrying it), birth dates with their precision (a one-day gap between lists is a
    time-zone slip, the same year with another day a typo, no overlap a conflict), countries,
-   a shared document number of any country, gender. Parties of different entity types are
-   never compared.
+   a shared document number of any country, gender, and for organisations their register
+   numbers (two companies whose registration or tax numbers of one length all differ are two
+   companies). Parties of different entity types are never compared.
 3. Blocking keeps the cost near-linear. Each name yields keys made of pairs of its rarest
    tokens' consonant skeletons (`muhammad`, `mohammed` → `mhmd`); a block is compared as a
    sorted neighbourhood (each party with its next `window` neighbours by name), a key shared
@@ -212,6 +213,8 @@ DEMONYMS: dict[str, str] = {
     "saudi": "SA",
     "serbian": "RS",
     "somali": "SO",
+    "south african": "ZA",
+    "south sudanese": "SS",
     "spanish": "ES",
     "sudanese": "SD",
     "swiss": "CH",
@@ -285,6 +288,9 @@ class Settings:
     country_overlap: float = 2.0
     country_conflict: float = -3.0
     document_shared: float = 10.0
+    # two organisations whose company registers disagree: both carry a registration or tax
+    # number of one length (a Russian OGRN has 13 digits, an INN 10) and share none
+    registry_conflict: float = -12.0
     gender_conflict: float = -10.0
 
 
@@ -332,30 +338,77 @@ def _un_reference_expr(column: str) -> pl.Expr:
     return pl.when(prefix.is_not_null()).then(prefix + "." + padded).otherwise(compact)
 
 
+# Upper-case abbreviations publishers use for a state (`CAR diplomatic passport`, `US social
+# security`); only as written in capitals, since `us` and `car` are also English words.
+STATE_ABBREVIATIONS = {
+    "UK": "GB",
+    "US": "US",
+    "USA": "US",
+    "UAE": "AE",
+    "DPRK": "KP",
+    "DRC": "CD",
+    "CAR": "CF",
+}
+_MAX_COUNTRY_WORDS = 7  # "Democratic People's Republic of Korea"
+_CLAUSE_BREAK = re.compile(r"[.;:()]")
+
+
+def _phrase_country(phrase: str) -> str | None:
+    key = phrase.lower().strip("'’-")
+    code = DEMONYMS.get(key)
+    # 2- and 3-letter words ("in", "on", "per") would read as ISO codes: names only.
+    if code is None and len(key) > 3:
+        code = resolve_country(phrase)
+    return code
+
+
+def document_number(column: str | pl.Expr) -> pl.Expr:
+    """A document number as compared across lists: upper case, letters and digits only, the
+    letter O read as zero — lists copy one as the other (`O6O1O274747` on OFAC's list is
+    `06010274747` on the UK's, `MO887925` is `M0887925`)."""
+    expr = pl.col(column) if isinstance(column, str) else column
+    return expr.str.to_uppercase().str.replace_all(r"[^0-9A-Z]", "").str.replace_all("O", "0")
+
+
 @lru_cache(maxsize=65536)
 def country_in_text(text: str | None) -> str | None:
-    """The one country a free-text note names (`Saudi Arabia number`, `(Afghan)`), else None.
+    """The country a document's free-text note names as its issuer, else None.
 
-    Publishers write a document's issuing country in its note; a note naming two countries
-    (`issued in Jordan, Syrian passport`) says nothing certain and gives None.
+    Countries are read left to right, longest name first, so `Democratic People's Republic of
+    Korea` is North Korea (not `Republic of Korea`) and `South Sudan` is not Sudan. A note
+    naming one country gives it (`Saudi Arabia number`, `(Afghan)`, `Issued by the Democratic
+    People's Republic of Korea`); a note naming several gives the one it opens with
+    (`Pakistani. Issued in Kuwait`: publishers lead with the issuer, the place of issue
+    follows), and None when it does not open with one (`Issued in Jordan; Syrian passport`
+    says nothing certain).
     """
     if not text:
         return None
-    words = _WORD.findall(text)
-    found: set[str] = set()
-    lowered = [w.lower().strip("'’-") for w in words]
-    for size in (4, 3, 2, 1):
-        for start in range(len(words) - size + 1):
-            phrase = " ".join(lowered[start : start + size])
-            code = DEMONYMS.get(phrase)
-            # 2- and 3-letter words ("in", "on", "per") would read as ISO codes: names only.
-            if code is None and len(phrase) > 3:
-                code = resolve_country(phrase)
-            if code is None and size == 1 and phrase in {"uk", "usa", "uae", "dprk", "drc"}:
-                code = resolve_country(phrase)
-            if code:
-                found.add(code)
-    return found.pop() if len(found) == 1 else None
+    words = list(_WORD.finditer(text))
+    found: list[tuple[int, str]] = []
+    i = 0
+    while i < len(words):
+        size, code = 1, None
+        for size in range(min(_MAX_COUNTRY_WORDS, len(words) - i), 0, -1):
+            phrase = text[words[i].start() : words[i + size - 1].end()]
+            if size > 1 and _CLAUSE_BREAK.search(phrase):
+                continue  # a name does not run across sentences or brackets
+            if code := _phrase_country(phrase):
+                break
+        word = words[i].group()
+        if code is None:
+            size = 1
+            if word.isupper() or word.lower() in {"uk", "usa", "uae", "dprk", "drc"}:
+                code = STATE_ABBREVIATIONS.get(word.upper())
+        if code:
+            found.append((i, code))
+        i += size
+    codes = {code for _, code in found}
+    if len(codes) == 1:
+        return codes.pop()
+    if found and found[0][0] == 0:
+        return found[0][1]
+    return None
 
 
 @lru_cache(maxsize=262144)
@@ -805,7 +858,7 @@ def identifier_keys(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
             "entity_id",
             "value",
             rule=pl.col("id_type"),
-            key=pl.col("norm") + "|" + pl.col("country"),
+            key=document_number("norm") + "|" + pl.col("country"),
         )
     )
 
@@ -978,10 +1031,26 @@ def party_gender(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
 def _documents(identifiers: pl.DataFrame) -> pl.DataFrame:
     """entity_id, num: document numbers of any country, long enough to mean something."""
     docs = identifiers.filter(pl.col("id_type").is_in(COUNTRY_BOUND)).select(
-        "entity_id",
-        num=pl.coalesce("normalized", "value").str.to_uppercase().str.replace_all(r"[^0-9A-Z]", ""),
+        "entity_id", num=document_number(pl.coalesce("normalized", "value"))
     )
     return docs.filter(pl.col("num").str.len_chars() > MIN_DOCUMENT_LENGTH).unique()
+
+
+# Runs of this many digits in a registration or tax identifier are register numbers (a cell
+# may hold two: `1067746244026 dated 27/07/1992. Tax ID: 7705713236`).
+_REGISTER_NUMBER = r"\d{8,}"
+
+
+def _register_numbers(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+    """entity_id, reg, size: the register numbers (company registration, tax) an organisation
+    carries. A company keeps its number for life, so unlike a person's passport two that
+    differ mean two companies (OAO `VO TPE` and its OOO of the same name)."""
+    orgs = tables["entities"].filter(pl.col("entity_type") == "organization")
+    ids = tables["identifiers"].filter(pl.col("id_type").is_in(["registration", "tax_id"]))
+    ids = ids.join(orgs.select("entity_id"), on="entity_id", how="semi")
+    regs = ids.select("entity_id", reg=pl.col("value").str.extract_all(_REGISTER_NUMBER))
+    regs = regs.explode("reg").drop_nulls("reg").unique()
+    return regs.with_columns(size=pl.col("reg").str.len_chars())
 
 
 def _by_index(frame_: pl.DataFrame, index: pl.DataFrame) -> pl.DataFrame:
@@ -995,6 +1064,7 @@ class PartyFacts:
     ranges: pl.DataFrame  # eidx, lo, hi, day
     countries: pl.DataFrame  # eidx, cc (list)
     documents: pl.DataFrame  # eidx, num
+    registry: pl.DataFrame  # eidx, reg, size: organisations' register numbers
     gender: pl.DataFrame  # eidx, gender
 
     @classmethod
@@ -1005,6 +1075,7 @@ class PartyFacts:
             .group_by("eidx")
             .agg(cc="country_code"),
             documents=_by_index(_documents(tables["identifiers"]), index),
+            registry=_by_index(_register_numbers(tables), index),
             gender=_by_index(party_gender(tables), index),
         )
 
@@ -1039,11 +1110,21 @@ def _pair_features(pairs: pl.DataFrame, facts: PartyFacts) -> pl.DataFrame:
         .group_by("el", "er")
         .agg(document=pl.col("num").min())
     )
+    registers = (
+        keys.join(facts.registry, left_on="el", right_on="eidx")
+        .join(facts.registry, left_on="er", right_on="eidx", suffix="_r")
+        .group_by("el", "er")
+        .agg(
+            registry_conflict=(pl.col("size") == pl.col("size_r")).any()
+            & ~(pl.col("reg") == pl.col("reg_r")).any()
+        )
+    )
     gender = facts.gender
     return (
         keys.join(dates, on=["el", "er"], how="left")
         .join(countries, on=["el", "er"], how="left")
         .join(documents, on=["el", "er"], how="left")
+        .join(registers, on=["el", "er"], how="left")
         .join(gender.rename({"gender": "g_l"}), left_on="el", right_on="eidx", how="left")
         .join(gender.rename({"gender": "g_r"}), left_on="er", right_on="eidx", how="left")
     )
@@ -1269,6 +1350,9 @@ def score_pairs(
         pl.col("g_l").is_not_null() & pl.col("g_r").is_not_null() & (pl.col("g_l") != pl.col("g_r"))
     )
     w_gender = pl.when(gender_differs).then(settings.gender_conflict).otherwise(0.0)
+    w_registry = (
+        pl.when(pl.col("registry_conflict")).then(settings.registry_conflict).otherwise(0.0)
+    )
     scored = scored.with_columns(
         w_prior=prior,
         w_rarity=w_rarity,
@@ -1276,9 +1360,10 @@ def score_pairs(
         w_country=w_country,
         w_doc=w_doc,
         w_gender=w_gender,
+        w_registry=w_registry,
     )
     logit = pl.sum_horizontal(
-        "w_prior", "w_name", "w_rarity", "w_dob", "w_country", "w_doc", "w_gender"
+        "w_prior", "w_name", "w_rarity", "w_dob", "w_country", "w_doc", "w_gender", "w_registry"
     )
     return scored.with_columns(logit=logit).with_columns(
         score=(1.0 / (1.0 + (-pl.col("logit")).exp())).round(6)
@@ -1306,6 +1391,7 @@ def _evidence() -> pl.Expr:
             .then(pl.lit("countries differ")),
             pl.when(pl.col("document").is_not_null()).then("document " + pl.col("document")),
             pl.when(pl.col("w_gender") < 0).then(pl.lit("gender differs")),
+            pl.when(pl.col("registry_conflict")).then(pl.lit("register numbers differ")),
             pl.format("logit {}", pl.col("logit").round(2)),
         ],
         separator="; ",

@@ -102,6 +102,15 @@ def test_un_reference_expression_agrees_with_function() -> None:
         ("Russian foreign travel passport number", "RU"),
         ("Issued on 8 Nov 2012", None),  # "on" is not India's ISO code
         ("Issued in Jordan; Syrian passport", None),  # two countries: no certain issuer
+        # real OFSI notes: longest name first, the leading country is the issuer
+        ("Issued by the Democratic People's Republic of Korea", "KP"),
+        ("(Congo, Democratic Republic of the) issued 21.12.2015 expiry 20.12.2020.", "CD"),
+        ("South Sudan number", "SS"),
+        ("United States of America. Issued 21 June 1992 in Amman, Jordan", "US"),
+        ("Pakistani. Issued in Kuwait", "PK"),
+        ("CAR diplomatic passport no., issued on 22 Feb. 2007 (expired on 21 Feb. 2012)", "CF"),
+        ("US social security", "US"),
+        ("South African. Related to alias Abdel Ilah Sabri. Confiscated.", "ZA"),
         (None, None),
     ],
 )
@@ -368,6 +377,57 @@ def test_passport_links_only_with_same_country() -> None:
         ("gb_ofsi-1", "un_sc-1", "passport")
     ]
     assert res.links["evidence"].item() == "passport: A1234567|IR"
+
+
+def test_passport_number_letter_o_read_as_zero() -> None:
+    # real pair: the UK writes Amer FOZ's Syrian passport 06010274747, OFAC O6O1O274747
+    tables = synthetic(
+        [party("gb_ofsi-1", "Amer FOZ"), party("us_ofac_sdn-1", "Nobody Alike")],
+        [
+            passport("gb_ofsi-1", "06010274747", "SY"),
+            passport("us_ofac_sdn-1", "O6O1O274747", "SY"),
+        ],
+    )
+    links = matcher.resolve(tables).links
+    # the evidence keeps both spellings as published
+    assert links.select("rule", "evidence").rows() == [
+        ("passport", "passport: 06010274747|SY (06010274747 / O6O1O274747)")
+    ]
+
+
+def registration(entity_id: str, value: str) -> dict:
+    return {"entity_id": entity_id, "id_type": "registration", "value": value}
+
+
+def test_companies_with_different_register_numbers_kept_apart() -> None:
+    # real case: OAO "VO TPE" (UK) and OOO "VO TPE" (OFAC, and the UK apart) are two companies
+    # of one name; their OGRNs (13 digits) differ, the OOO's agree
+    tables = synthetic(
+        [
+            party("gb_ofsi-13524", 'OAO "VO TECHNOPROMEXPORT"', "organization"),
+            party("gb_ofsi-13525", 'OOO "VO TECHNOPROMEXPORT"', "organization"),
+            party("us_ofac_sdn-23565", "OOO VO TECHNOPROMEXPORT", "organization"),
+        ],
+        [
+            registration("gb_ofsi-13524", "1067746244026 dated 27/07/1992. Tax ID: 7705713236"),
+            registration("gb_ofsi-13525", "1147746527279 dated 27/07/1992. Tax ID: 7701863782e"),
+            registration("us_ofac_sdn-23565", "1147746527279"),
+        ],
+    )
+    res = matcher.resolve(tables)
+    linked = res.links.filter(pl.col("rule") == "probabilistic")
+    assert linked.select("left_entity_id", "right_entity_id").rows() == [
+        ("gb_ofsi-13525", "us_ofac_sdn-23565")
+    ]
+    assert cluster_of(res.clusters, "gb_ofsi-13524") == {"gb_ofsi-13524"}
+    # without register numbers the two names are one party's
+    bare = synthetic(
+        [
+            party("gb_ofsi-13524", 'OAO "VO TECHNOPROMEXPORT"', "organization"),
+            party("us_ofac_sdn-23565", "OOO VO TECHNOPROMEXPORT", "organization"),
+        ]
+    )
+    assert matcher.resolve(bare).links.height == 1
 
 
 def test_different_entity_types_never_linked() -> None:
