@@ -9,18 +9,25 @@ Quality. Ground truth is what the lists themselves say, hidden from the matcher:
   2026-02-27) carrying the same UN reference are one party. The matcher runs on the two lists
   with every `un_reference` identifier dropped.
 - OFAC↔UK: an OFAC record (SDN 2023-12-28 and non-SDN consolidated) and an OFSI record holding
-  the same passport number issued by the same country are one party. The matcher runs on the
-  three lists with every passport dropped (and with the UN references dropped too: the UK↔OFAC
-  link must not ride on them). A passport's country is its published country code or the one
-  country its note names.
+  the same passport number are one party, when the issuing countries do not contradict each
+  other (the same, or unknown on a side: most OFSI passports name no country). Numbers are
+  compared as the matcher compares documents (the letter O read as zero: `O6O1O274747` is
+  `06010274747`), at least 6 characters long; a record holding a number another record of its
+  own list holds too labels nothing (lists give two people the same passports, or list one
+  person twice). The matcher runs on the three lists with every passport dropped (and the UN
+  references too: the UK↔OFAC link must not ride on them). A passport's country is its
+  published code or the country its note names as issuer (`core.resolve.country_in_text`).
 
-Precision counts every predicted pair whose two records are both *labelled* (UK↔UN: the UK
-record carries a UN reference; OFAC↔UK: both records hold a passport with a known country);
-pairs with an unlabelled side are reported apart and inspected, because a list may lack the
-reference (the UK's autonomous Iran listings of 2023 are the UN's re-listed Iran parties of 2025,
-without the UN reference). Strict precision (every predicted pair) is printed too. For
-OFAC↔UK the labelled precision is a lower bound: two records whose passports differ may be one
-person with a renewed passport (every such pair found so far shares its birth date).
+Precision counts the predicted pairs the truth can judge. UK↔UN: both records carry a UN
+reference — a reference names one party, so two records carrying different ones are two
+parties. OFAC↔UK: a record has a passport partner on the other list — a party is listed once,
+so linking it to anything else is wrong. Two records holding *different* passports are not
+judged: passports are renewed, and the 14 such pairs all share name and birth date (within
+days; the bench prints them, and the precision that counts them wrong as a lower bound). Pairs the truth cannot judge are reported
+apart and inspected: the UK's autonomous 2023 Iran listings are the UN's re-listed 2025 Iran
+parties without the UN reference, and a random sample of 100 OFAC↔UK links was reviewed by
+hand (`reviewed_ofac_uk.csv`: verdict and reason per pair). Strict precision (every predicted
+pair) is printed too.
 
 Performance: time and peak memory of the whole reconciliation (`core.divergence.reconcile`:
 resolution and divergence tables) on every real list together, then on the lists replicated
@@ -115,8 +122,17 @@ def un_truth(tables: Mapping[str, pl.DataFrame], left: str, right: str) -> pl.Da
     return _pairs(joined, "entity_id", "entity_id_right")
 
 
-def passport_keys(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
-    """entity_id, source, key (`number|country`) of every passport whose country is known."""
+# A passport number this short may recur by chance across thousands of passports when its
+# issuing country is unknown on one side (`014797`); at this length it does not.
+MIN_TRUTH_NUMBER = 6
+
+
+def passports(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+    """entity_id, source, number, country of every passport number long enough to label.
+
+    The number is compared as the matcher compares document numbers (`document_number`: the
+    letter O read as zero); the country is the published code or the country its note names
+    as issuer, and is often unknown — most OFSI passports carry none (367 of 645 here)."""
     ids = tables["identifiers"].filter(pl.col("id_type") == "passport")
     notes = {n: matcher.country_in_text(n) for n in ids["note"].drop_nulls().unique().to_list()}
     ids = ids.with_columns(
@@ -124,23 +140,39 @@ def passport_keys(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
             "country_code",
             pl.col("note").replace_strict(notes, default=None, return_dtype=pl.String),
         ),
-        number=pl.coalesce("normalized", "value")
-        .str.to_uppercase()
-        .str.replace_all(r"[^0-9A-Z]", ""),
+        number=matcher.document_number(pl.coalesce("normalized", "value")),
     )
-    ids = ids.filter(
-        pl.col("country").is_not_null()
-        & (pl.col("number").str.len_chars() >= matcher.MIN_DOCUMENT_LENGTH)
-    )
-    return ids.select("entity_id", "source", key=pl.col("number") + "|" + pl.col("country"))
+    ids = ids.filter(pl.col("number").str.len_chars() >= MIN_TRUTH_NUMBER)
+    return ids.select("entity_id", "source", "number", "country").unique()
+
+
+def unambiguous_passports(
+    tables: Mapping[str, pl.DataFrame], left: tuple[str, ...]
+) -> pl.DataFrame:
+    """`passports` without the records holding a number another record of their own side
+    (`left` sources or the rest) holds too: those label nothing. Lists give two people the same
+    documents (the UK's AGHAJANI and TABATABAEI share 6620505, and OFAC gives TABATABAEI the
+    other number the UK gives AGHAJANI), or list one person twice (the UK's KIM CHOL NAM,
+    DPR0019 and DPR0225)."""
+    docs = passports(tables).with_columns(side=pl.col("source").is_in(left))
+    shared = pl.col("entity_id").n_unique().over("side", "number") > 1
+    ambiguous = docs.filter(shared)["entity_id"].unique()
+    return docs.filter(~pl.col("entity_id").is_in(ambiguous.implode()))
 
 
 def passport_truth(
     tables: Mapping[str, pl.DataFrame], left: tuple[str, ...], right: tuple[str, ...]
 ) -> pl.DataFrame:
-    keys = passport_keys(tables)
-    joined = keys.filter(pl.col("source").is_in(left)).join(
-        keys.filter(pl.col("source").is_in(right)), on="key"
+    """Pairs holding the same passport number whose issuing countries do not contradict each
+    other (the same country, or unknown on a side), among `unambiguous_passports`."""
+    docs = unambiguous_passports(tables, left)
+    joined = docs.filter(pl.col("source").is_in(left)).join(
+        docs.filter(pl.col("source").is_in(right)), on="number"
+    )
+    joined = joined.filter(
+        pl.col("country").is_null()
+        | pl.col("country_right").is_null()
+        | (pl.col("country") == pl.col("country_right"))
     )
     return _pairs(joined, "entity_id", "entity_id_right")
 
@@ -165,6 +197,9 @@ class Quality:
     false_negatives: pl.DataFrame
     unlabelled: pl.DataFrame
     seconds: float
+    pairs: pl.DataFrame  # every predicted pair (l, r)
+    # OFAC↔UK only: the same links scored with "both hold passports, none shared" as wrong
+    lower_bound: Quality | None = None
 
     @property
     def precision(self) -> float:
@@ -181,16 +216,12 @@ class Quality:
 
 def _score(
     name: str,
-    res: Resolution,
+    guess: pl.DataFrame,
     truth: pl.DataFrame,
-    labelled: set[str],
-    left: tuple[str, ...],
-    right: tuple[str, ...],
+    is_labelled: pl.Expr,
     seconds: float,
 ) -> Quality:
-    guess = predicted(res, left, right)
     hits = guess.join(truth, on=["l", "r"], how="semi")
-    is_labelled = pl.col("l").is_in(labelled) & pl.col("r").is_in(labelled)
     guess_labelled = guess.filter(is_labelled)
     return Quality(
         name=name,
@@ -202,7 +233,16 @@ def _score(
         false_negatives=truth.join(guess, on=["l", "r"], how="anti"),
         unlabelled=guess.filter(~is_labelled),
         seconds=seconds,
+        pairs=guess,
     )
+
+
+def _both(records: set[str]) -> pl.Expr:
+    return pl.col("l").is_in(records) & pl.col("r").is_in(records)
+
+
+def _either(records: set[str]) -> pl.Expr:
+    return pl.col("l").is_in(records) | pl.col("r").is_in(records)
 
 
 def uk_un_quality(settings: Settings = matcher.DEFAULT) -> tuple[Quality, dict[str, pl.DataFrame]]:
@@ -215,7 +255,9 @@ def uk_un_quality(settings: Settings = matcher.DEFAULT) -> tuple[Quality, dict[s
     start = time.perf_counter()
     res = matcher.resolve(hide(tables, ("un_reference",)), settings=settings)
     seconds = time.perf_counter() - start
-    quality = _score("UK↔UN", res, truth, labelled, ("gb_ofsi",), ("un_sc",), seconds)
+    guess = predicted(res, ("gb_ofsi",), ("un_sc",))
+    # a UN reference names one party: two records carrying different ones are two parties
+    quality = _score("UK↔UN", guess, truth, _both(labelled), seconds)
     return quality, tables
 
 
@@ -232,12 +274,42 @@ def ofac_uk_quality(
         load_source("gb_ofsi", "2025-04-14"),
     )
     truth = passport_truth(tables, OFAC, ("gb_ofsi",))
-    labelled = set(passport_keys(tables)["entity_id"].to_list())
     start = time.perf_counter()
     res = matcher.resolve(hide(tables, ("passport", "un_reference")), settings=settings)
     seconds = time.perf_counter() - start
-    quality = _score("OFAC↔UK", res, truth, labelled, OFAC, ("gb_ofsi",), seconds)
+    guess = predicted(res, OFAC, ("gb_ofsi",))
+    # A passport is renewed, so two records holding different ones may be one person: a link
+    # is known wrong when a record's counterpart on the other list is known to be another
+    # record (a publisher lists a party once).
+    matched = set(truth["l"].to_list()) | set(truth["r"].to_list())
+    quality = _score("OFAC↔UK", guess, truth, _either(matched), seconds)
+    holders = set(unambiguous_passports(tables, OFAC)["entity_id"].to_list())
+    quality.lower_bound = _score(
+        "OFAC↔UK, passports differ = wrong", guess, truth, _both(holders), seconds
+    )
     return quality, tables
+
+
+REVIEWED = Path(__file__).with_name("reviewed_ofac_uk.csv")
+
+
+def reviewed(quality: Quality) -> pl.DataFrame:
+    """The hand-reviewed sample of OFAC↔UK links (`reviewed_ofac_uk.csv`) with whether each
+    pair is still linked: verdict, pairs, linked."""
+    sample = pl.read_csv(REVIEWED).select(
+        l=pl.min_horizontal("uk_entity_id", "ofac_entity_id"),
+        r=pl.max_horizontal("uk_entity_id", "ofac_entity_id"),
+        verdict="verdict",
+    )
+    linked = sample.join(quality.pairs, on=["l", "r"], how="semi").with_columns(linked=True)
+    sample = sample.join(linked, on=["l", "r", "verdict"], how="left").with_columns(
+        pl.col("linked").fill_null(False)
+    )
+    return (
+        sample.group_by("verdict")
+        .agg(pairs=pl.len(), linked=pl.col("linked").sum())
+        .sort("verdict")
+    )
 
 
 def describe(pairs: pl.DataFrame, tables: Mapping[str, pl.DataFrame], limit: int = 12) -> str:
@@ -280,6 +352,17 @@ def print_quality(quality: Quality, tables: Mapping[str, pl.DataFrame]) -> None:
     print(describe(quality.false_negatives, tables))
     print(f"  unlabelled predicted pairs ({quality.unlabelled.height}), first ones:")
     print(describe(quality.unlabelled, tables, limit=8))
+    if (bound := quality.lower_bound) is not None:
+        print(
+            f"  lower bound ({bound.name}): precision {bound.precision:.4f} "
+            f"({bound.true_positives} of {bound.labelled_predicted}); the pairs it counts wrong:"
+        )
+        print(describe(bound.false_positives, tables, limit=40))
+        print("  hand-reviewed sample of links the passports cannot label (reviewed_ofac_uk.csv):")
+        for row in reviewed(quality).iter_rows(named=True):
+            print(
+                f"    {row['verdict']:<10} {row['pairs']:>3} pairs, {row['linked']:>3} linked now"
+            )
 
 
 # --- performance --------------------------------------------------------------------------
