@@ -48,7 +48,7 @@ from lxml import etree
 
 from assets.factory import Format, SourceSpec, source_assets
 from core.canonical import TABLES, ParseResult, Unknown, entity_id, frame
-from core.countries import resolve
+from core.countries import country_in_text, resolve
 from core.dates import FuzzyDate, parse_dmy
 from core.errors import SourceFormatError
 from core.sniff import check_payload, decode, refuse_html, require_content
@@ -1161,8 +1161,12 @@ def _document_rows(id_type: str) -> Callable[[str | None, str | None], Iterable[
 
     def rows(number: str | None, details: str | None) -> Iterable[tuple[Any, ...]]:
         for value, note in _pairs(number, details):
-            # A details item that is just a country names the issuer.
+            # A details item that is just a country names the issuer; a longer one names it
+            # in words (`Libya number. Issued on 19 May 2021`, `Issued by the Democratic
+            # People's Republic of Korea`). The note is kept whole beside the code.
             code = country_code(note) if note and len(note) < 40 else None
+            if code is None and note:
+                code = country_in_text(note)
             yield (
                 value,
                 _normalize(id_type, value) if value else None,

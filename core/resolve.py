@@ -66,6 +66,7 @@ from rapidfuzz.process import cpdist
 
 from core.canonical import ENTITY_TYPES as ENTITY_TYPE_CODES
 from core.canonical import frame
+from core.countries import country_in_text
 from core.countries import resolve as resolve_country
 
 # --- vocabularies ---------------------------------------------------------------------------
@@ -150,87 +151,6 @@ DETERMINISTIC_RULES = (
 PROBABILISTIC = "probabilistic"
 RULES = (*DETERMINISTIC_RULES, PROBABILISTIC)
 CONFLICT_ATTRIBUTES = ("same_source_members", "birth_date", "nationality", "gender", *SINGLE_VALUED)
-
-DEMONYMS: dict[str, str] = {
-    "afghan": "AF",
-    "albanian": "AL",
-    "algerian": "DZ",
-    "american": "US",
-    "armenian": "AM",
-    "australian": "AU",
-    "austrian": "AT",
-    "azerbaijani": "AZ",
-    "bahraini": "BH",
-    "bangladeshi": "BD",
-    "belarusian": "BY",
-    "belgian": "BE",
-    "bosnian": "BA",
-    "british": "GB",
-    "bulgarian": "BG",
-    "burmese": "MM",
-    "canadian": "CA",
-    "chadian": "TD",
-    "chinese": "CN",
-    "colombian": "CO",
-    "cuban": "CU",
-    "cypriot": "CY",
-    "danish": "DK",
-    "dutch": "NL",
-    "egyptian": "EG",
-    "emirati": "AE",
-    "eritrean": "ER",
-    "ethiopian": "ET",
-    "french": "FR",
-    "georgian": "GE",
-    "german": "DE",
-    "greek": "GR",
-    "indian": "IN",
-    "indonesian": "ID",
-    "iranian": "IR",
-    "iraqi": "IQ",
-    "israeli": "IL",
-    "italian": "IT",
-    "jordanian": "JO",
-    "kazakh": "KZ",
-    "kenyan": "KE",
-    "kuwaiti": "KW",
-    "kyrgyz": "KG",
-    "lebanese": "LB",
-    "libyan": "LY",
-    "malaysian": "MY",
-    "malian": "ML",
-    "mauritanian": "MR",
-    "mexican": "MX",
-    "moroccan": "MA",
-    "nicaraguan": "NI",
-    "nigerian": "NG",
-    "omani": "OM",
-    "pakistani": "PK",
-    "palestinian": "PS",
-    "qatari": "QA",
-    "russian": "RU",
-    "rwandan": "RW",
-    "saudi": "SA",
-    "serbian": "RS",
-    "somali": "SO",
-    "south african": "ZA",
-    "south sudanese": "SS",
-    "spanish": "ES",
-    "sudanese": "SD",
-    "swiss": "CH",
-    "syrian": "SY",
-    "tajik": "TJ",
-    "tanzanian": "TZ",
-    "tunisian": "TN",
-    "turkish": "TR",
-    "ugandan": "UG",
-    "ukrainian": "UA",
-    "uzbek": "UZ",
-    "venezuelan": "VE",
-    "yemeni": "YE",
-    "zimbabwean": "ZW",
-}
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 
 
 @dataclass(frozen=True)
@@ -338,77 +258,12 @@ def _un_reference_expr(column: str) -> pl.Expr:
     return pl.when(prefix.is_not_null()).then(prefix + "." + padded).otherwise(compact)
 
 
-# Upper-case abbreviations publishers use for a state (`CAR diplomatic passport`, `US social
-# security`); only as written in capitals, since `us` and `car` are also English words.
-STATE_ABBREVIATIONS = {
-    "UK": "GB",
-    "US": "US",
-    "USA": "US",
-    "UAE": "AE",
-    "DPRK": "KP",
-    "DRC": "CD",
-    "CAR": "CF",
-}
-_MAX_COUNTRY_WORDS = 7  # "Democratic People's Republic of Korea"
-_CLAUSE_BREAK = re.compile(r"[.;:()]")
-
-
-def _phrase_country(phrase: str) -> str | None:
-    key = phrase.lower().strip("'’-")
-    code = DEMONYMS.get(key)
-    # 2- and 3-letter words ("in", "on", "per") would read as ISO codes: names only.
-    if code is None and len(key) > 3:
-        code = resolve_country(phrase)
-    return code
-
-
 def document_number(column: str | pl.Expr) -> pl.Expr:
     """A document number as compared across lists: upper case, letters and digits only, the
     letter O read as zero — lists copy one as the other (`O6O1O274747` on OFAC's list is
     `06010274747` on the UK's, `MO887925` is `M0887925`)."""
     expr = pl.col(column) if isinstance(column, str) else column
     return expr.str.to_uppercase().str.replace_all(r"[^0-9A-Z]", "").str.replace_all("O", "0")
-
-
-@lru_cache(maxsize=65536)
-def country_in_text(text: str | None) -> str | None:
-    """The country a document's free-text note names as its issuer, else None.
-
-    Countries are read left to right, longest name first, so `Democratic People's Republic of
-    Korea` is North Korea (not `Republic of Korea`) and `South Sudan` is not Sudan. A note
-    naming one country gives it (`Saudi Arabia number`, `(Afghan)`, `Issued by the Democratic
-    People's Republic of Korea`); a note naming several gives the one it opens with
-    (`Pakistani. Issued in Kuwait`: publishers lead with the issuer, the place of issue
-    follows), and None when it does not open with one (`Issued in Jordan; Syrian passport`
-    says nothing certain).
-    """
-    if not text:
-        return None
-    words = list(_WORD.finditer(text))
-    found: list[tuple[int, str]] = []
-    i = 0
-    while i < len(words):
-        size, code = 1, None
-        for size in range(min(_MAX_COUNTRY_WORDS, len(words) - i), 0, -1):
-            phrase = text[words[i].start() : words[i + size - 1].end()]
-            if size > 1 and _CLAUSE_BREAK.search(phrase):
-                continue  # a name does not run across sentences or brackets
-            if code := _phrase_country(phrase):
-                break
-        word = words[i].group()
-        if code is None:
-            size = 1
-            if word.isupper() or word.lower() in {"uk", "usa", "uae", "dprk", "drc"}:
-                code = STATE_ABBREVIATIONS.get(word.upper())
-        if code:
-            found.append((i, code))
-        i += size
-    codes = {code for _, code in found}
-    if len(codes) == 1:
-        return codes.pop()
-    if found and found[0][0] == 0:
-        return found[0][1]
-    return None
 
 
 @lru_cache(maxsize=262144)

@@ -225,6 +225,26 @@ def test_a_ship_with_its_imo_number(full: dict[str, ParseResult]) -> None:
     assert result.tables["identifiers"].filter(pl.col("id_type") == "imo").height == 15
 
 
+def test_document_issuer_read_from_its_note(full: dict[str, ParseResult]) -> None:
+    ids = full["2025"].tables["identifiers"]
+    docs = ids.filter(pl.col("id_type").is_in(["passport", "national_id"]))
+    # the issuing country of 427 of 1,026 documents: 109 notes that are just a country, the
+    # rest named in words; the note stays whole beside the code
+    assert docs.height == 1_026
+    assert docs["country_code"].is_not_null().sum() == 427
+    ri = docs.filter(pl.col("entity_id") == "gb_ofsi-13573", pl.col("id_type") == "passport")
+    assert ri.select("value", "country_code", "country_raw").row(0) == (
+        "654234735",
+        "KP",
+        "Issued by the Democratic People's Republic of Korea",
+    )
+    boshab = docs.filter(pl.col("entity_id") == "gb_ofsi-13459", pl.col("id_type") == "passport")
+    assert boshab["country_code"].to_list() == ["CD"]  # "(Congo, Democratic Republic of the)"
+    # a note naming no country leaves the issuer unknown
+    undated = docs.filter(pl.col("note") == "Issued on 8 Nov 2012")
+    assert undated.height >= 1 and undated["country_code"].is_null().all()
+
+
 def test_windows_1252_text_is_decoded(full: dict[str, ParseResult]) -> None:
     result = full["2018"]
     en_dash = rows_of(result, "entities", "8787").row(0, named=True)["remarks"]
