@@ -180,11 +180,19 @@ def resolve(raw: str | None) -> str | None:
     if len(value) == 3 and value.isalpha() and value.isupper():
         hit = pycountry.countries.get(alpha_3=value)
         return hit.alpha_2 if hit else None
+    return _official_names().get(key)
+
+
+@lru_cache(maxsize=1)
+def _official_names() -> dict[str, str]:
+    """pycountry's names, official names and common names (lower case) → alpha-2; a name
+    matches as `name` before it matches as an official or common name."""
+    index: dict[str, str] = {}
     for attr in ("name", "official_name", "common_name"):
         for country in pycountry.countries:
-            if getattr(country, attr, "").lower() == key:
-                return country.alpha_2
-    return None
+            index.setdefault(getattr(country, attr, "").lower(), country.alpha_2)
+    index.pop("", None)
+    return index
 
 
 # --- countries named in free text ---------------------------------------------------------
