@@ -13,11 +13,18 @@ Blocking checks prove every record sits in exactly one cluster, no cluster mixes
 every deterministic link carries its evidence, per-source counts equal the canonical ones, and
 the six tables pass their Pandera models. `reconcile_tables` hands the checked tables to the
 published version; the lead registers `RECONCILE_ASSETS` and `RECONCILE_CHECKS`.
+
+When the warehouse holds the same staged publications and the code is the same, the tables are
+not rebuilt and a check that passed on them is not run again: `.built-from.json` beside them
+records what they were built from and the sha256 of each file, so a table changed or removed
+since is rebuilt and checked.
 """
 
+import hashlib
 import io
+import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +42,8 @@ from dagster import (
     asset_check,
 )
 
+from assets.consolidated import inputs_path
+from assets.factory import fingerprint, schema_fingerprint
 from core.divergence import reconcile
 from core.resolve import INPUT_COLUMNS, PROBABILISTIC
 from resources.storage import DataDir, atomic_write
@@ -74,6 +83,39 @@ def read_tables(folder: Path) -> dict[str, pl.DataFrame]:
             f"{folder}: no {', '.join(missing)} — materialize the `reconciliation` asset first"
         )
     return {name: pl.read_parquet(folder / f"{name}.parquet") for name in TABLES}
+
+
+BUILT_FROM = ".built-from.json"
+
+
+def build_key(data_dir: DataDir) -> str | None:
+    """What the tables are built from: the warehouse's staged publications and the code; None
+    for a warehouse that does not record its inputs (always rebuilt)."""
+    if not inputs_path(data_dir).exists():
+        return None
+    digest = hashlib.sha256(inputs_path(data_dir).read_bytes())
+    digest.update(fingerprint("core", "assets").encode())
+    return digest.hexdigest()
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {
+        name: hashlib.sha256((folder / f"{name}.parquet").read_bytes()).hexdigest()
+        for name in TABLES
+        if (folder / f"{name}.parquet").exists()
+    }
+
+
+def built_from(folder: Path, key: str | None) -> dict[str, Any] | None:
+    """The record of the tables in `folder` if they were built from `key` and are unchanged
+    since (every file present with the sha256 written then), else None."""
+    path = folder / BUILT_FROM
+    if key is None or not path.exists():
+        return None
+    record = json.loads(path.read_text())
+    if record.get("key") != key or record.get("files") != _digests(folder):
+        return None
+    return record
 
 
 def reconcile_tables(data_dir: DataDir) -> dict[str, pl.DataFrame]:
@@ -166,14 +208,32 @@ def check_counts_per_source(
 )
 def reconciliation(context: AssetExecutionContext, data_dir: DataDir) -> MaterializeResult:
     folder = reconcile_dir(data_dir)
+    key = build_key(data_dir)
+    if (record := built_from(folder, key)) is not None:
+        context.log.info("reconciliation: same warehouse inputs and code, tables not rebuilt")
+        return MaterializeResult(
+            metadata={
+                "unchanged": True,
+                **record["rows"],
+                "parties": record["stats"]["clusters"],
+                "parties_on_several_lists": record["stats"]["multi_source_clusters"],
+                "path": MetadataValue.path(str(folder)),
+            }
+        )
     started = time.perf_counter()
     inputs = read_inputs(data_dir.warehouse_db)
     previous_path = folder / "clusters.parquet"
     previous = pl.read_parquet(previous_path) if previous_path.exists() else None
     tables, stats = reconcile(inputs, previous)
     seconds = time.perf_counter() - started
+    rows = {f"rows_{name}": df.height for name, df in tables.items()}
     with exclusive(data_dir.lock):
+        # what was remembered of the old tables goes before they are replaced
+        for remembered in (folder / BUILT_FROM, *folder.glob(".passed-*")):
+            remembered.unlink(missing_ok=True)
         write_tables(folder, tables)
+        record = {"key": key, "files": _digests(folder), "rows": rows, "stats": stats}
+        atomic_write(folder / BUILT_FROM, json.dumps(record, default=str).encode())
     carried = 0
     if previous is not None:
         carried = (
@@ -197,7 +257,8 @@ def reconciliation(context: AssetExecutionContext, data_dir: DataDir) -> Materia
     )
     return MaterializeResult(
         metadata={
-            **{f"rows_{name}": df.height for name, df in tables.items()},
+            "unchanged": False,
+            **rows,
             "seconds": round(seconds, 2),
             "parties": stats["clusters"],
             "parties_on_several_lists": stats["multi_source_clusters"],
@@ -225,6 +286,29 @@ def reconciliation(context: AssetExecutionContext, data_dir: DataDir) -> Materia
     )
 
 
+def _remembered(data_dir: DataDir, name: str) -> Path | None:
+    """Where a pass of check `name` on the current tables is remembered, or None when the
+    tables are not the ones last built from the current inputs (the check must run)."""
+    folder = reconcile_dir(data_dir)
+    key = build_key(data_dir)
+    if key is None or built_from(folder, key) is None:
+        return None
+    return folder / f".passed-{name}-{key[:16]}-{schema_fingerprint()}"
+
+
+def _checked(data_dir: DataDir, name: str, run: Callable[[], AssetCheckResult]) -> AssetCheckResult:
+    """Run check `name` unless it passed on these very tables (same inputs, code, files)."""
+    marker = _remembered(data_dir, name)
+    if marker is not None and marker.exists():
+        return AssetCheckResult(passed=True, metadata={"checked": "earlier, on the same tables"})
+    result = run()
+    if result.passed and marker is not None:
+        for stale in marker.parent.glob(f".passed-{name}-*"):
+            stale.unlink(missing_ok=True)
+        marker.touch()
+    return result
+
+
 def _result(passed: bool, metadata: dict[str, Any]) -> AssetCheckResult:
     shown = {
         key: MetadataValue.json(value) if isinstance(value, list | dict) else value
@@ -242,9 +326,12 @@ def _result(passed: bool, metadata: dict[str, Any]) -> AssetCheckResult:
 def one_cluster_per_record(
     context: AssetCheckExecutionContext, data_dir: DataDir
 ) -> AssetCheckResult:
-    clusters = pl.read_parquet(reconcile_dir(data_dir) / "clusters.parquet")
-    entities = read_database(data_dir.warehouse_db, ["entities"])["entities"]
-    return _result(*check_one_cluster_each(clusters, entities.select("entity_id")))
+    def run() -> AssetCheckResult:
+        clusters = pl.read_parquet(reconcile_dir(data_dir) / "clusters.parquet")
+        entities = read_database(data_dir.warehouse_db, ["entities"])["entities"]
+        return _result(*check_one_cluster_each(clusters, entities.select("entity_id")))
+
+    return _checked(data_dir, "one_cluster_per_record", run)
 
 
 @asset_check(
@@ -256,8 +343,11 @@ def one_cluster_per_record(
 def one_entity_type_per_cluster(
     context: AssetCheckExecutionContext, data_dir: DataDir
 ) -> AssetCheckResult:
-    clusters = pl.read_parquet(reconcile_dir(data_dir) / "clusters.parquet")
-    return _result(*check_one_type_each(clusters))
+    def run() -> AssetCheckResult:
+        clusters = pl.read_parquet(reconcile_dir(data_dir) / "clusters.parquet")
+        return _result(*check_one_type_each(clusters))
+
+    return _checked(data_dir, "one_entity_type_per_cluster", run)
 
 
 @asset_check(
@@ -269,8 +359,11 @@ def one_entity_type_per_cluster(
 def deterministic_links_evidenced(
     context: AssetCheckExecutionContext, data_dir: DataDir
 ) -> AssetCheckResult:
-    links = pl.read_parquet(reconcile_dir(data_dir) / "cluster_links.parquet")
-    return _result(*check_links_evidenced(links))
+    def run() -> AssetCheckResult:
+        links = pl.read_parquet(reconcile_dir(data_dir) / "cluster_links.parquet")
+        return _result(*check_links_evidenced(links))
+
+    return _checked(data_dir, "deterministic_links_evidenced", run)
 
 
 @asset_check(
@@ -282,9 +375,12 @@ def deterministic_links_evidenced(
 def counts_match_canonical(
     context: AssetCheckExecutionContext, data_dir: DataDir
 ) -> AssetCheckResult:
-    clusters = pl.read_parquet(reconcile_dir(data_dir) / "clusters.parquet")
-    entities = read_database(data_dir.warehouse_db, ["entities"])["entities"]
-    return _result(*check_counts_per_source(clusters, entities.select("source", "entity_id")))
+    def run() -> AssetCheckResult:
+        clusters = pl.read_parquet(reconcile_dir(data_dir) / "clusters.parquet")
+        entities = read_database(data_dir.warehouse_db, ["entities"])["entities"]
+        return _result(*check_counts_per_source(clusters, entities.select("source", "entity_id")))
+
+    return _checked(data_dir, "counts_match_canonical", run)
 
 
 @asset_check(
@@ -294,14 +390,19 @@ def counts_match_canonical(
     description="Pandera: the six reconciliation tables match their models (schemas/reconcile.py).",
 )
 def reconcile_valid(context: AssetCheckExecutionContext, data_dir: DataDir) -> AssetCheckResult:
-    failures = validate(MODELS, read_tables(reconcile_dir(data_dir)))
-    return AssetCheckResult(
-        passed=not failures,
-        metadata={
-            "failure_count": sum(f.count for f in failures),
-            "failure_cases": MetadataValue.md(failures_markdown(failures) if failures else "none"),
-        },
-    )
+    def run() -> AssetCheckResult:
+        failures = validate(MODELS, read_tables(reconcile_dir(data_dir)))
+        return AssetCheckResult(
+            passed=not failures,
+            metadata={
+                "failure_count": sum(f.count for f in failures),
+                "failure_cases": MetadataValue.md(
+                    failures_markdown(failures) if failures else "none"
+                ),
+            },
+        )
+
+    return _checked(data_dir, "reconcile_valid", run)
 
 
 RECONCILE_ASSETS: list[AssetsDefinition] = [reconciliation]

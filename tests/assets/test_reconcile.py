@@ -16,6 +16,7 @@ import polars as pl
 import pytest
 from dagster import materialize
 
+from assets.consolidated import inputs_path
 from assets.reconcile import (
     RECONCILE_ASSETS,
     RECONCILE_CHECKS,
@@ -708,6 +709,49 @@ def test_asset_writes_checked_tables_and_keeps_ids(
     metadata = again.asset_materializations_for_node("reconciliation")[0].metadata
     assert metadata["party_ids_carried_over"].value == 15
     assert reconcile_tables(data_dir)["clusters"].equals(published["clusters"])
+
+
+def test_unchanged_inputs_are_not_reconciled_again(
+    tmp_path: Path, tables: dict[str, pl.DataFrame]
+) -> None:
+    data_dir = DataDir(root=str(tmp_path))
+    write_database(data_dir.warehouse_db, tables)
+    inputs_path(data_dir).write_text('{"gb_ofsi": "gb_ofsi-2025-04-14.abc"}')
+    assets = RECONCILE_ASSETS + RECONCILE_CHECKS
+    first = materialize(assets, resources={"data_dir": data_dir})
+    assert (
+        first.asset_materializations_for_node("reconciliation")[0].metadata["unchanged"].value
+        is False
+    )
+    built = reconcile_tables(data_dir)
+
+    again = materialize(assets, resources={"data_dir": data_dir})
+    metadata = again.asset_materializations_for_node("reconciliation")[0].metadata
+    assert metadata["unchanged"].value is True
+    assert metadata["parties"].value == 15
+    assert metadata["rows_clusters"].value == 43
+    evaluations = again.get_asset_check_evaluations()
+    assert len(evaluations) == 5 and all(e.passed for e in evaluations)
+    assert {e.metadata["checked"].value for e in evaluations} == {"earlier, on the same tables"}
+
+    # a table changed behind the asset's back is rebuilt and checked again
+    folder = reconcile_dir(data_dir)
+    built["clusters"].head(3).write_parquet(folder / "clusters.parquet")
+    third = materialize(assets, resources={"data_dir": data_dir})
+    assert (
+        third.asset_materializations_for_node("reconciliation")[0].metadata["unchanged"].value
+        is False
+    )
+    assert "checked" not in third.get_asset_check_evaluations()[0].metadata
+    assert reconcile_tables(data_dir)["clusters"].equals(built["clusters"])
+
+    # other warehouse inputs: rebuilt
+    inputs_path(data_dir).write_text('{"gb_ofsi": "gb_ofsi-2025-04-14.def"}')
+    fourth = materialize(RECONCILE_ASSETS, resources={"data_dir": data_dir})
+    assert (
+        fourth.asset_materializations_for_node("reconciliation")[0].metadata["unchanged"].value
+        is False
+    )
 
 
 def test_order_of_input_rows_does_not_matter(tables: dict[str, pl.DataFrame]) -> None:
