@@ -69,10 +69,11 @@ _CHPL_QUERY = (
 )
 HS_RAW = "https://raw.githubusercontent.com/datasets/harmonized-system/main/data/"
 
-# Live files per source. Eurostat's API serves SDMX-CSV and the IMF's API SDMX, not the
-# Easy Comext / portal exports the shipped snapshots hold: the parsers refuse those payloads
-# with a header error until readers for them are added. Comtrade needs a subscription key
-# (configure the LiveFetcher's `url_overrides` with a `subscription-key=` query parameter).
+# Live files per source. Eurostat's API serves SDMX-CSV, read by `eurostat_comext.parse_sdmx`
+# (the snapshots hold Easy Comext downloads). The IMF's API serves SDMX, not the portal export
+# the snapshot holds: its parser refuses that payload with a header error until a reader for it
+# is added. Comtrade needs a subscription key (configure the LiveFetcher's `url_overrides` with
+# a `subscription-key=` query parameter).
 LIVE_FILES: dict[str, tuple[FileSpec, ...]] = {
     "eurostat_comext": tuple(
         FileSpec(
@@ -112,7 +113,7 @@ LIVE_FILES: dict[str, tuple[FileSpec, ...]] = {
     "chpl_codes": (),
 }
 DESCRIPTIONS = {
-    "eurostat_comext": "Eurostat Comext: exports by EU reporter and partner, monthly and annual, EUR (Easy Comext Relational_View).",
+    "eurostat_comext": "Eurostat Comext: exports by EU reporter and partner, monthly and annual, EUR (Easy Comext Relational_View downloads; SDMX-CSV from the API in live mode).",
     "un_comtrade": "UN Comtrade: HS6 trade records (data/v1 API JSON or bulk CSV), USD, both reporting sides.",
     "cepii_baci": "CEPII BACI: reconciled bilateral HS6 flows, annual, thousand USD.",
     "imf_imts": "IMF IMTS: Russia's goods trade by partner, annual, millions USD.",

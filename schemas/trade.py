@@ -47,15 +47,26 @@ class EurostatComext(pa.DataFrameModel):
     stat_procedure: pl.String = pa.Field(
         description="Statistical procedure; TOTAL = all procedures."
     )
-    stat_procedure_label: pl.String = pa.Field(description="STAT_PROCEDURE label as published.")
+    stat_procedure_label: pl.String = pa.Field(
+        nullable=True,
+        description="STAT_PROCEDURE label as published; null from the API (no such dimension).",
+    )
     period_label: pl.String = pa.Field(description="PERIOD label as published.")
     year: pl.Int16 = pa.Field(ge=1988, le=2100, description="Reference year.")
     month: pl.Int8 = pa.Field(
         nullable=True, ge=1, le=12, description="Reference month; null for a whole year."
     )
-    value_eur: pl.Float64 = pa.Field(ge=0, description="Trade value in euros (VALUE_IN_EUR).")
+    value_eur: pl.Float64 = pa.Field(
+        ge=0, description="Trade value in euros (VALUE_IN_EUR; the API's OBS_VALUE)."
+    )
+    obs_flag: pl.String = pa.Field(
+        nullable=True,
+        description="SDMX observation flag (p provisional, e estimated…); null when none or "
+        "from an Easy Comext download.",
+    )
     label_language: pl.String = pa.Field(
-        isin=["en", "fr"], description="Interface language of the download."
+        isin=["en", "fr", "sdmx"],
+        description="Interface language of the download; sdmx for API codes.",
     )
     source_file: pl.String = pa.Field(description=FILE)
     source_line: pl.Int32 = pa.Field(ge=2, description=LINE)

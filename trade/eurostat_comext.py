@@ -14,6 +14,15 @@ as "Guinea"), the small dimensions through the dictionaries below, periods throu
 `PERIOD_FORMATS`. An unknown label, a non-numeric value, a truncated file or a period reported
 twice with different values raises `SourceFormatError` naming the file and line. The real
 downloads hold no missing-value markers (no empty or `:` values), so none is accepted.
+
+Live mode reads Eurostat's dissemination API instead, which serves SDMX-CSV 1.0 (`parse_sdmx`,
+chosen when every payload's header starts with `DATAFLOW`): one observation per line, codes
+not labels — `DATAFLOW,LAST UPDATE,freq,reporter,partner,product,flow,indicators,TIME_PERIOD,
+OBS_VALUE,OBS_FLAG` (newer responses add `CONF_STATUS`), Greece written `EL`, months as
+`2019-01`, flows `1` (import) and `2` (export). An observation published without a value
+(confidential, `OBS_FLAG` c) is a reject with its flag; any other flag is kept in `obs_flag`.
+No real API response could be fetched here: the reader follows Eurostat's SDMX-CSV
+specification and is tested on real Easy Comext values written in that layout.
 """
 
 from __future__ import annotations
@@ -99,7 +108,7 @@ def folder_of(name: str) -> str:
     return str(parent) if str(parent) != "." else name
 
 
-def _record_lines(name: str, text: str) -> list[int]:
+def _record_lines(name: str, text: str, fields: int = len(HEADER)) -> list[int]:
     """First physical line of each data record; strict csv also pinpoints broken quoting."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     lines: list[int] = []
@@ -107,9 +116,9 @@ def _record_lines(name: str, text: str) -> list[int]:
         next(reader)
         start = reader.line_num + 1
         for row in reader:
-            if len(row) != len(HEADER):
+            if len(row) != fields:
                 raise SourceFormatError(
-                    name, f"line {start}", f"expected {len(HEADER)} fields, found {len(row)}"
+                    name, f"line {start}", f"expected {fields} fields, found {len(row)}"
                 )
             lines.append(start)
             start = reader.line_num + 1
@@ -260,7 +269,9 @@ def _periods(df: pl.DataFrame) -> pl.DataFrame:
     return df.join(table, on="PERIOD", how="left")
 
 
-def _split_duplicates(df: pl.DataFrame) -> tuple[pl.DataFrame, list[dict[str, object]]]:
+def _split_duplicates(
+    df: pl.DataFrame, columns: tuple[str, ...]
+) -> tuple[pl.DataFrame, list[dict[str, object]]]:
     """Refuse a period reported twice with different values; set aside identical repeats."""
     dup = df.filter(pl.len().over(KEY) > 1)
     if dup.height == 0:
@@ -288,7 +299,7 @@ def _split_duplicates(df: pl.DataFrame) -> tuple[pl.DataFrame, list[dict[str, ob
             "source_file": r["source_file"],
             "source_line": r["source_line"],
             "reason": f"identical repeat of {r['first_file']} line {r['first_line']}",
-            "raw": ",".join(str(r[c]) for c in HEADER),
+            "raw": ",".join(str(r[c] or "") for c in columns),
         }
         for r in ranked.filter(pl.col("repeat")).iter_rows(named=True)
     ]
@@ -296,13 +307,21 @@ def _split_duplicates(df: pl.DataFrame) -> tuple[pl.DataFrame, list[dict[str, ob
 
 
 def parse(files: Mapping[str, bytes]) -> TradeParse:
-    """Comext Relational_View downloads (name → bytes) → the `eurostat_comext` table.
+    """Comext Relational_View downloads (name → bytes) → the `eurostat_comext` table; SDMX-CSV
+    API responses go to `parse_sdmx`.
 
     Names are kept as `source_file` (use paths relative to the snapshot root); rows are counted
     per download folder for accounting.
     """
     if not files:
         raise SourceFormatError(SOURCE, "payload", "no Comext file given")
+    sdmx = {name for name, data in files.items() if _is_sdmx(data)}
+    if sdmx and len(sdmx) < len(files):
+        raise SourceFormatError(
+            sorted(set(files) - sdmx)[0], "line 1", "SDMX-CSV and Easy Comext files mixed"
+        )
+    if sdmx:
+        return parse_sdmx(files)
     raw = _read_all(files)
     input_rows = {folder_of(name): 0 for name in files}
     for name, count in raw.group_by("source_file").len().iter_rows():
@@ -326,8 +345,9 @@ def parse(files: Mapping[str, bytes]) -> TradeParse:
         stat_procedure_label=pl.col("STAT_PROCEDURE"),
         period_label=pl.col("PERIOD"),
         value_eur=pl.col("VALUE_IN_EUR").cast(pl.Float64),
+        obs_flag=pl.lit(None, dtype=pl.String),
     )
-    df, rejects = _split_duplicates(df.sort("source_file", "source_line"))
+    df, rejects = _split_duplicates(df.sort("source_file", "source_line"), HEADER)
     frame = conform(SOURCE, df.drop(HEADER))
     return TradeParse(
         source=SOURCE,
@@ -342,3 +362,176 @@ def group_of(frame: pl.DataFrame, rejects: pl.DataFrame) -> dict[str, str]:
     """source_file → download folder, for `TradeParse.accounting`."""
     names = pl.concat([frame["source_file"], rejects["source_file"]]).unique().to_list()
     return {name: folder_of(name) for name in names}
+
+
+# --- SDMX-CSV (the dissemination API, live mode) ---------------------------------------------
+
+SDMX_DIMENSIONS = ("freq", "reporter", "partner", "product", "flow", "indicators")
+SDMX_HEADER = (
+    "DATAFLOW",
+    "LAST UPDATE",
+    *SDMX_DIMENSIONS,
+    "TIME_PERIOD",
+    "OBS_VALUE",
+    "OBS_FLAG",
+)
+SDMX_OPTIONAL = ("CONF_STATUS",)
+SDMX_DATAFLOW = r"^ESTAT:DS-045409\(\d+\.\d+\)$"
+SDMX_LAST_UPDATE = r"^\d{2}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}$"
+SDMX_FLOWS = {"1": "import", "2": "export"}
+SDMX_INDICATOR = "VALUE_IN_EUROS"
+SDMX_PERIODS = {"M": r"^\d{4}-(0[1-9]|1[0-2])$", "A": r"^\d{4}$"}
+SDMX_FLAG = r"^[a-z]{1,3}$"
+NO_VALUE_FLAGS = ("c",)  # confidential: published without a value
+# Eurostat geography codes that are not ISO alpha-2 (Greece); aggregates keep their codes
+SDMX_GEO = {"EL": "GR"}
+
+
+def _is_sdmx(data: bytes) -> bool:
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    return body.startswith(b"DATAFLOW,")
+
+
+def _sdmx_file(name: str, data: bytes) -> pl.DataFrame:
+    """One SDMX-CSV response as raw strings with file name and line numbers, header checked."""
+    check_payload(name, data)
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    text = decode(name, body, "utf-8")
+    if not text.endswith("\n"):
+        raise SourceFormatError(
+            name,
+            f"line {text.count(chr(10)) + 1}",
+            "file does not end with a line break: truncated response?",
+        )
+    header = tuple(text[: text.find("\n")].rstrip("\r").split(","))
+    if header not in (SDMX_HEADER, SDMX_HEADER + SDMX_OPTIONAL):
+        unknown = [c for c in header if c not in SDMX_HEADER + SDMX_OPTIONAL]
+        missing = [c for c in SDMX_HEADER if c not in header]
+        raise SourceFormatError(
+            name,
+            "line 1",
+            f"unexpected SDMX-CSV header {','.join(header)!r}: unknown {unknown}, missing "
+            f"{missing}; expected {','.join(SDMX_HEADER)}[,{','.join(SDMX_OPTIONAL)}]",
+        )
+    # every record must have the header's fields (raises naming the line); the empty fields
+    # polars reads as null are the empty strings SDMX-CSV writes
+    lines = pl.Series(_record_lines(name, text, len(header)), dtype=pl.Int32)
+    try:
+        df = pl.read_csv(body, infer_schema=False, has_header=True)
+    except pl.exceptions.PolarsError as exc:
+        raise SourceFormatError(name, "unknown line", f"unreadable CSV: {exc}") from exc
+    df = df.with_columns(pl.all().fill_null(""))
+    if "CONF_STATUS" not in df.columns:
+        df = df.with_columns(CONF_STATUS=pl.lit(""))
+    return df.with_columns(source_file=pl.lit(name), source_line=lines)
+
+
+def _sdmx_place(df: pl.DataFrame, column: str, prefix: str) -> pl.DataFrame:
+    """Resolve a reporter/partner code (Eurostat's, EL for Greece) to its code and kind."""
+    kinds = labels().select("code", "kind").unique()
+    dup = kinds.filter(pl.col("code").is_duplicated())
+    if dup.height:
+        raise ValueError(f"{LABELS_FILE.name}: code with two kinds: {dup.row(0)}")
+    out = df.with_columns(
+        pl.col(column).replace(SDMX_GEO).alias(f"{prefix}_code"),
+        pl.col(column).alias(f"{prefix}_label"),
+    ).join(
+        kinds.rename({"code": f"{prefix}_code", "kind": f"{prefix}_kind"}),
+        on=f"{prefix}_code",
+        how="left",
+    )
+    _refuse(out.filter(pl.col(f"{prefix}_kind").is_null()), column, f"unknown {column} code")
+    return out.with_columns(
+        (pl.col(f"{prefix}_kind") == "aggregate").alias(f"{prefix}_is_aggregate")
+    )
+
+
+def parse_sdmx(files: Mapping[str, bytes]) -> TradeParse:
+    """SDMX-CSV responses of the Comext dissemination API (name → bytes) → `eurostat_comext`.
+
+    Every field is read: DATAFLOW must be DS-045409, LAST UPDATE a timestamp, each dimension a
+    code this table knows (a product other than TOTAL, an indicator other than VALUE_IN_EUROS,
+    an unknown reporter, partner, flow or frequency is refused with its file and line), the
+    period must match the frequency. The API has no statistical-procedure dimension: its
+    figures cover all procedures (`stat_procedure` TOTAL, label null).
+    """
+    raw = pl.concat([_sdmx_file(name, data) for name, data in sorted(files.items())])
+    input_rows = {folder_of(name): 0 for name in files}
+    for name, count in raw.group_by("source_file").len().iter_rows():
+        input_rows[folder_of(name)] += count
+    for column, pattern, message in (
+        ("DATAFLOW", SDMX_DATAFLOW, "not the DS-045409 dataflow"),
+        ("LAST UPDATE", SDMX_LAST_UPDATE, "LAST UPDATE is not dd/mm/yy hh:mm:ss"),
+    ):
+        _refuse(raw.filter(~pl.col(column).str.contains(pattern)), column, message)
+    for column, allowed in (
+        ("freq", list(SDMX_PERIODS)),
+        ("product", ["TOTAL"]),
+        ("flow", list(SDMX_FLOWS)),
+        ("indicators", [SDMX_INDICATOR]),
+        ("CONF_STATUS", [""]),
+    ):
+        _refuse(raw.filter(~pl.col(column).is_in(allowed)), column, f"unknown {column} code")
+    period_ok = (
+        pl.when(pl.col("freq") == "M")
+        .then(pl.col("TIME_PERIOD").str.contains(SDMX_PERIODS["M"]))
+        .otherwise(pl.col("TIME_PERIOD").str.contains(SDMX_PERIODS["A"]))
+    )
+    _refuse(raw.filter(~period_ok), "TIME_PERIOD", "TIME_PERIOD does not match freq")
+    _refuse(
+        raw.filter((pl.col("OBS_FLAG") != "") & ~pl.col("OBS_FLAG").str.contains(SDMX_FLAG)),
+        "OBS_FLAG",
+        "unknown OBS_FLAG",
+    )
+    empty_value = pl.col("OBS_VALUE") == ""
+    _refuse(
+        raw.filter(~empty_value & ~pl.col("OBS_VALUE").str.contains(VALUE_PATTERN)),
+        "OBS_VALUE",
+        "OBS_VALUE is not a non-negative number",
+    )
+    _refuse(
+        raw.filter(empty_value & ~pl.col("OBS_FLAG").is_in(NO_VALUE_FLAGS)),
+        "OBS_VALUE",
+        "no OBS_VALUE and no flag saying why",
+    )
+    columns = (*SDMX_HEADER, "CONF_STATUS")
+    withheld = raw.filter(empty_value)
+    rejects = [
+        {
+            "source": SOURCE,
+            "source_file": r["source_file"],
+            "source_line": r["source_line"],
+            "reason": f"published without a value (OBS_FLAG {r['OBS_FLAG']!r}: confidential)",
+            "raw": ",".join(str(r[c]) for c in columns),
+        }
+        for r in withheld.iter_rows(named=True)
+    ]
+    df = _sdmx_place(raw.filter(~empty_value), "reporter", "reporter")
+    df = _sdmx_place(df, "partner", "partner")
+    df = df.with_columns(
+        product_code=pl.col("product"),
+        product_label=pl.col("product"),
+        flow=pl.col("flow").replace_strict(SDMX_FLOWS),
+        flow_label=pl.col("flow"),
+        stat_procedure=pl.lit("TOTAL"),
+        stat_procedure_label=pl.lit(None, dtype=pl.String),
+        period_label=pl.col("TIME_PERIOD"),
+        year=pl.col("TIME_PERIOD").str.slice(0, 4).cast(pl.Int16),
+        month=pl.when(pl.col("freq") == "M")
+        .then(pl.col("TIME_PERIOD").str.slice(5, 2).cast(pl.Int8))
+        .otherwise(None),
+        value_eur=pl.col("OBS_VALUE").cast(pl.Float64),
+        obs_flag=pl.when(pl.col("OBS_FLAG") == "").then(None).otherwise(pl.col("OBS_FLAG")),
+        label_language=pl.lit("sdmx"),
+    )
+    # `flow` now holds the table's value; the published code is `flow_label`
+    raw_columns = tuple("flow_label" if c == "flow" else c for c in columns)
+    df, repeats = _split_duplicates(df.sort("source_file", "source_line"), raw_columns)
+    keep = [c for c in df.columns if c not in columns or c == "flow"]
+    return TradeParse(
+        source=SOURCE,
+        table=SOURCE,
+        frame=conform(SOURCE, df.select(keep)),
+        rejects=rejects_frame(rejects + repeats),
+        input_rows=input_rows,
+    )

@@ -56,6 +56,7 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "year": pl.Int16,
         "month": pl.Int8,
         "value_eur": pl.Float64,
+        "obs_flag": pl.String,
         "label_language": pl.String,
         **_PROVENANCE,
     },

@@ -9,6 +9,7 @@ import pytest
 
 from core.errors import SourceFormatError
 from schemas.trade import EurostatComext
+from tests.sdmx import as_sdmx
 from trade import eurostat_comext as ec
 from trade.tables import EU27
 
@@ -254,3 +255,89 @@ def test_header_only_download_is_zero_rows(fx: Path) -> None:
     assert result.frame.height == 5 and result.input_rows == {"a": 0, "b": 5}
     assert result.frame["source_file"].unique().to_list() == ["b/full.csv"]
     assert result.frame["source_line"].to_list() == [2, 3, 4, 5, 6]
+
+
+# --- SDMX-CSV (live mode: the dissemination API) -----------------------------------------------
+# No API response could be fetched here: the responses below are the real Easy Comext rows of
+# the Russia download folder written in the SDMX-CSV layout the API serves.
+
+RUSSIA = "eurostat/russia_export_eurostat"
+
+
+@pytest.fixture(scope="module")
+def russia(parsed: ec.TradeParse) -> pl.DataFrame:
+    return parsed.frame.filter(pl.col("source_file").str.starts_with(RUSSIA))
+
+
+def test_sdmx_response_gives_the_same_figures(russia: pl.DataFrame) -> None:
+    assert russia.height == FOLDER_ROWS[RUSSIA]
+    result = ec.parse({"M.RU.csv": as_sdmx(russia)})
+    df = result.frame
+    assert df.height == russia.height == 2_101
+    assert result.rejects.is_empty() and result.accounting()["ok"].all()
+    assert EurostatComext.validate(df).height == df.height
+    assert set(df["label_language"]) == {"sdmx"} and df["obs_flag"].is_null().all()
+    key = ["reporter_code", "partner_code", "flow", "year", "month"]
+    both = russia.select(*key, "value_eur").join(
+        df.select(*key, "value_eur"), on=key, how="full", nulls_equal=True
+    )
+    assert both.height == 2_101
+    assert (both["value_eur"] == both["value_eur_right"]).all()
+    # Greece: EL in the API, GR in the table, its code as published kept as the label
+    greece = df.filter(pl.col("reporter_code") == "GR")
+    assert greece.height > 0 and set(greece["reporter_label"]) == {"EL"}
+    eu = df.filter(pl.col("reporter_code") == "EU27_2020")
+    assert eu["reporter_is_aggregate"].all()
+    assert set(df["stat_procedure"]) == {"TOTAL"} and df["stat_procedure_label"].is_null().all()
+
+
+def test_sdmx_flags_and_withheld_values(russia: pl.DataFrame) -> None:
+    lines = as_sdmx(russia.head(3), conf_status=True).decode().split("\r\n")
+    lines[1] = lines[1][:-1] + "p,"  # OBS_FLAG p (provisional), CONF_STATUS empty
+    cut = lines[2].split(",")
+    cut[9], cut[10] = "", "c"
+    lines[2] = ",".join(cut)
+    result = ec.parse({"M.RU.csv": "\r\n".join(lines).encode()})
+    assert result.frame.height == 2
+    assert result.frame.sort("source_line")["obs_flag"].to_list() == ["p", None]
+    assert result.rejects.height == 1
+    assert result.rejects.row(0, named=True)["source_line"] == 3
+    assert "confidential" in result.rejects["reason"].item()
+    assert result.accounting()["ok"].all()
+
+
+@pytest.mark.parametrize(
+    ("column", "bad", "message"),
+    [
+        (0, "ESTAT:DS-059341(1.0)", "not the DS-045409 dataflow"),
+        (2, "Q", "unknown freq code"),
+        (3, "ZZ", "unknown reporter code"),
+        (5, "8542", "unknown product code"),
+        (7, "QUANTITY_IN_100KG", "unknown indicators code"),
+        (8, "2019M01", "TIME_PERIOD does not match freq"),
+        (9, "12,5", "expected 11 fields"),
+        (9, "n/a", "OBS_VALUE is not a non-negative number"),
+        (9, "", "no OBS_VALUE and no flag"),
+    ],
+)
+def test_sdmx_bad_field_refused_with_file_and_line(
+    russia: pl.DataFrame, column: int, bad: str, message: str
+) -> None:
+    lines = as_sdmx(russia.head(5)).decode().split("\r\n")
+    fields = lines[3].split(",")
+    fields[column] = bad
+    lines[3] = ",".join(fields)
+    with pytest.raises(SourceFormatError, match=message) as err:
+        ec.parse({"M.RU.csv": "\r\n".join(lines).encode()})
+    assert err.value.file == "M.RU.csv" and err.value.location == "line 4"
+
+
+def test_sdmx_header_truncation_and_mixing(russia: pl.DataFrame, fx: Path) -> None:
+    good = as_sdmx(russia.head(5))
+    renamed = good.replace(b"indicators", b"unit", 1)
+    with pytest.raises(SourceFormatError, match=r"unknown \['unit'\], missing \['indicators'\]"):
+        ec.parse({"M.RU.csv": renamed})
+    with pytest.raises(SourceFormatError, match="truncated"):
+        ec.parse({"M.RU.csv": good[:-7]})
+    with pytest.raises(SourceFormatError, match="mixed"):
+        ec.parse({"M.RU.csv": good, "eurostat/x/plain.csv": _one(fx)})
