@@ -63,6 +63,14 @@ def real_files() -> list[tuple[str, dict[str, bytes], Callable[[dict[str, bytes]
         for folder in folders
     ]
     cases.append(("eurostat, all 286 files", eurostat, eurostat_comext.parse))
+    # live mode: the same rows as the API's SDMX-CSV (tests/sdmx.py writes them)
+    from tests.sdmx import as_sdmx
+
+    rows = eurostat_comext.parse(eurostat).frame
+    api = {"sdmx.csv": as_sdmx(rows)}
+    cases.append(
+        (f"eurostat as one SDMX-CSV response ({rows.height:,} rows)", api, eurostat_comext.parse)
+    )
     imf = {"imf_imts/RU_trade.csv": (SNAP / "imf_imts" / "RU_trade.csv").read_bytes()}
     cases.append(("imf_imts/RU_trade.csv", imf, lambda f: imf_imts.parse(*next(iter(f.items())))))
     hs = {

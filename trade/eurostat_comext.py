@@ -415,7 +415,7 @@ def _sdmx_file(name: str, data: bytes) -> pl.DataFrame:
         )
     # every record must have the header's fields (raises naming the line); the empty fields
     # polars reads as null are the empty strings SDMX-CSV writes
-    lines = pl.Series(_record_lines(name, text, len(header)), dtype=pl.Int32)
+    lines = pl.Series(_sdmx_lines(name, text, len(header)), dtype=pl.Int32)
     try:
         df = pl.read_csv(body, infer_schema=False, has_header=True)
     except pl.exceptions.PolarsError as exc:
@@ -424,6 +424,22 @@ def _sdmx_file(name: str, data: bytes) -> pl.DataFrame:
     if "CONF_STATUS" not in df.columns:
         df = df.with_columns(CONF_STATUS=pl.lit(""))
     return df.with_columns(source_file=pl.lit(name), source_line=lines)
+
+
+def _sdmx_lines(name: str, text: str, fields: int) -> list[int]:
+    """Line of each record, every one checked to hold `fields` fields. SDMX-CSV quotes no
+    code, so a response without quotes is checked line by line by counting commas; one with
+    quotes goes through the csv module."""
+    if '"' in text:
+        return _record_lines(name, text, fields)
+    records = text.split("\n")[1:-1]
+    for number, line in enumerate(records, start=2):
+        if line.count(",") != fields - 1:
+            found = line.rstrip("\r").count(",") + 1
+            raise SourceFormatError(
+                name, f"line {number}", f"expected {fields} fields, found {found}"
+            )
+    return list(range(2, len(records) + 2))
 
 
 def _sdmx_place(df: pl.DataFrame, column: str, prefix: str) -> pl.DataFrame:
