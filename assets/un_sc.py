@@ -100,6 +100,8 @@ SCALARS = (
     "GENDER", "SUBMITTED_BY", "SORT_KEY", "SORT_KEY_LAST_MOD",
 )  # fmt: skip
 NAME_PARTS = ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")
+# how one ALIAS_NAME lists several spellings: semicolons, or an enumeration mark " b) "
+ALIAS_LIST_SEPARATOR = r";|\s[a-z]\)\s"
 # Lists written as <TAG><VALUE>…</VALUE>…</TAG>; the attribute each VALUE becomes.
 VALUE_LISTS = {
     "TITLE": "title",
@@ -780,6 +782,41 @@ def _aliases(out: _Build, flat: _Flat, lf: pl.LazyFrame) -> None:
             ),
             quality=pl.col("QUALITY").replace_strict(grades, default=None, return_dtype=pl.String),
             origin=pl.format(f"{FILE_NAME}/{{}}", "group"),
+        ),
+    )
+    # One ALIAS_NAME may list several spellings ("Qasim Soleimani; Qasem Sulaimani; …", "… b)
+    # M. Javad Kareemi Sabet"): the name as published stays, and each spelling is also a name
+    # of its own (derived rows, origin …/ALIAS_NAME). A list whose split would cut a bracket
+    # ("البغدادي (Abu Bakr al-Baghdadi …; Abu Bakr al-Baghdadi)") is left whole.
+    spellings = (
+        lf.filter(pl.col("ALIAS_NAME").str.contains(ALIAS_LIST_SEPARATOR))
+        .with_columns(
+            spelling=pl.col("ALIAS_NAME")
+            .str.replace_all(ALIAS_LIST_SEPARATOR, ";")
+            .str.split(";")
+            .list.eval(pl.element().str.strip_chars())
+            .list.filter(pl.element() != "")
+        )
+        .filter(
+            pl.col("spelling")
+            .list.eval(
+                pl.element().str.count_matches(r"\(", literal=False)
+                == pl.element().str.count_matches(r"\)", literal=False)
+            )
+            .list.all()
+        )
+        .explode("spelling")
+    )
+    out.add(
+        "names",
+        spellings.select(
+            "entity_id",
+            name="spelling",
+            name_type=pl.col("QUALITY").replace_strict(
+                name_types, default="alias", return_dtype=pl.String
+            ),
+            quality=pl.col("QUALITY").replace_strict(grades, default=None, return_dtype=pl.String),
+            origin=pl.format(f"{FILE_NAME}/{{}}/ALIAS_NAME", "group"),
         ),
     )
     births = lf.filter(pl.col("DATE_OF_BIRTH").is_not_null()).with_columns(

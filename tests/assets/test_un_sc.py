@@ -160,6 +160,29 @@ def test_individual_from_full_file(newest: ParseResult) -> None:
     assert (address["country_code"], address["note"]) == ("RW", "as of early 2016")
 
 
+def test_alias_listing_several_spellings(newest: ParseResult) -> None:
+    names = newest.tables["names"]
+    soleimani = names.filter(pl.col("entity_id") == "un_sc-110408")
+    published = "Qasim Soleimani; Qasem Sulaimani; Qasim Sulaimani; Qasim Sulaymani; Qasem Sulaymani; Kasim Soleimani; Kasim Sulaimani; Kasim Sulaymani"
+    # the name as published stays; each spelling is a name of its own, same quality
+    assert soleimani.filter(pl.col("name") == published).height == 1
+    parts = soleimani.filter(pl.col("origin") == "consolidated.xml/INDIVIDUAL_ALIAS/ALIAS_NAME")
+    assert parts.filter(pl.col("quality") == "strong")["name"].to_list()[:3] == [
+        "Qasim Soleimani",
+        "Qasem Sulaimani",
+        "Qasim Sulaimani",
+    ]
+    sabet = names.filter(
+        (pl.col("entity_id") == "un_sc-110413") & pl.col("origin").str.ends_with("/ALIAS_NAME")
+    )
+    assert "M. Javad Kareemi Sabet" in sabet["name"].to_list()  # "… b) M. Javad …"
+    # a list inside brackets is not cut: al-Baghdadi's Arabic alias stays whole only
+    assert names.filter(
+        (pl.col("entity_id") == "un_sc-2975516") & pl.col("origin").str.ends_with("/ALIAS_NAME")
+    ).is_empty()
+    assert names.filter(pl.col("origin").str.ends_with("/ALIAS_NAME")).height == 69
+
+
 def test_snapshot_catalog_serves_newest_and_keeps_older(snapshots: Path) -> None:
     fetcher = SnapshotFetcher(root=str(snapshots))
     assert fetcher.publication("un_sc")["published_at"] == NEWEST
