@@ -37,7 +37,8 @@ def ensure_uv() -> Path:
 def sync(dev: bool) -> None:
     args = [str(ensure_uv()), "sync", "--frozen", "--python", sys.executable]
     if not dev:
-        args.append("--no-dev")
+        # without the dev tools, but leaving them in place if a test run installed them
+        args += ["--no-dev", "--inexact"]
     subprocess.run(args, check=True, cwd=ROOT)
 
 
