@@ -34,7 +34,8 @@ How a party is recognised
 4. Clusters are connected components (union-find): deterministic links first, then scored
    links by descending score. A scored link that would put two entries of one source in one
    cluster is refused — a publisher lists a party once, so two of its entries are two
-   parties — which stops chains of fuzzy links from snowballing.
+   parties — which stops chains of fuzzy links from snowballing. The UN lists a party once
+   per committee (`ONE_ENTRY_PER_REGIME`): two UN entries of different regimes may join.
 5. Cluster IDs are stable across versions (`assign_cluster_ids`): a cluster inherits the ID of
    the previous cluster it shares the most members with; otherwise an ID is minted from its
    smallest member.
@@ -1267,9 +1268,36 @@ def _prune(pairs: pl.DataFrame, keep: int) -> pl.DataFrame:
     return kept.with_columns(rank=pl.min_horizontal("rank_l", "rank_r")).drop("rank_l", "rank_r")
 
 
+# Lists that hold a party once per regime rather than once: each UN committee keeps its own
+# entry (Hassan Dahir AWEYS is QDi.042 on the Al-Qaida list and SOi.002 on the Somalia list),
+# so two UN entries of different regimes may be one party.
+ONE_ENTRY_PER_REGIME = ("un_sc",)
+
+
+def listing_units(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+    """entity_id, unit: the list (or, for `ONE_ENTRY_PER_REGIME`, the list's regime) that holds
+    a party once. Two entries of one unit are two parties: a scored link never joins them."""
+    entities = tables["entities"].select("entity_id", "source")
+    regimes = (
+        tables["sanctions"]
+        .join(entities.filter(pl.col("source").is_in(ONE_ENTRY_PER_REGIME)), on="entity_id")
+        .group_by("entity_id")
+        .agg(pl.col("program").drop_nulls().unique())
+        .filter(pl.col("program").list.len() == 1)
+        .select("entity_id", regime=pl.col("program").list.first())
+    )
+    return entities.join(regimes, on="entity_id", how="left").select(
+        "entity_id",
+        unit=pl.when(pl.col("regime").is_null())
+        .then(pl.col("source"))
+        .otherwise(pl.col("source") + ":" + pl.col("regime")),
+    )
+
+
 def entity_index(entities: pl.DataFrame, components: pl.DataFrame | None) -> pl.DataFrame:
-    """entity_id → eidx, src, comp (integers) and entity_type, for vectorised pair work."""
-    index = entities.select("entity_id", "source", "entity_type").sort("entity_id")
+    """entity_id → eidx, src (listing unit), comp (integers) and entity_type, for vectorised
+    pair work; `entities` carries `unit` (`listing_units`)."""
+    index = entities.select("entity_id", "unit", "entity_type").sort("entity_id")
     index = index.with_row_index("eidx")
     if components is None:
         index = index.with_columns(component=pl.col("entity_id"))
@@ -1278,7 +1306,7 @@ def entity_index(entities: pl.DataFrame, components: pl.DataFrame | None) -> pl.
             component=pl.coalesce("component", "entity_id")
         )
     return index.with_columns(
-        src=pl.col("source").rank("dense").cast(pl.UInt32),
+        src=pl.col("unit").rank("dense").cast(pl.UInt32),
         comp=pl.col("component").rank("dense").cast(pl.UInt32),
     ).sort("eidx")
 
@@ -1296,7 +1324,8 @@ def probabilistic_links(
     parties of one group are not compared again.
     """
     tables = _complete(tables)
-    index = entity_index(tables["entities"], components)
+    units = tables["entities"].join(listing_units(tables), on="entity_id")
+    index = entity_index(units, components)
     facts = PartyFacts.of(tables, index)
     years = _by_index(_birth_years(tables["birth_dates"]), index)
     ids = index["entity_id"]
@@ -1360,7 +1389,7 @@ def components_of(entities: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
 
 
 class _Components:
-    """Union-find that remembers which sources each component holds."""
+    """Union-find that remembers which listing units (`listing_units`) each component holds."""
 
     def __init__(self, ids: Iterable[str], sources: Iterable[str]) -> None:
         self.parent: dict[str, str] = {}
@@ -1378,7 +1407,7 @@ class _Components:
         return root
 
     def union(self, a: str, b: str, exclusive: bool) -> bool:
-        """Join a and b; with `exclusive`, refuse when both hold an entry of one source."""
+        """Join a and b; with `exclusive`, refuse when both hold an entry of one unit."""
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return True
@@ -1394,8 +1423,11 @@ class _Components:
 def cluster(
     entities: pl.DataFrame, deterministic: pl.DataFrame, probabilistic: pl.DataFrame
 ) -> tuple[pl.DataFrame, pl.DataFrame, int]:
-    """Group entities: (entity_id → group, smallest member), accepted links, refused count."""
-    components = _Components(entities["entity_id"].to_list(), entities["source"].to_list())
+    """Group entities: (entity_id → group, smallest member), accepted links, refused count.
+
+    `entities` carries `unit` (`listing_units`): a scored link that would put two entries of
+    one unit in one group is refused."""
+    components = _Components(entities["entity_id"].to_list(), entities["unit"].to_list())
     for a, b in (
         deterministic.sort("left_entity_id", "right_entity_id", "rule")
         .select("left_entity_id", "right_entity_id")
@@ -1675,7 +1707,9 @@ def resolve(
     deterministic, det_stats = deterministic_links(tables, settings)
     components = components_of(entities, deterministic)
     _, probabilistic, prob_stats = probabilistic_links(tables, components, settings)
-    groups, links, refused = cluster(entities, deterministic, probabilistic)
+    groups, links, refused = cluster(
+        entities.join(listing_units(tables), on="entity_id"), deterministic, probabilistic
+    )
     members = entities.join(groups, on="entity_id", how="left")
     members = assign_cluster_ids(members, previous_clusters)
     clusters = (

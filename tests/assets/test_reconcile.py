@@ -472,6 +472,29 @@ def test_one_list_entry_per_party_from_scores() -> None:
     assert res.stats["probabilistic_links_refused"] == 1
 
 
+def test_un_lists_a_party_once_per_committee() -> None:
+    # real case: the UN lists Hassan Dahir AWEYS as QDi.042 (Al-Qaida) and SOi.002 (Somalia);
+    # two UN entries of different regimes may be one party, two of one regime may not
+    people = ("un_sc-111944", "un_sc-6908034", "un_sc-7000001")
+    tables = synthetic(
+        [party(e, "HASSAN DAHIR AWEYS") for e in people],
+        dates=[born(e, date(1935, 1, 1)) for e in people],
+    )
+    tables["sanctions"] = frame(
+        "sanctions",
+        [
+            {"source": "un_sc", "publication_id": "un_sc-test", "entity_id": e, "program": p}
+            for e, p in zip(people, ("Al-Qaida", "Somalia", "Somalia"), strict=True)
+        ],
+    )
+    res = matcher.resolve(tables)
+    linked = res.links.select("left_entity_id", "right_entity_id").rows()
+    assert linked == [("un_sc-111944", "un_sc-6908034")]
+    assert cluster_of(res.clusters, "un_sc-7000001") == {"un_sc-7000001"}
+    # the two entries of one list in one party are reported
+    assert res.conflicts.filter(pl.col("attribute") == "same_source_members").height == 1
+
+
 def test_namesakes_on_one_list_make_a_name_weak() -> None:
     # two UK entries share the name: the name alone no longer tells which one the UN means
     tables = synthetic(
