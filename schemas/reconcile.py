@@ -16,7 +16,7 @@ import polars as pl
 
 from core.canonical import ENTITY_TYPES
 from core.divergence import AUTHORITY_ORDER
-from core.resolve import CONFLICT_ATTRIBUTES, PROBABILISTIC, RULES
+from core.resolve import CONFLICT_ATTRIBUTES, ONE_ENTRY_PER_REGIME, PROBABILISTIC, RULES
 
 PARTY_ID = r"^party-[0-9a-f]{16}$"
 
@@ -106,10 +106,19 @@ class ClusterLinks(pa.DataFrameModel):
     def oriented(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(pl.col("left_entity_id") < pl.col("right_entity_id"))
 
-    @pa.dataframe_check(description="a link joins two different sources")
+    @pa.dataframe_check(
+        description="a link joins two different sources (or, scored, two UN entries: the UN "
+        "holds a party once per committee)"
+    )
     @classmethod
     def across_sources(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(pl.col("left_source") != pl.col("right_source"))
+        return data.lazyframe.select(
+            (pl.col("left_source") != pl.col("right_source"))
+            | (
+                pl.col("left_source").is_in(ONE_ENTRY_PER_REGIME)
+                & (pl.col("rule") == PROBABILISTIC)
+            )
+        )
 
     @pa.dataframe_check(description="deterministic evidence names its rule; score 1.0")
     @classmethod
