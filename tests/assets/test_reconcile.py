@@ -672,6 +672,14 @@ def test_models_refuse_bad_rows(built: dict[str, pl.DataFrame]) -> None:
     )
     assert {f.table for f in failures} == {"clusters", "cluster_links"}
     assert validate({"clusters": MODELS["clusters"]}, {"clusters": mixed})
+    # a link inside one list is refused, but for two UN entries joined by score
+    scored = built["cluster_links"].filter(pl.col("rule") == "probabilistic").head(1)
+    model = {"cluster_links": MODELS["cluster_links"]}
+    for source, refused in (("gb_ofsi", True), ("un_sc", False)):
+        inside = scored.with_columns(left_source=pl.lit(source), right_source=pl.lit(source))
+        found = validate(model, {"cluster_links": inside})
+        checks = [c for f in found for c in f.failure_cases["check"].to_list()]
+        assert checks == (["across_sources"] if refused else [])
 
 
 # --- checks and the Dagster asset -------------------------------------------------------------
