@@ -40,3 +40,18 @@ def check_payload(name: str, data: bytes) -> None:
     """The checks every text payload gets before parsing."""
     require_content(name, data)
     refuse_html(name, data)
+
+
+def read_text(name: str, data: bytes, encoding: str = "utf-8") -> str:
+    """A whole text payload: checked (`check_payload`), byte-order mark dropped, decoded
+    strictly, and ending with a line break (else it was cut off: the last line is named)."""
+    check_payload(name, data)
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    text = decode(name, body, encoding)
+    if not text.endswith("\n"):
+        raise SourceFormatError(
+            name,
+            f"line {text.count(chr(10)) + 1}",
+            "file does not end with a line break: truncated?",
+        )
+    return text

@@ -37,7 +37,7 @@ from pathlib import Path, PurePosixPath
 import polars as pl
 
 from core.errors import SourceFormatError
-from core.sniff import check_payload, decode
+from core.sniff import check_payload, decode, read_text
 from trade.tables import TradeParse, conform, rejects_frame
 
 SOURCE = "eurostat_comext"
@@ -394,15 +394,8 @@ def _is_sdmx(data: bytes) -> bool:
 
 def _sdmx_file(name: str, data: bytes) -> pl.DataFrame:
     """One SDMX-CSV response as raw strings with file name and line numbers, header checked."""
-    check_payload(name, data)
-    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    text = decode(name, body, "utf-8")
-    if not text.endswith("\n"):
-        raise SourceFormatError(
-            name,
-            f"line {text.count(chr(10)) + 1}",
-            "file does not end with a line break: truncated response?",
-        )
+    text = read_text(name, data)
+    body = text.encode()
     header = tuple(text[: text.find("\n")].rstrip("\r").split(","))
     if header not in (SDMX_HEADER, SDMX_HEADER + SDMX_OPTIONAL):
         unknown = [c for c in header if c not in SDMX_HEADER + SDMX_OPTIONAL]

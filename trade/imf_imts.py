@@ -17,7 +17,7 @@ import polars as pl
 import pycountry
 
 from core.errors import SourceFormatError
-from core.sniff import check_payload, decode
+from core.sniff import read_text
 from trade.tables import TradeParse, conform, refuse_first
 
 SOURCE = "imf_imts"
@@ -81,15 +81,8 @@ def resolve_code(code: str) -> tuple[str, str] | None:
 
 def parse(name: str, data: bytes) -> TradeParse:
     """IMF IMTS portal CSV (one series per row, years in columns) → long `imf_imts` rows."""
-    check_payload(name, data)
-    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    text = decode(name, body, "utf-8")
-    if not text.endswith("\n"):
-        raise SourceFormatError(
-            name,
-            f"line {text.count(chr(10)) + 1}",
-            "file does not end with a line break: truncated?",
-        )
+    text = read_text(name, data)
+    body = text.encode()
     try:
         raw = pl.read_csv(body, infer_schema=False, has_header=True)
     except pl.exceptions.PolarsError as exc:
