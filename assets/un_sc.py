@@ -772,18 +772,6 @@ def _aliases(out: _Build, flat: _Flat, lf: pl.LazyFrame) -> None:
     )
     name_types = {k: v[0] for k, v in QUALITIES.items()}
     grades = {k: v[1] for k, v in QUALITIES.items()}
-    out.add(
-        "names",
-        lf.select(
-            "entity_id",
-            name="ALIAS_NAME",
-            name_type=pl.col("QUALITY").replace_strict(
-                name_types, default="alias", return_dtype=pl.String
-            ),
-            quality=pl.col("QUALITY").replace_strict(grades, default=None, return_dtype=pl.String),
-            origin=pl.format(f"{FILE_NAME}/{{}}", "group"),
-        ),
-    )
     # One ALIAS_NAME may list several spellings ("Qasim Soleimani; Qasem Sulaimani; …", "… b)
     # M. Javad Kareemi Sabet"): the name as published stays, and each spelling is also a name
     # of its own (derived rows, origin …/ALIAS_NAME). A list whose split would cut a bracket
@@ -807,16 +795,24 @@ def _aliases(out: _Build, flat: _Flat, lf: pl.LazyFrame) -> None:
         )
         .explode("spelling")
     )
+    published = lf.with_columns(
+        name=pl.col("ALIAS_NAME"), origin=pl.format(f"{FILE_NAME}/{{}}", "group")
+    )
+    split = spellings.with_columns(
+        name=pl.col("spelling"), origin=pl.format(f"{FILE_NAME}/{{}}/ALIAS_NAME", "group")
+    )
     out.add(
         "names",
-        spellings.select(
+        pl.concat(
+            [f.select("entity_id", "name", "QUALITY", "origin") for f in (published, split)]
+        ).select(
             "entity_id",
-            name="spelling",
+            "name",
             name_type=pl.col("QUALITY").replace_strict(
                 name_types, default="alias", return_dtype=pl.String
             ),
             quality=pl.col("QUALITY").replace_strict(grades, default=None, return_dtype=pl.String),
-            origin=pl.format(f"{FILE_NAME}/{{}}/ALIAS_NAME", "group"),
+            origin="origin",
         ),
     )
     births = lf.filter(pl.col("DATE_OF_BIRTH").is_not_null()).with_columns(
