@@ -381,7 +381,10 @@ SDMX_LAST_UPDATE = r"^\d{2}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}$"
 SDMX_FLOWS = {"1": "import", "2": "export"}
 SDMX_INDICATOR = "VALUE_IN_EUROS"
 SDMX_PERIODS = {"M": r"^\d{4}-(0[1-9]|1[0-2])$", "A": r"^\d{4}$"}
-SDMX_FLAG = r"^[a-z]{1,3}$"
+# Eurostat observation flags (alone or combined, e.g. `ep`): b break in series, c confidential,
+# d definition differs, e estimated, f forecast, n not significant, p provisional, r revised,
+# s Eurostat estimate, u low reliability, z not applicable
+SDMX_FLAG = r"^[bcdefnprsuz]{1,4}$"
 NO_VALUE_FLAGS = ("c",)  # confidential: published without a value
 # Eurostat geography codes that are not ISO alpha-2 (Greece); aggregates keep their codes
 SDMX_GEO = {"EL": "GR"}

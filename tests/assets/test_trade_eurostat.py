@@ -318,6 +318,7 @@ def test_sdmx_flags_and_withheld_values(russia: pl.DataFrame) -> None:
         (9, "12,5", "expected 11 fields"),
         (9, "n/a", "OBS_VALUE is not a non-negative number"),
         (9, "", "no OBS_VALUE and no flag"),
+        (10, "x", "unknown OBS_FLAG"),
     ],
 )
 def test_sdmx_bad_field_refused_with_file_and_line(
