@@ -20,6 +20,7 @@ records what they were built from and the sha256 of each file, so a table change
 since is rebuilt and checked.
 """
 
+import functools
 import hashlib
 import io
 import json
@@ -296,17 +297,27 @@ def _remembered(data_dir: DataDir, name: str) -> Path | None:
     return folder / f".passed-{name}-{key[:16]}-{schema_fingerprint()}"
 
 
-def _checked(data_dir: DataDir, name: str, run: Callable[[], AssetCheckResult]) -> AssetCheckResult:
-    """Run check `name` unless it passed on these very tables (same inputs, code, files)."""
-    marker = _remembered(data_dir, name)
-    if marker is not None and marker.exists():
-        return AssetCheckResult(passed=True, metadata={"checked": "earlier, on the same tables"})
-    result = run()
-    if result.passed and marker is not None:
-        for stale in marker.parent.glob(f".passed-{name}-*"):
-            stale.unlink(missing_ok=True)
-        marker.touch()
-    return result
+def _remember_pass(
+    check: Callable[[AssetCheckExecutionContext, DataDir], AssetCheckResult],
+) -> Callable[[AssetCheckExecutionContext, DataDir], AssetCheckResult]:
+    """Run the check (named after its function) unless it passed on these very tables (same
+    inputs, code, files); remember a pass."""
+
+    @functools.wraps(check)
+    def run(context: AssetCheckExecutionContext, data_dir: DataDir) -> AssetCheckResult:
+        marker = _remembered(data_dir, check.__name__)
+        if marker is not None and marker.exists():
+            return AssetCheckResult(
+                passed=True, metadata={"checked": "earlier, on the same tables"}
+            )
+        result = check(context, data_dir)
+        if result.passed and marker is not None:
+            for stale in marker.parent.glob(f".passed-{check.__name__}-*"):
+                stale.unlink(missing_ok=True)
+            marker.touch()
+        return result
+
+    return run
 
 
 def _result(passed: bool, metadata: dict[str, Any]) -> AssetCheckResult:
@@ -323,15 +334,13 @@ def _result(passed: bool, metadata: dict[str, Any]) -> AssetCheckResult:
     blocking=True,
     description="Every canonical entity is in exactly one cluster (singletons included).",
 )
+@_remember_pass
 def one_cluster_per_record(
     context: AssetCheckExecutionContext, data_dir: DataDir
 ) -> AssetCheckResult:
-    def run() -> AssetCheckResult:
-        clusters = pl.read_parquet(reconcile_dir(data_dir) / "clusters.parquet")
-        entities = read_database(data_dir.warehouse_db, ["entities"])["entities"]
-        return _result(*check_one_cluster_each(clusters, entities.select("entity_id")))
-
-    return _checked(data_dir, "one_cluster_per_record", run)
+    clusters = pl.read_parquet(reconcile_dir(data_dir) / "clusters.parquet")
+    entities = read_database(data_dir.warehouse_db, ["entities"])["entities"]
+    return _result(*check_one_cluster_each(clusters, entities.select("entity_id")))
 
 
 @asset_check(
@@ -340,14 +349,12 @@ def one_cluster_per_record(
     blocking=True,
     description="No cluster mixes entity types.",
 )
+@_remember_pass
 def one_entity_type_per_cluster(
     context: AssetCheckExecutionContext, data_dir: DataDir
 ) -> AssetCheckResult:
-    def run() -> AssetCheckResult:
-        clusters = pl.read_parquet(reconcile_dir(data_dir) / "clusters.parquet")
-        return _result(*check_one_type_each(clusters))
-
-    return _checked(data_dir, "one_entity_type_per_cluster", run)
+    clusters = pl.read_parquet(reconcile_dir(data_dir) / "clusters.parquet")
+    return _result(*check_one_type_each(clusters))
 
 
 @asset_check(
@@ -356,14 +363,12 @@ def one_entity_type_per_cluster(
     blocking=True,
     description="Every deterministic link carries its rule and the shared value as evidence.",
 )
+@_remember_pass
 def deterministic_links_evidenced(
     context: AssetCheckExecutionContext, data_dir: DataDir
 ) -> AssetCheckResult:
-    def run() -> AssetCheckResult:
-        links = pl.read_parquet(reconcile_dir(data_dir) / "cluster_links.parquet")
-        return _result(*check_links_evidenced(links))
-
-    return _checked(data_dir, "deterministic_links_evidenced", run)
+    links = pl.read_parquet(reconcile_dir(data_dir) / "cluster_links.parquet")
+    return _result(*check_links_evidenced(links))
 
 
 @asset_check(
@@ -372,15 +377,13 @@ def deterministic_links_evidenced(
     blocking=True,
     description="Per source, entities in clusters equal the canonical entity count.",
 )
+@_remember_pass
 def counts_match_canonical(
     context: AssetCheckExecutionContext, data_dir: DataDir
 ) -> AssetCheckResult:
-    def run() -> AssetCheckResult:
-        clusters = pl.read_parquet(reconcile_dir(data_dir) / "clusters.parquet")
-        entities = read_database(data_dir.warehouse_db, ["entities"])["entities"]
-        return _result(*check_counts_per_source(clusters, entities.select("source", "entity_id")))
-
-    return _checked(data_dir, "counts_match_canonical", run)
+    clusters = pl.read_parquet(reconcile_dir(data_dir) / "clusters.parquet")
+    entities = read_database(data_dir.warehouse_db, ["entities"])["entities"]
+    return _result(*check_counts_per_source(clusters, entities.select("source", "entity_id")))
 
 
 @asset_check(
@@ -389,20 +392,16 @@ def counts_match_canonical(
     blocking=True,
     description="Pandera: the six reconciliation tables match their models (schemas/reconcile.py).",
 )
+@_remember_pass
 def reconcile_valid(context: AssetCheckExecutionContext, data_dir: DataDir) -> AssetCheckResult:
-    def run() -> AssetCheckResult:
-        failures = validate(MODELS, read_tables(reconcile_dir(data_dir)))
-        return AssetCheckResult(
-            passed=not failures,
-            metadata={
-                "failure_count": sum(f.count for f in failures),
-                "failure_cases": MetadataValue.md(
-                    failures_markdown(failures) if failures else "none"
-                ),
-            },
-        )
-
-    return _checked(data_dir, "reconcile_valid", run)
+    failures = validate(MODELS, read_tables(reconcile_dir(data_dir)))
+    return AssetCheckResult(
+        passed=not failures,
+        metadata={
+            "failure_count": sum(f.count for f in failures),
+            "failure_cases": MetadataValue.md(failures_markdown(failures) if failures else "none"),
+        },
+    )
 
 
 RECONCILE_ASSETS: list[AssetsDefinition] = [reconciliation]
