@@ -1542,23 +1542,32 @@ def _member_pairs(members: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _conflict_rows(
+    pairs: pl.DataFrame, attribute: str, left_values: pl.Expr, right_values: pl.Expr
+) -> pl.DataFrame:
+    """Member pairs as `cluster_conflicts` rows: what each side states about `attribute`."""
+    return pairs.select(
+        "cluster_id",
+        attribute=pl.lit(attribute),
+        left_entity_id="left_entity_id",
+        left_source="left_source",
+        left_publication_id="left_publication_id",
+        left_values=left_values,
+        right_entity_id="right_entity_id",
+        right_source="right_source",
+        right_publication_id="right_publication_id",
+        right_values=right_values,
+    )
+
+
 def _value_conflicts(pairs: pl.DataFrame, values: pl.DataFrame, attribute: str) -> pl.DataFrame:
     """Pairs whose members both state `values` (entity_id, value) and share none."""
     sets = values.group_by("entity_id").agg(pl.col("value").unique().sort())
     joined = pairs.join(sets, left_on="left_entity_id", right_on="entity_id")
     joined = joined.join(sets, left_on="right_entity_id", right_on="entity_id", suffix="_r")
     clash = joined.filter(pl.col("value").list.set_intersection("value_r").list.len() == 0)
-    return clash.select(
-        "cluster_id",
-        attribute=pl.lit(attribute),
-        left_entity_id="left_entity_id",
-        left_source="left_source",
-        left_publication_id="left_publication_id",
-        left_values=pl.col("value").list.join("; "),
-        right_entity_id="right_entity_id",
-        right_source="right_source",
-        right_publication_id="right_publication_id",
-        right_values=pl.col("value_r").list.join("; "),
+    return _conflict_rows(
+        clash, attribute, pl.col("value").list.join("; "), pl.col("value_r").list.join("; ")
     )
 
 
@@ -1568,19 +1577,15 @@ def cluster_conflicts(tables: Mapping[str, pl.DataFrame], clusters: pl.DataFrame
     pairs = _member_pairs(members)
     out: list[pl.DataFrame] = []
     if not pairs.is_empty():
-        same_source = pairs.filter(pl.col("left_source") == pl.col("right_source")).select(
-            "cluster_id",
-            attribute=pl.lit("same_source_members"),
-            left_entity_id="left_entity_id",
-            left_source="left_source",
-            left_publication_id="left_publication_id",
-            left_values="left_entity_id",
-            right_entity_id="right_entity_id",
-            right_source="right_source",
-            right_publication_id="right_publication_id",
-            right_values="right_entity_id",
+        same_source = pairs.filter(pl.col("left_source") == pl.col("right_source"))
+        out.append(
+            _conflict_rows(
+                same_source,
+                "same_source_members",
+                pl.col("left_entity_id"),
+                pl.col("right_entity_id"),
+            )
         )
-        out.append(same_source)
         ranges = _ranges(tables["birth_dates"])
         dates = (
             pairs.join(ranges, left_on="left_entity_id", right_on="entity_id")
@@ -1602,22 +1607,10 @@ def cluster_conflicts(tables: Mapping[str, pl.DataFrame], clusters: pl.DataFrame
                 .str.join("; ")
             )
         )
-        out.append(
-            dates.join(raw, left_on="left_entity_id", right_on="entity_id")
-            .join(raw, left_on="right_entity_id", right_on="entity_id", suffix="_r")
-            .select(
-                "cluster_id",
-                attribute=pl.lit("birth_date"),
-                left_entity_id="left_entity_id",
-                left_source="left_source",
-                left_publication_id="left_publication_id",
-                left_values="raw",
-                right_entity_id="right_entity_id",
-                right_source="right_source",
-                right_publication_id="right_publication_id",
-                right_values="raw_r",
-            )
+        dated = dates.join(raw, left_on="left_entity_id", right_on="entity_id").join(
+            raw, left_on="right_entity_id", right_on="entity_id", suffix="_r"
         )
+        out.append(_conflict_rows(dated, "birth_date", pl.col("raw"), pl.col("raw_r")))
         nationality = tables["countries"].filter(
             pl.col("relation").is_in(["nationality", "citizenship"])
             & pl.col("country_code").is_not_null()
