@@ -4,10 +4,12 @@ Since 28 January 2026 the FCDO's UK Sanctions List is the single official UK lis
 Consolidated List was frozen then; see `gb_ofsi`). It is published as XML, CSV, ODS and JSON;
 XML is canonical here and the CSV is parsed too and reconciled by the `formats_agree` check.
 
-No real copy of either file could be had when this parser was written, so it follows the
-layout in FORMATS.md and the element/column names public parsers of the real files use, and it
-is strict: every element and column is taken explicitly, and anything else is reported as an
-`Unknown` with its value kept (as an `unknown:<path>` attribute of its party), never dropped.
+The parser was written from FORMATS.md and the element/column names public parsers of the real
+files use, then checked against four real designations of the 2026-08-14 XML (the shipped
+snapshot, tests/fixtures/gb_fcdo/): every element of those records is known. It is strict: every
+element and column is taken explicitly, and anything else is reported as an `Unknown` with its
+value kept (as an `unknown:<path>` attribute of its party), never dropped. No real CSV was at
+hand: the CSV reader follows the documented layout (a constructed test fixture).
 
 - XML: root `Designations` holding `DateGenerated` and one `Designation` per party, with
   `UniqueID`, `Names/Name` (`Name1`…`Name6`, `NameType`, `AliasStrength`), `NonLatinNames`,
@@ -47,7 +49,7 @@ from lxml import etree
 
 from assets.factory import Format, SourceSpec, source_assets
 from core.canonical import ParseResult, Unknown, entity_id, frame
-from core.countries import resolve
+from core.countries import country_in_text, resolve
 from core.dates import parse_dmy
 from core.errors import SourceFormatError
 from core.sniff import check_payload, decode
@@ -62,9 +64,9 @@ PUBLICATION_PAGE = "https://www.gov.uk/government/publications/the-uk-sanctions-
 BASE_URL = "https://sanctionslist.fcdo.gov.uk/docs/"
 XML_NAME = "UK-Sanctions-List.xml"
 CSV_NAME = "UK-Sanctions-List.csv"
-# The shipped snapshot is a constructed 9-party sample (snapshots/gb_fcdo/README.md); the live
-# list holds some 6,000 designations. Raise this once a real publication is shipped.
-MIN_ENTITIES = 9
+# The shipped snapshot is a 4-designation excerpt of the real 2026-08-14 XML (snapshots/gb_fcdo/
+# README.md), the only UK Sanctions List file at hand: its size is the floor in snapshot mode.
+MIN_ENTITIES = 4
 # The real list holds about 6,000 designations; a live fetch with far fewer is broken or partial.
 LIVE_MIN_ENTITIES = 4_000
 
@@ -417,12 +419,19 @@ class _XmlWalker:
         return uid
 
     def long_form(self) -> LongForm:
+        """The walked rows; a value a party repeats (the real list gives AFG0011 the DOB
+        `12/11/1967` twice) is kept once, as the CSV reader keeps a party's distinct values, so
+        both formats of one publication give the same rows."""
         return LongForm(
             designations=_frame(self.designations, (*DESIGNATION_COLUMNS, "locator")),
-            names=_frame(self.names, ("unique_id", *NAME_COLUMNS)),
-            non_latin=_frame(self.non_latin, ("unique_id", *NON_LATIN_COLUMNS)),
-            addresses=_frame(self.addresses, ("unique_id", *ADDRESS_COLUMNS)),
-            facts=_frame(self.facts, ("unique_id", *FACT_COLUMNS)),
+            names=_frame(self.names, ("unique_id", *NAME_COLUMNS)).unique(maintain_order=True),
+            non_latin=_frame(self.non_latin, ("unique_id", *NON_LATIN_COLUMNS)).unique(
+                maintain_order=True
+            ),
+            addresses=_frame(self.addresses, ("unique_id", *ADDRESS_COLUMNS)).unique(
+                maintain_order=True
+            ),
+            facts=_frame(self.facts, ("unique_id", *FACT_COLUMNS)).unique(maintain_order=True),
             unknowns=self.unknowns,
             rejects=self.rejects,
         )
@@ -457,6 +466,15 @@ def _publication_date(value: str | None) -> date | None:
         return None
 
 
+# Attributes of the root in the real file (2026-08-14): the generation time (UTC; the
+# `DateGenerated` element gives the same day in dd/mm/yyyy and is the one read) and the schema
+# it follows (`SanctionsListSchema-4.33.3.xsd`). Any other attribute is reported.
+XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
+ROOT_ATTRIBUTES = frozenset(
+    {"dateGenerated", f"{XSI}noNamespaceSchemaLocation", f"{XSI}schemaLocation"}
+)
+
+
 def parse_xml_file(name: str, data: bytes) -> ParseResult:
     """Parse `UK-Sanctions-List.xml` into canonical tables.
 
@@ -465,7 +483,11 @@ def parse_xml_file(name: str, data: bytes) -> ParseResult:
     """
     root = parse_xml_safely(name, data)
     walker = _XmlWalker(name)
-    unknowns: list[Unknown] = []
+    unknowns: list[Unknown] = [
+        Unknown(name, "root element", f"attribute Designations@{_local(key)}", value)
+        for key, value in root.attrib.items()
+        if key not in ROOT_ATTRIBUTES
+    ]
     published: date | None = None
     seen: dict[str, int] = {}
     number = 0
@@ -505,6 +527,9 @@ def parse_xml_file(name: str, data: bytes) -> ParseResult:
         )
     if _local(root.tag) != "Designations":
         unknowns.append(Unknown(name, "root element", "root element", _local(root.tag)))
+    if published is None:
+        # no readable DateGenerated element: the root's generation time still dates the file
+        published = _publication_date(root.get("dateGenerated"))
     long.unknowns[:0] = unknowns
 
     def raw_of(uid: str) -> str:
@@ -1156,6 +1181,19 @@ def _build(
         )
 
     doc = pl.col("value").str.replace_all(_DOC_NOISE, "").str.to_uppercase()
+    extra = pl.col("extra")
+    # The issuing country is given only in words, in the additional information (`Afghanistan
+    # diplomatic passport number D0009720, issued …`): read with the rule OFSI's notes get.
+    issuers = _lookup(
+        pl.concat([of("passport")["extra"], of("national_id")["extra"]]), _issuing_country
+    )
+
+    def issued(rows: pl.LazyFrame) -> pl.LazyFrame:
+        code_ = pl.col("note").replace_strict(issuers, default=None, return_dtype=pl.String)
+        return rows.with_columns(
+            country_code=code_, country_raw=pl.when(code_.is_not_null()).then(pl.col("note"))
+        )
+
     imo_lazy = imo.lazy()
     identifiers = pl.concat(
         [
@@ -1173,15 +1211,23 @@ def _build(
                 "un_reference_number",
                 pl.col("un_reference_number").str.replace_all(r"\s", "").str.to_uppercase(),
             ),
-            ids(dl, "other", "OFSI Group ID", "ofsi_group_id", pl.col("ofsi_group_id")),
-            ids(lazy("passport"), "passport", "Passport number", "value", doc, pl.col("extra")),
             ids(
-                lazy("national_id"),
-                "national_id",
-                "National Identifier number",
-                "value",
-                doc,
-                pl.col("extra"),
+                dl,
+                "ofsi_group_id",
+                "OFSI Group ID",
+                "ofsi_group_id",
+                pl.col("ofsi_group_id").str.replace_all(r"\s", ""),
+            ),
+            issued(ids(lazy("passport"), "passport", "Passport number", "value", doc, extra)),
+            issued(
+                ids(
+                    lazy("national_id"),
+                    "national_id",
+                    "National Identifier number",
+                    "value",
+                    doc,
+                    extra,
+                )
             ),
             ids(lazy("registration"), "registration", "Business registration number", "value", doc),
             ids(imo_lazy.filter(pl.col("ok")), "imo", "IMO number", "value", pl.col("digits")),
@@ -1204,10 +1250,14 @@ def _build(
                 lazy("email"), "email", "Email address", "value", pl.col("value").str.to_lowercase()
             ),
             ids(lazy("website"), "website", "Website", "value", pl.col("value").str.to_lowercase()),
-        ]
+        ],
+        how="diagonal",
     )
 
-    # Addresses: lines 1-5 are the street part; the lists put the town or city in line 6.
+    # Addresses: lines 1-5 are the street part; the lists put the town or city in line 6 (OFSI's
+    # 2025 list, same data: `Address 6` is Moscow 206 times, Tehran 169, …, a province now and
+    # then, such as AQD0128's `Deir ez-Zor Governorate`). A town in an earlier line (AFG0011's
+    # `Darul Aman`, `Kabul`) stays in `street`: which line is the town is not said.
     street = pl.concat_str(
         [pl.col(c) for c in ADDRESS_LINES[:5]], separator=", ", ignore_nulls=True
     )
@@ -1248,13 +1298,16 @@ def _build(
             countries(lazy("current_flag"), "value", "flag"),
             countries(lazy("birth"), "extra", "birth"),
         ]
-    )
+    ).unique(maintain_order=True)  # three birth places in one country are one birth country
 
     sanctions = dl.select(
         eid,
         pl.lit(AUTHORITY).alias("authority"),
         pl.col("regime_name").alias("program"),
-        pl.col("designation_source").alias("legal_basis"),
+        # The FCDO names each regime by its Regulations (`The Afghanistan (Sanctions) (EU Exit)
+        # Regulations 2020`): that title is the legal act. `DesignationSource` (UN or UK) says
+        # who designated the party; it is an attribute, not a legal basis.
+        pl.col("regime_name").alias("legal_basis"),
         "listed_on",
         origin,
     )
@@ -1268,6 +1321,11 @@ def _build(
             "unique_id",
             ("unknown:" + pl.col("extra")).alias("attribute"),
             pl.col("value").fill_null(""),
+        ),
+        dl.filter(pl.col("designation_source").is_not_null()).select(
+            "unique_id",
+            pl.lit("designation_source").alias("attribute"),
+            pl.col("designation_source").alias("value"),
         ),
         dl.filter(pl.col("statement_of_reasons").is_not_null()).select(
             "unique_id",
@@ -1330,6 +1388,11 @@ RELATIONS = {
     "subsidiary": "subsidiary",
     "parent_company": "parent_company",
 }
+
+
+def _issuing_country(note: str) -> str | None:
+    """A document's issuer from its additional information: a bare country, else one named."""
+    return resolve(note) or country_in_text(note)
 
 
 def _key(column: str) -> pl.Expr:

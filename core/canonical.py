@@ -41,6 +41,7 @@ ID_TYPES = (
     "crypto_wallet",
     "un_reference",
     "list_reference",
+    "ofsi_group_id",  # OFSI's Group ID, which the FCDO list cites for each party
     "call_sign",
     "aircraft_serial",
     "aircraft_tail",

@@ -46,7 +46,9 @@ _DMY = re.compile(r"^(\d{1,2}) ([A-Za-z]{3,9})\.? (\d{4})$")
 _MY = re.compile(r"^([A-Za-z]{3,9})\.? (\d{4})$")
 _Y = re.compile(r"^(\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_SLASH_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+# UK lists write an unknown day or month as `00` (OFSI) or as the letters of the placeholder
+# (`dd/mm/1968`, `dd/09/1958` in the FCDO's UK Sanctions List), and a bare year as `1985`.
+_SLASH_PARTIAL = re.compile(r"^(\d{1,2}|dd|00)/(\d{1,2}|mm|00)/(\d{4})$", re.IGNORECASE)
 
 
 def parse_point(text: str) -> tuple[date, date, str] | None:
@@ -97,12 +99,22 @@ def parse_fuzzy(text: str) -> FuzzyDate | None:
 
 
 def parse_dmy(text: str) -> FuzzyDate | None:
-    """dd/mm/yyyy with `00` for an unknown day or month (UK lists)."""
+    """dd/mm/yyyy as the UK lists write it, partial dates kept with their precision.
+
+    An unknown day or month is `00` (OFSI: `00/00/1994`) or the placeholder letters (FCDO:
+    `dd/mm/1968` is the year 1968, `dd/09/1958` September 1958); a bare `1985` is a year. A
+    known day in an unknown month (`12/mm/1968`) still only places the date in its year.
+    """
     value = text.strip()
-    m = _SLASH_DMY.match(value)
+    if m := _Y.match(value):
+        year = int(m.group(1))
+        return FuzzyDate(value, *_year_span(year), "year") if year else None
+    m = _SLASH_PARTIAL.match(value)
     if not m:
         return None
-    day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    day_text, month_text, year = m.group(1), m.group(2), int(m.group(3))
+    day = int(day_text) if day_text.isdigit() else 0
+    month = int(month_text) if month_text.isdigit() else 0
     try:
         if year == 0:
             return None

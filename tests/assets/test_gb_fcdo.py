@@ -1,8 +1,12 @@
 """FCDO UK Sanctions List (`gb_fcdo`) XML and CSV parsers.
 
-No real copy of the FCDO files exists here: the fixtures were WRITTEN from FORMATS.md with the
-values of nine real OFSI parties (tests/fixtures/gb_fcdo/README.md), and the same files are the
-shipped snapshot. Values asserted below are those real OFSI values.
+Two kinds of fixture (tests/fixtures/gb_fcdo/README.md):
+- `UK-Sanctions-List-excerpt-2026-08-14.xml`: four REAL designations of the FCDO's XML of
+  2026-08-14, also the shipped snapshot. The tests under "real records" assert them field by
+  field.
+- `UK-Sanctions-List.xml` / `.csv`: a sample WRITTEN in the documented layout with the values of
+  nine real OFSI parties; the only test of the CSV layout (no real FCDO CSV was at hand) and of
+  the two formats agreeing.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from dagster import materialize
 from assets import gb_fcdo
 from assets.factory import compare_formats
 from core.canonical import ParseResult
+from core.dates import parse_dmy
 from core.errors import SourceFormatError
 from resources.fetcher import SnapshotFetcher
 from resources.staging import write_publication
@@ -34,6 +39,8 @@ PARTIES = {
     "gb_fcdo-DPR0226", "gb_fcdo-RUS1444", "gb_fcdo-RUS1707", "gb_fcdo-RUS1800",
 }  # fmt: skip
 RUSSIA = "The Russia (Sanctions) (EU Exit) Regulations 2019"
+REAL = "UK-Sanctions-List-excerpt-2026-08-14.xml"
+ISIL = "Isil (Da'esh) and Al-Qaeda (United Nations Sanctions) (EU Exit) Regulations 2019"
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +51,12 @@ def xml_bytes(fixtures: Path) -> bytes:
 @pytest.fixture(scope="module")
 def csv_bytes(fixtures: Path) -> bytes:
     return (fixtures / "gb_fcdo" / CSV).read_bytes()
+
+
+@pytest.fixture(scope="module")
+def real(fixtures: Path) -> ParseResult:
+    """The four real designations of the FCDO XML of 2026-08-14."""
+    return gb_fcdo.parse_xml({XML: (fixtures / "gb_fcdo" / REAL).read_bytes()}).stamp("r")
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +126,8 @@ def test_russian_individual(xml: ParseResult) -> None:
     assert ids(xml, eid, "passport") == [("514408956", "514408956")]
     assert ids(xml, eid, "national_id") == [("4606153352", "4606153352")]
     assert ids(xml, eid, "list_reference") == [("RUS1800", "RUS1800")]
-    assert ids(xml, eid, "other") == [("15834", "15834")]
+    assert ids(xml, eid, "ofsi_group_id") == [("15834", "15834")]
+    assert ids(xml, eid, "other") == []
     assert attrs(xml, eid, "gender") == ["Male"]
     assert attrs(xml, eid, "sanctions_imposed") == [
         "Asset freeze",
@@ -126,8 +140,9 @@ def test_russian_individual(xml: ParseResult) -> None:
     )  # fmt: skip
     sanction = rows(xml, "sanctions", eid).row(0, named=True)
     assert (sanction["authority"], sanction["program"], sanction["legal_basis"], sanction["listed_on"]) == (
-        "UK FCDO", RUSSIA, "UK", date(2023, 2, 23),
+        "UK FCDO", RUSSIA, RUSSIA, date(2023, 2, 23),
     )  # fmt: skip
+    assert attrs(xml, eid, "designation_source") == ["UK"]
     assert "Rostec" in attrs(xml, eid, "uk_statement_of_reasons")[0]
 
 
@@ -151,7 +166,10 @@ def test_un_listed_individual(xml: ParseResult) -> None:
     assert rows(xml, "birth_places", eid).select("place", "country_code").rows() == [
         ("Astrakhan, Russia", "RU")
     ]
-    assert rows(xml, "sanctions", eid)["legal_basis"].to_list() == ["UN"]
+    assert rows(xml, "sanctions", eid)["legal_basis"].to_list() == [
+        "The ISIL (Da'esh) and Al-Qaida (United Nations Sanctions) (EU Exit) Regulations 2019"
+    ]
+    assert attrs(xml, eid, "designation_source") == ["UN"]
 
 
 def test_partial_birth_dates_keep_their_precision(xml: ParseResult) -> None:
@@ -230,15 +248,16 @@ def test_schema_valid(fmt: str, request: pytest.FixtureRequest) -> None:
     assert validate(staged, result.staged) == []
 
 
-def test_snapshot_is_the_fixture_and_materializes(
+def test_snapshot_is_the_real_excerpt_and_materializes(
     snapshots: Path, fixtures: Path, tmp_path: Path
 ) -> None:
     catalog = json.loads((snapshots / "gb_fcdo" / "catalog.json").read_text())
     newest = max(catalog["publications"], key=lambda p: p["published_at"])
-    for name, relative in newest["files"].items():
-        assert (snapshots / "gb_fcdo" / relative).read_bytes() == (
-            fixtures / "gb_fcdo" / name
-        ).read_bytes()
+    assert newest["published_at"] == "2026-08-14"
+    assert set(newest["files"]) == {XML}  # the excerpt is XML only: no real CSV was at hand
+    assert (snapshots / "gb_fcdo" / newest["files"][XML]).read_bytes() == (
+        fixtures / "gb_fcdo" / REAL
+    ).read_bytes()
     result = materialize(
         [gb_fcdo.asset, *gb_fcdo.checks],
         resources={"fetcher": SnapshotFetcher(), "data_dir": DataDir(root=str(tmp_path))},
@@ -248,6 +267,10 @@ def test_snapshot_is_the_fixture_and_materializes(
     assert evaluations == {
         "schema_valid": True, "records_accounted": True, "no_unknown_fields": True, "formats_agree": True,
     }  # fmt: skip
+    meta = result.asset_materializations_for_node("gb_fcdo")[0].metadata
+    assert (meta["entry_count"].value, meta["rows_entities"].value) == (4, 4)
+    assert (meta["formats"].value, meta["unknown_fields"].value) == ("xml", 0)
+    assert meta["published_at"].value == "2026-08-14"
 
 
 # --- strict: what the parser does not know is reported, and kept ------------------------------
@@ -516,3 +539,217 @@ def test_csv_row_without_unique_id_rejected(csv_bytes: bytes) -> None:
         "no Unique ID",
     )
     assert result.entry_count == 9
+
+
+# --- real records: the FCDO's XML of 2026-08-14, field by field ----------------------------------
+
+
+def test_real_excerpt_parsed_without_unknowns(real: ParseResult) -> None:
+    assert real.unknowns == []
+    assert real.tables["rejects"].height == 0
+    assert real.entry_count == 4
+    assert real.published_at == date(2026, 8, 14)
+    entities = real.tables["entities"].select("entity_id", "entity_type", "primary_name").rows()
+    assert entities == [
+        ("gb_fcdo-AFG0011", "person", "ABDUL LATIF MANSUR"),
+        ("gb_fcdo-AQD0128", "person", "AKRAM TURKI HISHAN AL-MAZIDIH"),
+        ("gb_fcdo-AQD0377", "organization", "Khatiba al-Tawhid wal-Jihad (KTJ)"),
+        ("gb_fcdo-DPR0075", "vessel", "Petrel 8"),
+    ]
+    assert real.counts() == {
+        "entities": 4, "names": 17, "identifiers": 14, "addresses": 3, "birth_dates": 7,
+        "birth_places": 3, "countries": 3, "sanctions": 4, "attributes": 29,
+        "relationships": 1, "rejects": 0,
+    }  # fmt: skip
+    assert validate(MODELS, real.tables) == []
+    assert validate(XML_MODELS, real.staged) == []
+
+
+def test_real_afg0011(real: ParseResult) -> None:
+    eid = "gb_fcdo-AFG0011"
+    entity = rows(real, "entities", eid).row(0, named=True)
+    assert (entity["listed_on"], entity["last_updated"]) == (date(2001, 1, 31), date(2026, 4, 29))
+    assert entity["remarks"].startswith("Taliban Shadow Governor for Logar Province")
+    assert entity["remarks"].endswith("View-UN-Notices-Individuals#2006-25913")
+    names = rows(real, "names", eid).select(
+        "name", "name_type", "quality", "given_name", "family_name"
+    )
+    assert names.rows() == [
+        ("ABDUL LATIF MANSUR", "primary", None, "ABDUL LATIF", "MANSUR"),
+        ("Abdul Latif MANSOOR", "alias", "strong", "Abdul Latif", "MANSOOR"),
+        ("Wali MOHAMMAD", "alias", "strong", "Wali", "MOHAMMAD"),
+        ("عبد اللطيف منصور", "original_script", None, None, None),
+    ]
+    assert ids(real, eid, "list_reference") == [("AFG0011", "AFG0011")]
+    assert ids(real, eid, "un_reference") == [("TAi.007", "TAI.007")]
+    assert ids(real, eid, "ofsi_group_id") == [("7270", "7270")]
+    # the passport number is published with a leading space (` D0009720`); the issuing country
+    # is given only in the additional information, in words
+    passports = rows(real, "identifiers", eid).filter(pl.col("id_type") == "passport")
+    assert passports.select("value", "normalized", "country_code").rows() == [
+        ("D0009720", "D0009720", "AF"),
+        ("D0010442", "D0010442", "AF"),
+    ]
+    assert passports["note"].to_list() == [
+        "Afghanistan diplomatic passport number D0009720, issued on 12 Oct. 2021 issued in Kabul, "
+        "Afghanistan, expires 12 Oct. 2026 (Name in Latin script: ABDUL LATIF MANSOOR)",
+        "Afghanistan diplomatic passport D0010442, issued on 13 Nov. 2024, expires 13 Nov. 2029",
+    ]
+    assert passports["country_raw"].to_list() == passports["note"].to_list()
+    # `dd/mm/1968` is the year 1968; `12/11/1967`, published twice, is one date
+    dobs = rows(real, "birth_dates", eid).select("raw", "date_from", "date_to", "precision")
+    assert dobs.rows() == [
+        ("dd/mm/1968", date(1968, 1, 1), date(1968, 12, 31), "year"),
+        ("12/11/1967", date(1967, 11, 12), date(1967, 11, 12), "day"),
+    ]
+    assert rows(real, "birth_places", eid).select("place", "country_code").rows() == [
+        ("Zurmat District, Paktia Province, Afghanistan", "AF"),
+        ("Garda Saray District, Paktia Province, Afghanistan", "AF"),
+        ("Afghanistan", "AF"),
+    ]
+    countries = rows(real, "countries", eid).select("country_code", "raw", "relation").rows()
+    assert countries == [("AF", "Afghanistan", "nationality"), ("AF", "Afghanistan", "birth")]
+    address = rows(real, "addresses", eid).row(0, named=True)
+    assert (address["full_address"], address["street"], address["city"], address["country_code"]) == (
+        "Darul Aman, Kabul, Afghanistan", "Darul Aman, Kabul", None, "AF",
+    )  # fmt: skip
+    assert attrs(real, eid, "title") == ["Maulavi"]
+    assert attrs(real, eid, "position") == [
+        "Minister of Agriculture under the previous Taliban regime  (1996-2001)"
+    ]
+    assert attrs(real, eid, "sanctions_imposed") == ["Asset freeze", "Travel Ban"]
+    assert attrs(real, eid, "sanctions_indicator") == ["AssetFreeze", "TravelBan"]
+    assert attrs(real, eid, "designation_source") == ["UN"]
+    # `<UKStatementofReasons>` holds only a line break: no statement
+    assert attrs(real, eid, "uk_statement_of_reasons") == []
+    sanction = rows(real, "sanctions", eid).row(0, named=True)
+    regime = "The Afghanistan (Sanctions) (EU Exit) Regulations 2020"
+    assert (sanction["program"], sanction["legal_basis"], sanction["listed_on"]) == (
+        regime, regime, date(2001, 1, 31),
+    )  # fmt: skip
+
+
+def test_real_aqd0128_partial_dates_and_national_id(real: ParseResult) -> None:
+    eid = "gb_fcdo-AQD0128"
+    dobs = rows(real, "birth_dates", eid).select("raw", "date_from", "date_to", "precision")
+    assert dobs.rows() == [
+        ("dd/mm/1974", date(1974, 1, 1), date(1974, 12, 31), "year"),
+        ("dd/mm/1975", date(1975, 1, 1), date(1975, 12, 31), "year"),
+        ("dd/mm/1979", date(1979, 1, 1), date(1979, 12, 31), "year"),
+        ("dd/09/1958", date(1958, 9, 1), date(1958, 9, 30), "month"),
+        ("1985", date(1985, 1, 1), date(1985, 12, 31), "year"),
+    ]
+    assert attrs(real, eid, "date_of_birth") == []  # nothing left unread
+    # NameType written `Primary name` (lower-case n) is the primary name
+    names = rows(real, "names", eid).select("name", "name_type", "quality").rows()
+    assert names == [
+        ("AKRAM TURKI HISHAN AL-MAZIDIH", "primary", None),
+        ("Abu Akram", "alias", "weak"),
+        ("Akram Turki Al-Hishan", "alias", "strong"),
+        ("Abu Jarrah", "alias", "weak"),
+        ("أكرم تركي هاشم المزيده", "original_script", None),
+    ]
+    national = rows(real, "identifiers", eid).filter(pl.col("id_type") == "national_id")
+    assert national.select("value", "normalized", "country_code", "note").rows() == [
+        ("0075258", "0075258", None, "Ration card no.")  # the leading zero kept; no country given
+    ]
+    assert ids(real, eid, "ofsi_group_id") == [("11050", "11050")]
+    assert ids(real, eid, "un_reference") == [("QDi.276", "QDI.276")]
+    addresses = rows(real, "addresses", eid).select("full_address", "city", "country_code")
+    assert addresses.rows() == [
+        ("Iraq", None, "IQ"),
+        ("Deir ez-Zor Governorate, Syria", "Deir ez-Zor Governorate", "SY"),
+    ]
+    assert rows(real, "countries", eid).is_empty()  # no nationality, no birth place published
+    assert attrs(real, eid, "sanctions_indicator") == ["AssetFreeze", "ArmsEmbargo", "TravelBan"]
+    assert rows(real, "sanctions", eid)["program"].to_list() == [ISIL]
+
+
+def test_real_aqd0377_entity(real: ParseResult) -> None:
+    eid = "gb_fcdo-AQD0377"
+    entity = rows(real, "entities", eid).row(0, named=True)
+    assert (entity["listed_on"], entity["last_updated"]) == (date(2022, 3, 7), date(2022, 3, 8))
+    assert entity["remarks"].startswith("Khatiba al-Tawhid wal-Jihad (formerly known as Jannat")
+    names = rows(real, "names", eid).select("name", "name_type", "given_name", "family_name")
+    assert names.rows() == [
+        ("Khatiba al-Tawhid wal-Jihad (KTJ)", "primary", None, None),
+        ("Jama'at al-Tawhid wal-Jihad", "alias", None, None),
+        ("Jannat Oshiklari", "alias", None, None),  # published with a trailing space
+        ("Катиба ат-Таухид валь-Джихад", "original_script", None, None),
+    ]
+    assert ids(real, eid, "ofsi_group_id") == [("14211", "14211")]
+    assert ids(real, eid, "un_reference") == [("QDe.168", "QDE.168")]
+    assert attrs(real, eid, "type_of_entity") == ["Terrorist Group"]
+    assert rows(real, "addresses", eid).is_empty()
+    assert rows(real, "birth_dates", eid).is_empty()
+
+
+def test_real_dpr0075_ship(real: ParseResult) -> None:
+    eid = "gb_fcdo-DPR0075"
+    names = rows(real, "names", eid).select("name", "name_type").rows()
+    assert names == [
+        ("Petrel 8", "primary"),
+        ("Jal Vahini", "alias"),
+        ("Jal_Vahini", "alias"),
+        ("Tian Tai 36", "alias"),
+    ]
+    # the IMO number carries the `IMO` prefix and passes its check digit; no OFSI or UN ID
+    assert rows(real, "identifiers", eid).select("id_type", "value", "normalized").rows() == [
+        ("list_reference", "DPR0075", "DPR0075"),
+        ("imo", "IMO9562233", "9562233"),
+    ]
+    assert rows(real, "countries", eid).select("country_code", "raw", "relation").rows() == [
+        ("KM", "Comoros", "flag")
+    ]
+    assert attrs(real, eid, "previous_flag") == ["India"]
+    assert attrs(real, eid, "vessel_type") == ["Bulk Carrier"]
+    assert attrs(real, eid, "vessel_tonnage") == ["7078"]
+    assert attrs(real, eid, "vessel_length") == ["134.5"]
+    assert attrs(real, eid, "vessel_year_built") == ["2011"]
+    assert attrs(real, eid, "current_owner_operator") == ["Global United Shipping India"]
+    assert attrs(real, eid, "sanctions_indicator") == ["ProhibitionOfPortEntry"]
+    assert attrs(real, eid, "sanctions_imposed") == ["Prohibition of port entry"]
+    owner = rows(real, "relationships", eid).row(0, named=True)
+    # the owner is not a designation of this excerpt: named, not linked
+    assert (owner["relation"], owner["to_name"], owner["to_entity_id"]) == (
+        "owner_operator", "Global United Shipping India", None,
+    )  # fmt: skip
+    sanction = rows(real, "sanctions", eid).row(0, named=True)
+    dprk = "The Democratic People's Republic of Korea (Sanctions) (EU Exit) Regulations 2019"
+    assert (sanction["program"], sanction["listed_on"]) == (dprk, date(2017, 10, 3))
+
+
+def test_real_root_attributes_known_and_others_reported(fixtures: Path) -> None:
+    data = (fixtures / "gb_fcdo" / REAL).read_bytes()
+    extra = data.replace(b'dateGenerated="', b'version="2" dateGenerated="', 1)
+    found = [(u.what, u.value) for u in gb_fcdo.parse_xml({XML: extra}).unknowns]
+    assert found == [("attribute Designations@version", "2")]
+    # without the DateGenerated element, the root's generation time still dates the file
+    bare = re.sub(rb"<DateGenerated>[^<]*</DateGenerated>", b"", data)
+    assert gb_fcdo.parse_xml({XML: bare}).published_at == date(2026, 8, 14)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("dd/mm/1968", (date(1968, 1, 1), date(1968, 12, 31), "year")),
+        ("DD/MM/1968", (date(1968, 1, 1), date(1968, 12, 31), "year")),
+        ("dd/09/1958", (date(1958, 9, 1), date(1958, 9, 30), "month")),
+        ("1985", (date(1985, 1, 1), date(1985, 12, 31), "year")),
+        ("00/00/1994", (date(1994, 1, 1), date(1994, 12, 31), "year")),  # OFSI's spelling
+        ("00/02/1996", (date(1996, 2, 1), date(1996, 2, 29), "month")),
+        ("12/mm/1968", (date(1968, 1, 1), date(1968, 12, 31), "year")),
+        ("12/11/1967", (date(1967, 11, 12), date(1967, 11, 12), "day")),
+        ("dd/13/1968", None),
+        ("31/02/1968", None),
+        ("0000", None),
+        ("xx/mm/1968", None),
+    ],
+)
+def test_uk_partial_dates(raw: str, expected: tuple[date, date, str] | None) -> None:
+    parsed = parse_dmy(raw)
+    if expected is None:
+        assert parsed is None
+    else:
+        assert parsed is not None and parsed.raw == raw
+        assert (parsed.date_from, parsed.date_to, parsed.precision) == expected
