@@ -137,17 +137,20 @@ SINGLE_VALUED = ("imo", "lei", "mmsi", "un_reference")
 # Lists citing another list's IDs: (source, label) -> how the cited value becomes a key.
 CITATIONS: dict[tuple[str, str], str] = {
     ("us_csl", "OFAC ent_num"): "ofac_entity_number",
-    ("gb_fcdo", "OFSI Group ID"): "ofsi_group_id",
     ("gb_fcdo", "Unique ID"): "uk_list_reference",
     ("gb_ofsi", "UK Sanctions List Ref"): "uk_list_reference",
 }
+# Citations with an identifier type of their own, whichever list carries them: the FCDO list
+# quotes each party's OFSI Group ID (id_type `ofsi_group_id`).
+CITED_TYPES: dict[str, str] = {"ofsi_group_id": "ofsi_group_id"}
+CITATION_RULES = frozenset(CITATIONS.values()) | frozenset(CITED_TYPES.values())
 
 # Every rule a link may carry: deterministic rules first, then the scored one.
 DETERMINISTIC_RULES = (
     "un_reference",
     *COUNTRY_BOUND,
     *PLAIN_RULES,
-    *sorted(set(CITATIONS.values())),
+    *sorted(CITATION_RULES),
 )
 PROBABILISTIC = "probabilistic"
 RULES = (*DETERMINISTIC_RULES, PROBABILISTIC)
@@ -683,7 +686,7 @@ def identifier_keys(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
         "entity_id", "id_type", "label", "value", "normalized", "country_code", "note"
     )
     ids = ids.filter(
-        pl.col("id_type").is_in(["un_reference", *COUNTRY_BOUND, *PLAIN_RULES])
+        pl.col("id_type").is_in(["un_reference", *COUNTRY_BOUND, *PLAIN_RULES, *CITED_TYPES])
         | pl.col("label").is_in(labels)
     )
     ids = ids.with_columns(
@@ -742,7 +745,15 @@ def identifier_keys(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
     )
     parts.append(plain.select("entity_id", "value", rule=pl.col("id_type"), key="key"))
 
-    # a citation is known by its list and label (the FCDO files an OFSI Group ID as `other`)
+    # a citation is known by its identifier type, or by its list and label
+    parts.append(
+        ids.filter(pl.col("id_type").is_in(list(CITED_TYPES))).select(
+            "entity_id",
+            "value",
+            rule=pl.col("id_type").replace_strict(CITED_TYPES),
+            key=pl.col("norm"),
+        )
+    )
     cited = ids.filter(pl.col("label").is_in(labels)).join(
         entities.select("entity_id", "source"), on="entity_id"
     )
@@ -792,7 +803,7 @@ def deterministic_links(
     # passport for two Iranian officials): such a value proves nothing. A list citing another
     # list's entry number is a reference, not a document, and stays usable.
     ambiguous = per_source.filter(
-        (pl.col("most") > 1) & ~pl.col("rule").is_in(list(set(CITATIONS.values())))
+        (pl.col("most") > 1) & ~pl.col("rule").is_in(list(CITATION_RULES))
     )
     unusable = pl.concat([too_common, ambiguous]).select("rule", "key").unique()
     keys = keys.join(unusable, on=["rule", "key"], how="anti")
