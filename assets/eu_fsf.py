@@ -24,7 +24,10 @@ canonical tables by one function, so the formats cannot drift apart. Decisions:
 - Names in every language are kept with their `language` and `strong` flag (`true` → quality
   `strong`, `false` → `weak`).
 - Each `regulation` is a sanctions row (authority `EU`, program = programme, legal_basis =
-  numberTitle, listed_on = publicationDate, else the entity's designationDate).
+  numberTitle, listed_on = the entity's designationDate, else the publicationDate of an act that
+  is not an amendment or a repeal). The act's type, organisation, entry into force and URL, and
+  each fact's `regulationSummary`, are kept in the staged frames (no canonical column).
+- A PO box written into `zipCode` (`PO Box 1406 - 60455`) is moved to the PO box.
 - `unitedNationId` → identifier `un_reference` (normalised upper-case: it links EU records to
   UN and UK ones); `euReferenceNumber` → identifier `list_reference`.
 - Birth dates keep their precision (day, month, year or year range); nothing is rounded.
@@ -1249,14 +1252,27 @@ def _attributes_frame(
     )
 
 
+# Acts that change or lift a listing: their publication date is not when the party was listed
+# (the real 2026 XML gives Khalid Sheikh Mohammed, logicalId 191, only the 2025 amendment).
+NOT_LISTING_ACTS = ("amendment", "repealing")
+
+
 def _sanctions_frame(regs: pl.DataFrame, ents: pl.DataFrame, file: str) -> pl.DataFrame:
-    """One row per regulation; an entity without any regulation still gets one EU row."""
+    """One row per regulation; an entity without any regulation still gets one EU row.
+
+    listed_on is the entity's designationDate; without one, the publication date of an act that
+    is not an amendment or a repeal (the 2018 CSV 1.0 gives no act type: its dates are taken).
+    """
     designation = ents.select("entity_logical_id", _to_date("designation_date").alias("designated"))
+    listing_act = ~pl.col("regulation_type").str.to_lowercase().is_in(NOT_LISTING_ACTS)
     listed = regs.join(designation, on="entity_logical_id", how="left").select(
         _eid().alias("entity_id"),
         pl.col("programme").alias("program"),
         pl.col("number_title").alias("legal_basis"),
-        pl.coalesce(_to_date("publication_date"), "designated").alias("listed_on"),
+        pl.coalesce(
+            "designated",
+            pl.when(listing_act.fill_null(True)).then(_to_date("publication_date")),
+        ).alias("listed_on"),
     )
     bare = designation.join(regs, on="entity_logical_id", how="anti").select(
         _eid().alias("entity_id"), pl.col("designated").alias("listed_on")
@@ -1555,10 +1571,25 @@ def _contacts_frame(df: pl.DataFrame, out: _Out) -> pl.DataFrame:
     )
 
 
+# A PO box the publisher wrote into zipCode (`PO Box 1406 - 60455`, real XML of 2026-08-05,
+# logicalId 980): the box number and the postal code that follows it.
+_ZIP_PO_BOX = r"(?i)^P\.?\s*O\.?\s*BOX\s*(?<box>[0-9A-Z]+)\s*(?:[-,;]\s*(?<zip>.*\S))?\s*$"
+
+
+def _po_box_out_of_zip(df: pl.DataFrame) -> pl.DataFrame:
+    """Move a PO box found in zipCode to po_box (when that is empty); the rest stays the zip."""
+    parts = pl.col("zip_code").str.extract_groups(_ZIP_PO_BOX)
+    boxed = parts.struct.field("box").is_not_null() & pl.col("po_box").is_null()
+    return df.with_columns(
+        po_box=pl.when(boxed).then(parts.struct.field("box")).otherwise("po_box"),
+        zip_code=pl.when(boxed).then(parts.struct.field("zip")).otherwise("zip_code"),
+    )
+
+
 def _addresses_frame(
     df: pl.DataFrame, contacts: pl.DataFrame, lookup: pl.DataFrame, out: _Out
 ) -> pl.DataFrame:
-    df = _with_country(df, lookup)
+    df = _po_box_out_of_zip(_with_country(df, lookup))
     street = _joined([pl.col("number"), pl.col("street")], " ")
     po_box = _prefixed("PO Box ", "po_box")
     parts = [street, po_box, pl.col("place"), pl.col("city"), pl.col("zip_code"), pl.col("region")]
@@ -1717,8 +1748,11 @@ def _births_frames(
     dates = df.filter(pl.col("raw").is_not_null()).select(
         entity, "raw", "date_from", "date_to", "precision", circa, origin
     )
-    places = df.filter(pl.col("place").is_not_null()).select(
-        entity, "place", pl.col("iso").alias("country_code"), origin
+    # two birth dates in one place (logicalId 191: both in `-`, PAKISTAN) are one birth place
+    places = (
+        df.filter(pl.col("place").is_not_null())
+        .select(entity, "place", pl.col("iso").alias("country_code"), origin)
+        .unique(maintain_order=True)
     )
     leftovers = pl.concat(
         df.select(entity, pl.lit(attribute).alias("attribute"), value.alias("value"))

@@ -1,5 +1,6 @@
 """EU Financial Sanctions Files: the real 2018 CSV 1.0 excerpt (shipped snapshot and a cut of
-it) and the XML 1.1 / CSV 1.1 fixtures written from FORMATS.md, which describe the same parties."""
+it), four real records of the XML 1.1 of 2026-08-05 (asserted field by field), and the XML 1.1 /
+CSV 1.1 fixtures written from FORMATS.md, which describe the same parties."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from schemas.validate import validate
 XML = eu_fsf.XML_FILE
 CSV = eu_fsf.CSV_FILE
 LEGACY = eu_fsf.LEGACY_FILE
+REAL = "xmlFullSanctionsList_1_1-excerpt-184961.xml"
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +35,12 @@ def snapshot_bytes(snapshots: Path) -> bytes:
 @pytest.fixture(scope="module")
 def legacy(snapshot_bytes: bytes) -> ParseResult:
     return eu_fsf.parse_legacy({LEGACY: snapshot_bytes}).stamp("p")
+
+
+@pytest.fixture(scope="module")
+def real(fixtures: Path) -> ParseResult:
+    """Four real sanctionEntity records of the XML 1.1 export of 2026-08-05 (globalFileId 184961)."""
+    return eu_fsf.parse_xml({XML: (fixtures / "eu_fsf" / REAL).read_bytes()}).stamp("r")
 
 
 @pytest.fixture(scope="module")
@@ -298,7 +306,8 @@ def test_xml_regulations_are_sanctions(xml: ParseResult) -> None:
     )
     assert sanctions.rows() == [
         ("EU", "RUS", "2023/1216 (OJ L159I)", date(2023, 6, 23)),
-        ("EU", "RUS", "2024/1745 (OJ L 2024/1745)", date(2024, 6, 24)),
+        # an amendment's publication is not a listing: the party's designationDate is
+        ("EU", "RUS", "2024/1745 (OJ L 2024/1745)", date(2023, 6, 23)),
     ]
     assert column(xml, "entities", "eu_fsf-7700", "last_updated") == [date(2024, 6, 24)]
 
@@ -573,3 +582,173 @@ def test_snapshot_materializes_with_passing_checks(snapshots: Path, tmp_path: Pa
     assert metadata["primary_format"].value == "csv_legacy"
     assert metadata["published_at"].value == "2018-07-04"
     assert metadata["rows_entities"].value == 93
+
+
+# --- real records: the XML 1.1 of 2026-08-05, field by field -----------------------------------
+
+
+def test_real_xml_parsed_without_unknowns(real: ParseResult) -> None:
+    assert real.unknowns == []
+    assert real.tables["rejects"].height == 0
+    assert real.entry_count == 4
+    assert real.published_at == date(2026, 8, 5)
+    assert real.staged["file"].select("generation_date", "global_file_id").row(0) == (
+        "2026-08-05T16:47:04.449+02:00",
+        "184961",
+    )
+    entities = real.tables["entities"].select(
+        "entity_id", "entity_type", "primary_name", "listed_on", "last_updated", "remarks"
+    )
+    assert entities.rows() == [
+        ("eu_fsf-13", "person", "Saddam Hussein Al-Tikriti", None, date(2003, 7, 8), "UNSC RESOLUTION 1483"),
+        ("eu_fsf-191", "person", "Henin Ashraf Refaat Nabith", None, date(2025, 1, 31), None),
+        ("eu_fsf-980", "organization", "Global Relief Foundation (GRF)", None, date(2014, 4, 1), None),
+        ("eu_fsf-330", "organization", "Al-Rasheed Trust", date(2001, 10, 6), date(2024, 1, 15), None),
+    ]  # fmt: skip
+    assert real.counts() == {
+        "entities": 4, "names": 23, "identifiers": 12, "addresses": 13, "birth_dates": 3,
+        "birth_places": 2, "countries": 1, "sanctions": 4, "attributes": 3, "relationships": 0,
+        "rejects": 0,
+    }  # fmt: skip
+    assert validate(MODELS, real.tables) == []
+    assert validate(STAGED_MODELS, real.staged) == []
+
+
+def test_real_xml_saddam_hussein(real: ParseResult) -> None:
+    eid = "eu_fsf-13"
+    names = rows(real, "names", eid).select(
+        "name", "name_type", "quality", "language", "given_name", "family_name"
+    )
+    assert names.rows() == [
+        ("Saddam Hussein Al-Tikriti", "primary", "strong", None, "Saddam", "Hussein Al-Tikriti"),
+        ("Abu Ali", "alias", "strong", None, None, None),
+        ("Abou Ali", "alias", "strong", "FR", None, None),
+    ]
+    # the EU reference is the list's own; `unitedNationId=""` gives no UN reference
+    assert rows(real, "identifiers", eid).select("id_type", "value").rows() == [
+        ("list_reference", "EU.27.28")
+    ]
+    birth = rows(real, "birth_dates", eid).select("raw", "date_from", "precision", "circa")
+    assert birth.rows() == [("1937-04-28", date(1937, 4, 28), "day", False)]
+    assert rows(real, "birth_places", eid).select("place", "country_code").rows() == [
+        ("al-Awja, near Tikrit", "IQ")
+    ]
+    assert rows(real, "countries", eid).select("country_code", "raw", "relation").rows() == [
+        ("IQ", "IRAQ", "citizenship")
+    ]
+    assert column(real, "attributes", eid, "value") == ["M"]  # gender, carried on a name
+    sanction = rows(real, "sanctions", eid).select("program", "legal_basis", "listed_on")
+    # a `regulation` (not an amendment) and no designationDate: its publication lists the party
+    assert sanction.rows() == [("IRQ", "1210/2003 (OJ L169)", date(2003, 7, 8))]
+
+
+def test_real_xml_passport_of_unknown_country(real: ParseResult) -> None:
+    eid = "eu_fsf-191"
+    passport = rows(real, "identifiers", eid).filter(pl.col("id_type") == "passport")
+    # countryIso2Code `00` / UNKNOWN: no code, the words kept; no flag set, so no note
+    assert passport.select("value", "normalized", "label", "country_code", "country_raw", "note").rows() == [
+        ("488555", "488555", "National passport", None, "UNKNOWN", None)
+    ]  # fmt: skip
+    assert rows(real, "names", eid).height == 7
+    # the publisher marks no primary name: the first strong name without a language or in English
+    assert rows(real, "names", eid).filter(pl.col("name_type") == "primary")["name"].to_list() == [
+        "Henin Ashraf Refaat Nabith"
+    ]
+    births = rows(real, "birth_dates", eid).select("raw", "precision").rows()
+    assert births == [("1965-04-14", "day"), ("1964-03-01", "day")]
+    # city `-` says nothing: the place is the country; two dates, one place
+    assert rows(real, "birth_places", eid).select("place", "country_code").rows() == [
+        ("PAKISTAN", "PK")
+    ]
+    # only an amendment of 2025 is given and no designationDate: the listing date is unknown
+    sanction = rows(real, "sanctions", eid).select("program", "legal_basis", "listed_on")
+    assert sanction.rows() == [("TERR", "2025/206 (L 202500206)", None)]
+
+
+def test_real_xml_po_box_in_zip_code(real: ParseResult) -> None:
+    addresses = rows(real, "addresses", "eu_fsf-980").select(
+        "full_address", "street", "city", "postal_code", "country_code", "note"
+    )
+    assert addresses.rows() == [
+        # published as zipCode="PO Box 1406 - 60455", poBox=""
+        ("PO Box 1406, Bridgeview, Illinois, 60455, UNITED STATES", None, "Bridgeview, Illinois",
+         "60455", "US", "PO Box 1406"),
+        ("9935 South 76th Avenue, Unit 1, Bridgeview, Illinois, 60455, UNITED STATES",
+         "9935 South 76th Avenue, Unit 1", "Bridgeview, Illinois", "60455", "US", None),
+    ]  # fmt: skip
+
+
+def test_real_xml_contacts_names_and_remark(real: ParseResult) -> None:
+    eid = "eu_fsf-330"
+    assert rows(real, "names", eid).height == 12
+    bulgarian = rows(real, "names", eid).filter(pl.col("language") == "BG")
+    assert bulgarian.select("name", "script").rows() == [
+        ("Организация за подпомагане на Ulema, Пакистан", "Cyrillic")
+    ]
+    phones = rows(real, "identifiers", eid).filter(pl.col("id_type") == "phone")
+    # `668 33 01; 0300- 820 91 99` is two numbers; the FAX is a phone number labelled FAX
+    assert phones.select("label", "value", "normalized").rows() == [
+        ("PHONE", "497 92 63", "4979263"),
+        ("PHONE", "262 38 18-19", "262381819"),
+        ("PHONE", "587-25 45", "5872545"),
+        ("PHONE", "668 33 01", "6683301"),
+        ("PHONE", "0300- 820 91 99", "03008209199"),
+        ("FAX", "662 38 14", "6623814"),
+        ("PHONE", "042-681 20 81", "0426812081"),
+    ]
+    addresses = rows(real, "addresses", eid)
+    assert addresses.height == 11
+    assert set(addresses["country_code"]) == {"PK"}
+    swat = addresses.filter(pl.col("region") == "Swat").row(0, named=True)
+    assert (swat["city"], swat["street"]) == (
+        "Mingora",
+        "Office Dha’rbi-M’unin, Top Floor, Dr. Dawa Khan Dental Clinic Surgeon, Main Baxae,Mingora",
+    )
+    # the multi-line remark of nameAlias 908 is about the entity: kept whole, lines as published
+    remark = column(real, "attributes", eid, "value")
+    assert len(remark) == 1 and remark[0].startswith("Banned in Pakistan since October 2001.")
+    assert "Associated with Jaish-i-Mohammed.\n" in remark[0]
+    assert remark[0].endswith("entry on 21 October 2008.")
+    sanction = rows(real, "sanctions", eid).select("program", "legal_basis", "listed_on")
+    # the 2024 act is an amendment: the party's designationDate is its listing date
+    assert sanction.rows() == [("TAQA", "2024/328 (OJ L15012024)", date(2001, 10, 6))]
+
+
+def test_real_xml_regulation_details_staged(real: ParseResult) -> None:
+    """What the canonical tables have no column for stays in the staged frames."""
+    regs = real.staged["regulations"].select(
+        "entity_logical_id", "regulation_type", "organisation_type", "entry_into_force_date"
+    )
+    assert regs.rows() == [
+        ("13", "regulation", "commission", "2003-07-07"),
+        ("191", "amendment", "council", "2025-02-01"),
+        ("980", "amendment", "commission", "2014-03-31"),
+        ("330", "amendment", "commission", "2024-01-16"),
+    ]
+    summaries = real.staged["names"].filter(pl.col("entity_logical_id") == "191")
+    assert summaries["reg_number_title"].to_list() == [
+        "2025/206 (L 202500206)", "2025/206 (L 202500206)", "2022/1230 (OJ L190)",
+        "2024/329 (OJ L16012024)", "2022/1230 (OJ L190)", "2024/329 (OJ L16012024)",
+        "2022/1230 (OJ L190)",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("zip_code", "po_box", "expected"),
+    [
+        ('zipCode="P.O. Box 55"', 'poBox=""', (None, "PO Box 55")),
+        ('zipCode="PO BOX 1406, 60455"', 'poBox=""', ("60455", "PO Box 1406")),
+        ('zipCode="60455"', 'poBox=""', ("60455", None)),
+        # a poBox of its own: the zipCode is left as published
+        ('zipCode="PO Box 1406 - 60455"', 'poBox="7"', ("PO Box 1406 - 60455", "PO Box 7")),
+    ],
+)
+def test_po_box_written_into_zip_code(
+    fixtures: Path, zip_code: str, po_box: str, expected: tuple[str | None, str | None]
+) -> None:
+    data = (fixtures / "eu_fsf" / REAL).read_text(encoding="utf-8")
+    original = 'poBox="" zipCode="PO Box 1406 - 60455"'
+    assert data.count(original) == 1
+    result = eu_fsf.parse_xml({XML: data.replace(original, f"{po_box} {zip_code}").encode()})
+    first = rows(result, "addresses", "eu_fsf-980").row(0, named=True)
+    assert (first["postal_code"], first["note"]) == expected
