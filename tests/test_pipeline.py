@@ -126,6 +126,31 @@ def test_analyst_queries(published: Path) -> None:
     con.close()
 
 
+def test_real_fcdo_records_linked_to_ofsi_by_group_id(published: Path) -> None:
+    """The FCDO snapshot's real designations cite OFSI Group IDs (id_type `ofsi_group_id`), and
+    the reconciliation links each to the OFSI 2025 party of that ID."""
+    con = duckdb.connect(
+        str(published / "published" / "latest" / "sanctions.duckdb"), read_only=True
+    )
+    cited = con.execute(
+        "SELECT entity_id, value FROM identifiers WHERE source = ? AND id_type = ? ORDER BY ALL",
+        ["gb_fcdo", "ofsi_group_id"],
+    ).fetchall()
+    assert cited == [
+        ("gb_fcdo-AFG0011", "7270"), ("gb_fcdo-AQD0128", "11050"), ("gb_fcdo-AQD0377", "14211"),
+    ]  # fmt: skip
+    links = con.execute(
+        "SELECT left_entity_id, right_entity_id, evidence FROM cluster_links "
+        "WHERE rule = 'ofsi_group_id' AND left_entity_id LIKE 'gb_fcdo-%' ORDER BY ALL"
+    ).fetchall()
+    assert links == [
+        ("gb_fcdo-AFG0011", "gb_ofsi-7270", "ofsi_group_id: 7270"),
+        ("gb_fcdo-AQD0128", "gb_ofsi-11050", "ofsi_group_id: 11050"),
+        ("gb_fcdo-AQD0377", "gb_ofsi-14211", "ofsi_group_id: 14211"),
+    ]
+    con.close()
+
+
 def test_rerun_with_same_payloads_publishes_nothing_new(published: Path) -> None:
     before = sorted(p.name for p in (published / "published").iterdir())
     result = run(definitions.build_definitions(SnapshotFetcher(), DataDir(root=str(published))))
