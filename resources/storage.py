@@ -39,8 +39,12 @@ def atomic_write(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
-def _write_new(path: Path, data: bytes) -> None:
-    """Write `data` to a new file `path` through a temporary file; never replaces `path`."""
+def _write_raw(path: Path, data: bytes, replace: bool = False) -> None:
+    """Write `data` to a read-only file `path` through a temporary file and fsync.
+
+    A new file is linked into place, which fails if `path` exists: an archived payload is never
+    overwritten. `replace` swaps a damaged copy for the good bytes by an atomic rename.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -48,7 +52,11 @@ def _write_new(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.link(tmp, path)  # fails if `path` exists: an archived payload is never overwritten
+            os.fchmod(handle.fileno(), 0o444)  # a raw payload is never written again
+        if replace:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
     _fsync_dir(path.parent)
@@ -149,11 +157,11 @@ class DataDir(ConfigurableResource):
         if existing is None:
             stamp = payload.fetched_at.strftime("%Y%m%dT%H%M%S%fZ")
             path = self.raw / payload.source / f"{stamp}_{payload.sha256}_{payload.name}"
-            _write_new(path, payload.data)
+            _write_raw(path, payload.data)
         else:
             path = existing
             if repaired:
-                atomic_write(path, payload.data)
+                _write_raw(path, payload.data, replace=True)
         newly_written = existing is None or repaired
         record = {k: v for k, v in asdict(payload).items() if k != "data"}
         record.update(sha256=payload.sha256, size=len(payload.data), path=str(path))

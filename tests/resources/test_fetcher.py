@@ -461,6 +461,7 @@ def test_archive_goes_through_a_temporary_file(
     monkeypatch.undo()
     path, new = data_dir.archive(payload)
     assert new and path.read_bytes() == payload.data
+    assert path.stat().st_mode & 0o777 == 0o444  # read-only: never written in place
     assert sorted(p.name for p in path.parent.iterdir()) == sorted([path.name, "fetch_log.jsonl"])
 
 
