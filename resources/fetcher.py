@@ -258,6 +258,8 @@ class LiveFetcher(Fetcher):
                     last_error, last_cause = f"timed out ({type(exc).__name__})", "timeout"
                 except httpx.TransportError as exc:
                     last_error, last_cause = f"transport error: {exc}", "transport"
+                except (httpx.HTTPError, httpx.InvalidURL) as exc:  # anything else httpx raises
+                    raise FetchError(url, f"{type(exc).__name__}: {exc}", "fetch") from exc
                 else:
                     if answer.status in (200, 304, 404, 410):
                         return answer
@@ -317,8 +319,11 @@ class LiveFetcher(Fetcher):
         self, url: str, target: str, allowed: frozenset[str], redirected: bool
     ) -> None:
         """Refuse schemes, hosts and addresses the fetcher must never contact."""
-        parsed = httpx.URL(target)
         what = f"redirect to {target}" if redirected else target
+        try:
+            parsed = httpx.URL(target)
+        except httpx.InvalidURL as exc:
+            raise FetchError(url, f"refused {what}: not a valid URL ({exc})", "redirect") from exc
         host = (parsed.host or "").lower()
         if parsed.scheme not in ("https", "http") or not host:
             raise FetchError(url, f"refused {what}: only https URLs are fetched", "redirect")
