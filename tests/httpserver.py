@@ -28,6 +28,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import re
+import sys
 import threading
 import time
 import zlib
@@ -245,11 +246,18 @@ def _handler(server: Server) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Httpd(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client hanging up (the fetcher refusing a body) is expected, not an error."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 @contextmanager
 def serve(root: Path) -> Iterator[Server]:
     """Serve `root` on an ephemeral port of 127.0.0.1 until the block ends."""
     server = Server(root)
-    server.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(server))
+    server.httpd = _Httpd(("127.0.0.1", 0), _handler(server))
     server.httpd.daemon_threads = True
     thread = threading.Thread(target=server.httpd.serve_forever, daemon=True)
     thread.start()
