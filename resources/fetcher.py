@@ -213,7 +213,7 @@ class LiveFetcher(Fetcher):
         previous: PreviousFetch | None,
         found_on: str | None = None,
     ) -> Payload | None:
-        limit = spec.max_bytes or publishers.max_bytes(source)
+        limit = spec.max_bytes or publishers.max_bytes(source, spec.name)
         answer = self._download(url, allowed, limit, _conditional(previous))
         if answer.status == 304:
             reused = _verified_bytes(previous) if answer.conditional else None

@@ -523,3 +523,21 @@ def test_failed_direct_url_falls_back_to_the_publication_page(
         FetchError, match=r"HTTP 404 \(link found on .* after the direct URL failed"
     ):
         fetcher.fetch("gb_fcdo", xml, None)
+
+
+def test_every_list_has_publisher_hosts_and_size_limits() -> None:
+    from assets import eu_fsf, gb_ofsi, un_sc, us_csl
+
+    lists = (us_ofac_sdn, us_ofac_cons, us_csl, un_sc, gb_fcdo, gb_ofsi, eu_fsf)
+    for module in lists:
+        source = module.SPEC.source
+        assert source in publishers.MAX_BYTES and source in publishers.HOSTS
+        for fmt in module.SPEC.formats:
+            for file in fmt.files:
+                # the file's own host, and its page's, are publisher hosts of the source
+                assert urlsplit(file.url).hostname in publishers.HOSTS[source], file.url
+                assert file.page is None or urlsplit(file.page).hostname in publishers.HOSTS[source]
+    assert publishers.max_bytes("un_sc", "consolidated.xml") == 2_215_552 * 10
+    assert publishers.max_bytes("us_ofac_sdn", "SDN.CSV") == 290_000_000
+    assert publishers.max_bytes("us_ofac_sdn", "SDN_ENHANCED.XML") == 1_054_189_910
+    assert publishers.max_bytes("eurostat_comext", "x.csv") == publishers.DEFAULT_MAX_BYTES
