@@ -1,9 +1,9 @@
 """Dagster entry point (loaded by workspace.yaml): every list, consolidation and publishing.
 
 Adding a list means adding its module to `SOURCES`. The fetcher is the live one when
-`SANCTIONS_MODE=live`, else the snapshot shipped in the repo (`SANCTIONS_PINS=source=date,…`
-selects older snapshot publications); the data directory is `SANCTIONS_DATA_DIR` (default
-`./data`).
+`SANCTIONS_MODE=live` (User-Agent from `SANCTIONS_USER_AGENT` when set), else the snapshot
+shipped in the repo (`SANCTIONS_PINS=source=date,…` selects older snapshot publications); the
+data directory is `SANCTIONS_DATA_DIR` (default `./data`).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from assets import (
     us_ofac_cons,
     us_ofac_sdn,
 )
-from resources.fetcher import Fetcher, LiveFetcher, SnapshotFetcher
+from resources.fetcher import USER_AGENT_ENV, Fetcher, LiveFetcher, SnapshotFetcher
 from resources.storage import DataDir
 from resources.warehouse import PublishPolicy
 
@@ -59,6 +59,8 @@ def fetcher_from_env() -> Fetcher:
     """Live fetcher (official URLs) when SANCTIONS_MODE=live, else the shipped snapshots."""
     mode = os.environ.get("SANCTIONS_MODE", "snapshot")
     if mode == "live":
+        if USER_AGENT_ENV in os.environ:  # e.g. when a publisher's firewall changes its rule
+            return LiveFetcher(user_agent=EnvVar(USER_AGENT_ENV))
         return LiveFetcher()
     if mode == "snapshot":
         pins = os.environ.get("SANCTIONS_PINS", "")

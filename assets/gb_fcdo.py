@@ -1434,8 +1434,9 @@ def parse_csv(files: Mapping[str, bytes]) -> ParseResult:
     return parse_csv_file(CSV_NAME, files[CSV_NAME])
 
 
-XML_FILES = (FileSpec(XML_NAME, BASE_URL + XML_NAME, "xml"),)
-CSV_FILES = (FileSpec(CSV_NAME, BASE_URL + CSV_NAME, "csv"),)
+# the documented direct URLs; when one fails, the link is looked up on the publication page
+XML_FILES = (FileSpec(XML_NAME, BASE_URL + XML_NAME, "xml", page=PUBLICATION_PAGE),)
+CSV_FILES = (FileSpec(CSV_NAME, BASE_URL + CSV_NAME, "csv", page=PUBLICATION_PAGE),)
 
 SPEC = SourceSpec(
     source=SOURCE,

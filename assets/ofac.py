@@ -29,7 +29,9 @@ from core.sniff import check_payload, decode
 from core.xmlsafe import local, parse_xml, text
 
 AUTHORITY = "US OFAC"
-BASE_URL = "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/"
+# OFAC's documented download endpoint (`api/download/{file}`; it redirects to a signed URL on
+# the service's bucket), not the `PublicationPreview/exports` preview path.
+BASE_URL = "https://sanctionslistservice.ofac.treas.gov/api/download/"
 NULL = "-0-"
 CTRL_Z = b"\x1a"
 

@@ -14,8 +14,16 @@ class SourceFormatError(ValueError):
 
 
 class FetchError(RuntimeError):
-    """A fetch that did not yield a usable payload (HTTP error, timeout, HTML instead of data)."""
+    """A fetch that did not yield a usable payload: names the URL and the cause.
 
-    def __init__(self, url: str, message: str) -> None:
+    `cause` classifies it for callers and tests: `http` (an HTTP status), `timeout`,
+    `deadline`, `transport`, `cut` (body shorter than its Content-Length), `too_large`,
+    `encoding` (bad gzip/deflate), `redirect` (refused or looping), `refused` (a target
+    the fetcher will not contact), `html`, `not_found_on_page`, or `fetch` (anything else).
+    """
+
+    def __init__(self, url: str, message: str, cause: str = "fetch") -> None:
         self.url = url
+        self.message = message
+        self.cause = cause
         super().__init__(f"{url}: {message}")

@@ -1,12 +1,13 @@
 """The data directory of CONTRACT.md: raw archive, staging, warehouse and published versions.
 
-Raw payloads are written once, byte for byte, named with fetch time and sha256, and never
-overwritten. A payload whose sha256 was archived before is not written again; the fetch is
+Raw payloads are written once, byte for byte, named with fetch time and sha256, through a
+temporary file and fsync, and never overwritten (a copy found damaged is replaced). A payload whose sha256 was archived before is not written again; the fetch is
 appended to the source's fetch log instead, so every fetch stays on record.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -35,6 +36,52 @@ def atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _fsync_dir(path.parent)
+
+
+def _write_raw(path: Path, data: bytes, replace: bool = False) -> None:
+    """Write `data` to a read-only file `path` through a temporary file and fsync.
+
+    A new file is linked into place, which fails if `path` exists: an archived payload is never
+    overwritten. `replace` swaps a damaged copy for the good bytes by an atomic rename.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+            os.fchmod(handle.fileno(), 0o444)  # a raw payload is never written again
+        if replace:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _intact(path: Path, sha256: str | None) -> bool:
+    """`path` exists and its bytes hash to `sha256` (streamed: archives can be large)."""
+    if sha256 is None:
+        return path.is_file()
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
+    except OSError:
+        return False
+    return digest.hexdigest() == sha256
 
 
 def _json_default(value: Any) -> str:
@@ -88,38 +135,53 @@ class DataDir(ConfigurableResource):
         return self.raw / source / "fetch_log.jsonl"
 
     def find_raw(self, source: str, sha256: str) -> Path | None:
+        """The archived payload whose name carries `sha256` (its bytes are not checked here)."""
         folder = self.raw / source
         if not folder.is_dir():
             return None
-        for path in folder.glob(f"*_{sha256}_*"):
-            if not path.name.endswith(".json"):
+        for path in sorted(folder.glob(f"*_{sha256}_*")):
+            if not path.name.endswith(".json") and not path.name.startswith("."):
                 return path
         return None
 
     def archive(self, payload: Payload) -> tuple[Path, bool]:
-        """Store `payload` under raw/<source>/; returns (path, newly_written)."""
+        """Store `payload` under raw/<source>/; returns (path, newly_written).
+
+        Written through a temporary file, fsync and a no-overwrite link, so a crash never
+        leaves half a payload under its final name. A payload archived before is not written
+        again, unless the archived copy no longer matches its sha256: then it is replaced
+        (again through a temporary file) and the fetch log says so.
+        """
         existing = self.find_raw(payload.source, payload.sha256)
-        newly_written = existing is None
+        repaired = existing is not None and not _intact(existing, payload.sha256)
         if existing is None:
             stamp = payload.fetched_at.strftime("%Y%m%dT%H%M%S%fZ")
             path = self.raw / payload.source / f"{stamp}_{payload.sha256}_{payload.name}"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with open(path, "xb") as handle:  # "x": never overwrite an archived payload
-                handle.write(payload.data)
-                handle.flush()
-                os.fsync(handle.fileno())
+            _write_raw(path, payload.data)
         else:
             path = existing
+            if repaired:
+                _write_raw(path, payload.data, replace=True)
+        newly_written = existing is None or repaired
         record = {k: v for k, v in asdict(payload).items() if k != "data"}
         record.update(sha256=payload.sha256, size=len(payload.data), path=str(path))
-        record["new_payload"] = newly_written
+        record["new_payload"] = existing is None
+        if repaired:
+            record["repaired_archive"] = True
         self._fetch_log(payload.source).parent.mkdir(parents=True, exist_ok=True)
         with open(self._fetch_log(payload.source), "a", encoding="utf-8") as log:
             log.write(json.dumps(record, sort_keys=True, default=_json_default) + "\n")
+            log.flush()
+            os.fsync(log.fileno())
         return path, newly_written
 
     def previous_fetch(self, source: str, name: str) -> PreviousFetch | None:
-        """The last archived fetch of `name`, for conditional requests (ETag/Last-Modified)."""
+        """The last archived live fetch of `name`, for conditional requests (ETag/Last-Modified).
+
+        None when there is none, or when its archived bytes are gone or no longer match their
+        recorded sha256: the next fetch is then unconditional, so a damaged archive is never
+        reused on a 304.
+        """
         log = self._fetch_log(source)
         if not log.exists():
             return None
@@ -128,7 +190,7 @@ class DataDir(ConfigurableResource):
             record = json.loads(line)
             if record["name"] == name and record["mode"] == "live":
                 last = record
-        if last is None or not Path(last["path"]).exists():
+        if last is None or not _intact(Path(last["path"]), last.get("sha256")):
             return None
         published = last.get("published_at")
         return PreviousFetch(
@@ -136,6 +198,7 @@ class DataDir(ConfigurableResource):
             etag=last.get("etag"),
             last_modified=last.get("last_modified"),
             published_at=date.fromisoformat(published) if published else None,
+            sha256=last.get("sha256"),
         )
 
     # --- staging -------------------------------------------------------------------------

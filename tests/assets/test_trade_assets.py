@@ -219,6 +219,7 @@ def test_eurostat_live_mode_reads_the_api_over_http(
         fetcher = LiveFetcher(
             timeout_seconds=5,
             url_overrides={k: f"{server.url}/ok/{v}" for k, v in overrides.items()},
+            allow_loopback_http=True,  # the live fetcher refuses loopback outside tests
         )
         live = tmp_path / "live"
         result = materialize(

@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import json
+import os
+import time
+import tracemalloc
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from dagster import materialize
 
-from assets import us_ofac_sdn
+from assets import gb_fcdo, us_ofac_cons, us_ofac_sdn
 from core.errors import FetchError
-from resources.fetcher import FileSpec, LiveFetcher, SnapshotFetcher
+from resources import publishers
+from resources.fetcher import (
+    DEFAULT_USER_AGENT,
+    USER_AGENT_ENV,
+    FileSpec,
+    LiveFetcher,
+    SnapshotFetcher,
+    link_on_page,
+)
 from resources.storage import DataDir
-from tests.httpserver import Server, serve
+from tests.httpserver import WAF_MIN_LENGTH, WAF_RULE, Server, gzip_bomb, serve
 
 SDN = "SDN.CSV"
 
@@ -31,6 +43,7 @@ def fast(**overrides: object) -> LiveFetcher:
         "connect_timeout_seconds": 0.5,
         "max_attempts": 3,
         "backoff_seconds": 0.01,
+        "allow_loopback_http": True,  # the test server is http on 127.0.0.1
     }
     return LiveFetcher(**{**settings, **overrides})
 
@@ -127,7 +140,9 @@ def test_live_mode_end_to_end_and_unchanged_payload_not_reparsed(
     # SDN.XML answers 404 here: a client error is not retried and fails the fetch clearly
     assert not first.success
     overrides.pop("us_ofac_sdn/SDN.XML")
-    live_csv_only = LiveFetcher(timeout_seconds=5, url_overrides=overrides)
+    live_csv_only = LiveFetcher(
+        timeout_seconds=5, url_overrides=overrides, allow_loopback_http=True
+    )
     result = materialize(
         [us_ofac_sdn.asset], resources={**resources, "fetcher": _CsvOnly(inner=live_csv_only)}
     )
@@ -171,3 +186,358 @@ def test_snapshot_fetcher_pins_and_reports_date(tmp_path: Path) -> None:
         SnapshotFetcher(pins={"us_ofac_sdn": "1999-01-01"}).fetch(
             "us_ofac_sdn", us_ofac_sdn.CSV_FILES[0], None
         )
+
+
+# --- #10: OFAC's firewall and download endpoint ------------------------------------------------
+
+OLD_USER_AGENT = "sanctions-etl/0.1 (+https://github.com/; open-source sanctions data pipeline)"
+
+
+def test_default_user_agent_passes_the_firewall_rule(server: Server) -> None:
+    assert WAF_RULE.match(DEFAULT_USER_AGENT) and len(DEFAULT_USER_AGENT) >= WAF_MIN_LENGTH
+    server.waf = True
+    try:
+        payload = fast().fetch("us_ofac_sdn", spec(server, "ok", "SDN_COMMENTS.CSV"), None)
+    finally:
+        server.waf = False
+    assert payload is not None and len(payload.data) == 25_895
+    assert server.requests[-1]["user-agent"] == DEFAULT_USER_AGENT
+
+
+@pytest.mark.parametrize(
+    "agent",
+    [
+        OLD_USER_AGENT,
+        "Mozilla/5.0 (X11; Linux x86_64)",
+        "Mozilla (compatible; sanctions-etl/0.2; pipeline)",
+    ],
+    ids=["old-agent", "too-short", "no-digit"],
+)
+def test_firewall_refuses_agents_outside_its_rule(server: Server, agent: str) -> None:
+    server.waf = True
+    try:
+        with pytest.raises(FetchError, match=r"/ok/SDN_COMMENTS\.CSV: HTTP 403$") as refused:
+            fast(user_agent=agent).fetch(
+                "us_ofac_sdn", spec(server, "ok", "SDN_COMMENTS.CSV"), None
+            )
+    finally:
+        server.waf = False
+    assert refused.value.cause == "http"
+    assert server.requests[-1]["user-agent"] == agent
+
+
+def test_user_agent_is_configurable_from_the_environment(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import definitions
+
+    agent = "Mozilla/5.0 (compatible; compliance-team-screening/3.1; ops desk)"
+    monkeypatch.setenv("SANCTIONS_MODE", "live")
+    monkeypatch.setenv(USER_AGENT_ENV, agent)
+    fetcher = definitions.fetcher_from_env()
+    assert isinstance(fetcher, LiveFetcher)
+    resolved = fetcher.process_config_and_initialize()
+    assert resolved.user_agent == agent
+    monkeypatch.delenv(USER_AGENT_ENV)
+    assert definitions.fetcher_from_env().user_agent == DEFAULT_USER_AGENT
+
+
+def test_ofac_files_come_from_the_documented_download_endpoint(
+    server: Server, snapshots: Path, tmp_path: Path
+) -> None:
+    files = [*us_ofac_sdn.CSV_FILES, *us_ofac_sdn.XML_FILES, *us_ofac_cons.CSV_FILES]
+    files += [*us_ofac_cons.XML_FILES]
+    assert {urlsplit(f.url).path for f in files} == {f"/api/download/{f.name}" for f in files}
+    assert {urlsplit(f.url).hostname for f in files} == {"sanctionslistservice.ofac.treas.gov"}
+    sdn = us_ofac_sdn.CSV_FILES[0]
+    url = server.url + urlsplit(sdn.url).path
+    server.waf = True
+    try:
+        payload = fast(url_overrides={"us_ofac_sdn/SDN.CSV": url}).fetch("us_ofac_sdn", sdn, None)
+    finally:
+        server.waf = False
+    assert payload is not None
+    assert payload.data == (snapshots / "us_ofac_sdn" / "2023-12-28" / SDN).read_bytes()
+    # the endpoint redirects to a signed URL on the same service: the URL read is recorded
+    assert [r["path"].split("?")[0] for r in server.requests[-2:]] == [
+        "/api/download/SDN.CSV",
+        "/published/SDN.CSV",
+    ]
+    assert payload.url == url
+    assert payload.final_url is not None
+    assert payload.final_url.startswith(f"{server.url}/published/SDN.CSV?X-Amz-Expires=3600")
+    DataDir(root=str(tmp_path)).archive(payload)
+    log = (tmp_path / "raw" / "us_ofac_sdn" / "fetch_log.jsonl").read_text().splitlines()
+    assert json.loads(log[-1])["final_url"] == payload.final_url
+
+
+# --- #10/#16: bodies cut short, too large, bombs, slow ----------------------------------------
+
+
+def test_body_shorter_than_its_content_length_is_refused(server: Server, tmp_path: Path) -> None:
+    with pytest.raises(FetchError) as cut:
+        fast().fetch("us_ofac_sdn", spec(server, "cut"), None)
+    assert cut.value.cause == "cut"
+    assert str(cut.value).startswith(f"{server.url}/cut/SDN.CSV: gave up after 3 attempts: ")
+    assert "body cut short: Content-Length 3,477,010 bytes, received 2,000,000" in str(cut.value)
+    assert server.hits["/cut/SDN.CSV"] == 3  # a proxy may cut one body: retried, then refused
+
+
+def test_gzip_encoded_body_is_decoded(server: Server, snapshots: Path) -> None:
+    payload = fast().fetch("us_ofac_sdn", spec(server, "gzip", "ALT.CSV"), None)
+    assert payload is not None
+    assert payload.data == (snapshots / "us_ofac_sdn" / "2023-12-28" / "ALT.CSV").read_bytes()
+    assert server.requests[-1]["accept-encoding"] == "gzip"
+
+
+def test_3_gib_body_stops_at_the_source_limit_in_bounded_memory(server: Server) -> None:
+    limit = publishers.max_bytes("un_sc")  # 22,155,520: ten times the largest real UN file
+    tracemalloc.start()
+    try:
+        with pytest.raises(FetchError) as large:
+            fast().fetch("un_sc", FileSpec("consolidated.xml", f"{server.url}/huge/x", "xml"), None)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert large.value.cause == "too_large"
+    assert f"/huge/x: too large: more than {limit:,} bytes after decompression" in str(large.value)
+    assert server.hits["/huge/x"] == 1  # not retried
+    assert peak < 3 * limit < 1 << 30  # about the limit (measured: ≈ 2 × 22 MB), not 3 GiB
+    time.sleep(0.2)
+    assert server.sent["/huge/x"] < limit + (16 << 20)  # the server stopped: client hung up
+
+
+def test_gzip_bomb_stops_at_the_file_limit(server: Server) -> None:
+    bomb = FileSpec("CONS_PRIM.CSV", f"{server.url}/bomb/x", "csv", max_bytes=16 << 20)
+    assert len(gzip_bomb()) < 1_100_000  # built before the request: 1 GiB of zeros in ~1 MB
+    tracemalloc.start()
+    try:
+        with pytest.raises(FetchError) as large:
+            fast().fetch("us_ofac_cons", bomb, None)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert large.value.cause == "too_large"
+    assert "too large: more than 16,777,216 bytes after decompression" in str(large.value)
+    assert peak < 64 << 20  # the bomb expands to 1 GiB; at most one chunk passes the limit
+
+
+def test_bad_gzip_is_refused(server: Server) -> None:
+    with pytest.raises(FetchError, match=r"/badgzip/x: bad gzip body at output byte 0") as bad:
+        fast().fetch("us_ofac_sdn", FileSpec(SDN, f"{server.url}/badgzip/x", "csv"), None)
+    assert bad.value.cause == "encoding"
+
+
+def test_body_trickled_past_the_deadline_is_refused(server: Server) -> None:
+    # one byte every 50 ms: each read succeeds within its timeout, the whole never ends in time
+    started = time.monotonic()
+    with pytest.raises(FetchError) as slow:
+        fast(deadline_seconds=1.0, max_attempts=2).fetch(
+            "us_ofac_sdn", spec(server, "trickle", "SDN_COMMENTS.CSV"), None
+        )
+    elapsed = time.monotonic() - started
+    assert slow.value.cause == "deadline"
+    assert "gave up after 2 attempts: deadline of 1 s passed after" in str(slow.value)
+    assert "of 25895" in str(slow.value)
+    assert elapsed < 4.0
+
+
+# --- #16: redirects --------------------------------------------------------------------------
+
+
+def redirecting(server: Server, path: str, location: str, **spec_fields: object) -> FileSpec:
+    server.redirects[path] = location
+    return FileSpec(SDN, f"{server.url}{path}", "csv", **spec_fields)  # type: ignore[arg-type]
+
+
+def test_redirect_on_the_same_host_is_followed_and_recorded(server: Server) -> None:
+    moved = redirecting(server, "/r/moved", "/ok/SDN_COMMENTS.CSV")
+    payload = fast().fetch("us_ofac_sdn", moved, None)
+    assert payload is not None and len(payload.data) == 25_895
+    assert (payload.url, payload.final_url) == (moved.url, f"{server.url}/ok/SDN_COMMENTS.CSV")
+
+
+@pytest.mark.parametrize(
+    ("location", "hosts", "refusal"),
+    [
+        # another host (here the same machine under another name): not a publisher host
+        (
+            "http://localhost:{port}/ok/SDN.CSV",
+            (),
+            r"localhost is not a publisher host of this source",
+        ),
+        ("https://mirror.example.org/SDN.CSV", (), r"mirror\.example\.org is not a publisher host"),
+        # the cloud metadata service, even when a host list names it
+        (
+            "http://169.254.169.254/latest/meta-data/",
+            ("169.254.169.254",),
+            r"169\.254\.169\.254 resolves to link-local address 169\.254\.169\.254",
+        ),
+        (
+            "https://10.0.0.7/SDN.CSV",
+            ("10.0.0.7",),
+            r"resolves to private or reserved address 10\.0\.0\.7",
+        ),
+        ("file:///etc/passwd", (), r"refused redirect to file:///etc/passwd: only https URLs"),
+    ],
+    ids=["cross-host", "cross-host-https", "link-local", "private", "file"],
+)
+def test_redirect_off_the_publisher_is_refused(
+    server: Server, location: str, hosts: tuple[str, ...], refusal: str
+) -> None:
+    port = urlsplit(server.url).port
+    path = f"/r/{len(server.redirects)}"
+    target = location.format(port=port)
+    with pytest.raises(FetchError, match=refusal) as refused:
+        fast().fetch("us_ofac_sdn", redirecting(server, path, target, hosts=hosts), None)
+    assert str(refused.value).startswith(f"{server.url}{path}: refused redirect to {target}")
+    assert refused.value.cause in ("redirect", "refused")
+    assert server.hits[path] == 1  # refused at once, never retried
+
+
+def test_redirect_loop_and_long_chains_are_refused(server: Server) -> None:
+    loop = redirecting(server, "/r/a", "/r/b")
+    server.redirects["/r/b"] = "/r/a"
+    with pytest.raises(FetchError, match=r"/r/a: redirect loop: .*/r/a -> .*/r/b -> .*/r/a$"):
+        fast().fetch("us_ofac_sdn", loop, None)
+    for step in range(8):
+        server.redirects[f"/r/chain{step}"] = f"/r/chain{step + 1}"
+    with pytest.raises(FetchError, match=r"/r/chain0: more than 5 redirects: ") as chain:
+        fast().fetch("us_ofac_sdn", FileSpec(SDN, f"{server.url}/r/chain0", "csv"), None)
+    assert chain.value.cause == "redirect"
+
+
+def test_loopback_is_refused_outside_tests(server: Server) -> None:
+    before = len(server.requests)
+    production = LiveFetcher(max_attempts=1)
+    with pytest.raises(FetchError, match=r"refused .*127\.0\.0\.1 resolves to loopback address"):
+        production.fetch("us_ofac_sdn", spec(server, "ok"), None)
+    assert len(server.requests) == before  # not even contacted
+
+
+# --- #16: raw archive written safely and verified before reuse --------------------------------
+
+
+def test_truncated_archive_is_never_reused_on_304(server: Server, tmp_path: Path) -> None:
+    data_dir = DataDir(root=str(tmp_path))
+    fetcher = fast()
+    first = fetcher.fetch("us_ofac_sdn", spec(server, "ok", "ALT.CSV"), None)
+    assert first is not None
+    path, _ = data_dir.archive(first)
+    intact = data_dir.previous_fetch("us_ofac_sdn", "ALT.CSV")
+    assert intact is not None and intact.sha256 == first.sha256
+    path.chmod(0o644)
+    path.write_bytes(first.data[:100_000])  # the raw archive file is cut
+    # the storage does not offer the damaged copy for a conditional request...
+    assert data_dir.previous_fetch("us_ofac_sdn", "ALT.CSV") is None
+    # ...and the fetcher, offered it anyway, gets a 304 but fetches again unconditionally
+    again = fetcher.fetch("us_ofac_sdn", spec(server, "ok", "ALT.CSV"), intact)
+    assert again is not None and not again.not_modified and again.data == first.data
+    assert server.requests[-2].get("if-none-match") == first.etag
+    assert "if-none-match" not in server.requests[-1]
+    # archiving the good bytes repairs the damaged copy (through a temporary file)
+    repaired_path, rewritten = data_dir.archive(again)
+    assert repaired_path == path and rewritten and path.read_bytes() == first.data
+    log = (tmp_path / "raw" / "us_ofac_sdn" / "fetch_log.jsonl").read_text().splitlines()
+    assert json.loads(log[-1])["repaired_archive"] is True
+    assert data_dir.previous_fetch("us_ofac_sdn", "ALT.CSV") is not None
+
+
+def test_archive_goes_through_a_temporary_file(
+    server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    payload = fast().fetch("us_ofac_sdn", spec(server, "ok", "SDN_COMMENTS.CSV"), None)
+    assert payload is not None
+    data_dir = DataDir(root=str(tmp_path))
+
+    def crash(fd: int) -> None:
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(os, "fsync", crash)
+    with pytest.raises(OSError, match="disk gone"):
+        data_dir.archive(payload)
+    # a crash before the rename leaves nothing under the final name, and no temporary file
+    assert list((tmp_path / "raw" / "us_ofac_sdn").iterdir()) == []
+    monkeypatch.undo()
+    path, new = data_dir.archive(payload)
+    assert new and path.read_bytes() == payload.data
+    assert path.stat().st_mode & 0o777 == 0o444  # read-only: never written in place
+    assert sorted(p.name for p in path.parent.iterdir()) == sorted([path.name, "fetch_log.jsonl"])
+
+
+# --- #10: the UK list's links move -------------------------------------------------------------
+
+PAGE = "the-uk-sanctions-list.html"
+ASSETS = "https://assets.publishing.service.gov.uk"
+
+
+def test_links_are_picked_on_the_publication_page_by_file_type(fixtures: Path) -> None:
+    html = (fixtures / "gb_fcdo" / PAGE).read_bytes()
+    page = gb_fcdo.PUBLICATION_PAGE
+    assert link_on_page(page, html, gb_fcdo.XML_FILES[0]) == (
+        f"{ASSETS}/media/67fd0c2e9a1b8b6f8d2b1a10/UK-Sanctions-List.xml"
+    )
+    assert link_on_page(page, html, gb_fcdo.CSV_FILES[0]) == (
+        f"{ASSETS}/media/67fd0c2e9a1b8b6f8d2b1a11/UK-Sanctions-List.csv"
+    )
+    # renamed but alone of its type: still found; two of a type and none by name: refused
+    renamed = html.replace(b"a10/UK-Sanctions-List.xml", b"a10/UK_Sanctions_List_2026.xml")
+    assert link_on_page(page, renamed, gb_fcdo.XML_FILES[0]).endswith("/UK_Sanctions_List_2026.xml")
+    two = renamed.replace(b"a13/UK-Sanctions-List.json", b"a13/UK-Sanctions-List-Welsh.xml")
+    with pytest.raises(FetchError, match=r"2 \.xml links and none named UK-Sanctions-List\.xml"):
+        link_on_page(page, two, gb_fcdo.XML_FILES[0])
+    with pytest.raises(FetchError, match=r"no \.xml link on the page") as none:
+        link_on_page(
+            page, b"<html><body><a href='/x.pdf'>x</a></body></html>", gb_fcdo.XML_FILES[0]
+        )
+    assert none.value.cause == "not_found_on_page"
+
+
+def test_failed_direct_url_falls_back_to_the_publication_page(
+    server: Server, snapshots: Path, fixtures: Path
+) -> None:
+    html = (fixtures / "gb_fcdo" / PAGE).read_bytes().replace(ASSETS.encode(), server.url.encode())
+    server.pages["/government/publications/the-uk-sanctions-list"] = html
+    media = "/media/67fd0c2e9a1b8b6f8d2b1a10/UK-Sanctions-List.xml"
+    server.files[media] = snapshots / "gb_fcdo" / "2025-04-14" / "UK-Sanctions-List.xml"
+    xml = gb_fcdo.XML_FILES[0]
+    fetcher = fast(
+        url_overrides={"gb_fcdo/UK-Sanctions-List.xml": f"{server.url}/docs/UK-Sanctions-List.xml"},
+        page_overrides={"gb_fcdo": f"{server.url}/government/publications/the-uk-sanctions-list"},
+    )
+    payload = fetcher.fetch("gb_fcdo", xml, None)
+    assert payload is not None
+    assert payload.data == server.files[media].read_bytes()
+    assert (payload.url, payload.found_on) == (
+        f"{server.url}{media}",
+        f"{server.url}/government/publications/the-uk-sanctions-list",
+    )
+    assert [r["path"] for r in server.requests[-3:]] == [
+        "/docs/UK-Sanctions-List.xml",
+        "/government/publications/the-uk-sanctions-list",
+        media,
+    ]
+    # the page's link is gone too: both failures are named
+    del server.files[media]
+    with pytest.raises(
+        FetchError, match=r"HTTP 404 \(link found on .* after the direct URL failed"
+    ):
+        fetcher.fetch("gb_fcdo", xml, None)
+
+
+def test_every_list_has_publisher_hosts_and_size_limits() -> None:
+    from assets import eu_fsf, gb_ofsi, un_sc, us_csl
+
+    lists = (us_ofac_sdn, us_ofac_cons, us_csl, un_sc, gb_fcdo, gb_ofsi, eu_fsf)
+    for module in lists:
+        source = module.SPEC.source
+        assert source in publishers.MAX_BYTES and source in publishers.HOSTS
+        for fmt in module.SPEC.formats:
+            for file in fmt.files:
+                # the file's own host, and its page's, are publisher hosts of the source
+                assert urlsplit(file.url).hostname in publishers.HOSTS[source], file.url
+                assert file.page is None or urlsplit(file.page).hostname in publishers.HOSTS[source]
+    assert publishers.max_bytes("un_sc", "consolidated.xml") == 2_215_552 * 10
+    assert publishers.max_bytes("us_ofac_sdn", "SDN.CSV") == 290_000_000
+    assert publishers.max_bytes("us_ofac_sdn", "SDN_ENHANCED.XML") == 1_054_189_910
+    assert publishers.max_bytes("eurostat_comext", "x.csv") == publishers.DEFAULT_MAX_BYTES

@@ -1,0 +1,190 @@
+"""Live mode end to end, for every list, against a local HTTP server serving the real snapshots.
+
+The server stands in for today's publishers (#10): OFAC's firewall rule is on for every request,
+OFAC answers its documented `api/download/{file}` with a redirect to a signed URL, the CSL
+download is cut short on the first run, the FCDO's direct URLs answer 404 and its files are
+linked from the gov.uk publication page, and every file carries an ETag so the next run gets
+304. Each list's real ingest (`assets.factory.ingest`: fetch, archive, parse, stage) runs with
+the live fetcher, as the list's asset does.
+
+Formats the snapshots do not hold (SDN.XML, the EU's 1.1 files, OFSI's 2022 CSV and XML…)
+answer 404 and are declared optional here, as a publisher that does not serve them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+import definitions
+from assets.factory import Format, IngestOutcome, SourceSpec, ingest
+from core.errors import FetchError
+from resources.fetcher import DEFAULT_USER_AGENT, LiveFetcher, SnapshotFetcher
+from resources.storage import DataDir
+from tests.conftest import FIXTURES, SNAPSHOTS
+from tests.httpserver import Server, serve
+
+PAGE_PATH = "/government/publications/the-uk-sanctions-list"
+ASSETS = "https://assets.publishing.service.gov.uk"
+CSL_PATH = "/downloadable_consolidated_screening_list/v1/consolidated.csv"
+SOURCES = [module.SPEC.source for module in definitions.SOURCES]
+
+
+def served_spec(spec: SourceSpec, files: dict[str, str]) -> SourceSpec:
+    """`spec` with the files the snapshot lacks made optional (the server answers them 404)."""
+    formats = tuple(
+        Format(
+            fmt.name,
+            tuple(
+                f if f.name in files else dataclasses.replace(f, required=False) for f in fmt.files
+            ),
+            fmt.parse,
+            fmt.staged_models,
+        )
+        for fmt in spec.formats
+    )
+    return dataclasses.replace(spec, formats=formats)
+
+
+@pytest.fixture(scope="module")
+def live() -> Iterator[tuple[Server, LiveFetcher, dict[str, SourceSpec]]]:
+    with serve(SNAPSHOTS) as server:
+        server.waf = True
+        overrides: dict[str, str] = {}
+        specs: dict[str, SourceSpec] = {}
+        for module in definitions.SOURCES:
+            spec = module.SPEC
+            files = SnapshotFetcher().publication(spec.source)["files"]
+            specs[spec.source] = served_spec(spec, files)
+            for fmt in spec.formats:
+                for file in fmt.files:
+                    url = urlsplit(file.url)
+                    query = f"?{url.query}" if url.query else ""
+                    overrides[f"{spec.source}/{file.name}"] = server.url + url.path + query
+                    if file.name not in files or spec.source == "gb_fcdo":
+                        continue  # 404: not served (the FCDO's direct URLs have moved)
+                    path = SNAPSHOTS / spec.source / files[file.name]
+                    if url.path.startswith("/api/download/"):
+                        # OFAC: the download endpoint redirects here, as to its bucket
+                        server.files[f"/published/{file.name}"] = path
+                    else:
+                        server.files[url.path] = path
+        page = (FIXTURES / "gb_fcdo" / "the-uk-sanctions-list.html").read_bytes()
+        server.pages[PAGE_PATH] = page.replace(ASSETS.encode(), server.url.encode())
+        fcdo = SNAPSHOTS / "gb_fcdo" / "2025-04-14"
+        server.files["/media/67fd0c2e9a1b8b6f8d2b1a10/UK-Sanctions-List.xml"] = (
+            fcdo / "UK-Sanctions-List.xml"
+        )
+        server.files["/media/67fd0c2e9a1b8b6f8d2b1a11/UK-Sanctions-List.csv"] = (
+            fcdo / "UK-Sanctions-List.csv"
+        )
+        fetcher = LiveFetcher(
+            timeout_seconds=10,
+            deadline_seconds=30,
+            max_attempts=2,
+            backoff_seconds=0.01,
+            url_overrides=overrides,
+            page_overrides={"gb_fcdo": server.url + PAGE_PATH},
+            allow_loopback_http=True,
+        )
+        yield server, fetcher, specs
+
+
+def raw_payloads(data_dir: DataDir, source: str) -> list[str]:
+    folder = data_dir.raw / source
+    names = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+    return [name for name in names if name != "fetch_log.jsonl"]
+
+
+def test_live_mode_for_every_list(
+    live: tuple[Server, LiveFetcher, dict[str, SourceSpec]], tmp_path: Path
+) -> None:
+    server, fetcher, specs = live
+    data_dir = DataDir(root=str(tmp_path))
+    assert set(specs) == set(SOURCES) == {
+        "us_ofac_sdn", "us_ofac_cons", "us_csl", "un_sc", "gb_fcdo", "gb_ofsi", "eu_fsf",
+    }  # fmt: skip
+
+    # --- first run: the CSL download is cut short after 1,000,000 of its 1,386,578 bytes
+    server.cut = {CSL_PATH}
+    server.cut_at = 1_000_000
+    first: dict[str, IngestOutcome] = {}
+    for source in SOURCES:
+        if source == "us_csl":
+            with pytest.raises(FetchError) as cut:
+                ingest(specs[source], fetcher, data_dir)
+            assert cut.value.cause == "cut"
+            assert str(cut.value).startswith(f"{server.url}{CSL_PATH}: gave up after 2 attempts")
+            assert "Content-Length 1,386,578 bytes, received 1,000,000" in str(cut.value)
+            # nothing archived as a payload, nothing staged: no publication
+            assert raw_payloads(data_dir, source) == []
+            assert data_dir.current_publication(source) is None
+            continue
+        first[source] = ingest(specs[source], fetcher, data_dir)
+        assert not first[source].unchanged
+    # every request passed the firewall rule with the default User-Agent
+    assert {r["user-agent"] for r in server.requests} == {DEFAULT_USER_AGENT}
+
+    counts = {
+        s: o.meta["formats"][o.meta["primary_format"]]["entry_count"] for s, o in first.items()
+    }
+    assert counts == {
+        "us_ofac_sdn": 13_821,
+        "us_ofac_cons": 442,
+        "un_sc": 1_003,
+        "gb_fcdo": 9,
+        "gb_ofsi": 4_688,
+        "eu_fsf": 93,
+    }
+    # OFAC: the documented endpoint, redirected to the signed URL that was read
+    sdn_log = [
+        json.loads(line)
+        for line in (data_dir.raw / "us_ofac_sdn" / "fetch_log.jsonl").read_text().splitlines()
+    ]
+    assert {(r["name"], r["url"].removeprefix(server.url)) for r in sdn_log} == {
+        (name, f"/api/download/{name}")
+        for name in ("SDN.CSV", "ADD.CSV", "ALT.CSV", "SDN_COMMENTS.CSV")
+    }
+    assert all(
+        "/published/" in r["final_url"] and "X-Amz-Expires" in r["final_url"] for r in sdn_log
+    )
+    # FCDO: the direct URLs answered 404; both files came from the links on the gov.uk page
+    fcdo_files = {
+        f["name"]: f["url"].removeprefix(server.url)
+        for fmt in first["gb_fcdo"].meta["formats"].values()
+        for f in fmt["files"]
+    }
+    assert fcdo_files == {
+        "UK-Sanctions-List.xml": "/media/67fd0c2e9a1b8b6f8d2b1a10/UK-Sanctions-List.xml",
+        "UK-Sanctions-List.csv": "/media/67fd0c2e9a1b8b6f8d2b1a11/UK-Sanctions-List.csv",
+    }
+    assert server.hits["/docs/UK-Sanctions-List.xml"] == 1
+    assert server.hits[PAGE_PATH] == 2  # once per file
+
+    # --- second run: the CSL is whole again; everything else answers 304
+    server.cut = set()
+    before = {source: raw_payloads(data_dir, source) for source in SOURCES}
+    requests_before = len(server.requests)
+    second = {source: ingest(specs[source], fetcher, data_dir) for source in SOURCES}
+    csl = second.pop("us_csl")
+    assert not csl.unchanged
+    assert csl.meta["formats"]["csv"]["entry_count"] == 14_048  # distinct _id of 14,160 records
+    assert len(raw_payloads(data_dir, "us_csl")) == 1
+    for source, outcome in second.items():
+        assert outcome.unchanged, source  # same publication: nothing parsed, nothing new
+        assert outcome.publication_id == first[source].publication_id
+        assert raw_payloads(data_dir, source) == before[source]
+    conditional = [r for r in server.requests[requests_before:] if "if-none-match" in r]
+    assert conditional, "the second run sent conditional requests"
+    for source in second:
+        log = (data_dir.raw / source / "fetch_log.jsonl").read_text().splitlines()
+        last = [json.loads(line) for line in log][-len(raw_payloads(data_dir, source)) :]
+        assert all(r["not_modified"] and not r["new_payload"] for r in last), source
+
+    # --- third run: the CSL too is unchanged now
+    assert ingest(specs["us_csl"], fetcher, data_dir).unchanged
