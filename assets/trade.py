@@ -598,14 +598,10 @@ def build_indicator_tables(data_dir: DataDir) -> dict[str, pl.DataFrame]:
     cn8 = (
         pl.scan_parquet(table_path(data_dir, "trade_flows"))
         .filter(pl.col("source") == chpl_indicators.SOURCE)
+        .select(chpl_indicators.FLOW_COLUMNS)
         .collect()
     )
-    products = (
-        pl.scan_parquet(table_path(data_dir, "eurostat_cn8"))
-        .select("product_code", "product_level", "hs6", "product_label", "source_file")
-        .unique()
-        .collect()
-    )
+    products = read_table(data_dir, eurostat_databrowser.PRODUCTS)
     tables |= chpl_indicators.build(cn8, products, chpl)
     for name, frame in tables.items():
         _write(data_dir, name, frame)
@@ -889,6 +885,12 @@ TRADE_CHECKS: list[AssetChecksDefinition] = [
         _V,
         "Values are non-negative euros; `:` cells stay null.",
         values_valid("eurostat_cn8", ["value_eur"]),
+    ),
+    _check(
+        "eurostat_cn8",
+        "products_schema_valid",
+        "Pandera: eurostat_cn8_products (one row per product sheet) is valid.",
+        schema_valid("eurostat_cn8_products"),
     ),
     _check("eurostat_cn8", _P, "Every period is a month.", periods_valid("eurostat_cn8")),
     _check(

@@ -531,12 +531,7 @@ class EurostatCn8(pa.DataFrameModel):
         description="First six digits of a CN8 code (its HS subheading), the HS6 code itself; "
         "null for an HS4 heading (never guessed).",
     )
-    product_label: pl.String = pa.Field(
-        description="PRODUCT label as published (with the label history of the code)."
-    )
     flow: pl.String = pa.Field(isin=["export", "import"], description="Trade flow.")
-    flow_label: pl.String = pa.Field(description="FLOW as published (EXPORT).")
-    indicator: pl.String = pa.Field(isin=["VALUE_IN_EUROS"], description="INDICATORS.")
     period_label: pl.String = pa.Field(description="TIME column label (yyyy-mm).")
     year: pl.Int16 = pa.Field(ge=1988, le=2100, description="Reference year.")
     month: pl.Int8 = pa.Field(ge=1, le=12, description="Reference month.")
@@ -551,8 +546,6 @@ class EurostatCn8(pa.DataFrameModel):
         nullable=True,
         description="Meaning of `obs_flag` from the sheet's own legend (`not available`).",
     )
-    dataset: pl.String = pa.Field(description="Dataset code (DS-045409__custom_…).")
-    data_updated: pl.String = pa.Field(description="'Last updated' of the data (dd/mm/yyyy hh:mm).")
     source_file: pl.String = pa.Field(description=FILE)
     source_sheet: pl.String = pa.Field(description="Sheet of the workbook (Sheet 1 …).")
     source_line: pl.Int32 = pa.Field(ge=12, description="1-based row of the sheet.")
@@ -562,6 +555,38 @@ class EurostatCn8(pa.DataFrameModel):
         strict = True
         coerce = False
         unique = ["reporter_code", "partner_code", "product_code", "flow", "year", "month"]
+
+
+class EurostatCn8Products(pa.DataFrameModel):
+    """One Data Browser product sheet: its product, flow, indicator and extraction (what the
+    sheet says once, kept off its cells)."""
+
+    product_code: pl.String = pa.Field(
+        str_matches=r"^(\d{8}|\d{6}|\d{4})$", description="CN8, HS6 or HS4 code."
+    )
+    product_level: pl.String = pa.Field(isin=["CN8", "HS6", "HS4"], description="Level.")
+    hs6: pl.String = pa.Field(nullable=True, description="HS6 (null for an HS4 heading).")
+    product_label: pl.String = pa.Field(
+        description="PRODUCT label as published, with the label history of the code "
+        "(`…(2022-2500);…(2017-2021) [84798997]`)."
+    )
+    flow: pl.String = pa.Field(isin=["export", "import"], description="Trade flow.")
+    flow_label: pl.String = pa.Field(description="FLOW as published (EXPORT).")
+    indicator: pl.String = pa.Field(isin=["VALUE_IN_EUROS"], description="INDICATORS.")
+    dataset: pl.String = pa.Field(description="Dataset code (DS-045409__custom_…).")
+    data_updated: pl.String = pa.Field(description="'Last updated' of the data (dd/mm/yyyy hh:mm).")
+    extracted: pl.String = pa.Field(description="'Data extracted on' time (dd/mm/yyyy hh:mm:ss).")
+    months: pl.Int16 = pa.Field(ge=1, description="Month columns of the sheet.")
+    first_month: pl.String = pa.Field(description="First month column (yyyy-mm).")
+    last_month: pl.String = pa.Field(description="Last month column (yyyy-mm).")
+    rows: pl.Int32 = pa.Field(ge=0, description="Reporter × partner rows kept from the sheet.")
+    source_file: pl.String = pa.Field(description=FILE)
+    source_sheet: pl.String = pa.Field(description="Sheet of the workbook.")
+
+    class Config:
+        strict = True
+        coerce = False
+        unique = ["product_code", "flow"]
 
 
 _CN8_FILES = "Data Browser workbooks the figure was computed from."
@@ -749,6 +774,7 @@ class TradeCn8Rises(pa.DataFrameModel):
 MODELS: dict[str, type[pa.DataFrameModel]] = {
     "eurostat_comext": EurostatComext,
     "eurostat_cn8": EurostatCn8,
+    "eurostat_cn8_products": EurostatCn8Products,
     "un_comtrade": UnComtrade,
     "cepii_baci": CepiiBaci,
     "cepii_baci_countries": CepiiBaciCountries,

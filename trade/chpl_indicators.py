@@ -37,6 +37,19 @@ TIER_SCOPE = "CHPL tier "
 PRE_WINDOW = (2021, 3, 12)
 POST_WINDOW = (2022, 3, 12)
 RISE_YEARS = (2021, 2022)
+# the `trade_flows` columns these indicators read (the asset loads only these)
+FLOW_COLUMNS = (
+    "source",
+    "reporter_is_aggregate",
+    "partner_code",
+    "flow",
+    "year",
+    "month",
+    "product_code",
+    "hs6",
+    "value",
+    "source_file",
+)
 
 
 def _files() -> pl.Expr:
@@ -315,6 +328,7 @@ def build(
 ) -> dict[str, pl.DataFrame]:
     """All CHPL product-level tables from `trade_flows` (any sources: only `eurostat_cn8` rows
     are used), the extract's product lines and `chpl_codes`."""
+    flows = flows.filter(pl.col("source") == SOURCE).select(FLOW_COLUMNS)
     mapping = product_chpl(products, chpl)
     lines = chpl_lines(flows, mapping)
     return {

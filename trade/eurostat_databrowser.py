@@ -49,9 +49,10 @@ from core.canonical import Unknown
 from core.errors import SourceFormatError
 from core.sniff import require_content
 from trade.eurostat_comext import labels
-from trade.tables import TradeParse, conform, empty, rejects_frame
+from trade.tables import SCHEMAS, TradeParse, conform, empty, rejects_frame
 
 SOURCE = "eurostat_cn8"
+PRODUCTS = "eurostat_cn8_products"  # one row per product sheet: its label and extraction
 SUMMARY, STRUCTURE = "Summary", "Structure"
 PRODUCT_SHEET = re.compile(r"^Sheet (\d+)$")
 # (row, column) → the label a product sheet must carry there
@@ -257,6 +258,7 @@ class SheetResult:
     unknowns: list[Unknown]
     footer_rows: int
     head: SheetHead
+    sheet: str
 
 
 def parse_sheet(name: str, sheet: str, raw: pl.DataFrame, places: pl.DataFrame) -> SheetResult:
@@ -306,6 +308,14 @@ def parse_sheet(name: str, sheet: str, raw: pl.DataFrame, places: pl.DataFrame) 
         )
         unknowns.append(Unknown(name, f"{sheet}!A{r['source_line']}", f"{which} label", label))
     kept = block.filter(~unresolved)
+    twice = kept.filter(pl.struct("reporter_code", "partner_code").is_duplicated())
+    if twice.height:
+        r = twice.row(1 if twice.height > 1 else 0, named=True)
+        raise SourceFormatError(
+            name,
+            f"sheet {sheet!r} cell A{r['source_line']}",
+            f"{r['reporter_code']}->{r['partner_code']} listed twice in the sheet",
+        )
     long = kept.unpivot(
         index=[
             "reporter_label",
@@ -336,10 +346,7 @@ def parse_sheet(name: str, sheet: str, raw: pl.DataFrame, places: pl.DataFrame) 
         product_code=pl.lit(head.product_code),
         product_level=pl.lit(level),
         hs6=pl.lit(head.product_code[:6] if level != "HS4" else None, dtype=pl.String),
-        product_label=pl.lit(head.product_label),
         flow=pl.lit(head.flow),
-        flow_label=pl.lit(head.flow_label),
-        indicator=pl.lit(head.indicator),
         period_label=period,
         year=period.str.slice(0, 4).cast(pl.Int16),
         month=period.str.slice(5, 2).cast(pl.Int8),
@@ -348,21 +355,20 @@ def parse_sheet(name: str, sheet: str, raw: pl.DataFrame, places: pl.DataFrame) 
         obs_flag_label=pl.when(numeric)
         .then(None)
         .otherwise(pl.col("cell").replace_strict(legend, default=None)),
-        dataset=pl.lit(head.dataset),
-        data_updated=pl.lit(head.data_updated),
         source_file=pl.lit(name),
         source_sheet=pl.lit(sheet),
         source_cell=pl.col("column").replace_strict(letter_of)
         + pl.col("source_line").cast(pl.String),
     )
     return SheetResult(
-        frame=frame.drop("column", "cell"),
+        frame=conform(SOURCE, frame.drop("column", "cell")),
         rows_read=block.height,
         rows_kept=kept.height,
         rejects=rejects,
         unknowns=unknowns,
         footer_rows=footer_rows,
         head=head,
+        sheet=sheet,
     )
 
 
@@ -412,7 +418,28 @@ def parse_workbook(name: str, data: bytes) -> tuple[list[SheetResult], list[Unkn
     return results, unknowns
 
 
-KEY = ("reporter_code", "partner_code", "product_code", "flow", "year", "month")
+def product_row(name: str, sheet: str, result: SheetResult) -> dict[str, object]:
+    """The sheet's product and extraction, one row of `eurostat_cn8_products`."""
+    head = result.head
+    level = PRODUCT_LEVELS[len(head.product_code)]
+    return {
+        "product_code": head.product_code,
+        "product_level": level,
+        "hs6": head.product_code[:6] if level != "HS4" else None,
+        "product_label": head.product_label,
+        "flow": head.flow,
+        "flow_label": head.flow_label,
+        "indicator": head.indicator,
+        "dataset": head.dataset,
+        "data_updated": head.data_updated,
+        "extracted": head.extracted,
+        "months": len(head.months),
+        "first_month": head.months[0] if head.months else None,
+        "last_month": head.months[-1] if head.months else None,
+        "rows": result.rows_kept,
+        "source_file": name,
+        "source_sheet": sheet,
+    }
 
 
 def parse(files: Mapping[str, bytes]) -> tuple[TradeParse, pl.DataFrame]:
@@ -421,16 +448,30 @@ def parse(files: Mapping[str, bytes]) -> tuple[TradeParse, pl.DataFrame]:
     The accounting has one row per workbook: data rows read (reporter × partner rows of every
     product sheet), rows kept, rows rejected with a reason, footer rows recognised, and the
     cells written (kept rows × months); `ok` when read = kept + rejected and every kept row
-    gave one cell per month. A product (and period, reporter, partner) found in two sheets is
-    refused: the workbooks of one extraction do not overlap.
+    gave one cell per month. A reporter × partner row found twice in a sheet, or a product
+    found in two sheets, is refused: the workbooks of one extraction do not overlap. What a
+    sheet says once (product label, dataset, last update) goes to `extra["products"]` (the
+    `eurostat_cn8_products` table), not onto each of its 6,804 cells.
     """
     if not files:
         raise SourceFormatError(SOURCE, "payload", "no Data Browser workbook given")
     frames, rejects, unknowns, accounting = [], [], [], []
+    products: list[dict[str, object]] = []
+    seen: dict[tuple[str, str], str] = {}
     for name, data in sorted(files.items()):
         results, extra = parse_workbook(name, data)
         unknowns += extra
         for r in results:
+            sheet = r.sheet
+            key = (r.head.product_code, r.head.flow)
+            if key in seen:
+                raise SourceFormatError(
+                    name,
+                    f"sheet {sheet!r}",
+                    f"product {key[0]} ({key[1]}) already read from {seen[key]}",
+                )
+            seen[key] = f"{name} {sheet!r}"
+            products.append(product_row(name, sheet, r))
             frames.append(r.frame)
             rejects += r.rejects
             unknowns += r.unknowns
@@ -451,16 +492,8 @@ def parse(files: Mapping[str, bytes]) -> tuple[TradeParse, pl.DataFrame]:
                 "ok": read == kept + rejected and cells == expected,
             }
         )
-    frame = conform(SOURCE, pl.concat(frames)) if frames else empty(SOURCE)
-    dup = frame.filter(pl.len().over(KEY) > 1)
-    if dup.height:
-        r = dup.sort("source_file", "source_sheet", "source_line").row(0, named=True)
-        raise SourceFormatError(
-            r["source_file"],
-            f"sheet {r['source_sheet']!r} cell {r['source_cell']}",
-            f"{r['product_code']} {r['reporter_code']}->{r['partner_code']} {r['period_label']}"
-            " already read from another sheet",
-        )
+    # each sheet is conformed on its own: one concat, no second copy of 2 million rows
+    frame = pl.concat(frames) if frames else empty(SOURCE)
     result = TradeParse(
         source=SOURCE,
         table=SOURCE,
@@ -468,5 +501,6 @@ def parse(files: Mapping[str, bytes]) -> tuple[TradeParse, pl.DataFrame]:
         rejects=rejects_frame(rejects),
         input_rows={a["group"]: a["input_rows"] for a in accounting},
         unknowns=unknowns,
+        extra={"products": pl.DataFrame(products, schema=SCHEMAS[PRODUCTS])},
     )
     return result, pl.DataFrame(accounting)

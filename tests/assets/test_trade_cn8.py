@@ -96,9 +96,22 @@ def test_excerpt_every_cell_becomes_a_row(excerpt: bytes) -> None:
         "CN8",
         "854231",
     )
-    assert (
-        cell["dataset"] == "DS-045409__custom_4623968"
-        and cell["data_updated"] == "13/01/2023 11:00"
+    products = result.extra["products"]
+    assert validate({"p": MODELS["eurostat_cn8_products"]}, {"p": products}) == []
+    assert products.select("source_sheet", "product_code", "hs6", "rows").rows() == [
+        ("Sheet 37", "85423190", "854231", 189),
+        ("Sheet 53", "85429000", "854290", 189),
+    ]
+    sheet = products.row(0, named=True)
+    assert (sheet["dataset"], sheet["data_updated"], sheet["extracted"]) == (
+        "DS-045409__custom_4623968",
+        "13/01/2023 11:00",
+        "21/01/2023 17:38:57",
+    )
+    assert (sheet["months"], sheet["first_month"], sheet["last_month"]) == (
+        36,
+        "2020-01",
+        "2022-12",
     )
     # C12: Austria -> Armenia, January 2020 is `:` — null with its flag, not 0
     na = frame.filter((pl.col("source_sheet") == "Sheet 37") & (pl.col("source_cell") == "C12"))
@@ -180,10 +193,7 @@ def test_a_heading_sheet_gets_no_hs6_and_no_tier(excerpt: bytes) -> None:
         set(heading["product_level"]) == {"HS4"} and heading["hs6"].null_count() == heading.height
     )
     chpl = _chpl()
-    products = result.frame.select(
-        "product_code", "product_level", "hs6", "product_label", "source_file"
-    ).unique()
-    mapping = chpl_indicators.product_chpl(products, chpl)
+    mapping = chpl_indicators.product_chpl(result.extra["products"], chpl)
     assert mapping.select("product_code", "chpl_match", "chpl_tier").rows() == [
         ("8542", "heading", None),
         ("85429000", "none", None),
@@ -248,10 +258,7 @@ def pipeline(snapshots: Path) -> dict[str, pl.DataFrame]:
     result, accounting = eurostat_databrowser.parse(files)
     assert accounting["ok"].all()
     flows = indicators.flows_from_cn8(result.frame)
-    products = result.frame.select(
-        "product_code", "product_level", "hs6", "product_label", "source_file"
-    ).unique()
-    tables = chpl_indicators.build(flows, products, _chpl())
+    tables = chpl_indicators.build(flows, result.extra["products"], _chpl())
     return {"eurostat_cn8": result.frame, "accounting": accounting, **tables}
 
 
