@@ -182,6 +182,22 @@ def test_header_and_container_checks(excerpt: bytes) -> None:
         eurostat_databrowser.parse({FIXTURE: data})
 
 
+def test_repeats_are_refused(excerpt: bytes) -> None:
+    """The same product in two workbooks, or a reporter x partner row twice in a sheet."""
+    with pytest.raises(SourceFormatError, match=r"product 85423190 \(export\) already read from"):
+        eurostat_databrowser.parse({"a.xlsx": excerpt, "b.xlsx": excerpt})
+    # row 13 (Austria, Belarus) relabelled Armenia: Austria -> Armenia is then listed twice
+    part = _part(excerpt, "Sheet 37")
+    data = _edit(
+        excerpt,
+        part,
+        '<c r="B13" s="8" t="inlineStr"><is><t>Belarus (Belorussia)',
+        '<c r="B13" s="8" t="inlineStr"><is><t>Armenia',
+    )
+    with pytest.raises(SourceFormatError, match=r"sheet 'Sheet 37' cell A13: AT->AM listed twice"):
+        eurostat_databrowser.parse({FIXTURE: data})
+
+
 def test_a_heading_sheet_gets_no_hs6_and_no_tier(excerpt: bytes) -> None:
     """An HS4 sheet is marked at heading level, never split into an invented subheading."""
     data = _edit(excerpt, _part(excerpt, "Sheet 37"), "[85423190]", "[8542]")
