@@ -504,7 +504,7 @@ def eurostat_comext_asset(
     name="eurostat_cn8",
     group_name=GROUP,
     kinds=_KINDS | {"excel"},
-    deps=["chpl_codes"],
+    deps=["hs_codes", "chpl_codes"],
     description=DESCRIPTIONS["eurostat_cn8"],
 )
 def eurostat_cn8_asset(
@@ -808,6 +808,18 @@ def not_available_is_null(data_dir: DataDir) -> tuple[bool, dict[str, Any]]:
     return passed, metadata
 
 
+def cn8_subheadings_exist(data_dir: DataDir) -> tuple[bool, dict[str, Any]]:
+    """The HS6 of every CN8/HS6 product line is an HS 2022 subheading (HS4 lines have none)."""
+    products = read_table(data_dir, eurostat_databrowser.PRODUCTS).filter(
+        pl.col("hs6").is_not_null()
+    )
+    hs = read_table(data_dir, "hs_codes").filter(pl.col("level") == 6)
+    bad = products.join(hs.select(pl.col("hs_code").alias("hs6")), on="hs6", how="anti")
+    passed, metadata = _failures(bad.select("product_code", "hs6", "source_sheet"), "unknown_hs6")
+    metadata["product_lines_checked"] = products.height
+    return passed, metadata
+
+
 def chpl_in_nomenclature(data_dir: DataDir) -> tuple[bool, dict[str, Any]]:
     missing = chpl_codes.missing_from_nomenclature(
         read_table(data_dir, "chpl_codes"), read_table(data_dir, "hs_codes")
@@ -893,6 +905,12 @@ TRADE_CHECKS: list[AssetChecksDefinition] = [
         schema_valid("eurostat_cn8_products"),
     ),
     _check("eurostat_cn8", _P, "Every period is a month.", periods_valid("eurostat_cn8")),
+    _check(
+        "eurostat_cn8",
+        "hs_codes_exist",
+        "The HS6 of every CN8 line is an HS 2022 subheading (the key of the CHPL join).",
+        cn8_subheadings_exist,
+    ),
     _check(
         "eurostat_cn8",
         _C,

@@ -269,3 +269,30 @@ def test_eurostat_live_mode_reads_the_api_over_http(
     )
     assert same.height == table.height
     assert (same["value_eur"] == same["value_eur_right"]).all()
+
+
+def test_cn8_checks_catch_bad_data(shipped: Run, tmp_path: Path) -> None:
+    """A `:` turned into 0, and a CN8 line whose HS6 is no HS 2022 subheading, are caught."""
+    _, data = shipped
+    good, bad = DataDir(root=str(data)), DataDir(root=str(tmp_path))
+    assert trade.not_available_is_null(good)[0] is True
+    assert trade.cn8_subheadings_exist(good)[0] is True
+    cells = trade.read_table(good, "eurostat_cn8")
+    trade._write(
+        bad, "eurostat_cn8", cells.with_columns(value_eur=pl.col("value_eur").fill_null(0))
+    )
+    passed, metadata = trade.not_available_is_null(bad)
+    assert passed is False and metadata["cells_flag_mismatch"] == 2_071_024
+    products = trade.read_table(good, "eurostat_cn8_products")
+    trade._write(bad, "hs_codes", trade.read_table(good, "hs_codes"))
+    trade._write(
+        bad,
+        "eurostat_cn8_products",
+        products.with_columns(
+            hs6=pl.when(pl.col("product_code") == "85423190")
+            .then(pl.lit("854299"))
+            .otherwise(pl.col("hs6"))
+        ),
+    )
+    passed, metadata = trade.cn8_subheadings_exist(bad)
+    assert passed is False and metadata["unknown_hs6"] == 1
