@@ -251,6 +251,8 @@ def split_footer(name: str, sheet: str, raw: pl.DataFrame) -> tuple[int, int, di
 
 @dataclass
 class SheetResult:
+    """One product sheet parsed: its cells, what was read, kept and rejected, and its header."""
+
     frame: pl.DataFrame
     rows_read: int
     rows_kept: int
