@@ -48,7 +48,9 @@ from trade import (
     cepii_baci,
     charts,
     chpl_codes,
+    chpl_indicators,
     eurostat_comext,
+    eurostat_databrowser,
     hs_codes,
     imf_imts,
     indicators,
@@ -111,9 +113,13 @@ LIVE_FILES: dict[str, tuple[FileSpec, ...]] = {
     ),
     # the CHPL is published as a web page and PDF: its transcription in the snapshot is the data
     "chpl_codes": (),
+    # Data Browser spreadsheets are built by hand in the browser (a custom extraction): the
+    # shipped workbooks are the data; the API equivalent is SDMX, read by `eurostat_comext`
+    "eurostat_cn8": (),
 }
 DESCRIPTIONS = {
     "eurostat_comext": "Eurostat Comext: exports by EU reporter and partner, monthly and annual, EUR (Easy Comext Relational_View downloads; SDMX-CSV from the API in live mode).",
+    "eurostat_cn8": "Eurostat Data Browser (DS-045409) spreadsheets: EU member states' exports of 330 CN8 lines to RU, BY, AM, GE, KZ, KG, UZ, monthly 2020-2022, EUR.",
     "un_comtrade": "UN Comtrade: HS6 trade records (data/v1 API JSON or bulk CSV), USD, both reporting sides.",
     "cepii_baci": "CEPII BACI: reconciled bilateral HS6 flows, annual, thousand USD.",
     "imf_imts": "IMF IMTS: Russia's goods trade by partner, annual, millions USD.",
@@ -125,6 +131,7 @@ INDICATOR_TABLES = (
     "trade_indicators_annual",
     "trade_diversion",
     "trade_mirror_gaps",
+    *chpl_indicators.TABLES,
 )
 PUBLISHED = ("trade_flows", *INDICATOR_TABLES, "hs_codes", "chpl_codes")
 
@@ -372,6 +379,11 @@ def _parse_eurostat(fetched: Fetched, scratch: Path) -> tuple[TradeParse, pl.Dat
     return result, _accounting(result, eurostat_comext.group_of(result.frame, result.rejects))
 
 
+def _parse_cn8(fetched: Fetched, scratch: Path) -> tuple[TradeParse, pl.DataFrame]:
+    """Workbooks → `eurostat_cn8`; accounting per workbook counts reporter × partner rows."""
+    return eurostat_databrowser.parse(fetched.files)
+
+
 def _parse_imf(fetched: Fetched, scratch: Path) -> tuple[TradeParse, pl.DataFrame]:
     ((name, data),) = fetched.files.items()
     result = imf_imts.parse(name, data)
@@ -489,6 +501,20 @@ def eurostat_comext_asset(
 
 
 @asset(
+    name="eurostat_cn8",
+    group_name=GROUP,
+    kinds=_KINDS | {"excel"},
+    deps=["hs_codes", "chpl_codes"],
+    description=DESCRIPTIONS["eurostat_cn8"],
+)
+def eurostat_cn8_asset(
+    context: AssetExecutionContext, fetcher: Fetcher, data_dir: DataDir
+) -> MaterializeResult:
+    """Data Browser workbooks → `eurostat_cn8` (one row per sheet cell) + rejects."""
+    return _materialize(context, "eurostat_cn8", fetcher, data_dir, _parse_cn8)
+
+
+@asset(
     name="imf_imts", group_name=GROUP, kinds=_KINDS | {"csv"}, description=DESCRIPTIONS["imf_imts"]
 )
 def imf_imts_asset(
@@ -530,6 +556,7 @@ def cepii_baci_asset(
 
 SOURCE_ASSETS = (
     "eurostat_comext",
+    "eurostat_cn8",
     "un_comtrade",
     "cepii_baci",
     "imf_imts",
@@ -538,6 +565,7 @@ SOURCE_ASSETS = (
 )
 FLOW_BUILDERS: dict[str, Callable[[pl.LazyFrame], pl.LazyFrame]] = {
     "eurostat_comext": indicators.flows_from_eurostat,
+    "eurostat_cn8": indicators.flows_from_cn8,
     "un_comtrade": indicators.flows_from_comtrade,
     "cepii_baci": indicators.flows_from_baci,
     "imf_imts": indicators.flows_from_imf,
@@ -567,12 +595,24 @@ def build_indicator_tables(data_dir: DataDir) -> dict[str, pl.DataFrame]:
         .collect()
     )
     tables = indicators.build(relevant, chpl)
+    cn8 = (
+        pl.scan_parquet(table_path(data_dir, "trade_flows"))
+        .filter(pl.col("source") == chpl_indicators.SOURCE)
+        .select(chpl_indicators.FLOW_COLUMNS)
+        .collect()
+    )
+    products = read_table(data_dir, eurostat_databrowser.PRODUCTS)
+    tables |= chpl_indicators.build(cn8, products, chpl)
     for name, frame in tables.items():
         _write(data_dir, name, frame)
     folder = warehouse(data_dir) / "charts"
     folder.mkdir(parents=True, exist_ok=True)
     for name, png in charts.render_all(
         tables["trade_indicators_monthly"], tables["trade_diversion"]
+    ).items():
+        (folder / name).write_bytes(png)
+    for name, png in charts.render_chpl(
+        tables["trade_chpl_monthly"], tables["trade_chpl_substitution"]
     ).items():
         (folder / name).write_bytes(png)
     return tables
@@ -588,7 +628,7 @@ def _ratios(annual: pl.DataFrame, year: int = 2023) -> dict[str, float | None]:
     group_name=GROUP,
     kinds=_KINDS,
     deps=list(SOURCE_ASSETS),
-    description="Circumvention indicators: exports to Russia vs third countries indexed to 2021, diversion against pre-2022 trends, CHPL mirror gaps; charts.",
+    description="Circumvention indicators: exports to Russia vs third countries indexed to 2021, diversion against pre-2022 trends, CHPL mirror gaps, CHPL exports by tier, substitution by HS6, CN8 rises; charts.",
 )
 def trade_indicators_asset(context: AssetExecutionContext, data_dir: DataDir) -> MaterializeResult:
     """Source tables → `trade_flows`, indicator tables and two PNG charts."""
@@ -613,6 +653,22 @@ def trade_indicators_asset(context: AssetExecutionContext, data_dir: DataDir) ->
         .item(),
         **{f"rows_{name}": frame.height for name, frame in tables.items()},
         "eu_exports_2023_vs_2021": MetadataValue.json(ratios),
+        "preview_chpl_substitution": MetadataValue.md(
+            _md(
+                tables["trade_chpl_substitution"]
+                .filter(pl.col("substitution_rank").is_not_null())
+                .select(
+                    "substitution_rank",
+                    "hs6",
+                    "chpl_tier",
+                    "direct_fall_eur",
+                    "neighbour_rise_eur",
+                    "rise_share_of_fall",
+                    "top_neighbour",
+                ),
+                10,
+            )
+        ),
         "preview_diversion": MetadataValue.md(
             _md(tables["trade_diversion"].drop("source_files").filter(pl.col("year") == 2023))
         ),
@@ -743,6 +799,27 @@ def hs_codes_exist(table: str, code: str, edition: tuple[str, str] | None = None
     return fn
 
 
+def not_available_is_null(data_dir: DataDir) -> tuple[bool, dict[str, Any]]:
+    """`obs_flag` set exactly where `value_eur` is null (so a `:` never became 0)."""
+    df = read_table(data_dir, "eurostat_cn8")
+    bad = df.filter(pl.col("value_eur").is_null() != pl.col("obs_flag").is_not_null())
+    passed, metadata = _failures(bad, "cells_flag_mismatch")
+    metadata["cells_not_available"] = int(df["obs_flag"].is_not_null().sum())
+    return passed, metadata
+
+
+def cn8_subheadings_exist(data_dir: DataDir) -> tuple[bool, dict[str, Any]]:
+    """The HS6 of every CN8/HS6 product line is an HS 2022 subheading (HS4 lines have none)."""
+    products = read_table(data_dir, eurostat_databrowser.PRODUCTS).filter(
+        pl.col("hs6").is_not_null()
+    )
+    hs = read_table(data_dir, "hs_codes").filter(pl.col("level") == 6)
+    bad = products.join(hs.select(pl.col("hs_code").alias("hs6")), on="hs6", how="anti")
+    passed, metadata = _failures(bad.select("product_code", "hs6", "source_sheet"), "unknown_hs6")
+    metadata["product_lines_checked"] = products.height
+    return passed, metadata
+
+
 def chpl_in_nomenclature(data_dir: DataDir) -> tuple[bool, dict[str, Any]]:
     missing = chpl_codes.missing_from_nomenclature(
         read_table(data_dir, "chpl_codes"), read_table(data_dir, "hs_codes")
@@ -808,6 +885,51 @@ TRADE_CHECKS: list[AssetChecksDefinition] = [
         "no_aggregate_double_count",
         "EU member states sum to at most the EU27_2020 aggregate.",
         aggregates_not_double_counted,
+    ),
+    _check(
+        "eurostat_cn8",
+        "schema_valid",
+        "Pandera: eurostat_cn8 is valid.",
+        schema_valid("eurostat_cn8"),
+    ),
+    _check(
+        "eurostat_cn8",
+        _V,
+        "Values are non-negative euros; `:` cells stay null.",
+        values_valid("eurostat_cn8", ["value_eur"]),
+    ),
+    _check(
+        "eurostat_cn8",
+        "products_schema_valid",
+        "Pandera: eurostat_cn8_products (one row per product sheet) is valid.",
+        schema_valid("eurostat_cn8_products"),
+    ),
+    _check("eurostat_cn8", _P, "Every period is a month.", periods_valid("eurostat_cn8")),
+    _check(
+        "eurostat_cn8",
+        "hs_codes_exist",
+        "The HS6 of every CN8 line is an HS 2022 subheading (the key of the CHPL join).",
+        cn8_subheadings_exist,
+    ),
+    _check(
+        "eurostat_cn8",
+        _C,
+        "Reporters and partners resolve to ISO alpha-2 codes.",
+        codes_resolve(
+            "eurostat_cn8", [("reporter_code", "reporter_kind"), ("partner_code", "partner_kind")]
+        ),
+    ),
+    _check(
+        "eurostat_cn8",
+        _A,
+        "Data rows read = rows kept + rows rejected, per workbook; one cell per month per row.",
+        rows_accounted("eurostat_cn8"),
+    ),
+    _check(
+        "eurostat_cn8",
+        "not_available_is_null",
+        "A special value (`:`) is a null value with its flag, a number never has a flag.",
+        not_available_is_null,
     ),
     _check(
         "un_comtrade", "schema_valid", "Pandera: un_comtrade is valid.", schema_valid("un_comtrade")
@@ -910,6 +1032,7 @@ TRADE_ASSETS: list[AssetsDefinition] = [
     hs_codes_asset,
     chpl_codes_asset,
     eurostat_comext_asset,
+    eurostat_cn8_asset,
     imf_imts_asset,
     un_comtrade_asset,
     cepii_baci_asset,
@@ -921,8 +1044,8 @@ TRADE_ASSETS: list[AssetsDefinition] = [
 
 
 def publish_tables(data_dir: DataDir) -> dict[str, pl.DataFrame]:
-    """Tables to publish beside the sanctions tables: trade_flows, the four indicator tables,
-    hs_codes and chpl_codes (read from the trade warehouse)."""
+    """Tables to publish beside the sanctions tables: trade_flows, the indicator tables (with
+    the CHPL product-level ones), hs_codes and chpl_codes (read from the trade warehouse)."""
     return {name: read_table(data_dir, name) for name in PUBLISHED}
 
 

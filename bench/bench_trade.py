@@ -2,7 +2,11 @@
 
 1. Every real trade file shipped under `snapshots/trade/`: bare read (`polars.read_csv` of the
    same bytes) against the parser, best of 3, and the ratio.
-2. A synthetic UN Comtrade bulk file in the documented layout (tab-separated, HS6 rows; default
+2. The Eurostat Data Browser workbooks (`snapshots/trade/eurostat_cn8/`, 330 product sheets):
+   a bare fastexcel read of every sheet (all cells as strings, the same call the parser makes)
+   against `eurostat_databrowser.parse` and against the CHPL indicators built on its rows, each
+   in a fresh process (best of 3 wall times, peak resident memory).
+3. A synthetic UN Comtrade bulk file in the documented layout (tab-separated, HS6 rows; default
    10 million rows) generated into a temporary folder, then streamed to parquet by
    `un_comtrade.ingest_csv` in a fresh process, whose wall time, CPU time and peak resident
    memory (ru_maxrss) are reported. Target: ≤ 30 s and ≤ 2 GB.
@@ -96,6 +100,64 @@ def bench_real() -> None:
         )
 
 
+CN8_CHILD = """
+import json, resource, sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+import fastexcel
+import polars as pl
+from trade import chpl_codes, chpl_indicators, eurostat_databrowser, indicators
+folder = Path(sys.argv[1]) / "snapshots" / "trade"
+files = {p.name: p.read_bytes() for p in sorted((folder / "eurostat_cn8").glob("*.xlsx"))}
+chpl = chpl_codes.parse("chpl", (folder / "chpl" / "chpl_2024-02-23.csv").read_bytes()).frame
+def bare():
+    cells = 0
+    for data in files.values():
+        reader = fastexcel.read_excel(data)
+        for name in reader.sheet_names:
+            cells += reader.load_sheet(name, header_row=None, dtypes="string").to_polars().shape[0]
+    return cells
+def parse():
+    return eurostat_databrowser.parse(files)[0].frame.height
+def build():
+    result = eurostat_databrowser.parse(files)[0]
+    flows = indicators.flows_from_cn8(result.frame)
+    return len(chpl_indicators.build(flows, result.extra["products"], chpl))
+fn = {"bare": bare, "parse": parse, "indicators": build}[sys.argv[2]]
+times = []
+for _ in range(3):
+    start = time.perf_counter()
+    out = fn()
+    times.append(time.perf_counter() - start)
+print(json.dumps({"out": out, "wall": min(times),
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def bench_cn8() -> None:
+    size = sum(p.stat().st_size for p in (SNAP / "eurostat_cn8").glob("*.xlsx"))
+    print(f"\neurostat_cn8: 3 Data Browser workbooks, {size:,} bytes, 330 product sheets")
+    labels = {
+        "bare": "bare fastexcel read, every sheet",
+        "parse": "eurostat_databrowser.parse",
+        "indicators": "parse + CHPL indicator tables",
+    }
+    bare = 0.0
+    for mode, label in labels.items():
+        done = subprocess.run(
+            [sys.executable, "-c", CN8_CHILD, str(ROOT), mode],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        stats = json.loads(done.stdout.strip().splitlines()[-1])
+        bare = bare or stats["wall"]
+        print(
+            f"{label:<40} wall {stats['wall']:.2f}s (x{stats['wall'] / bare:.1f})"
+            f"  peak RSS {stats['peak_mb']:.0f} MB  ({stats['out']:,})"
+        )
+
+
 def generate(path: Path, rows: int) -> float:
     """Write `rows` Comtrade records (tab-separated bulk layout) built from the fixture's records."""
     start = time.perf_counter()
@@ -173,6 +235,7 @@ def main() -> None:
     parser.add_argument("--skip-big", action="store_true")
     args = parser.parse_args()
     bench_real()
+    bench_cn8()
     if not args.skip_big:
         bench_big(args.rows)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandera.polars as pa
 import polars as pl
 
-from trade.tables import CODE_KINDS, CURRENCIES, FLOWS, VALUATIONS
+from trade.tables import CODE_KINDS, CURRENCIES, FLOWS, PRODUCT_LEVELS, TRADE_SOURCES, VALUATIONS
 
 LINE = (
     "1-based physical line in `source_file` (header = line 1); for Comtrade JSON the record index."
@@ -302,10 +302,7 @@ class ChplCodes(pa.DataFrameModel):
 class TradeFlows(pa.DataFrameModel):
     """All sources in one long table: reporter, partner, flow, period, product, value."""
 
-    source: pl.String = pa.Field(
-        isin=["eurostat_comext", "un_comtrade", "cepii_baci", "imf_imts"],
-        description="Source table.",
-    )
+    source: pl.String = pa.Field(isin=TRADE_SOURCES, description="Source table.")
     reporter_code: pl.String = pa.Field(
         description="Reporter (ISO alpha-2 or aggregate code); exporter for BACI."
     )
@@ -319,11 +316,28 @@ class TradeFlows(pa.DataFrameModel):
     month: pl.Int8 = pa.Field(
         nullable=True, ge=1, le=12, description="Month; null for annual data."
     )
-    product_code: pl.String = pa.Field(description="HS code or TOTAL.")
+    product_code: pl.String = pa.Field(description="HS code, CN8 code or TOTAL.")
+    product_level: pl.String = pa.Field(
+        nullable=True,
+        isin=PRODUCT_LEVELS,
+        description="TOTAL, HS2, HS4, HS6 or CN8, read from the code's form; null for another form.",
+    )
+    hs6: pl.String = pa.Field(
+        nullable=True,
+        str_matches=r"^\d{6}$",
+        description="HS6 subheading: the code itself (HS6) or its first six digits (CN8); null "
+        "for totals and headings (an HS4 code is never assigned a subheading).",
+    )
     value: pl.Float64 = pa.Field(
         nullable=True,
         ge=0,
-        description="Value in `currency` units (not thousands/millions); null = no observation.",
+        description="Value in `currency` units (not thousands/millions); null = no observation "
+        "(see `obs_flag`).",
+    )
+    obs_flag: pl.String = pa.Field(
+        nullable=True,
+        description="Publisher's flag or special value: `:` (not available, value null) in the "
+        "Data Browser extract; Eurostat SDMX flags (p, e…); null when none.",
     )
     currency: pl.String = pa.Field(isin=CURRENCIES, description="EUR (Eurostat) or USD.")
     valuation: pl.String = pa.Field(
@@ -492,8 +506,275 @@ class TradeMirrorGaps(pa.DataFrameModel):
         coerce = False
 
 
+class EurostatCn8(pa.DataFrameModel):
+    """One cell of a Data Browser product sheet: a member state's exports of one CN8 (or HS6,
+    HS4) line to one partner in one month."""
+
+    reporter_code: pl.String = pa.Field(description="Member state, ISO alpha-2 (GR for Greece).")
+    reporter_label: pl.String = pa.Field(
+        description="REPORTER label as published (\"Belgium (incl. Luxembourg 'LU' -> 1998)\")."
+    )
+    reporter_kind: pl.String = pa.Field(isin=CODE_KINDS, description="Kind of the code.")
+    partner_code: pl.String = pa.Field(description="Partner, ISO alpha-2.")
+    partner_label: pl.String = pa.Field(description="PARTNER label as published.")
+    partner_kind: pl.String = pa.Field(isin=CODE_KINDS, description="Kind of the code.")
+    product_code: pl.String = pa.Field(
+        str_matches=r"^(\d{8}|\d{6}|\d{4})$",
+        description="The code in brackets at the end of the PRODUCT label: CN8, HS6 or HS4.",
+    )
+    product_level: pl.String = pa.Field(
+        isin=["CN8", "HS6", "HS4"], description="Level of `product_code`."
+    )
+    hs6: pl.String = pa.Field(
+        nullable=True,
+        str_matches=r"^\d{6}$",
+        description="First six digits of a CN8 code (its HS subheading), the HS6 code itself; "
+        "null for an HS4 heading (never guessed).",
+    )
+    flow: pl.String = pa.Field(isin=["export", "import"], description="Trade flow.")
+    period_label: pl.String = pa.Field(description="TIME column label (yyyy-mm).")
+    year: pl.Int16 = pa.Field(ge=1988, le=2100, description="Reference year.")
+    month: pl.Int8 = pa.Field(ge=1, le=12, description="Reference month.")
+    value_eur: pl.Float64 = pa.Field(
+        nullable=True, ge=0, description="Value in euros; null when the cell holds a special value."
+    )
+    obs_flag: pl.String = pa.Field(
+        nullable=True,
+        description="The special value the cell holds (`:`), null when it holds a number.",
+    )
+    obs_flag_label: pl.String = pa.Field(
+        nullable=True,
+        description="Meaning of `obs_flag` from the sheet's own legend (`not available`).",
+    )
+    source_file: pl.String = pa.Field(description=FILE)
+    source_sheet: pl.String = pa.Field(description="Sheet of the workbook (Sheet 1 …).")
+    source_line: pl.Int32 = pa.Field(ge=12, description="1-based row of the sheet.")
+    source_cell: pl.String = pa.Field(description="Cell of the value (C12 …).")
+
+    class Config:
+        strict = True
+        coerce = False
+        unique = ["reporter_code", "partner_code", "product_code", "flow", "year", "month"]
+
+
+class EurostatCn8Products(pa.DataFrameModel):
+    """One Data Browser product sheet: its product, flow, indicator and extraction (what the
+    sheet says once, kept off its cells)."""
+
+    product_code: pl.String = pa.Field(
+        str_matches=r"^(\d{8}|\d{6}|\d{4})$", description="CN8, HS6 or HS4 code."
+    )
+    product_level: pl.String = pa.Field(isin=["CN8", "HS6", "HS4"], description="Level.")
+    hs6: pl.String = pa.Field(nullable=True, description="HS6 (null for an HS4 heading).")
+    product_label: pl.String = pa.Field(
+        description="PRODUCT label as published, with the label history of the code "
+        "(`…(2022-2500);…(2017-2021) [84798997]`)."
+    )
+    flow: pl.String = pa.Field(isin=["export", "import"], description="Trade flow.")
+    flow_label: pl.String = pa.Field(description="FLOW as published (EXPORT).")
+    indicator: pl.String = pa.Field(isin=["VALUE_IN_EUROS"], description="INDICATORS.")
+    dataset: pl.String = pa.Field(description="Dataset code (DS-045409__custom_…).")
+    data_updated: pl.String = pa.Field(description="'Last updated' of the data (dd/mm/yyyy hh:mm).")
+    extracted: pl.String = pa.Field(description="'Data extracted on' time (dd/mm/yyyy hh:mm:ss).")
+    months: pl.Int16 = pa.Field(ge=1, description="Month columns of the sheet.")
+    first_month: pl.String = pa.Field(description="First month column (yyyy-mm).")
+    last_month: pl.String = pa.Field(description="Last month column (yyyy-mm).")
+    rows: pl.Int32 = pa.Field(ge=0, description="Reporter × partner rows kept from the sheet.")
+    source_file: pl.String = pa.Field(description=FILE)
+    source_sheet: pl.String = pa.Field(description="Sheet of the workbook.")
+
+    class Config:
+        strict = True
+        coerce = False
+        unique = ["product_code", "flow"]
+
+
+_CN8_FILES = "Data Browser workbooks the figure was computed from."
+_EU = "EU27_2020: the sum of the 27 member states (the extract has no EU aggregate)."
+_GROUP = "direct (RU, BY) or neighbour (AM, GE, KZ, KG, UZ)."
+_NA = (
+    "Cells summed that were not available (`:`): not added as zero; a sum with no reported cell"
+    " is null."
+)
+
+
+class TradeProductChpl(pa.DataFrameModel):
+    """Every product line of the CN8 extract: its HS6 and, through it, its CHPL item and tier."""
+
+    source: pl.String = pa.Field(isin=["eurostat_cn8"], description="Source table.")
+    product_code: pl.String = pa.Field(unique=True, description="CN8, HS6 or HS4 code.")
+    product_level: pl.String = pa.Field(isin=["CN8", "HS6", "HS4"], description="Level.")
+    hs6: pl.String = pa.Field(nullable=True, description="HS6 (null for an HS4 line).")
+    product_label: pl.String = pa.Field(description="PRODUCT label as published.")
+    chpl_tier: pl.String = pa.Field(
+        nullable=True, description="CHPL tier of the HS6; null when not on the list or HS4."
+    )
+    chpl_tier_group: pl.Int8 = pa.Field(nullable=True, description="Tier number (1-4).")
+    chpl_match: pl.String = pa.Field(
+        isin=["hs6", "heading", "none"],
+        description="hs6: the line's HS6 is a CHPL code; heading: an HS4 line whose heading "
+        "holds CHPL codes (no tier, kept out of CHPL sums); none: not a CHPL item.",
+    )
+    source_files: pl.List(pl.String) = pa.Field(description=_CN8_FILES)
+
+    class Config:
+        strict = True
+        coerce = False
+
+
+class TradeChplMonthly(pa.DataFrameModel):
+    """EU exports of CHPL items to Russia, Belarus and the neighbours, by tier and month,
+    indexed to the 2021 monthly average = 100."""
+
+    source: pl.String = pa.Field(isin=["eurostat_cn8"], description="Source table.")
+    reporter_code: pl.String = pa.Field(isin=["EU27_2020"], description=_EU)
+    reporter_basis: pl.String = pa.Field(isin=["members_sum"], description="How EU is formed.")
+    partner_code: pl.String = pa.Field(description="Partner, ISO alpha-2.")
+    partner_group: pl.String = pa.Field(isin=["direct", "neighbour"], description=_GROUP)
+    product_scope: pl.String = pa.Field(description="'CHPL tier …' or 'CHPL all tiers'.")
+    year: pl.Int16 = pa.Field(description="Year.")
+    month: pl.Int8 = pa.Field(ge=1, le=12, description="Month.")
+    value_eur: pl.Float64 = pa.Field(
+        nullable=True, ge=0, description="Sum of the reported cells, EUR."
+    )
+    cells_reported: pl.Int32 = pa.Field(ge=0, description="Cells with a value in the sum.")
+    cells_not_available: pl.Int32 = pa.Field(ge=0, description=_NA)
+    product_lines: pl.Int32 = pa.Field(ge=1, description="CN8 lines in the scope.")
+    base_2021: pl.Float64 = pa.Field(
+        nullable=True, description="2021 monthly average (null unless all 12 months reported)."
+    )
+    index_2021: pl.Float64 = pa.Field(nullable=True, description="value_eur / base_2021 × 100.")
+    source_files: pl.List(pl.String) = pa.Field(description=_CN8_FILES)
+
+    class Config:
+        strict = True
+        coerce = False
+        unique = ["partner_code", "product_scope", "year", "month"]
+
+
+class TradeChplAnnual(pa.DataFrameModel):
+    """EU exports of CHPL items by partner, tier and year (sum of months), 2021 = 100."""
+
+    source: pl.String = pa.Field(isin=["eurostat_cn8"], description="Source table.")
+    reporter_code: pl.String = pa.Field(isin=["EU27_2020"], description=_EU)
+    reporter_basis: pl.String = pa.Field(isin=["members_sum"], description="How EU is formed.")
+    partner_code: pl.String = pa.Field(description="Partner, ISO alpha-2.")
+    partner_group: pl.String = pa.Field(isin=["direct", "neighbour"], description=_GROUP)
+    product_scope: pl.String = pa.Field(description="'CHPL tier …' or 'CHPL all tiers'.")
+    year: pl.Int16 = pa.Field(description="Year.")
+    months_reported: pl.Int8 = pa.Field(
+        ge=0, le=12, description="Months with at least one reported cell."
+    )
+    value_eur: pl.Float64 = pa.Field(
+        nullable=True, ge=0, description="Sum of the reported cells of the year, EUR."
+    )
+    cells_reported: pl.Int32 = pa.Field(ge=0, description="Cells with a value in the sum.")
+    cells_not_available: pl.Int32 = pa.Field(ge=0, description=_NA)
+    product_lines: pl.Int32 = pa.Field(ge=1, description="CN8 lines in the scope.")
+    base_2021: pl.Float64 = pa.Field(nullable=True, description="The 2021 value of the series.")
+    index_2021: pl.Float64 = pa.Field(nullable=True, description="value_eur / base_2021 × 100.")
+    source_files: pl.List(pl.String) = pa.Field(description=_CN8_FILES)
+
+    class Config:
+        strict = True
+        coerce = False
+        unique = ["partner_code", "product_scope", "year"]
+
+
+class TradeChplSubstitution(pa.DataFrameModel):
+    """Per CHPL HS6: the fall of EU exports to Russia + Belarus from March–December 2021 to
+    March–December 2022, against the rise to the five neighbours over the same windows."""
+
+    source: pl.String = pa.Field(isin=["eurostat_cn8"], description="Source table.")
+    reporter_code: pl.String = pa.Field(isin=["EU27_2020"], description=_EU)
+    hs6: pl.String = pa.Field(unique=True, description="CHPL HS6 code (all 50 listed).")
+    chpl_tier: pl.String = pa.Field(description="CHPL tier.")
+    product_lines: pl.Int32 = pa.Field(
+        ge=0, description="CN8 lines of this HS6 in the extract (0: not covered, values null)."
+    )
+    pre_window: pl.String = pa.Field(description="Months before: 2021-03..2021-12.")
+    post_window: pl.String = pa.Field(description="Months after: 2022-03..2022-12.")
+    direct_pre_eur: pl.Float64 = pa.Field(
+        nullable=True, description="EU exports to RU + BY in the pre window (reported cells)."
+    )
+    direct_post_eur: pl.Float64 = pa.Field(
+        nullable=True, description="EU exports to RU + BY in the post window."
+    )
+    direct_fall_eur: pl.Float64 = pa.Field(
+        nullable=True, description="direct_pre_eur − direct_post_eur (positive = a fall)."
+    )
+    neighbour_pre_eur: pl.Float64 = pa.Field(
+        nullable=True, description="EU exports to AM+GE+KZ+KG+UZ in the pre window."
+    )
+    neighbour_post_eur: pl.Float64 = pa.Field(
+        nullable=True, description="EU exports to the neighbours in the post window."
+    )
+    neighbour_rise_eur: pl.Float64 = pa.Field(
+        nullable=True, description="neighbour_post_eur − neighbour_pre_eur (positive = a rise)."
+    )
+    rise_share_of_fall: pl.Float64 = pa.Field(
+        nullable=True,
+        description="neighbour_rise_eur / direct_fall_eur; null unless the direct exports fell.",
+    )
+    top_neighbour: pl.String = pa.Field(
+        nullable=True, description="Neighbour with the largest rise."
+    )
+    top_neighbour_rise_eur: pl.Float64 = pa.Field(
+        nullable=True, description="That neighbour's rise, EUR."
+    )
+    substitution_rank: pl.Int32 = pa.Field(
+        nullable=True,
+        ge=1,
+        description="Rank by neighbour_rise_eur (1 = largest) among lines whose direct exports "
+        "fell and neighbour exports rose; null otherwise.",
+    )
+    source_files: pl.List(pl.String) = pa.Field(description=_CN8_FILES)
+
+    class Config:
+        strict = True
+        coerce = False
+
+
+class TradeCn8Rises(pa.DataFrameModel):
+    """Per CN8 line and partner: EU exports in 2021 and 2022, and the rank of the rise."""
+
+    source: pl.String = pa.Field(isin=["eurostat_cn8"], description="Source table.")
+    reporter_code: pl.String = pa.Field(isin=["EU27_2020"], description=_EU)
+    partner_code: pl.String = pa.Field(description="Partner, ISO alpha-2.")
+    partner_group: pl.String = pa.Field(isin=["direct", "neighbour"], description=_GROUP)
+    product_code: pl.String = pa.Field(description="CN8 (or HS6/HS4) code.")
+    product_level: pl.String = pa.Field(isin=["CN8", "HS6", "HS4"], description="Level.")
+    hs6: pl.String = pa.Field(nullable=True, description="HS6 of the line.")
+    product_label: pl.String = pa.Field(description="PRODUCT label as published.")
+    chpl_tier: pl.String = pa.Field(
+        nullable=True, description="CHPL tier of the line's HS6; null when not a CHPL item."
+    )
+    value_2021: pl.Float64 = pa.Field(
+        nullable=True, ge=0, description="Sum of the reported months of 2021 (27 members), EUR."
+    )
+    value_2022: pl.Float64 = pa.Field(
+        nullable=True, ge=0, description="Sum of the reported months of 2022, EUR."
+    )
+    change_eur: pl.Float64 = pa.Field(nullable=True, description="value_2022 − value_2021.")
+    ratio_2022_2021: pl.Float64 = pa.Field(
+        nullable=True, description="value_2022 / value_2021 (null when 2021 is null or 0)."
+    )
+    cells_not_available: pl.Int32 = pa.Field(ge=0, description=_NA)
+    rise_rank: pl.Int32 = pa.Field(
+        nullable=True, ge=1, description="Rank of change_eur within the partner (1 = largest rise)."
+    )
+    source_files: pl.List(pl.String) = pa.Field(description=_CN8_FILES)
+
+    class Config:
+        strict = True
+        coerce = False
+        unique = ["partner_code", "product_code"]
+
+
 MODELS: dict[str, type[pa.DataFrameModel]] = {
     "eurostat_comext": EurostatComext,
+    "eurostat_cn8": EurostatCn8,
+    "eurostat_cn8_products": EurostatCn8Products,
     "un_comtrade": UnComtrade,
     "cepii_baci": CepiiBaci,
     "cepii_baci_countries": CepiiBaciCountries,
@@ -506,4 +787,9 @@ MODELS: dict[str, type[pa.DataFrameModel]] = {
     "trade_indicators_annual": TradeIndicatorsAnnual,
     "trade_diversion": TradeDiversion,
     "trade_mirror_gaps": TradeMirrorGaps,
+    "trade_product_chpl": TradeProductChpl,
+    "trade_chpl_monthly": TradeChplMonthly,
+    "trade_chpl_annual": TradeChplAnnual,
+    "trade_chpl_substitution": TradeChplSubstitution,
+    "trade_cn8_rises": TradeCn8Rises,
 }

@@ -32,6 +32,7 @@ EXPECTED_ASSET_KEYS = {
     "gb_ofsi",
     "eu_fsf",
     "eurostat_comext",
+    "eurostat_cn8",
     "trade_indicators",
     "reconciliation",
     "consolidated",
@@ -70,12 +71,14 @@ def test_published_version_layout(published: Path) -> None:
         "birth_places", "countries", "sanctions", "attributes", "relationships", "rejects",
         "changes", "crosswalk", "entity_history", "publication_history",
         "trade_flows", "trade_indicators_monthly", "trade_indicators_annual", "trade_diversion",
-        "trade_mirror_gaps", "hs_codes", "chpl_codes",
+        "trade_mirror_gaps", "hs_codes", "chpl_codes", "trade_product_chpl", "trade_chpl_monthly",
+        "trade_chpl_annual", "trade_chpl_substitution", "trade_cn8_rises",
         "clusters", "cluster_links", "cluster_conflicts", "divergence_coverage",
         "divergence_lag", "divergence_conflicts",
     }  # fmt: skip
     assert set(manifest["files"]) == {
         "history.ducklake", "charts/trade_eu_exports_index.png", "charts/trade_diversion.png",
+        "charts/trade_chpl_exports_index.png", "charts/trade_chpl_substitution.png",
     }  # fmt: skip
     sources = {(s["source"], s["format"]): s for s in manifest["sources"]}
     assert sources[("us_ofac_sdn", "csv")]["published_at"] == "2023-12-28"
@@ -123,6 +126,13 @@ def test_analyst_queries(published: Path) -> None:
         "SELECT count(*) FROM names n LEFT JOIN publications p USING (publication_id) WHERE p.source IS NULL"
     ).fetchone()
     assert orphans == (0,)
+    # EU exports of HS 8542 to Russia, 2021 and 2022 (the figures of tests/assets/test_trade_cn8.py)
+    hs8542 = con.execute(
+        "SELECT sum(value_2021), sum(value_2022) FROM trade_cn8_rises "
+        "WHERE partner_code = ? AND hs6 LIKE '8542%'",
+        ["RU"],
+    ).fetchone()
+    assert hs8542 == (622_191_497.0, 119_388_632.0)
     con.close()
 
 

@@ -41,8 +41,37 @@ def _sum(column: str) -> pl.Expr:
     return pl.when(pl.col(column).count() > 0).then(pl.col(column).sum())
 
 
+def product_level(code: pl.Expr) -> pl.Expr:
+    """TOTAL, HS2, HS4, HS6 or CN8, read from a product code's form (null if none of them)."""
+    return (
+        pl.when(code == "TOTAL")
+        .then(pl.lit("TOTAL"))
+        .when(code.str.contains(r"^\d{2}$"))
+        .then(pl.lit("HS2"))
+        .when(code.str.contains(r"^\d{4}$"))
+        .then(pl.lit("HS4"))
+        .when(code.str.contains(r"^\d{6}$"))
+        .then(pl.lit("HS6"))
+        .when(code.str.contains(r"^\d{8}$"))
+        .then(pl.lit("CN8"))
+    )
+
+
 def _flows(df: Frame, **columns: pl.Expr) -> Frame:
-    return conform("trade_flows", df.with_columns(**columns).select(list(SCHEMAS["trade_flows"])))
+    """`trade_flows` rows: `columns` set or rename fields; the product level, the HS6 (first six
+    digits of an HS6 or CN8 code, never guessed for a heading) and a null `obs_flag` are
+    derived when the source does not give them."""
+    df = df.with_columns(**columns)
+    present = df.collect_schema().names()
+    code = pl.col("product_code")
+    level = product_level(code)
+    derived = {
+        "product_level": level,
+        "hs6": pl.when(level.is_in(["HS6", "CN8"])).then(code.str.slice(0, 6)),
+        "obs_flag": pl.lit(None, pl.String),
+    }
+    df = df.with_columns(**{k: v for k, v in derived.items() if k not in present})
+    return conform("trade_flows", df.select(list(SCHEMAS["trade_flows"])))
 
 
 def flows_from_eurostat(df: Frame) -> Frame:
@@ -50,6 +79,22 @@ def flows_from_eurostat(df: Frame) -> Frame:
     return _flows(
         df,
         source=pl.lit("eurostat_comext"),
+        value=pl.col("value_eur"),
+        currency=pl.lit("EUR"),
+        valuation=pl.lit(None, pl.String),
+        quantity=pl.lit(None, pl.Float64),
+        quantity_unit=pl.lit(None, pl.String),
+    )
+
+
+def flows_from_cn8(df: Frame) -> Frame:
+    """`eurostat_cn8` → `trade_flows` rows (EUR, member states; `:` stays a null value with
+    its flag)."""
+    return _flows(
+        df,
+        source=pl.lit("eurostat_cn8"),
+        reporter_is_aggregate=pl.lit(False),
+        partner_is_aggregate=pl.lit(False),
         value=pl.col("value_eur"),
         currency=pl.lit("EUR"),
         valuation=pl.lit(None, pl.String),

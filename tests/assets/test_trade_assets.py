@@ -18,6 +18,7 @@ ASSET_KEYS = {
     "hs_codes",
     "chpl_codes",
     "eurostat_comext",
+    "eurostat_cn8",
     "imf_imts",
     "un_comtrade",
     "cepii_baci",
@@ -110,6 +111,17 @@ def test_shipped_snapshots_materialize_with_passing_checks(shipped: Run) -> None
     )
     raw = DataDir(root=str(data)).raw / "eurostat_comext"
     assert len([p for p in raw.iterdir() if p.suffix == ".csv"]) == 286
+    cn8 = result.asset_materializations_for_node("eurostat_cn8")[0].metadata
+    # 330 product sheets x 27 reporters x 7 partners = 62,370 rows, x 36 months
+    assert (cn8["rows"].value, cn8["source_files"].value, cn8["rejects"].value) == (
+        62370 * 36,
+        3,
+        0,
+    )
+    assert cn8["published_at"].value == "2023-01-13"
+    assert indicators["chart_trade_chpl_substitution"].value.startswith(
+        "![chart](data:image/png;base64,iVBORw0KGgo"
+    )
 
 
 def test_publish_tables_and_charts(shipped: Run) -> None:
@@ -117,13 +129,21 @@ def test_publish_tables_and_charts(shipped: Run) -> None:
     tables = trade.publish_tables(DataDir(root=str(data)))
     assert set(tables) == {
         "trade_flows", "trade_indicators_monthly", "trade_indicators_annual", "trade_diversion",
-        "trade_mirror_gaps", "hs_codes", "chpl_codes",
+        "trade_mirror_gaps", "hs_codes", "chpl_codes", "trade_product_chpl",
+        "trade_chpl_monthly", "trade_chpl_annual", "trade_chpl_substitution", "trade_cn8_rises",
     }  # fmt: skip
-    assert tables["trade_flows"].height == 11633 + 470 * 9
+    assert tables["trade_flows"].height == 11633 + 470 * 9 + 62370 * 36
+    assert tables["trade_chpl_substitution"].height == 50
+    assert tables["trade_cn8_rises"].height == 330 * 7
     assert tables["chpl_codes"].height == 50 and tables["hs_codes"].height == 6940
     assert tables["trade_mirror_gaps"].height == 0  # no Comtrade data is shipped
     pngs = trade.chart_pngs(DataDir(root=str(data)))
-    assert set(pngs) == {"trade_eu_exports_index.png", "trade_diversion.png"}
+    assert set(pngs) == {
+        "trade_eu_exports_index.png",
+        "trade_diversion.png",
+        "trade_chpl_exports_index.png",
+        "trade_chpl_substitution.png",
+    }
 
 
 def test_hs6_fixtures_flow_through(with_fixtures: Run) -> None:
@@ -250,3 +270,30 @@ def test_eurostat_live_mode_reads_the_api_over_http(
     )
     assert same.height == table.height
     assert (same["value_eur"] == same["value_eur_right"]).all()
+
+
+def test_cn8_checks_catch_bad_data(shipped: Run, tmp_path: Path) -> None:
+    """A `:` turned into 0, and a CN8 line whose HS6 is no HS 2022 subheading, are caught."""
+    _, data = shipped
+    good, bad = DataDir(root=str(data)), DataDir(root=str(tmp_path))
+    assert trade.not_available_is_null(good)[0] is True
+    assert trade.cn8_subheadings_exist(good)[0] is True
+    cells = trade.read_table(good, "eurostat_cn8")
+    trade._write(
+        bad, "eurostat_cn8", cells.with_columns(value_eur=pl.col("value_eur").fill_null(0))
+    )
+    passed, metadata = trade.not_available_is_null(bad)
+    assert passed is False and metadata["cells_flag_mismatch"] == 2_071_024
+    products = trade.read_table(good, "eurostat_cn8_products")
+    trade._write(bad, "hs_codes", trade.read_table(good, "hs_codes"))
+    trade._write(
+        bad,
+        "eurostat_cn8_products",
+        products.with_columns(
+            hs6=pl.when(pl.col("product_code") == "85423190")
+            .then(pl.lit("854299"))
+            .otherwise(pl.col("hs6"))
+        ),
+    )
+    passed, metadata = trade.cn8_subheadings_exist(bad)
+    assert passed is False and metadata["unknown_hs6"] == 1
