@@ -554,7 +554,10 @@ def test_spec_formats_and_thresholds() -> None:
         .files[0]
         .url.endswith("xmlFullSanctionsList_1_1/content?token=dG9rZW4tMjAxNw")
     )
-    assert spec.min_entities <= 93 < eu_fsf.LIVE_MIN_ENTITIES
+    assert 93 < spec.sanity_floor <= 2_039  # the excerpt is named, a real list is held to it
+    assert set(spec.excerpts) == {
+        "a9de58cc04bddfd5f4ab9310a1a4c4e846e32740236e850ccf3a0c2fa1006246"
+    }
 
 
 def test_snapshot_materializes_with_passing_checks(snapshots: Path, tmp_path: Path) -> None:
