@@ -436,25 +436,76 @@ def source_checks(spec: SourceSpec) -> list[AssetChecksDefinition]:
     return checks
 
 
+def _norm(column: str) -> pl.Expr:
+    """Comparable text: upper case, commas and whitespace collapsed, no sentence-ending period.
+
+    Commas count as spaces: one publication joins the parts of an address with commas where
+    another writes them in one field ("Moscow 101000" against "Moscow, 101000"). A double quote
+    counts as a single one: OFAC's legacy CSV writes `"` inside a value as `'`.
+    """
+    return (
+        pl.col(column)
+        .cast(pl.String)
+        .str.to_uppercase()
+        .str.replace_all(r"[\s,]+", " ")
+        .str.replace_all('"', "'")
+        .str.strip_chars(" .")
+        .fill_null("")
+    )
+
+
+# One normalised value per canonical table: what two formats of one publication must agree on.
+# Columns a format may not carry at all (origin, labels as written, notes) are left out.
+COMPARED: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("entry", "entities", ("entity_type", "primary_name")),
+    ("name", "names", ("name",)),
+    ("address", "addresses", ("full_address", "country_code")),
+    ("identifier", "identifiers", ("id_type", "normalized", "country_code")),
+    ("birth_date", "birth_dates", ("date_from", "date_to", "precision")),
+    ("birth_place", "birth_places", ("place", "country_code")),
+    ("country", "countries", ("relation", "country_code", "raw")),
+    ("program", "sanctions", ("program",)),
+    ("attribute", "attributes", ("attribute", "value")),
+    ("relationship", "relationships", ("relation", "to_name")),
+)
+
+
+def layout_only_attributes(folder: Path, primary: str, other: str) -> list[str]:
+    """Attribute kinds (normalised) that only one of two formats carries at all.
+
+    Such a kind is a field one layout lacks (the FCDO CSV has no `SanctionsImposedIndicators`),
+    not a difference of any entry: `compare_formats` leaves it out and `formats_agree` names it.
+    """
+    kinds = [
+        set(read_table(folder, fmt, "attributes").select(_norm("attribute")).to_series())
+        for fmt in (primary, other)
+    ]
+    return sorted(kinds[0] ^ kinds[1])
+
+
 def compare_formats(folder: Path, meta: dict[str, Any], other: str) -> pl.DataFrame:
-    """Differences by entry between the canonical format and `other`: entries, names, programs."""
+    """Differences by entry between the canonical format and `other`, over every canonical table.
+
+    Each table is reduced to one normalised value per row (`COMPARED`); a value one format has
+    for an entry and the other has not is a difference (`side` names the format holding it).
+    Attribute kinds only one layout carries at all are left out (`layout_only_attributes`).
+    """
     primary = meta["primary_format"]
     diffs: list[pl.DataFrame] = []
 
-    def keyed(fmt: str, table: str, column: str) -> pl.DataFrame:
+    def keyed(fmt: str, table: str, columns: tuple[str, ...]) -> pl.DataFrame:
         df = read_table(folder, fmt, table)
         key = "entity_id" if "entity_id" in df.columns else "from_entity_id"
-        values = pl.col(column).str.to_uppercase().str.replace_all(r"\s+", " ").str.strip_chars()
-        return (
-            df.select(pl.col(key).alias("entity_id"), values.alias("value")).drop_nulls().unique()
-        )
+        value = pl.concat_str([_norm(c) for c in columns], separator=" | ")
+        return df.select(pl.col(key).alias("entity_id"), value.alias("value")).unique()
 
-    for what, table, column in (
-        ("entry", "entities", "entity_id"),
-        ("name", "names", "name"),
-        ("program", "sanctions", "program"),
-    ):
-        left, right = keyed(primary, table, column), keyed(other, table, column)
+    layout_only = layout_only_attributes(folder, primary, other)
+    for what, table, columns in COMPARED:
+        left, right = keyed(primary, table, columns), keyed(other, table, columns)
+        if table == "attributes" and layout_only:
+            # a kind of fact one layout has no field for is not an entry's difference
+            kind = pl.col("value").str.split(" | ").list.first()
+            left, right = (df.filter(~kind.is_in(layout_only)) for df in (left, right))
         only_left = left.join(right, on=["entity_id", "value"], how="anti").with_columns(
             side=pl.lit(f"only in {primary}")
         )
@@ -462,7 +513,11 @@ def compare_formats(folder: Path, meta: dict[str, Any], other: str) -> pl.DataFr
             side=pl.lit(f"only in {other}")
         )
         diffs.append(pl.concat([only_left, only_right]).with_columns(what=pl.lit(what)))
-    return pl.concat(diffs).select("entity_id", "what", "side", "value").sort("entity_id", "what")
+    return (
+        pl.concat(diffs)
+        .select("entity_id", "what", "side", "value")
+        .sort("entity_id", "what", "side", "value")
+    )
 
 
 def _formats_agree(spec: SourceSpec) -> AssetChecksDefinition:
@@ -470,7 +525,7 @@ def _formats_agree(spec: SourceSpec) -> AssetChecksDefinition:
         asset=spec.source,
         name="formats_agree",
         blocking=False,
-        description=f"When several formats ({', '.join(f.name for f in spec.formats)}) are present, they agree on entries, names and programs.",
+        description=f"When several formats ({', '.join(f.name for f in spec.formats)}) are present, they agree on every canonical table, by entry.",
     )
     def formats_agree(context: AssetCheckExecutionContext, data_dir: DataDir) -> AssetCheckResult:
         folder, meta = current_folder(data_dir, spec.source)
@@ -487,6 +542,9 @@ def _formats_agree(spec: SourceSpec) -> AssetChecksDefinition:
             dates = {f: meta["formats"][f]["published_at"] for f in (meta["primary_format"], other)}
             metadata[f"{other}_published"] = json.dumps(dates)
             metadata[f"{other}_differences"] = diffs.height
+            metadata[f"{other}_layout_only_attributes"] = (
+                ", ".join(layout_only_attributes(folder, meta["primary_format"], other)) or "none"
+            )
             metadata[f"{other}_by_entry"] = MetadataValue.md(
                 markdown_table(diffs.head(50).to_dicts()) or "none"
             )

@@ -1371,8 +1371,19 @@ def _party_fields(ctx: _Context, df: pl.DataFrame) -> None:
             origin=f"{file}:Non-Latin Script Type",
         )
 
+    # the XLSX/CSV write dd/mm/yyyy and the XML yyyy-mm-ddT00:00:00: one ISO date for both
+    # (a value that is not a full date stays as published), so the formats agree
+    iso = {
+        raw: d.date_from.isoformat() if (d := _date(raw)) and d.precision == "day" else raw
+        for raw in df.get_column("uk_sanctions_list_date_designated").drop_nulls().unique()
+    }
     designated = (
-        df.select("group_id", value="uk_sanctions_list_date_designated")
+        df.select(
+            "group_id",
+            value=pl.col("uk_sanctions_list_date_designated").replace_strict(
+                iso, default=None, return_dtype=pl.String
+            ),
+        )
         .drop_nulls()
         .unique(maintain_order=True)
     )
