@@ -7,6 +7,7 @@ so the same parser output can be traced to whichever raw payload it came from.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -157,6 +158,16 @@ TABLES: dict[str, dict[str, pl.DataType]] = {
         "raw": pl.String,
     },
 }
+# Whitespace: every text field is stored with runs of whitespace (line breaks and indentation
+# of an XML layout, tabs, no-break spaces) collapsed to one space and trimmed. Where that
+# changed a value, `published` holds the text as published: a JSON object {column: text}.
+# Columns that are the published text by definition are kept verbatim and not normalised.
+for _table, _columns in TABLES.items():
+    if _table != "rejects":  # a reject's `raw` is the source record, verbatim
+        _columns["published"] = pl.String
+VERBATIM_COLUMNS = frozenset({"raw", "country_raw", "published"})
+_WHITESPACE = r"\s+"
+
 TABLE_NAMES = tuple(TABLES)
 
 
@@ -187,6 +198,45 @@ def conform(table: str, df: pl.DataFrame) -> pl.DataFrame:
             pl.col(c).cast(t) if c in df.columns else pl.lit(None, dtype=t).alias(c)
             for c, t in schema.items()
         ]
+    )
+
+
+def normalise_whitespace(table: str, df: pl.DataFrame) -> pl.DataFrame:
+    """Collapse whitespace in every text column; keep the published text in `published`.
+
+    Idempotent: a frame normalised before passes unchanged (its `published` is kept).
+    """
+    if "published" not in df.columns:
+        return df
+    columns = [
+        c
+        for c, t in TABLES[table].items()
+        if t == pl.String and c not in VERBATIM_COLUMNS and c in df.columns
+    ]
+    clean = {c: pl.col(c).str.replace_all(_WHITESPACE, " ").str.strip_chars(" ") for c in columns}
+    changed = pl.any_horizontal([(pl.col(c) != clean[c]).fill_null(False) for c in columns])
+    df = df.with_row_index("_row")
+    touched = df.filter(changed)
+    if touched.height == 0:
+        return df.drop("_row")
+    published: list[str] = []
+    for row, normal in zip(
+        touched.iter_rows(named=True),
+        touched.select(**clean).iter_rows(named=True),
+        strict=True,
+    ):
+        kept = json.loads(row["published"]) if row["published"] else {}
+        kept.update({c: row[c] for c in columns if row[c] is not None and row[c] != normal[c]})
+        published.append(json.dumps(kept, ensure_ascii=False, sort_keys=True))
+    patch = pl.DataFrame(
+        {"_row": touched["_row"], "_published": published},
+        schema={"_row": df.schema["_row"], "_published": pl.String},
+    )
+    return (
+        df.join(patch, on="_row", how="left")
+        .with_columns(**clean, published=pl.coalesce("_published", "published"))
+        .drop("_row", "_published")
+        .select(df.columns[1:])
     )
 
 
@@ -229,8 +279,8 @@ class ParseResult:
     def __post_init__(self) -> None:
         for name in TABLE_NAMES:
             df = self.tables.get(name)
-            self.tables[name] = frame(name) if df is None else conform(name, df)
-            self.tables[name] = self.tables[name].with_columns(source=pl.lit(self.source))
+            df = frame(name) if df is None else normalise_whitespace(name, conform(name, df))
+            self.tables[name] = df.with_columns(source=pl.lit(self.source))
 
     def stamp(self, publication_id: str) -> ParseResult:
         """Return a copy whose every canonical row names `publication_id`."""

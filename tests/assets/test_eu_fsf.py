@@ -3,6 +3,7 @@ it) and the XML 1.1 / CSV 1.1 fixtures written from FORMATS.md, which describe t
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -97,8 +98,11 @@ def test_excerpt_mugabe(legacy: ParseResult) -> None:
     assert entity["entity_type"] == "person"
     assert entity["primary_name"] == "Robert Gabriel Mugabe"
     assert entity["last_updated"] == date(2018, 2, 16)
-    # v1.0 writes a line break inside a value as `\n`
+    # v1.0 writes a line break inside a value as `\n`: stored as one space, kept in `published`
     assert entity["remarks"].startswith(
+        "(Date of UN designation: 2002-02-21) (Date of designation"
+    )
+    assert json.loads(entity["published"])["remarks"].startswith(
         "(Date of UN designation: 2002-02-21)\n(Date of designation"
     )
     primary = rows(legacy, "names", eid).filter(pl.col("name_type") == "primary").row(0, named=True)
