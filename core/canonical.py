@@ -15,6 +15,8 @@ from typing import Any
 
 import polars as pl
 
+from core.countries import LEGACY_NOTES, country_in_text
+
 ENTITY_TYPES = ("person", "organization", "vessel", "aircraft")
 NAME_TYPES = (
     "primary",
@@ -120,6 +122,7 @@ TABLES: dict[str, dict[str, pl.DataType]] = {
         "entity_id": pl.String,
         "place": pl.String,
         "country_code": pl.String,
+        "note": pl.String,
         "origin": pl.String,
     },
     "countries": {
@@ -127,6 +130,7 @@ TABLES: dict[str, dict[str, pl.DataType]] = {
         "country_code": pl.String,
         "raw": pl.String,
         "relation": pl.String,
+        "note": pl.String,
         "origin": pl.String,
     },
     "sanctions": {
@@ -240,6 +244,53 @@ def normalise_whitespace(table: str, df: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def note_legacy_codes(df: pl.DataFrame) -> pl.DataFrame:
+    """A row whose country code is withdrawn or not ISO (CS, SU, YU, AN, XK) says what it means.
+
+    The code is kept as published; the note of `core.countries.LEGACY_NOTES` is added to the
+    row's `note` (once), and the published text stays in `raw`/`country_raw`/`place`.
+    """
+    if "country_code" not in df.columns or "note" not in df.columns:
+        return df
+    meaning = pl.col("country_code").replace_strict(LEGACY_NOTES, default=None)
+    present = pl.col("note").fill_null("").str.contains(meaning, literal=True)
+    return df.with_columns(
+        note=pl.when(meaning.is_null() | present.fill_null(False))
+        .then(pl.col("note"))
+        .otherwise(pl.concat_str([pl.col("note"), meaning], separator="; ", ignore_nulls=True))
+    )
+
+
+# Issued documents: their label may name the issuer ("Bosnian Personal ID No.").
+ISSUED_TYPES = ("passport", "national_id", "tax_id", "registration")
+
+
+def issuer_from_label(df: pl.DataFrame) -> pl.DataFrame:
+    """Issuing country of a document read from its label where the row has none.
+
+    A label without a parenthesised country often names the issuer by its adjective or name
+    (`Bosnian Personal ID No.`, `Kenyan ID No.`, `Italian Fiscal Code`, `US FEIN`): the country
+    is read with `core.countries.country_in_text` and `country_raw` holds the label it was read
+    from, as for a country read from a note. Only rows with neither code nor raw country.
+    """
+    open_rows = (
+        pl.col("country_code").is_null()
+        & pl.col("country_raw").is_null()
+        & pl.col("label").is_not_null()
+        & pl.col("id_type").is_in(ISSUED_TYPES)
+    )
+    labels = df.filter(open_rows).get_column("label").unique().to_list()
+    found = {label: code for label in labels if (code := country_in_text(label))}
+    if not found:
+        return df
+    code = pl.col("label").replace_strict(found, default=None, return_dtype=pl.String)
+    hit = open_rows & code.is_not_null()
+    return df.with_columns(
+        country_code=pl.when(hit).then(code).otherwise(pl.col("country_code")),
+        country_raw=pl.when(hit).then(pl.col("label")).otherwise(pl.col("country_raw")),
+    )
+
+
 @dataclass
 class Unknown:
     """A field, element or code the parser did not recognise: reported, never silently dropped."""
@@ -279,7 +330,12 @@ class ParseResult:
     def __post_init__(self) -> None:
         for name in TABLE_NAMES:
             df = self.tables.get(name)
-            df = frame(name) if df is None else normalise_whitespace(name, conform(name, df))
+            if df is None:
+                df = frame(name)
+            else:
+                df = note_legacy_codes(normalise_whitespace(name, conform(name, df)))
+                if name == "identifiers":
+                    df = issuer_from_label(df)
             self.tables[name] = df.with_columns(source=pl.lit(self.source))
 
     def stamp(self, publication_id: str) -> ParseResult:

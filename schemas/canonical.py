@@ -231,6 +231,10 @@ class BirthPlaces(pa.DataFrameModel):
     entity_id: str = _entity()
     place: str = pa.Field(description="Place of birth as published.")
     country_code: str = _country_code()
+    note: str = pa.Field(
+        nullable=True,
+        description="What a kept withdrawn or non-ISO country code (CS, SU, YU, AN, XK) stands for.",
+    )
     origin: str = _origin()
     published: str = _published()
 
@@ -249,6 +253,10 @@ class Countries(pa.DataFrameModel):
     raw: str = pa.Field(description="Country as published.")
     relation: str = pa.Field(
         isin=COUNTRY_RELATIONS, description="nationality, citizenship, flag, …"
+    )
+    note: str = pa.Field(
+        nullable=True,
+        description="What a kept withdrawn or non-ISO country code (CS, SU, YU, AN, XK) stands for.",
     )
     origin: str = _origin()
     published: str = _published()
