@@ -99,9 +99,7 @@ def test_excerpt_mugabe(legacy: ParseResult) -> None:
     assert entity["primary_name"] == "Robert Gabriel Mugabe"
     assert entity["last_updated"] == date(2018, 2, 16)
     # v1.0 writes a line break inside a value as `\n`: stored as one space, kept in `published`
-    assert entity["remarks"].startswith(
-        "(Date of UN designation: 2002-02-21) (Date of designation"
-    )
+    assert entity["remarks"].startswith("(Date of UN designation: 2002-02-21) (Date of designation")
     assert json.loads(entity["published"])["remarks"].startswith(
         "(Date of UN designation: 2002-02-21)\n(Date of designation"
     )
