@@ -71,13 +71,17 @@ XML_URL = f"{BASE_URL}xmlFullSanctionsList_1_1/content?token={TOKEN}"
 CSV_URL = f"{BASE_URL}csvFullSanctionsList_1_1/content?token={TOKEN}"
 LEGACY_URL = f"{BASE_URL}csvFullSanctionsList/content?token={TOKEN}"
 
-# Minimum entities, as data. The shipped snapshot is the only real copy we hold: a 93-entity
-# EXCERPT of the 2018 list, so the threshold the pipeline applies must let it pass. A full list
-# holds about 5,000 entities; a live fetch with fewer than LIVE_MIN_ENTITIES is broken or
-# partial. The factory has one threshold per source, so the live one is kept here until it can
-# be applied per fetch mode.
-MIN_ENTITIES = 90
-LIVE_MIN_ENTITIES = 4_000
+# Sanity floor (SourceSpec.sanity_floor): a tenth of the smallest size the list is known to have
+# published, so only an empty or near-empty file falls under it; a real shrink is judged
+# against the list's own previous publication by `no_sudden_shrink`.
+# Smallest known: 2,039 entries on 2018-01-01 (2,124 on 2018-12-05 less the 85 added that
+# year: sanctions-intelligence.com, Dec 2018); 2,097 at the end of 2019. The shipped snapshot is a
+# 93-entity EXCERPT of the 2018 list (snapshots/eu_fsf/README.md): named in EXCERPTS, not a list.
+SANITY_FLOOR = 203
+EXCERPTS = {
+    "a9de58cc04bddfd5f4ab9310a1a4c4e846e32740236e850ccf3a0c2fa1006246": "93-entity excerpt of the "
+    "2018-07-04 FSF CSV 1.0, github.com/photoangell/SanctionsApi SampleFiles/EUSanctionsShort.csv",
+}
 
 NAMESPACE = "http://eu.europa.ec/fpi/fsd/export"
 ENTITY_TYPES = {
@@ -1858,8 +1862,8 @@ SPEC = SourceSpec(
             STAGED_MODELS,
         ),
     ),
-    min_entities=MIN_ENTITIES,
-    min_entities_live=LIVE_MIN_ENTITIES,
+    sanity_floor=SANITY_FLOOR,
+    excerpts=EXCERPTS,
     kinds=frozenset({"python", "polars", "xml", "csv"}),
     authority=AUTHORITY,
 )

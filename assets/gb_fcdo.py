@@ -64,11 +64,23 @@ PUBLICATION_PAGE = "https://www.gov.uk/government/publications/the-uk-sanctions-
 BASE_URL = "https://sanctionslist.fcdo.gov.uk/docs/"
 XML_NAME = "UK-Sanctions-List.xml"
 CSV_NAME = "UK-Sanctions-List.csv"
-# The shipped snapshot is a 4-designation excerpt of the real 2026-08-14 XML (snapshots/gb_fcdo/
-# README.md), the only UK Sanctions List file at hand: its size is the floor in snapshot mode.
-MIN_ENTITIES = 4
-# The real list holds about 6,000 designations; a live fetch with far fewer is broken or partial.
-LIVE_MIN_ENTITIES = 4_000
+# Sanity floor (SourceSpec.sanity_floor): a tenth of the smallest size the list is known to have
+# published, so only an empty or near-empty file falls under it; a real shrink is judged
+# against the list's own previous publication by `no_sudden_shrink`.
+# Smallest known UK consolidated size: 2,037 parties on 2018-01-01 (OFSI's list of the same UK
+# designations: 2,137 on 2018-12-05 less the 100 added that year, sanctions-intelligence.com,
+# Dec 2018); the FCDO list holds some 6,000 designations in 2026. The shipped snapshot is a
+# 4-designation excerpt of the real 2026-08-14 XML (snapshots/gb_fcdo/README.md): named in
+# EXCERPTS, not a whole list.
+SANITY_FLOOR = 203
+EXCERPTS = {
+    "43e9a9dd4dddee513076c2e8c6306110f9bf5c12f04c465e5347be6b3d688a29": "4 real designations "
+    "of the 2026-08-14 UK Sanctions List XML (snapshots/gb_fcdo/README.md)",
+    "a49304f6cb6aa2d7fe06979c849f07ff071d72b9526da3fa20fd6ffe3883f26a": "constructed 9-party "
+    "sample in the FCDO XML layout (tests/fixtures/gb_fcdo/build_fixtures.py)",
+    "fe38b2914ab7af9c430209c246d520d0975096e3126e2656950e0ae70c9a4b0e": "constructed 9-party "
+    "sample in the FCDO CSV layout (tests/fixtures/gb_fcdo/build_fixtures.py)",
+}
 
 ENTITY_TYPES = {"individual": "person", "entity": "organization", "ship": "vessel"}
 NAME_TYPES = {
@@ -1449,8 +1461,8 @@ SPEC = SourceSpec(
         Format("xml", XML_FILES, parse_xml, XML_MODELS),
         Format("csv", CSV_FILES, parse_csv, CSV_MODELS),
     ),
-    min_entities=MIN_ENTITIES,
-    min_entities_live=LIVE_MIN_ENTITIES,
+    sanity_floor=SANITY_FLOOR,
+    excerpts=EXCERPTS,
     kinds=frozenset({"python", "polars", "xml", "csv"}),
     authority=AUTHORITY,
 )

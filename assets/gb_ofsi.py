@@ -68,8 +68,13 @@ XLSX_NAME, CSV_NAME, XML_NAME, LEGACY_NAME = (
     "ConList.xml",
     "sanctionsconlist.csv",
 )
-# The 2018 list held 2,106 parties, the 2023 and 2025 lists about 4,000 and 4,700.
-MIN_ENTITIES = 2_000
+# Sanity floor (SourceSpec.sanity_floor): a tenth of the smallest size the list is known to have
+# published, so only an empty or near-empty file falls under it; a real shrink is judged
+# against the list's own previous publication by `no_sudden_shrink`.
+# Smallest known: 2,037 parties on 2018-01-01 (2,137 on 2018-12-05 less the 100 added that
+# year: sanctions-intelligence.com, Dec 2018); 2,106 on 2018-04-13, 3,993 on 2023-06-05 and
+# 4,688 on 2025-04-14 (the shipped snapshots).
+SANITY_FLOOR = 203
 
 # --- layouts ------------------------------------------------------------------------------------
 
@@ -1366,8 +1371,19 @@ def _party_fields(ctx: _Context, df: pl.DataFrame) -> None:
             origin=f"{file}:Non-Latin Script Type",
         )
 
+    # the XLSX/CSV write dd/mm/yyyy and the XML yyyy-mm-ddT00:00:00: one ISO date for both
+    # (a value that is not a full date stays as published), so the formats agree
+    iso = {
+        raw: d.date_from.isoformat() if (d := _date(raw)) and d.precision == "day" else raw
+        for raw in df.get_column("uk_sanctions_list_date_designated").drop_nulls().unique()
+    }
     designated = (
-        df.select("group_id", value="uk_sanctions_list_date_designated")
+        df.select(
+            "group_id",
+            value=pl.col("uk_sanctions_list_date_designated").replace_strict(
+                iso, default=None, return_dtype=pl.String
+            ),
+        )
         .drop_nulls()
         .unique(maintain_order=True)
     )
@@ -1543,7 +1559,7 @@ SPEC = SourceSpec(
             LEGACY_MODELS,
         ),
     ),
-    min_entities=MIN_ENTITIES,
+    sanity_floor=SANITY_FLOOR,
     kinds=frozenset({"python", "polars", "excel", "csv", "xml"}),
     authority=AUTHORITY,
 )

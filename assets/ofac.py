@@ -215,6 +215,41 @@ def _resolve_links(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     return {**tables, "relationships": rel}
 
 
+# What makes two rows of a table the same fact, compared without case and a closing period
+# (every column that carries content: a remarks row that adds a note or a country is kept).
+_FACT_KEYS = {
+    "attributes": ("attribute", "value"),
+    "identifiers": ("id_type", "normalized", "country_code", "note"),
+    "countries": ("relation", "raw"),
+}
+
+
+def _fold_remark_repeats(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """Keep once a fact the remarks repeat from a column of their own record.
+
+    OFAC writes some facts both in a column and in the remarks (the SDN title
+    `Lieutenant General, Minister of Defense` in the Title column and again as a remarks
+    fragment): the column's row stands, the remarks' identical row is folded into it.
+    """
+    out = dict(tables)
+    for table, columns in _FACT_KEYS.items():
+        df = tables.get(table)
+        if df is None or df.height == 0:
+            continue
+        key = [
+            pl.col(c).cast(pl.String).str.to_lowercase().str.strip_chars(" .").alias(f"_{c}")
+            for c in columns
+        ]
+        keyed = df.with_columns(key)
+        names = ["entity_id", *(f"_{c}" for c in columns)]
+        stated = keyed.filter(pl.col("origin") != "remarks").select(names).unique()
+        repeated = (pl.col("origin") == "remarks") & pl.struct(names).is_in(
+            stated.select(pl.struct(names)).to_series().implode()
+        )
+        out[table] = keyed.filter(~repeated).drop(f"_{c}" for c in columns)
+    return out
+
+
 def _optional(files: Mapping[str, bytes], name: str, columns: tuple[str, ...]) -> pl.DataFrame:
     """A secondary file of the set; absent only where a snapshot lacks it (live mode fetches all)."""
     if name in files:
@@ -424,7 +459,7 @@ def parse_csv_set(
     staged = {"primary": main, "addresses": add, "aliases": alt, "comments": com}
     return ParseResult(
         source=source,
-        tables=_resolve_links(out.tables()),
+        tables=_resolve_links(_fold_remark_repeats(out.tables())),
         staged=staged,
         unknowns=out.unknowns,
         entry_count=main.height,
@@ -724,7 +759,7 @@ def parse_xml_file(name: str, data: bytes, source: str) -> ParseResult:
     )
     return ParseResult(
         source=source,
-        tables=_resolve_links(out.tables()),
+        tables=_resolve_links(_fold_remark_repeats(out.tables())),
         staged={"xml_entries": staged_entries},
         unknowns=out.unknowns,
         entry_count=number,

@@ -665,9 +665,26 @@ def parse_remarks(text: str | None) -> Remarks:
     if text is None or text.strip() in ("", "-0-"):
         return out
     for fragment in split_fragments(text):
-        if not _parse_fragment(fragment, out):
+        inner = _unwrapped(fragment)
+        if not (inner and _parse_fragment(inner, out)) and not _parse_fragment(fragment, out):
             out.unparsed.append(fragment)
     return out
+
+
+def _unwrapped(fragment: str) -> str | None:
+    """The text inside a fragment wholly wrapped in one pair of parentheses, else None.
+
+    The classic XML writes in parentheses remarks fragments that the CSV writes bare
+    (`(Linked To: HAMAS)` against `Linked To: HAMAS.`): unwrapped, they are read the same way.
+    """
+    if not (fragment.startswith("(") and fragment.endswith(")")):
+        return None
+    depth = 0
+    for i, ch in enumerate(fragment):
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0 and i < len(fragment) - 1:
+            return None  # "(a) b (c)": two groups, not one wrapper
+    return _strip_period(fragment[1:-1].strip()) or None
 
 
 def _parse_fragment(fragment: str, out: Remarks) -> bool:

@@ -47,8 +47,13 @@ SOURCE = "un_sc"
 FILE_NAME = "consolidated.xml"
 URL = "https://scsanctions.un.org/resources/xml/en/consolidated.xml"
 AUTHORITY = "UN Security Council"
-# 877 entries in April 2025, 1,003 in February 2026; far fewer means a partial payload.
-MIN_ENTITIES = 700
+# Sanity floor (SourceSpec.sanity_floor): a tenth of the smallest size the list is known to have
+# published, so only an empty or near-empty file falls under it; a real shrink is judged
+# against the list's own previous publication by `no_sudden_shrink`.
+# Smallest known: 877 entries on 2025-04-19 (the shipped snapshot); 1,093 on 2018-12-05 and
+# 1,024 at the end of 2019 (sanctions-intelligence.com, Dec 2018 and Annual Review 2019/20);
+# 1,003 on 2026-02-27.
+SANITY_FLOOR = 87
 
 ENTITY_TYPES = {"INDIVIDUAL": "person", "ENTITY": "organization"}
 CONTAINERS = {"INDIVIDUALS": "INDIVIDUAL", "ENTITIES": "ENTITY"}
@@ -1117,7 +1122,7 @@ SPEC = SourceSpec(
     publisher="United Nations Security Council",
     description="Consolidated United Nations Security Council Sanctions List (XML).",
     formats=(Format("xml", (FileSpec(FILE_NAME, URL, "xml"),), parse, STAGED_MODELS),),
-    min_entities=MIN_ENTITIES,
+    sanity_floor=SANITY_FLOOR,
     kinds=frozenset({"python", "polars", "xml"}),
     authority=AUTHORITY,
 )

@@ -105,7 +105,12 @@ AUTHORITY = "US CSL (trade.gov)"
 BASE_URL = "https://data.trade.gov/downloadable_consolidated_screening_list/v1/"
 CSV_NAME = "consolidated.csv"
 JSON_NAME = "consolidated.json"
-MIN_ENTITIES = 10_000  # 14,048 parties in 2022; a partial copy (the 2023 one: 4,219) has far fewer
+# Sanity floor (SourceSpec.sanity_floor): a tenth of the smallest size the list is known to have
+# published, so only an empty or near-empty file falls under it; a real shrink is judged
+# against the list's own previous publication by `no_sudden_shrink`.
+# Smallest known complete copy: 14,048 parties (2022-05-16, the shipped snapshot). A copy cut
+# short (the 2023 one: 4,219) is refused by the reader and by the shrink guard, not the floor.
+SANITY_FLOOR = 1_404
 
 COLUMNS = (
     "_id", "source", "entity_number", "type", "programs", "name", "title", "addresses",
@@ -1373,7 +1378,7 @@ SPEC = SourceSpec(
             "json", (FileSpec(JSON_NAME, BASE_URL + JSON_NAME, "json"),), parse_json, JSON_MODELS
         ),
     ),
-    min_entities=MIN_ENTITIES,
+    sanity_floor=SANITY_FLOOR,
     kinds=frozenset({"python", "polars", "csv", "json"}),
     authority=AUTHORITY,
 )

@@ -16,7 +16,12 @@ from resources.fetcher import FileSpec
 from schemas.ofac import CSV_MODELS, XML_MODELS
 
 SOURCE = "us_ofac_cons"
-MIN_ENTITIES = 300  # the non-SDN list has held 400-450 entries since 2021
+# Sanity floor (SourceSpec.sanity_floor): a tenth of the smallest size the list is known to have
+# published, so only an empty or near-empty file falls under it; a real shrink is judged
+# against the list's own previous publication by `no_sudden_shrink`.
+# Smallest known: 442 entries (CONS_PRIM.CSV of 2025-12-19, the shipped snapshot); the list
+# has carried the 78 NS-PLC entries and some 290 SSI entries for years (SOURCES.md, CSL 2022).
+SANITY_FLOOR = 44
 
 CSV_FILES = (
     FileSpec("CONS_PRIM.CSV", BASE_URL + "CONS_PRIM.CSV", "csv"),
@@ -47,7 +52,7 @@ SPEC = SourceSpec(
         Format("csv", CSV_FILES, parse_csv, CSV_MODELS),
         Format("xml", XML_FILES, parse_xml, XML_MODELS),
     ),
-    min_entities=MIN_ENTITIES,
+    sanity_floor=SANITY_FLOOR,
     kinds=frozenset({"python", "polars", "csv", "xml"}),
     authority=AUTHORITY,
 )

@@ -16,7 +16,13 @@ from resources.fetcher import FileSpec
 from schemas.ofac import CSV_MODELS, XML_MODELS
 
 SOURCE = "us_ofac_sdn"
-MIN_ENTITIES = 10_000  # the SDN list has held more than 12,000 entries since 2022
+# Sanity floor (SourceSpec.sanity_floor): a tenth of the smallest size the list is known to have
+# published, so only an empty or near-empty file falls under it; a real shrink is judged
+# against the list's own previous publication by `no_sudden_shrink`.
+# Smallest known: 5,974 entries on 2018-01-01 (7,345 on 2018-12-05 less the 1,371 added that
+# year: sanctions-intelligence.com, "Global sanctions lists: comparison by numbers", Dec 2018);
+# 8,062 at the end of 2019; 13,821 in 2023-12 and 14,965 in 2024-05 (the shipped snapshots).
+SANITY_FLOOR = 597
 
 CSV_FILES = (
     FileSpec("SDN.CSV", BASE_URL + "SDN.CSV", "csv"),
@@ -45,7 +51,7 @@ SPEC = SourceSpec(
         Format("csv", CSV_FILES, parse_csv, CSV_MODELS),
         Format("xml", XML_FILES, parse_xml, XML_MODELS),
     ),
-    min_entities=MIN_ENTITIES,
+    sanity_floor=SANITY_FLOOR,
     kinds=frozenset({"python", "polars", "csv", "xml"}),
     authority=AUTHORITY,
 )

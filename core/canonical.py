@@ -7,12 +7,15 @@ so the same parser output can be traced to whichever raw payload it came from.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import polars as pl
+
+from core.countries import LEGACY_NOTES, country_in_text
 
 ENTITY_TYPES = ("person", "organization", "vessel", "aircraft")
 NAME_TYPES = (
@@ -120,6 +123,7 @@ TABLES: dict[str, dict[str, pl.DataType]] = {
         "entity_id": pl.String,
         "place": pl.String,
         "country_code": pl.String,
+        "note": pl.String,
         "origin": pl.String,
     },
     "countries": {
@@ -127,6 +131,7 @@ TABLES: dict[str, dict[str, pl.DataType]] = {
         "country_code": pl.String,
         "raw": pl.String,
         "relation": pl.String,
+        "note": pl.String,
         "origin": pl.String,
     },
     "sanctions": {
@@ -158,6 +163,16 @@ TABLES: dict[str, dict[str, pl.DataType]] = {
         "raw": pl.String,
     },
 }
+# Whitespace: every text field is stored with runs of whitespace (line breaks and indentation
+# of an XML layout, tabs, no-break spaces) collapsed to one space and trimmed. Where that
+# changed a value, `published` holds the text as published: a JSON object {column: text}.
+# Columns that are the published text by definition are kept verbatim and not normalised.
+for _table, _columns in TABLES.items():
+    if _table != "rejects":  # a reject's `raw` is the source record, verbatim
+        _columns["published"] = pl.String
+VERBATIM_COLUMNS = frozenset({"raw", "country_raw", "published"})
+_WHITESPACE = r"\s+"
+
 TABLE_NAMES = tuple(TABLES)
 
 
@@ -188,6 +203,92 @@ def conform(table: str, df: pl.DataFrame) -> pl.DataFrame:
             pl.col(c).cast(t) if c in df.columns else pl.lit(None, dtype=t).alias(c)
             for c, t in schema.items()
         ]
+    )
+
+
+def normalise_whitespace(table: str, df: pl.DataFrame) -> pl.DataFrame:
+    """Collapse whitespace in every text column; keep the published text in `published`.
+
+    Idempotent: a frame normalised before passes unchanged (its `published` is kept).
+    """
+    if "published" not in df.columns:
+        return df
+    columns = [
+        c
+        for c, t in TABLES[table].items()
+        if t == pl.String and c not in VERBATIM_COLUMNS and c in df.columns
+    ]
+    clean = {c: pl.col(c).str.replace_all(_WHITESPACE, " ").str.strip_chars(" ") for c in columns}
+    changed = pl.any_horizontal([(pl.col(c) != clean[c]).fill_null(False) for c in columns])
+    df = df.with_row_index("_row")
+    touched = df.filter(changed)
+    if touched.height == 0:
+        return df.drop("_row")
+    published: list[str] = []
+    for row, normal in zip(
+        touched.iter_rows(named=True),
+        touched.select(**clean).iter_rows(named=True),
+        strict=True,
+    ):
+        kept = json.loads(row["published"]) if row["published"] else {}
+        kept.update({c: row[c] for c in columns if row[c] is not None and row[c] != normal[c]})
+        published.append(json.dumps(kept, ensure_ascii=False, sort_keys=True))
+    patch = pl.DataFrame(
+        {"_row": touched["_row"], "_published": published},
+        schema={"_row": df.schema["_row"], "_published": pl.String},
+    )
+    return (
+        df.join(patch, on="_row", how="left")
+        .with_columns(**clean, published=pl.coalesce("_published", "published"))
+        .drop("_row", "_published")
+        .select(df.columns[1:])
+    )
+
+
+def note_legacy_codes(df: pl.DataFrame) -> pl.DataFrame:
+    """A row whose country code is withdrawn or not ISO (CS, SU, YU, AN, XK) says what it means.
+
+    The code is kept as published; the note of `core.countries.LEGACY_NOTES` is added to the
+    row's `note` (once), and the published text stays in `raw`/`country_raw`/`place`.
+    """
+    if "country_code" not in df.columns or "note" not in df.columns:
+        return df
+    meaning = pl.col("country_code").replace_strict(LEGACY_NOTES, default=None)
+    present = pl.col("note").fill_null("").str.contains(meaning, literal=True)
+    return df.with_columns(
+        note=pl.when(meaning.is_null() | present.fill_null(False))
+        .then(pl.col("note"))
+        .otherwise(pl.concat_str([pl.col("note"), meaning], separator="; ", ignore_nulls=True))
+    )
+
+
+# Issued documents: their label may name the issuer ("Bosnian Personal ID No.").
+ISSUED_TYPES = ("passport", "national_id", "tax_id", "registration")
+
+
+def issuer_from_label(df: pl.DataFrame) -> pl.DataFrame:
+    """Issuing country of a document read from its label where the row has none.
+
+    A label without a parenthesised country often names the issuer by its adjective or name
+    (`Bosnian Personal ID No.`, `Kenyan ID No.`, `Italian Fiscal Code`, `US FEIN`): the country
+    is read with `core.countries.country_in_text` and `country_raw` holds the label it was read
+    from, as for a country read from a note. Only rows with neither code nor raw country.
+    """
+    open_rows = (
+        pl.col("country_code").is_null()
+        & pl.col("country_raw").is_null()
+        & pl.col("label").is_not_null()
+        & pl.col("id_type").is_in(ISSUED_TYPES)
+    )
+    labels = df.filter(open_rows).get_column("label").unique().to_list()
+    found = {label: code for label in labels if (code := country_in_text(label))}
+    if not found:
+        return df
+    code = pl.col("label").replace_strict(found, default=None, return_dtype=pl.String)
+    hit = open_rows & code.is_not_null()
+    return df.with_columns(
+        country_code=pl.when(hit).then(code).otherwise(pl.col("country_code")),
+        country_raw=pl.when(hit).then(pl.col("label")).otherwise(pl.col("country_raw")),
     )
 
 
@@ -230,8 +331,13 @@ class ParseResult:
     def __post_init__(self) -> None:
         for name in TABLE_NAMES:
             df = self.tables.get(name)
-            self.tables[name] = frame(name) if df is None else conform(name, df)
-            self.tables[name] = self.tables[name].with_columns(source=pl.lit(self.source))
+            if df is None:
+                df = frame(name)
+            else:
+                df = note_legacy_codes(normalise_whitespace(name, conform(name, df)))
+                if name == "identifiers":
+                    df = issuer_from_label(df)
+            self.tables[name] = df.with_columns(source=pl.lit(self.source))
 
     def stamp(self, publication_id: str) -> ParseResult:
         """Return a copy whose every canonical row names `publication_id`."""

@@ -149,7 +149,12 @@ ALIASES: dict[str, str] = {
     "cabo verde. previously cape verde": "CV",
 }
 
-# Codes that are not ISO 3166-1 but are used by publishers with a fixed meaning.
+# Codes that are not (or no longer) ISO 3166-1 but are used by publishers with a fixed meaning.
+# They are kept as published (a party's record names the state of its time); every row carrying
+# one gets the note below (`code_note`), so a reader knows what it stands for. Sources: ISO
+# 3166-1 change history (ISO 3166 Maintenance Agency newsletters; pycountry's
+# `historic_countries`, ISO 3166-3, gives the withdrawal dates) and, for XK, the European
+# Commission's Interinstitutional Style Guide (user-assigned code for Kosovo).
 LEGACY_CODES = {
     "XK": "Kosovo",
     "CS": "Serbia and Montenegro",
@@ -157,6 +162,25 @@ LEGACY_CODES = {
     "YU": "Yugoslavia",
     "AN": "Netherlands Antilles",
 }
+LEGACY_NOTES = {
+    "XK": "country code XK: Kosovo, a user-assigned code, not ISO 3166-1",
+    "CS": (
+        "country code CS: Serbia and Montenegro, withdrawn from ISO 3166-1 in 2006 "
+        "(now RS Serbia and ME Montenegro); the EU writes CS for Serbia"
+    ),
+    "SU": "country code SU: USSR, withdrawn from ISO 3166-1 in 1992 (its successor states)",
+    "YU": "country code YU: Yugoslavia, withdrawn from ISO 3166-1 in 2003 (then CS)",
+    "AN": (
+        "country code AN: Netherlands Antilles, withdrawn from ISO 3166-1 in 2010 "
+        "(now CW Curaçao, SX Sint Maarten, BQ Bonaire, Sint Eustatius and Saba)"
+    ),
+}
+
+
+def code_note(code: str | None) -> str | None:
+    """What a kept non-ISO or withdrawn country code stands for; None for a current ISO code."""
+    return LEGACY_NOTES.get(code) if code else None
+
 
 _SPACE = re.compile(r"\s+")
 

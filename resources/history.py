@@ -114,6 +114,19 @@ class History:
                     f'"{c}" {DUCKDB_TYPES[t]}' for c, t in lake_columns(table).items()
                 )
                 con.execute(f'CREATE TABLE {LAKE}."{table}" ({columns})')
+                continue
+            # a lake written before a canonical column was added gets it (null in older rows)
+            have = {
+                r[0]
+                for r in con.execute(
+                    "SELECT column_name FROM duckdb_columns() "
+                    "WHERE database_name = ? AND table_name = ?",
+                    [LAKE, table],
+                ).fetchall()
+            }
+            for c, t in lake_columns(table).items():
+                if c not in have:
+                    con.execute(f'ALTER TABLE {LAKE}."{table}" ADD COLUMN "{c}" {DUCKDB_TYPES[t]}')
 
     def snapshots(self, con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         """Every publication commit: snapshot, time, and the publication it holds."""
@@ -196,7 +209,7 @@ class History:
                     con.unregister("gone")
                 if added.height:
                     con.register("added", added.select(columns).to_arrow())
-                    con.execute(f'INSERT INTO {LAKE}."{table}" SELECT * FROM added')
+                    con.execute(f'INSERT INTO {LAKE}."{table}" BY NAME SELECT * FROM added')
                     con.unregister("added")
                 inserted[table], deleted[table] = added.height, gone.height
             info = json.dumps({k: _jsonable(v) for k, v in publication.items()}, sort_keys=True)

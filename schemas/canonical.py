@@ -48,6 +48,17 @@ def _origin() -> object:
     )
 
 
+def _published() -> object:
+    return pa.Field(
+        nullable=True,
+        description=(
+            "The row's text as published where whitespace normalisation changed it: a JSON "
+            "object {column: text as published} (line breaks, indentation, tabs, no-break "
+            "spaces of the source layout); null where every text field is as published."
+        ),
+    )
+
+
 def _country_code() -> object:
     return pa.Field(
         nullable=True,
@@ -81,6 +92,7 @@ class Entities(pa.DataFrameModel):
     unparsed_remarks: str = pa.Field(
         nullable=True, description="Remark fragments the parser could not read, kept verbatim."
     )
+    published: str = _published()
 
     class Config:
         strict = True
@@ -116,6 +128,7 @@ class Names(pa.DataFrameModel):
         nullable=True, description="Family name part where published separately."
     )
     origin: str = _origin()
+    published: str = _published()
 
     class Config:
         strict = True
@@ -144,6 +157,7 @@ class Identifiers(pa.DataFrameModel):
     country_raw: str = pa.Field(nullable=True, description="Issuing country as published.")
     note: str = pa.Field(nullable=True, description="Extras: issue/expiry dates, currency, …")
     origin: str = _origin()
+    published: str = _published()
 
     class Config:
         strict = True
@@ -175,6 +189,7 @@ class Addresses(pa.DataFrameModel):
     country_raw: str = pa.Field(nullable=True, description="Country as published.")
     note: str = pa.Field(nullable=True, description="Remarks on the address.")
     origin: str = _origin()
+    published: str = _published()
 
     class Config:
         strict = True
@@ -193,6 +208,7 @@ class BirthDates(pa.DataFrameModel):
     precision: str = pa.Field(isin=DATE_PRECISIONS, description="day, month, year or range.")
     circa: bool = pa.Field(nullable=True, description="Published as approximate ('circa').")
     origin: str = _origin()
+    published: str = _published()
 
     class Config:
         strict = True
@@ -215,7 +231,12 @@ class BirthPlaces(pa.DataFrameModel):
     entity_id: str = _entity()
     place: str = pa.Field(description="Place of birth as published.")
     country_code: str = _country_code()
+    note: str = pa.Field(
+        nullable=True,
+        description="What a kept withdrawn or non-ISO country code (CS, SU, YU, AN, XK) stands for.",
+    )
     origin: str = _origin()
+    published: str = _published()
 
     class Config:
         strict = True
@@ -233,7 +254,12 @@ class Countries(pa.DataFrameModel):
     relation: str = pa.Field(
         isin=COUNTRY_RELATIONS, description="nationality, citizenship, flag, …"
     )
+    note: str = pa.Field(
+        nullable=True,
+        description="What a kept withdrawn or non-ISO country code (CS, SU, YU, AN, XK) stands for.",
+    )
     origin: str = _origin()
+    published: str = _published()
 
     class Config:
         strict = True
@@ -255,6 +281,7 @@ class Sanctions(pa.DataFrameModel):
         nullable=True, ge=EARLIEST_LISTING, description="Designation date where published."
     )
     origin: str = _origin()
+    published: str = _published()
 
     class Config:
         strict = True
@@ -270,6 +297,7 @@ class Attributes(pa.DataFrameModel):
     attribute: str = pa.Field(description="Attribute name (snake_case).")
     value: str = pa.Field(description="Value as published.")
     origin: str = _origin()
+    published: str = _published()
 
     class Config:
         strict = True
@@ -288,6 +316,7 @@ class Relationships(pa.DataFrameModel):
     to_name: str = pa.Field(nullable=True, description="Linked party's name as published.")
     relation: str = pa.Field(description="Kind of link (linked_to, member_of, owned_by…).")
     origin: str = _origin()
+    published: str = _published()
 
     class Config:
         strict = True

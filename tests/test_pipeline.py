@@ -224,7 +224,7 @@ def test_invalid_data_is_blocked_by_checks(tmp_path: Path) -> None:
         publisher="test",
         description="SDN with a corrupted parser",
         formats=(Format("csv", us_ofac_sdn.CSV_FILES, bad_parse),),
-        min_entities=1,
+        sanity_floor=1,
     )
     data = tmp_path / "data"
     good = run(definitions.build_definitions(SnapshotFetcher(), DataDir(root=str(data))))
