@@ -166,7 +166,9 @@ def test_csl_json_differs_only_by_the_records_it_lacks(tmp_path: Path) -> None:
 def test_fcdo_indicators_are_a_layout_difference(tmp_path: Path) -> None:
     # the FCDO CSV has no SanctionsImposedIndicators; its `Sanctions Imposed` agrees
     # the shipped snapshot is XML only: compare the constructed sample written in both layouts
-    sample = {n: FIXTURES / "gb_fcdo" / n for n in ("UK-Sanctions-List.xml", "UK-Sanctions-List.csv")}
+    sample = {
+        n: FIXTURES / "gb_fcdo" / n for n in ("UK-Sanctions-List.xml", "UK-Sanctions-List.csv")
+    }
     assert diffs(gb_fcdo.SPEC, tmp_path, sample)["csv"].height == 0
     folder = next((tmp_path / "data").rglob("meta.json")).parent
     assert layout_only_attributes(folder, "xml", "csv") == ["SANCTIONS_INDICATOR"]
