@@ -54,6 +54,7 @@ from core.errors import SourceFormatError
 from core.sniff import check_payload, decode, refuse_html, require_content
 from core.xmlsafe import local
 from core.xmlsafe import parse_xml as parse_xml_safely
+from core.zipsafe import ZipLimits, check_zip
 from resources.fetcher import FileSpec
 from schemas.canonical import imo_valid
 from schemas.gb_ofsi import CSV_MODELS, LEGACY_MODELS, XLSX_MODELS, XML_MODELS
@@ -70,6 +71,10 @@ XLSX_NAME, CSV_NAME, XML_NAME, LEGACY_NAME = (
 )
 # The 2018 list held 2,106 parties, the 2023 and 2025 lists about 4,000 and 4,700.
 MIN_ENTITIES = 2_000
+# The real workbooks (2023-06-05, 2025-04-14) expand to 13.9 and 17.0 MB in all; their largest
+# member is the sheet, 10.4 and 12.9 MB, in 7 and 10 members. OFSI's list is frozen since
+# 2026-01-28, so it will not grow: 10x the largest member, 15x the largest total, 10x the members.
+XLSX_LIMITS = ZipLimits(member=128 * 2**20, total=256 * 2**20, members=100)
 
 # --- layouts ------------------------------------------------------------------------------------
 
@@ -521,6 +526,7 @@ def read_xlsx(name: str, data: bytes) -> tuple[date, pl.DataFrame, list[Unknown]
     refuse_html(name, data)
     if not data.startswith(b"PK\x03\x04"):
         raise SourceFormatError(name, "byte 0", "not an XLSX workbook (no zip signature)")
+    check_zip(name, data, XLSX_LIMITS)
     try:
         sheets = pl.read_excel(
             io.BytesIO(data), engine="calamine", sheet_id=0, has_header=False, infer_schema_length=0
