@@ -458,7 +458,7 @@ _FACT_EXTRA = {
 
 def read_xml(name: str, data: bytes) -> tuple[Staged, date | None, int]:
     """XML 1.1 → staged frames, the generation date, and the number of `sanctionEntity`."""
-    root = parse_xml_safely(name, data)
+    root = parse_xml_safely(name, data, {"sanctionEntity": "@logicalId"})
     if local(root.tag) != "export":
         raise SourceFormatError(name, "root element", f"expected export, found {local(root.tag)}")
     namespace = root.tag[1:].split("}", 1)[0] if root.tag.startswith("{") else ""

@@ -463,7 +463,7 @@ def parse_xml_file(name: str, data: bytes) -> ParseResult:
     Raises `SourceFormatError` for a payload that is not the list (empty, HTML, malformed or
     truncated XML, a DOCTYPE, no `Designation` at all) and for a UniqueID used twice.
     """
-    root = parse_xml_safely(name, data)
+    root = parse_xml_safely(name, data, {"Designation": "UniqueID"})
     walker = _XmlWalker(name)
     unknowns: list[Unknown] = []
     published: date | None = None

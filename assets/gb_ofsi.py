@@ -575,7 +575,7 @@ def read_xml(
     list; any other target is read element by element, and elements the parser does not know
     (or repeated ones) are returned as (group_id, target, tag, text) and reported.
     """
-    root = parse_xml_safely(name, data)
+    root = parse_xml_safely(name, data, {XML_TARGET: "GroupID"})
     if local(root.tag) != XML_ROOT:
         raise SourceFormatError(
             name, "root element", f"expected {XML_ROOT}, found {local(root.tag)}"

@@ -666,7 +666,7 @@ def _xml_entry(
 
 def parse_xml_file(name: str, data: bytes, source: str) -> ParseResult:
     """Parse an OFAC classic XML file (`sdnList`) into canonical tables."""
-    root = parse_xml(name, data)
+    root = parse_xml(name, data, {"sdnEntry": "uid"})
     if local(root.tag) != "sdnList":
         raise SourceFormatError(name, "root element", f"expected sdnList, found {local(root.tag)}")
     out = _Rows()
