@@ -51,6 +51,7 @@ from core.canonical import ParseResult, Unknown, conform, frame
 from core.countries import resolve
 from core.errors import SourceFormatError
 from core.sniff import check_payload, decode
+from core.truncation import require_complete_csv
 from core.xmlsafe import local
 from core.xmlsafe import parse_xml as parse_xml_safely
 from resources.fetcher import FileSpec
@@ -684,6 +685,7 @@ def read_csv11(name: str, data: bytes) -> Staged:
     """
     check_payload(name, data)
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    require_complete_csv(name, body, delimiter=";", key="Entity_LogicalId")
     internal, unknown_columns = _csv11_header(name, body)
     _check_last_record(name, body, len(internal))
     try:
@@ -803,6 +805,7 @@ def read_legacy_csv(name: str, data: bytes) -> Staged:
         raise SourceFormatError(
             name, "line 1", "not an FSF 1.0 CSV: the header must start with Date_filexxxx"
         )
+    require_complete_csv(name, body, delimiter=";", encoding="cp1252")
     encoding = "utf-8"
     if resaved:
         try:

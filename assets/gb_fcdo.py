@@ -51,6 +51,7 @@ from core.countries import resolve
 from core.dates import parse_dmy
 from core.errors import SourceFormatError
 from core.sniff import check_payload, decode
+from core.truncation import require_complete_csv
 from core.xmlsafe import parse_xml as parse_xml_safely
 from resources.fetcher import FileSpec
 from schemas.canonical import imo_valid
@@ -626,6 +627,7 @@ def read_csv(name: str, data: bytes) -> tuple[pl.DataFrame, list[str], str | Non
     """
     check_payload(name, data)
     body = data[len(_BOM) :] if data.startswith(_BOM) else data
+    require_complete_csv(name, body, header_lines=2, key="Unique ID")
     end_first = body.find(b"\n")
     end_header = body.find(b"\n", end_first + 1) if end_first >= 0 else -1
     head = decode(name, body[: end_header if end_header >= 0 else len(body)], "utf-8")

@@ -52,6 +52,7 @@ from core.countries import country_in_text, resolve
 from core.dates import FuzzyDate, parse_dmy
 from core.errors import SourceFormatError
 from core.sniff import check_payload, decode, refuse_html, require_content
+from core.truncation import require_complete_csv
 from core.xmlsafe import local
 from core.xmlsafe import parse_xml as parse_xml_safely
 from core.zipsafe import ZipLimits, check_zip
@@ -479,6 +480,7 @@ def read_csv_layout(
     check_payload(name, data)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    require_complete_csv(name, data, encoding=encoding, header_lines=2, key="Group ID")
     if encoding == "cp1252" and not data.isascii() and _is_utf8(data):
         # Windows-1252 decodes almost any byte: a UTF-8 re-save is non-ASCII yet valid UTF-8.
         line = data.count(b"\n", 0, _NON_ASCII.search(data).start()) + 1

@@ -97,6 +97,7 @@ from core.countries import resolve
 from core.dates import parse_fuzzy
 from core.errors import SourceFormatError
 from core.sniff import check_payload, decode
+from core.truncation import last_json_record, require_complete_csv, require_declared_count
 from resources.fetcher import FileSpec
 from schemas.us_csl import CSV_MODELS, JSON_MODELS
 
@@ -330,6 +331,8 @@ def _read_csv(name: str, data: bytes, strict: bool) -> _Records:
         unknowns.append(Unknown(name, locator, "truncated record", raw[:200]))
         data = data[:start]
     elif not data.endswith(b"\n"):
+        if strict:  # every real CSL CSV ends with a line break: the last record may be cut
+            require_complete_csv(name, data, key="_id")
         unknowns.append(Unknown(name, "end of file", "no final newline", "last record complete"))
     try:
         df = pl.read_csv(data, infer_schema=False, null_values=[""], truncate_ragged_lines=False)
@@ -663,10 +666,23 @@ def _read_json(name: str, data: bytes) -> _Records:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SourceFormatError(
-            name, f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}"
+            name,
+            f"line {exc.lineno}, column {exc.colno}",
+            f"not valid JSON: {exc.msg}; {last_json_record(text)}",
         ) from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("results"), list):
         raise SourceFormatError(name, "top level", 'expected an object with a "results" array')
+    # trade.gov's JSON declares how many results it holds; fewer means a cut or a single page.
+    if isinstance(doc.get("total"), int):
+        last = doc["results"][-1] if doc["results"] else {}
+        ident = last.get("id", last.get("_id")) if isinstance(last, dict) else None
+        require_declared_count(
+            name,
+            "total",
+            doc["total"],
+            len(doc["results"]),
+            f"results[{len(doc['results'])}] (id {ident})",
+        )
     acc = _JsonRecords(name)
     acc.unknowns += [Unknown(name, "top level", "key", k) for k in doc if k not in JSON_TOP_KEYS]
     for number, item in enumerate(doc["results"], start=1):

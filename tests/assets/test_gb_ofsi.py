@@ -491,7 +491,9 @@ def test_csv_truncated_inside_a_quoted_field(raw: dict[str, bytes]) -> None:
     cut = raw[CSV][: raw[CSV].index(b"(UK Statement of Reasons)", 20_000)]
     with pytest.raises(SourceFormatError) as error:
         parse_conlist_csv(CSV, cut)
-    assert error.value.location.startswith("record ")
+    assert error.value.location == "line 28 (end of file)"
+    assert error.value.message.startswith("a quoted field is left open")
+    assert error.value.message.endswith("record 25 (line 27), Group ID '14082'")
 
 
 def test_csv_truncated_mid_record(raw: dict[str, bytes]) -> None:
