@@ -158,3 +158,34 @@ def extract_members(
         return {
             m.filename: Path(archive.extract(m, dest)) for m in archive.infolist() if not m.is_dir()
         }
+
+
+def gunzip(name: str, data: bytes, limit: int) -> bytes:
+    """Decompress a gzip payload (every member) in bounded chunks, refusing past `limit` bytes.
+
+    A gzip header states no trustworthy size either, so the output is counted as it is made.
+    """
+    out, total, rest = [], 0, data
+    while rest:
+        inflate = zlib.decompressobj(wbits=31)
+        chunk = rest
+        try:
+            while chunk and not inflate.eof:
+                piece = inflate.decompress(chunk, _CHUNK)
+                total += len(piece)
+                if total > limit:
+                    raise SourceFormatError(
+                        name,
+                        f"gzip stream, byte {len(data) - len(inflate.unconsumed_tail)}",
+                        f"expands past {_mib(limit)}: refused as a gzip bomb",
+                    )
+                out.append(piece)
+                chunk = inflate.unconsumed_tail
+        except zlib.error as exc:
+            raise SourceFormatError(name, "gzip stream", f"corrupt gzip data: {exc}") from exc
+        if not inflate.eof:
+            raise SourceFormatError(
+                name, f"gzip stream, byte {len(data)}", "gzip data is truncated"
+            )
+        rest = inflate.unused_data
+    return b"".join(out)

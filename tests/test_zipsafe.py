@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from assets import gb_ofsi
+from assets import gb_ofsi, us_csl
 from core.errors import SourceFormatError
-from core.zipsafe import ZipLimits, check_zip
+from core.zipsafe import ZipLimits, check_zip, gunzip
 from trade import cepii_baci
 
 MIB = 2**20
@@ -179,3 +179,29 @@ def test_baci_release_bomb_is_refused(tmp_path: Path) -> None:
         SourceFormatError, match=r"declares 1,000 bytes .* but expands to 209,715,200"
     ):
         cepii_baci.unzip("BACI_HS22_V202401.zip", data)
+
+
+def test_csl_gzip_bomb_is_refused() -> None:
+    """The CSL's .csv.gz: 1 GiB of zeros in a 1 MB gzip, refused at the 128 MiB limit."""
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+    bomb = header + ZERO_BLOCK * 1024 + FINAL_BLOCK + struct.pack("<II", 0, 0)
+    assert len(bomb) < 2 * MIB
+    tracemalloc.start()
+    try:
+        with pytest.raises(SourceFormatError) as error:
+            us_csl.parse_csv({us_csl.CSV_NAME: bomb})
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert error.value.file == us_csl.CSV_NAME
+    assert error.value.location.startswith("gzip stream, byte ")
+    assert error.value.message == (
+        "expands past 134,217,728 bytes (128.0 MiB): refused as a gzip bomb"
+    )
+    # the pieces kept until the limit is passed, and no more
+    assert peak < 160 * MIB
+
+
+def test_real_csl_gzip_still_reads(snapshots: Path) -> None:
+    data = (snapshots / "us_csl" / "2022-05-16" / "consolidated.csv.gz").read_bytes()
+    assert len(gunzip("consolidated.csv.gz", data, us_csl.GUNZIP_LIMIT)) == 5_829_294
