@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from core.errors import SourceFormatError
 
 _QUOTE_OR_BREAK = re.compile(rb'["\n]')
+NEWLINE = b"\n"
 
 
 def _complete_prefix(data: bytes) -> bytes:
@@ -77,12 +78,25 @@ def last_csv_record(
     return f"the last complete record read is {where}: {delimiter.join(last)[:60]!r}"
 
 
-def require_complete_csv(name: str, data: bytes, **describe: object) -> None:
+def _end_of_file(data: bytes) -> str:
+    return f"line {data.count(NEWLINE) + 1} (end of file)"
+
+
+def require_complete_csv(
+    name: str,
+    data: bytes,
+    *,
+    encoding: str = "utf-8",
+    delimiter: str = ",",
+    header_lines: int = 1,
+    columns: Sequence[str] | None = None,
+    key: str | None = None,
+) -> None:
     """Refuse a CSV that ends inside a quoted field or without its final line break.
 
     Every real file of every list ends with a line break (checked on all shipped snapshots and
-    shared copies), so a missing one means the download stopped. `describe` goes to
-    `last_csv_record` to name the last whole record.
+    shared copies), so a missing one means the download stopped. The keyword arguments tell
+    `last_csv_record` how to name the last whole record.
     """
     why = None
     if data.count(b'"') % 2:
@@ -90,22 +104,38 @@ def require_complete_csv(name: str, data: bytes, **describe: object) -> None:
     elif not data.endswith(b"\n"):
         why = "the last line has no line break"
     if why:
-        lines = data.count(b"\n") + 1
+        last = last_csv_record(
+            data,
+            encoding=encoding,
+            delimiter=delimiter,
+            header_lines=header_lines,
+            columns=columns,
+            key=key,
+        )
         raise SourceFormatError(
             name,
-            f"line {lines} (end of file)",
-            f"{why}: the file is truncated; {last_csv_record(data, **describe)}",  # type: ignore[arg-type]
+            _end_of_file(data),
+            f"{why}: the file is truncated; {last}",
         )
 
 
-def require_trailer(name: str, data: bytes, trailer: bytes, what: str, **describe: object) -> None:
+def require_trailer(
+    name: str,
+    data: bytes,
+    trailer: bytes,
+    what: str,
+    *,
+    header_lines: int = 1,
+    columns: Sequence[str] | None = None,
+    key: str | None = None,
+) -> None:
     """Refuse a file that does not end with the `trailer` bytes its publisher always writes."""
     if not data.endswith(trailer):
-        lines = data.count(b"\n") + 1
+        last = last_csv_record(data, header_lines=header_lines, columns=columns, key=key)
         raise SourceFormatError(
             name,
-            f"line {lines} (end of file)",
-            f"the file does not end with {what}: truncated; {last_csv_record(data, **describe)}",  # type: ignore[arg-type]
+            _end_of_file(data),
+            f"the file does not end with {what}: truncated; {last}",
         )
 
 
