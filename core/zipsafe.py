@@ -24,7 +24,8 @@ from typing import BinaryIO
 from core.errors import SourceFormatError
 
 _LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
-_CHUNK = 1 << 20  # bytes of compressed input / expanded output handled at a time
+_CHUNK = 1 << 20  # most expanded bytes made at a time
+_READ = 1 << 16  # compressed bytes read at a time (a bomb's 64 KiB can make 64 MiB)
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class ZipLimits:
 
 
 def _mib(size: int) -> str:
-    return f"{size:,} bytes ({size / 2**20:,.1f} MiB)"
+    return f"{size:,} bytes ({size / 2**20:,.1f} MiB)" if size >= 2**20 else f"{size:,} bytes"
 
 
 def _actual_size(name: str, fp: BinaryIO, info: zipfile.ZipInfo, limit: int) -> None:
@@ -59,7 +60,7 @@ def _actual_size(name: str, fp: BinaryIO, info: zipfile.ZipInfo, limit: int) -> 
     inflate = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
     left, actual, crc = info.compress_size, 0, 0
     while left > 0:
-        chunk = fp.read(min(_CHUNK, left))
+        chunk = fp.read(min(_READ, left))
         if not chunk:
             raise SourceFormatError(
                 name, f"member {member!r}", "compressed data ends early: truncated zip"
