@@ -173,9 +173,7 @@ def test_baci_release_bomb_is_refused(tmp_path: Path) -> None:
     assert cepii_baci.RELEASE_LIMITS.member == 4 * 2**30
     # cepii_baci.unzip applies RELEASE_LIMITS: the lying header is caught once the data passes
     # the declared 1,000 bytes, long before 4 GiB.
-    with pytest.raises(
-        SourceFormatError, match=r"declares 1,000 bytes .* but expands to 209,715,200"
-    ):
+    with pytest.raises(SourceFormatError, match=r"declares 1,000 bytes but expands to 209,715,200"):
         cepii_baci.unzip("BACI_HS22_V202401.zip", data)
 
 
