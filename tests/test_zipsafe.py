@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from assets import gb_ofsi, us_csl
+from assets.trade import Fetched, _parse_baci
 from core.errors import SourceFormatError
-from core.zipsafe import ZipLimits, check_zip, gunzip
+from core.zipsafe import ZipLimits, check_zip, extract_members, gunzip
 from trade import cepii_baci
 
 MIB = 2**20
@@ -201,3 +202,28 @@ def test_csl_gzip_bomb_is_refused() -> None:
 def test_real_csl_gzip_still_reads(snapshots: Path) -> None:
     data = (snapshots / "us_csl" / "2022-05-16" / "consolidated.csv.gz").read_bytes()
     assert len(gunzip("consolidated.csv.gz", data, us_csl.GUNZIP_LIMIT)) == 5_829_294
+
+
+def test_baci_release_on_disk_is_checked_before_extraction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The trade asset writes the release to disk and extracts it: the same check comes first
+    (with the source's limits, lowered here so the test stays light), and nothing is extracted
+    from a refused archive."""
+    monkeypatch.setattr(cepii_baci, "RELEASE_LIMITS", ZipLimits(64 * MIB, 128 * MIB, 400))
+    members = [("country_codes_V202401.csv", b"x\n", None), ("BACI.csv", 200, None)]
+    write_zip(tmp_path / "r.zip", members)
+    data = (tmp_path / "r.zip").read_bytes()
+    fetched = Fetched("cepii_baci", "snapshot", {"BACI_HS22_V202401.zip": data})
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    with pytest.raises(SourceFormatError) as error:
+        _parse_baci(fetched, scratch)
+    assert error.value.file == "BACI_HS22_V202401.zip"
+    assert error.value.location == "member 'BACI.csv'"
+    assert error.value.message.startswith("declares 209,715,200 bytes (200.0 MiB), more than")
+    assert not (scratch / "release").exists()
+    # a small release is extracted as before
+    write_zip(tmp_path / "ok.zip", [("a/b.csv", b"t,i\n", None)])
+    out = extract_members("ok.zip", tmp_path / "ok.zip", tmp_path / "ok", ZipLimits(MIB, MIB, 1))
+    assert {k: v.read_bytes() for k, v in out.items()} == {"a/b.csv": b"t,i\n"}
