@@ -73,7 +73,7 @@ XLSX_NAME, CSV_NAME, XML_NAME, LEGACY_NAME = (
 # The 2018 list held 2,106 parties, the 2023 and 2025 lists about 4,000 and 4,700.
 MIN_ENTITIES = 2_000
 # The real workbooks (2023-06-05, 2025-04-14) expand to 13.9 and 17.0 MB in all; their largest
-# member is the sheet, 10.4 and 12.9 MB, in 7 and 10 members. OFSI's list is frozen since
+# member is the sheet, 10.4 and 12.9 MB, in 10 and 7 members. OFSI's list is frozen since
 # 2026-01-28, so it will not grow: 10x the largest member, 15x the largest total, 10x the members.
 XLSX_LIMITS = ZipLimits(member=128 * 2**20, total=256 * 2**20, members=100)
 
