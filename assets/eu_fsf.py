@@ -54,6 +54,7 @@ from core.canonical import ParseResult, Unknown, conform, frame
 from core.countries import resolve
 from core.errors import SourceFormatError
 from core.sniff import check_payload, decode
+from core.truncation import require_complete_csv
 from core.xmlsafe import local
 from core.xmlsafe import parse_xml as parse_xml_safely
 from resources.fetcher import FileSpec
@@ -465,7 +466,7 @@ _FACT_EXTRA = {
 
 def read_xml(name: str, data: bytes) -> tuple[Staged, date | None, int]:
     """XML 1.1 → staged frames, the generation date, and the number of `sanctionEntity`."""
-    root = parse_xml_safely(name, data)
+    root = parse_xml_safely(name, data, {"sanctionEntity": "@logicalId"})
     if local(root.tag) != "export":
         raise SourceFormatError(name, "root element", f"expected export, found {local(root.tag)}")
     namespace = root.tag[1:].split("}", 1)[0] if root.tag.startswith("{") else ""
@@ -691,6 +692,7 @@ def read_csv11(name: str, data: bytes) -> Staged:
     """
     check_payload(name, data)
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    require_complete_csv(name, body, delimiter=";", key="Entity_LogicalId")
     internal, unknown_columns = _csv11_header(name, body)
     _check_last_record(name, body, len(internal))
     try:
@@ -810,6 +812,7 @@ def read_legacy_csv(name: str, data: bytes) -> Staged:
         raise SourceFormatError(
             name, "line 1", "not an FSF 1.0 CSV: the header must start with Date_filexxxx"
         )
+    require_complete_csv(name, body, delimiter=";", encoding="cp1252")
     encoding = "utf-8"
     if resaved:
         try:

@@ -53,6 +53,7 @@ from core.countries import country_in_text, resolve
 from core.dates import parse_dmy
 from core.errors import SourceFormatError
 from core.sniff import check_payload, decode
+from core.truncation import require_complete_csv
 from core.xmlsafe import parse_xml as parse_xml_safely
 from resources.fetcher import FileSpec
 from schemas.canonical import imo_valid
@@ -493,7 +494,7 @@ def parse_xml_file(name: str, data: bytes) -> ParseResult:
     Raises `SourceFormatError` for a payload that is not the list (empty, HTML, malformed or
     truncated XML, a DOCTYPE, no `Designation` at all) and for a UniqueID used twice.
     """
-    root = parse_xml_safely(name, data)
+    root = parse_xml_safely(name, data, {"Designation": "UniqueID"})
     walker = _XmlWalker(name)
     unknowns: list[Unknown] = [
         Unknown(name, "root element", f"attribute Designations@{_local(key)}", value)
@@ -663,6 +664,7 @@ def read_csv(name: str, data: bytes) -> tuple[pl.DataFrame, list[str], str | Non
     """
     check_payload(name, data)
     body = data[len(_BOM) :] if data.startswith(_BOM) else data
+    require_complete_csv(name, body, header_lines=2, key="Unique ID")
     end_first = body.find(b"\n")
     end_header = body.find(b"\n", end_first + 1) if end_first >= 0 else -1
     head = decode(name, body[: end_header if end_header >= 0 else len(body)], "utf-8")

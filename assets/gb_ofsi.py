@@ -52,8 +52,10 @@ from core.countries import country_in_text, resolve
 from core.dates import FuzzyDate, parse_dmy
 from core.errors import SourceFormatError
 from core.sniff import check_payload, decode, refuse_html, require_content
+from core.truncation import require_complete_csv
 from core.xmlsafe import local
 from core.xmlsafe import parse_xml as parse_xml_safely
+from core.zipsafe import ZipLimits, check_zip
 from resources.fetcher import FileSpec
 from schemas.canonical import imo_valid
 from schemas.gb_ofsi import CSV_MODELS, LEGACY_MODELS, XLSX_MODELS, XML_MODELS
@@ -75,6 +77,10 @@ XLSX_NAME, CSV_NAME, XML_NAME, LEGACY_NAME = (
 # year: sanctions-intelligence.com, Dec 2018); 2,106 on 2018-04-13, 3,993 on 2023-06-05 and
 # 4,688 on 2025-04-14 (the shipped snapshots).
 SANITY_FLOOR = 203
+# The real workbooks (2023-06-05, 2025-04-14) expand to 13.9 and 17.0 MB in all; their largest
+# member is the sheet, 10.4 and 12.9 MB, in 10 and 7 members. OFSI's list is frozen since
+# 2026-01-28, so it will not grow: 10x the largest member, 15x the largest total, 10x the members.
+XLSX_LIMITS = ZipLimits(member=128 * 2**20, total=256 * 2**20, members=100)
 
 # --- layouts ------------------------------------------------------------------------------------
 
@@ -479,6 +485,7 @@ def read_csv_layout(
     check_payload(name, data)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    require_complete_csv(name, data, encoding=encoding, header_lines=2, key="Group ID")
     if encoding == "cp1252" and not data.isascii() and _is_utf8(data):
         # Windows-1252 decodes almost any byte: a UTF-8 re-save is non-ASCII yet valid UTF-8.
         line = data.count(b"\n", 0, _NON_ASCII.search(data).start()) + 1
@@ -526,6 +533,7 @@ def read_xlsx(name: str, data: bytes) -> tuple[date, pl.DataFrame, list[Unknown]
     refuse_html(name, data)
     if not data.startswith(b"PK\x03\x04"):
         raise SourceFormatError(name, "byte 0", "not an XLSX workbook (no zip signature)")
+    check_zip(name, data, XLSX_LIMITS)
     try:
         sheets = pl.read_excel(
             io.BytesIO(data), engine="calamine", sheet_id=0, has_header=False, infer_schema_length=0
@@ -574,7 +582,7 @@ def read_xml(
     list; any other target is read element by element, and elements the parser does not know
     (or repeated ones) are returned as (group_id, target, tag, text) and reported.
     """
-    root = parse_xml_safely(name, data)
+    root = parse_xml_safely(name, data, {XML_TARGET: "GroupID"})
     if local(root.tag) != XML_ROOT:
         raise SourceFormatError(
             name, "root element", f"expected {XML_ROOT}, found {local(root.tag)}"

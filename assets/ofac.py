@@ -26,6 +26,7 @@ from core.countries import resolve
 from core.dates import parse_fuzzy
 from core.errors import SourceFormatError
 from core.sniff import check_payload, decode
+from core.truncation import refuse_orphan_tail, require_declared_count, require_trailer
 from core.xmlsafe import local, parse_xml, text
 
 AUTHORITY = "US OFAC"
@@ -84,6 +85,17 @@ def _locate_bad_record(text_: str, width: int) -> str:
 def read_ofac_csv(name: str, data: bytes, columns: tuple[str, ...]) -> pl.DataFrame:
     """Read one headerless OFAC CSV strictly: exact column count, `-0-` to null, integer ent_num."""
     check_payload(name, data)
+    # Every real OFAC legacy CSV (SDN 2023-12-28 and 2024-05-03, consolidated 2025) ends with a
+    # line break and Ctrl-Z: a file without them was cut, even between two records.
+    require_trailer(
+        name,
+        data,
+        b"\n" + CTRL_Z,
+        "OFAC's end-of-file mark (a line break, then Ctrl-Z 0x1A)",
+        header_lines=0,
+        columns=columns,
+        key="ent_num",
+    )
     body = data.rstrip(b"\r\n")
     if body.endswith(CTRL_Z):
         body = body[:-1]
@@ -275,6 +287,16 @@ def parse_csv_set(
     if comments in files:
         _refuse_duplicates(comments, com, "ent_num")
     known = set(main["ent_num"].to_list())
+    refuse_orphan_tail(
+        primary,
+        main["ent_num"].to_list(),
+        {
+            f: df["ent_num"].to_list()
+            for f, df in ((addresses, add), (aliases, alt), (comments, com))
+            if f in files
+        },
+        "ent_num",
+    )
     out = _Rows()
 
     continuation = dict(zip(com["ent_num"].to_list(), com["remarks"].to_list(), strict=True))
@@ -703,7 +725,7 @@ def _xml_entry(
 
 def parse_xml_file(name: str, data: bytes, source: str) -> ParseResult:
     """Parse an OFAC classic XML file (`sdnList`) into canonical tables."""
-    root = parse_xml(name, data)
+    root = parse_xml(name, data, {"sdnEntry": "uid"})
     if local(root.tag) != "sdnList":
         raise SourceFormatError(name, "root element", f"expected sdnList, found {local(root.tag)}")
     out = _Rows()
@@ -711,6 +733,7 @@ def parse_xml_file(name: str, data: bytes, source: str) -> ParseResult:
     uids: dict[str, int] = {}
     staged: list[dict[str, Any]] = []
     number = 0
+    uid: str | None = None
     for child in root:
         tag = local(child.tag)
         if tag == "publshInformation":
@@ -747,6 +770,9 @@ def parse_xml_file(name: str, data: bytes, source: str) -> ParseResult:
             )
         else:
             out.unknowns.append(Unknown(name, f"sdnList/{tag}", "element", text(child) or ""))
+    require_declared_count(
+        name, "publshInformation/Record_Count", declared, number, f"sdnEntry {number} (uid {uid})"
+    )
     staged_entries = pl.DataFrame(
         staged,
         schema={

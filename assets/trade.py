@@ -16,7 +16,6 @@ import json
 import os
 import tempfile
 import uuid
-import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -39,7 +38,8 @@ from dagster import (
 from assets.factory import fingerprint
 from core.canonical import Unknown
 from core.countries import VALID_CODES
-from core.errors import FetchError, SourceFormatError
+from core.errors import FetchError
+from core.zipsafe import extract_members
 from resources.fetcher import DEFAULT_SNAPSHOT_DIR, Fetcher, FileSpec, Payload
 from resources.storage import DataDir, dumps
 from schemas.trade import MODELS
@@ -432,12 +432,11 @@ def _parse_baci(fetched: Fetched, scratch: Path) -> tuple[TradeParse, pl.DataFra
     for name, data in fetched.files.items():
         if name.endswith(".zip"):
             (scratch / "release.zip").write_bytes(data)
-            try:
-                with zipfile.ZipFile(scratch / "release.zip") as archive:
-                    for member in archive.infolist():
-                        files[member.filename] = Path(archive.extract(member, scratch / "release"))
-            except zipfile.BadZipFile as exc:
-                raise SourceFormatError(name, "byte 0", f"not a zip archive: {exc}") from exc
+            files.update(
+                extract_members(
+                    name, scratch / "release.zip", scratch / "release", cepii_baci.RELEASE_LIMITS
+                )
+            )
         else:
             files[name] = scratch / Path(name).name
             files[name].write_bytes(data)

@@ -1071,7 +1071,7 @@ def parse_consolidated(data: bytes) -> ParseResult:
     truncated XML, DOCTYPE/entities, wrong root, missing `dateGenerated` or containers) and for
     a `DATAID` that occurs twice (the UN promises it is unique).
     """
-    root = parse_xml(FILE_NAME, data)
+    root = parse_xml(FILE_NAME, data, dict.fromkeys(ENTITY_TYPES, "DATAID"))
     if root.tag != "CONSOLIDATED_LIST":
         raise SourceFormatError(
             FILE_NAME, "root element", f"expected CONSOLIDATED_LIST, found {root.tag}"

@@ -71,11 +71,9 @@ rejects the tail (kind `entry`) and keeps the complete records.
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import json
 import re
-import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -97,6 +95,8 @@ from core.countries import resolve
 from core.dates import parse_fuzzy
 from core.errors import SourceFormatError
 from core.sniff import check_payload, decode
+from core.truncation import last_json_record, require_complete_csv, require_declared_count
+from core.zipsafe import gunzip
 from resources.fetcher import FileSpec
 from schemas.us_csl import CSV_MODELS, JSON_MODELS
 
@@ -180,6 +180,9 @@ JSON_ID_KEYS = ("type", "number", "country", "issue_date", "expiration_date")
 JSON_TOP_KEYS = frozenset({"results", "total", "offset", "sources_used", "search_performed_at"})
 
 GZIP_MAGIC = b"\x1f\x8b"
+# The real 2022 list (14,160 records) is 5,829,294 bytes once decompressed: about 412 bytes a
+# record. 128 MiB is 23x that file, room for 300,000 records, twenty times the list's size.
+GUNZIP_LIMIT = 128 * 2**20
 BOM = b"\xef\xbb\xbf"
 IDS_SAMPLE = 2_000  # `ids` items enough to tell the layout: known labels dominate either way
 _DAY = r"(?:\d{4}-\d{2}-\d{2}|\d{1,2} [A-Z][a-z]{2} \d{4})"  # 2022 ISO, 2023 `18 Jan 1984`
@@ -235,14 +238,7 @@ def _gunzip(name: str, data: bytes) -> bytes:
     """Decompress gzip bytes (told by their magic number); other bytes pass unchanged."""
     if not data.startswith(GZIP_MAGIC):
         return data
-    inflater = zlib.decompressobj(wbits=31)
-    try:
-        out = inflater.decompress(data)
-    except zlib.error as exc:
-        raise SourceFormatError(name, "gzip stream", f"corrupt gzip data: {exc}") from exc
-    if not inflater.eof:
-        raise SourceFormatError(name, f"gzip stream, byte {len(data)}", "gzip data is truncated")
-    return gzip.decompress(data) if inflater.unused_data else out  # several members: rare
+    return gunzip(name, data, GUNZIP_LIMIT)
 
 
 # --- CSV ---------------------------------------------------------------------------------------
@@ -335,6 +331,8 @@ def _read_csv(name: str, data: bytes, strict: bool) -> _Records:
         unknowns.append(Unknown(name, locator, "truncated record", raw[:200]))
         data = data[:start]
     elif not data.endswith(b"\n"):
+        if strict:  # every real CSL CSV ends with a line break: the last record may be cut
+            require_complete_csv(name, data, key="_id")
         unknowns.append(Unknown(name, "end of file", "no final newline", "last record complete"))
     try:
         df = pl.read_csv(data, infer_schema=False, null_values=[""], truncate_ragged_lines=False)
@@ -668,10 +666,23 @@ def _read_json(name: str, data: bytes) -> _Records:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SourceFormatError(
-            name, f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}"
+            name,
+            f"line {exc.lineno}, column {exc.colno}",
+            f"not valid JSON: {exc.msg}; {last_json_record(text)}",
         ) from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("results"), list):
         raise SourceFormatError(name, "top level", 'expected an object with a "results" array')
+    # trade.gov's JSON declares how many results it holds; fewer means a cut or a single page.
+    if isinstance(doc.get("total"), int):
+        last = doc["results"][-1] if doc["results"] else {}
+        ident = last.get("id", last.get("_id")) if isinstance(last, dict) else None
+        require_declared_count(
+            name,
+            "total",
+            doc["total"],
+            len(doc["results"]),
+            f"results[{len(doc['results'])}] (id {ident})",
+        )
     acc = _JsonRecords(name)
     acc.unknowns += [Unknown(name, "top level", "key", k) for k in doc if k not in JSON_TOP_KEYS]
     for number, item in enumerate(doc["results"], start=1):

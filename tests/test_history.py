@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -212,6 +213,19 @@ def shrunk_snapshots(tmp_path: Path) -> Path:
     sdn = root / "us_ofac_sdn" / "2023-12-28" / "SDN.CSV"
     lines = sdn.read_bytes().rstrip(b"\x1a").split(b"\r\n")
     sdn.write_bytes(b"\r\n".join(lines[:12_000]) + b"\r\n\x1a")  # 13,821 → 12,000 entries
+    # A delisted party leaves every file of the set: rows naming it would prove SDN.CSV cut.
+    kept = {line.split(b",", 1)[0] for line in lines[:12_000]}
+    for name in ("ADD.CSV", "ALT.CSV", "SDN_COMMENTS.CSV"):
+        path = sdn.with_name(name)
+        data = path.read_bytes().rstrip(b"\x1a")
+        records, start, quoted = [], 0, False
+        for match in re.finditer(rb'["\n]', data):
+            if match.group() == b'"':
+                quoted = not quoted
+            elif not quoted:
+                records.append(data[start : match.end()])
+                start = match.end()
+        path.write_bytes(b"".join(r for r in records if r.split(b",", 1)[0] in kept) + b"\x1a")
     return root
 
 

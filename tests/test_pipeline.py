@@ -190,8 +190,9 @@ def test_bad_input_leaves_published_version_intact(tmp_path: Path) -> None:
     )
     assert not result.success
     failure = next(e for e in result.all_events if e.is_step_failure)
-    assert "SDN.CSV at record 4529 (line 4529): unexpected end of data" in str(
-        failure.event_specific_data.error
+    assert (
+        "SDN.CSV at line 4529 (end of file): the file does not end with OFAC's end-of-file"
+        in str(failure.event_specific_data.error)
     )
     assert latest_version(data) == version
     assert verify_published(data / "published" / version) == []

@@ -255,7 +255,9 @@ def test_truncated_csv_refused(fixtures: Path) -> None:
     data = (fixtures / "us_ofac_sdn" / "SDN.CSV").read_bytes()
     cut = data[: data.index(b"Aircraft Manufacture Date")]
     with pytest.raises(
-        SourceFormatError, match=r"SDN\.CSV at record 13 \(line 13\): unexpected end of data"
+        SourceFormatError,
+        match=r"SDN\.CSV at line 13 \(end of file\): the file does not end with OFAC's "
+        r".*record 12 \(line 12\), ent_num '34940'",
     ):
         us_ofac_sdn.parse_csv(sdn_with(fixtures, "SDN.CSV", cut))
 
