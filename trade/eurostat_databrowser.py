@@ -36,9 +36,7 @@ The workbook is a zip: `open_workbook` is where the bounded-size check of the ar
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -48,6 +46,7 @@ import polars as pl
 from core.canonical import Unknown
 from core.errors import SourceFormatError
 from core.sniff import require_content
+from core.zipsafe import ZipLimits, check_zip
 from trade.eurostat_comext import labels
 from trade.tables import SCHEMAS, TradeParse, conform, empty, rejects_frame
 
@@ -107,18 +106,20 @@ def column_letter(index: int) -> str:
     return letters
 
 
+# The three real DS-045409 workbooks (snapshots/trade/eurostat_cn8) hold 124 members each; the
+# largest is a sheet of 406,845 bytes and the largest expanded total 44,511,304 bytes. Ten times
+# each, as for OFSI's workbooks, leaves room for a wider extract and refuses a bomb early.
+XLSX_LIMITS = ZipLimits(member=10 * 406_845, total=10 * 44_511_304, members=10 * 124)
+
+
 def open_workbook(name: str, data: bytes) -> fastexcel.ExcelReader:
     """The workbook behind an xlsx payload (a zip archive), read by calamine.
 
-    Bounded-size check: the archive's members are listed before calamine inflates them; the
-    project's shared zip guard (`core/zipsafe.py`) is to be called here once it exists.
+    Every member's declared and actual expanded size is checked (`core.zipsafe`) before calamine
+    inflates anything, so a zip bomb is refused with the file, the member and the size.
     """
     require_content(name, data)
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.namelist()
-    except zipfile.BadZipFile as exc:
-        raise SourceFormatError(name, "byte 0", f"not an xlsx (zip) workbook: {exc}") from exc
+    members = [info.filename for info in check_zip(name, data, XLSX_LIMITS)]
     if "xl/workbook.xml" not in members:
         raise SourceFormatError(name, "archive", "zip without xl/workbook.xml: not an xlsx file")
     try:

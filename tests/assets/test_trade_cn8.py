@@ -174,7 +174,7 @@ def test_header_and_container_checks(excerpt: bytes) -> None:
     data = _edit(excerpt, _part(excerpt, "Sheet 37"), "<t>2021-05</t>", "<t>May 2021</t>")
     with pytest.raises(SourceFormatError, match=r"not a month 'May 2021'"):
         eurostat_databrowser.parse({FIXTURE: data})
-    with pytest.raises(SourceFormatError, match="not an xlsx"):
+    with pytest.raises(SourceFormatError, match="not a zip archive"):
         eurostat_databrowser.parse({"x.xlsx": b"<html><body>Service unavailable</body></html>"})
     # a product sheet the Summary does not list
     data = _edit(excerpt, _part(excerpt, "Summary"), "<t>Sheet 53</t>", "<t>Sheet 54</t>")
