@@ -84,7 +84,8 @@ STAGED_SCHEMAS: dict[str, dict[str, Any]] = {
 
 
 def _children(el: etree._Element | None) -> dict[str, etree._Element]:
-    return {} if el is None else {local(child.tag): child for child in el}
+    # the parser drops comments and PIs, so every child's tag is a string
+    return {} if el is None else {child.tag.rpartition("}")[2]: child for child in el}
 
 
 def _flag(el: etree._Element | None) -> bool | None:
