@@ -15,16 +15,17 @@ import pytest
 from lxml import etree
 
 from assets import us_ofac_cons, us_ofac_sdn
-from assets.factory import account, ingest
+from assets.factory import account, compare_formats, ingest
 from core.canonical import ParseResult
 from core.errors import SourceFormatError
 from ofac.enhanced import parse_enhanced, read_member
-from resources.fetcher import SnapshotFetcher
+from resources.fetcher import LiveFetcher, SnapshotFetcher
 from resources.staging import read_meta
 from resources.storage import DataDir
 from schemas.canonical import MODELS
 from schemas.ofac import ENHANCED_MODELS
 from schemas.validate import validate
+from tests.httpserver import serve
 
 NS = {
     "e": "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/ENHANCED_XML"
@@ -447,3 +448,36 @@ def test_enhanced_is_canonical_live_and_pinned_csv_in_snapshots(tmp_path: Path) 
     assert (meta["primary_format"], list(meta["formats"])) == ("enhanced", ["enhanced"])
     assert meta["formats"]["enhanced"]["entry_count"] == 443
     assert all(r["ok"] for r in account(us_ofac_cons.SPEC, older.folder, meta))
+
+
+def test_live_mode_reads_the_enhanced_xml_as_canonical(
+    fixtures: Path, small: bytes, tmp_path: Path
+) -> None:
+    """All three formats served by a local HTTP server (the cons fixtures, the Enhanced XML cut
+    zipped as OFAC serves it): the Enhanced XML is canonical, the others are compared with it."""
+    served = tmp_path / "served"
+    served.mkdir()
+    for name in (*CONS_FILES, "CONSOLIDATED.XML"):
+        (served / name).write_bytes((fixtures / "us_ofac_cons" / name).read_bytes())
+    (served / ZIP).write_bytes(_zip({"CONS_ENHANCED.XML": small}))
+    files = (*us_ofac_cons.CSV_FILES, *us_ofac_cons.XML_FILES, *us_ofac_cons.ENHANCED_FILES)
+    with serve(served) as server:
+        fetcher = LiveFetcher(
+            timeout_seconds=5,
+            max_attempts=1,
+            url_overrides={f"us_ofac_cons/{f.name}": f"{server.url}/ok/{f.name}" for f in files},
+        )
+        outcome = ingest(us_ofac_cons.SPEC, fetcher, DataDir(root=str(tmp_path / "data")))
+    meta = read_meta(outcome.folder)
+    assert (meta["mode"], meta["primary_format"]) == ("live", "enhanced")
+    assert set(meta["formats"]) == {"enhanced", "csv", "xml"}
+    assert meta["formats"]["enhanced"]["published_at"] == "2025-01-10"
+    assert meta["formats"]["enhanced"]["entry_count"] == 8
+    failing = [r["what"] for r in account(us_ofac_cons.SPEC, outcome.folder, meta) if not r["ok"]]
+    assert failing == ["minimum entities (300, live)"] * 3  # an 8-entity cut, one per format
+    diffs = compare_formats(outcome.folder, meta, "csv")
+    print(diffs)
+    # 26182 and 30923 are in the Enhanced cut only; the names the CSV lacks are Cyrillic ones
+    entries = diffs.filter(pl.col("what") == "entry")
+    assert sorted(entries["entity_id"]) == ["us_ofac_cons-26182", "us_ofac_cons-30923"]
+    assert set(entries["side"]) == {"only in enhanced"}
