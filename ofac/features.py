@@ -18,6 +18,7 @@ value kept as published (attribute `unknown_feature`, identifier `other`).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import date
 from typing import Any
 
@@ -132,10 +133,19 @@ class Walker:
     def check(
         self, el: etree._Element, known: frozenset[str], where: str
     ) -> dict[str, etree._Element]:
-        """The element's children by tag; a child not in `known` is reported."""
+        """The element's children by tag; a child not in `known`, or repeated, is reported.
+
+        None of the elements read this way repeats a child in OFAC's schema, so a repeated one
+        would otherwise hide all but its last value.
+        """
         parts = _children(el)
         for tag in parts.keys() - known:
             self.unknown(where, f"element {local(el.tag)}/{tag}", text(parts[tag]))
+        if len(parts) != len(el):
+            tags = Counter(child.tag.rpartition("}")[2] for child in el)
+            for tag, count in tags.items():
+                if count > 1:
+                    self.unknown(where, f"repeated element {local(el.tag)}/{tag}", str(count))
         return parts
 
     def reject(self, kind: str, where: str, reason: str, el: etree._Element) -> None:

@@ -296,8 +296,16 @@ def test_unknown_reference_values_are_reported(small: bytes) -> None:
     changed = block.replace(
         '<type refId="1571">Passport</type>', '<type refId="777">Passport</type>'
     )
+    # and a value given twice where OFAC's schema has one
+    changed = changed.replace(
+        "<isLowQuality>false</isLowQuality>",
+        "<isLowQuality>false</isLowQuality><isLowQuality>true</isLowQuality>",
+    )
     result = parse_small(data.replace(block, changed).encode())
-    assert [(u.what, u.value) for u in result.unknowns] == [("reference value (refId)", "777")]
+    assert [(u.what, u.value) for u in result.unknowns] == [
+        ("repeated element name/isLowQuality", "2"),
+        ("reference value (refId)", "777"),
+    ]
     # the document is still taken, by its published label
     doc = rows(result, "identifiers", "us_ofac_cons-26182").row(0, named=True)
     assert (doc["id_type"], doc["value"]) == ("passport", "U00242309")
@@ -320,6 +328,7 @@ def test_unknown_entity_type_and_element_reject_or_report(small: bytes) -> None:
     changed = block.replace('<entityType refId="600">Individual</entityType>',
                             '<entityType refId="999">Submarine</entityType>')  # fmt: skip
     changed = changed.replace("</generalInfo>", "<watchlistScore>7</watchlistScore></generalInfo>")
+
     result = parse_small(data.replace(block, changed).encode())
     reject = result.tables["rejects"].filter(pl.col("kind") == "entry").row(0, named=True)
     assert reject["locator"] == "entity 5 (id 26182)"
