@@ -40,10 +40,11 @@ from ofac.reference import ADDRESS_PARTS, ALIAS_TYPES, ENTITY_TYPES, NAME_PARTS
 NAMESPACE = (
     "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/ENHANCED_XML"
 )
-# The 2025-01-10 CONS_ENHANCED.XML holds 443 entities in 3,420,879 bytes (7.7 KB each); the
-# SDN list held about 18,000 entries in 2026, so its Enhanced XML is about 140 MB. A member
-# four times that size is refused before it is inflated (a zip bomb, or not OFAC's file).
-MAX_MEMBER_BYTES = 4 * 140 * 1024 * 1024
+# The 2025-01-10 CONS_ENHANCED.XML holds 443 entities in 3,420,879 bytes (7,722 each); the
+# newest SDN.CSV shipped here (2024-05-03) lists 14,965 entries, so the SDN Enhanced XML is
+# about 116 MB. Four times that (room for growth and for richer entries) bounds what a zip
+# member may inflate to: beyond it the payload is a zip bomb or not OFAC's file.
+MAX_MEMBER_BYTES = 4 * 14_965 * 7_722
 
 ENTITY_FIELDS = frozenset(
     {
@@ -112,9 +113,14 @@ class _Parser(Walker):
         )
         primary = self.primary_name(fields.get("names"))
         lists = [
-            (text(item), item.get("datePublished")) for item in fields.get("sanctionsLists", [])
+            (text(item), item.get("datePublished"))
+            for item in self.items(fields.get("sanctionsLists"), "sanctionsList", where)
         ]
-        programs = [v for item in fields.get("sanctionsPrograms", []) if (v := text(item))]
+        programs = [
+            v
+            for item in self.items(fields.get("sanctionsPrograms"), "sanctionsProgram", where)
+            if (v := text(item))
+        ]
         self.staged["enhanced_entities"].append(
             {
                 "id": int(uid) if uid and uid.isdigit() else None,
@@ -140,13 +146,13 @@ class _Parser(Walker):
             self.unknown(f"{where} remarks", "remark fragment", fragment)
         listed = self.lists(eid, lists, where)
         self.programs(eid, programs, fields, where)
-        self.names(eid, etype, fields.get("names", []), where)
-        self.addresses(eid, fields.get("addresses", []), where)
-        for feature in fields.get("features", []):
+        self.names(eid, etype, self.items(fields.get("names"), "name", where), where)
+        self.addresses(eid, self.items(fields.get("addresses"), "address", where), where)
+        for feature in self.items(fields.get("features"), "feature", where):
             self.feature(eid, etype, int(uid), feature, where)
-        for document in fields.get("identityDocuments", []):
+        for document in self.items(fields.get("identityDocuments"), "identityDocument", where):
             self.document(eid, etype, document, where)
-        for relationship in fields.get("relationships", []):
+        for relationship in self.items(fields.get("relationships"), "relationship", where):
             self.relationship(eid, int(uid), relationship, where)
         self.out.add(
             "entities",
@@ -193,7 +199,13 @@ class _Parser(Walker):
         return min(dates, default=None)
 
     def programs(self, eid: str, programs: list[str], fields: dict, where: str) -> None:
-        authorities = [v for item in fields.get("legalAuthorities", []) if (v := text(item))]
+        """A sanctions row per program (legal basis: the entry's legal authorities) and the
+        entry's sanctions types as attributes."""
+        authorities = [
+            v
+            for item in self.items(fields.get("legalAuthorities"), "legalAuthority", where)
+            if (v := text(item))
+        ]
         for program in programs:
             self.out.add(
                 "sanctions",
@@ -203,7 +215,7 @@ class _Parser(Walker):
                 legal_basis="; ".join(authorities) or None,
                 origin=self.file,
             )
-        for item in fields.get("sanctionsTypes", []):
+        for item in self.items(fields.get("sanctionsTypes"), "sanctionsType", where):
             if value := text(item):
                 self.out.add(
                     "attributes",
@@ -213,7 +225,9 @@ class _Parser(Walker):
                     origin=self.file,
                 )
 
-    def names(self, eid: str, etype: str, names: etree._Element, where: str) -> None:
+    def names(self, eid: str, etype: str, names: list[etree._Element], where: str) -> None:
+        """One name row per translation: the primary translation keeps the name's type
+        (primary, alias, fka, nka), the others are `original_script`; low quality is `weak`."""
         for name in names:
             at = f"{where} name {name.get('id')}"
             parts = self.check(name, NAME_FIELDS, at)
@@ -222,10 +236,10 @@ class _Parser(Walker):
             if not is_primary:
                 _, kind = self.refs.lookup(parts.get("aliasType"), "ALIAS TYPE", ALIAS_TYPES, at)
             low = _flag(parts.get("isLowQuality"))
-            for translation in parts.get("translations", []):
+            for translation in self.items(parts.get("translations"), "translation", at):
                 tparts = self.check(translation, NAME_TRANSLATION_FIELDS, at)
                 script = self.script(tparts.get("script"), at)
-                for part in tparts.get("nameParts", []):
+                for part in self.items(tparts.get("nameParts"), "namePart", at):
                     pparts = _children(part)
                     self.refs.lookup(pparts.get("type"), "NAME PART TYPE", NAME_PARTS, at)
                 full = text(tparts.get("formattedFullName"))
@@ -253,7 +267,8 @@ class _Parser(Walker):
         ref = self.refs.get(el.get("refId"), "SCRIPT", f"{where} script")
         return ref.value if ref else text(el)
 
-    def addresses(self, eid: str, addresses: etree._Element, where: str) -> None:
+    def addresses(self, eid: str, addresses: list[etree._Element], where: str) -> None:
+        """One address row per translation, laid out like the classic XML's address fields."""
         for address in addresses:
             at = f"{where} address {address.get('id')}"
             parts = self.check(address, ADDRESS_FIELDS, at)
@@ -262,7 +277,7 @@ class _Parser(Walker):
             if country_el is not None:
                 ref = self.refs.get(country_el.get("refId"), "COUNTRY", f"{at} country")
             country = ref.value if ref else text(country_el)
-            translations = list(parts.get("translations", [])) or [None]
+            translations = self.items(parts.get("translations"), "translation", at) or [None]
             for translation in translations:
                 columns: dict[str, list[str]] = {c: [] for c in set(ADDRESS_PARTS.values())}
                 note = None
@@ -271,7 +286,7 @@ class _Parser(Walker):
                     script = self.script(tparts.get("script"), at)
                     if _flag(tparts.get("isPrimary")) is False:
                         note = f"{script or 'other'} script"
-                    for part in tparts.get("addressParts", []):
+                    for part in self.items(tparts.get("addressParts"), "addressPart", at):
                         pparts = _children(part)
                         _, column = self.refs.lookup(
                             pparts.get("type"), "LOCATION PART TYPE", ADDRESS_PARTS, at

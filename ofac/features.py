@@ -148,6 +148,18 @@ class Walker:
                     self.unknown(where, f"repeated element {local(el.tag)}/{tag}", str(count))
         return parts
 
+    def items(self, parent: etree._Element | None, tag: str, where: str) -> list[etree._Element]:
+        """The children of a list element (`features` → `feature`); any other is reported."""
+        if parent is None:
+            return []
+        found = []
+        for child in parent:
+            if child.tag.rpartition("}")[2] == tag:
+                found.append(child)
+            else:
+                self.unknown(where, f"element {local(parent.tag)}/{local(child.tag)}", text(child))
+        return found
+
     def reject(self, kind: str, where: str, reason: str, el: etree._Element) -> None:
         raw = etree.tostring(el, encoding="unicode")[:2000]
         self.out.add("rejects", kind=kind, file=self.file, locator=where, reason=reason, raw=raw)
@@ -292,12 +304,7 @@ class Walker:
             precision = "day"
         elif start.day == 1 and (end.month, end.year) == (start.month, start.year):
             precision = "month"
-        elif (start.month, start.day, end.month, end.day) == (
-            1,
-            1,
-            12,
-            31,
-        ) and start.year == end.year:
+        elif (start, end) == (date(start.year, 1, 1), date(start.year, 12, 31)):
             precision = "year"
         else:
             precision = "range"

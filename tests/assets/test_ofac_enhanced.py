@@ -275,7 +275,10 @@ def test_unknown_feature_type_is_reported_and_kept(small: bytes) -> None:
         "<valueRefId>91526</valueRefId>", ""
     )
     copy = data.replace(block, block.replace(gender, gender + "\n" + injected))
+    # and an element that is not a feature among the features
+    copy = copy.replace(injected, injected + "<featureGroup>hair</featureGroup>")
     result = parse_small(copy.encode())
+    assert ("element features/featureGroup", "hair") in [(u.what, u.value) for u in result.unknowns]
     unknown = [u for u in result.unknowns if u.what == "feature type"]
     assert [(u.value, u.locator) for u in unknown] == [
         ("Hair Colour", "entity 5 (id 26182) feature 30604")
