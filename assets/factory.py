@@ -152,6 +152,11 @@ def ingest(spec: SourceSpec, fetcher: Fetcher, data_dir: DataDir) -> IngestOutco
         for payload in payloads:
             paths[payload.name], _ = data_dir.archive(payload)
     primary = next(name for name in spec.preference(fetcher.mode) if name in fetched)
+    # a snapshot holding the live-preferred format of the same publication reads it canonically
+    dates = {name: {p.published_at for p in payloads} for name, payloads in fetched.items()}
+    primary = next(
+        (n for n in spec.live_formats if n in fetched and dates[n] == dates[primary]), primary
+    )
     pub_id = publication_id(spec.source, fetched[primary])
     # the same bytes parsed by the same code: reuse; new parser code re-parses once
     staged_as = f"{pub_id}.{parser_fingerprint()}"

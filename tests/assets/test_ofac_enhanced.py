@@ -5,6 +5,7 @@ SDN.CSV). Counts are taken from the file itself with lxml and compared with the 
 from __future__ import annotations
 
 import io
+import json
 import re
 import zipfile
 from collections import Counter
@@ -25,6 +26,7 @@ from resources.storage import DataDir
 from schemas.canonical import MODELS
 from schemas.ofac import ENHANCED_MODELS
 from schemas.validate import validate
+from tests.conftest import snapshot_root
 from tests.httpserver import serve
 
 NS = {
@@ -493,3 +495,20 @@ def test_live_mode_reads_the_enhanced_xml_as_canonical(
     entries = diffs.filter(pl.col("what") == "entry")
     assert sorted(entries["entity_id"]) == ["us_ofac_cons-26182", "us_ofac_cons-30923"]
     assert set(entries["side"]) == {"only in enhanced"}
+
+
+def test_snapshot_of_one_publication_reads_the_enhanced_xml(tmp_path: Path) -> None:
+    """In snapshot mode the Enhanced XML is canonical when it is of the entry's publication:
+    the shipped catalog dates it 2025-01-10 (`file_dates`), so the CSV set stays canonical;
+    without that date the catalog says all files are one publication."""
+    root = snapshot_root(tmp_path, editable=("us_ofac_cons",))
+    catalog_path = root / "us_ofac_cons" / "catalog.json"
+    catalog = json.loads(catalog_path.read_text())
+    entry = next(p for p in catalog["publications"] if p["published_at"] == "2025-12-19")
+    assert entry["file_dates"]["CONS_ENHANCED.ZIP"] == "2025-01-10"
+    del entry["file_dates"]
+    catalog_path.write_text(json.dumps(catalog))
+    outcome = ingest(
+        us_ofac_cons.SPEC, SnapshotFetcher(root=str(root)), DataDir(root=str(tmp_path / "d"))
+    )
+    assert read_meta(outcome.folder)["primary_format"] == "enhanced"
