@@ -79,9 +79,19 @@ class SourceSpec:
     excerpts: Mapping[str, str] = field(default_factory=dict)
     kinds: frozenset[str] = frozenset({"python", "polars"})
     authority: str = ""
+    # live mode's order of preference, by format name, where it differs from `formats`'
+    # (OFAC: the Enhanced XML is canonical live; snapshots hold the legacy CSV set)
+    live_formats: tuple[str, ...] = ()
 
     def format(self, name: str) -> Format:
         return next(f for f in self.formats if f.name == name)
+
+    def preference(self, mode: str) -> tuple[str, ...]:
+        """Format names in order of preference in `mode`: the first available is canonical."""
+        names = tuple(f.name for f in self.formats)
+        if mode != "live" or not self.live_formats:
+            return names
+        return self.live_formats + tuple(n for n in names if n not in self.live_formats)
 
 
 # --- ingest ----------------------------------------------------------------------------------
@@ -147,7 +157,12 @@ def ingest(spec: SourceSpec, fetcher: Fetcher, data_dir: DataDir) -> IngestOutco
     for payloads in fetched.values():
         for payload in payloads:
             paths[payload.name], _ = data_dir.archive(payload)
-    primary = next(f.name for f in spec.formats if f.name in fetched)
+    primary = next(name for name in spec.preference(fetcher.mode) if name in fetched)
+    # a snapshot holding the live-preferred format of the same publication reads it canonically
+    dates = {name: {p.published_at for p in payloads} for name, payloads in fetched.items()}
+    primary = next(
+        (n for n in spec.live_formats if n in fetched and dates[n] == dates[primary]), primary
+    )
     pub_id = publication_id(spec.source, fetched[primary])
     # the same bytes parsed by the same code: reuse; new parser code re-parses once
     staged_as = f"{pub_id}.{parser_fingerprint()}"
@@ -255,7 +270,7 @@ def schema_fingerprint() -> str:
 @cache
 def parser_fingerprint() -> str:
     """Hash of the parsers' source: a staged parse is reused only by the same parser code."""
-    return fingerprint("assets", "core")
+    return fingerprint("assets", "core", "ofac")
 
 
 def validate_publication(spec: SourceSpec, folder: Path, meta: dict[str, Any]) -> list[Failure]:

@@ -1,8 +1,9 @@
 """OFAC Consolidated (non-SDN) Sanctions List — `us_ofac_cons`.
 
 OFAC's lists other than the SDN list (SSI, NS-PLC, CMIC, NS-MBS, FSE, CAPTA…), in the same
-legacy CSV and classic XML formats as the SDN list, so it shares their parsers. The CSV set is
-canonical; CONSOLIDATED.XML, when present, is reconciled with it by `formats_agree`.
+legacy CSV, classic XML and Enhanced XML formats as the SDN list, so it shares their parsers.
+Live, the Enhanced XML (CONS_ENHANCED.ZIP) is canonical; in snapshot mode the CSV set is. The
+other formats present are reconciled with the canonical one by `formats_agree`.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from collections.abc import Mapping
 from assets.factory import Format, SourceSpec, source_assets
 from assets.ofac import AUTHORITY, BASE_URL, parse_csv_set, parse_xml_file
 from core.canonical import ParseResult
+from ofac.enhanced import parse_enhanced
 from resources.fetcher import FileSpec
-from schemas.ofac import CSV_MODELS, XML_MODELS
+from schemas.ofac import CSV_MODELS, ENHANCED_MODELS, XML_MODELS
 
 SOURCE = "us_ofac_cons"
 # Sanity floor (SourceSpec.sanity_floor): a tenth of the smallest size the list is known to have
@@ -30,6 +32,7 @@ CSV_FILES = (
     FileSpec("CONS_COMMENTS.CSV", BASE_URL + "CONS_COMMENTS.CSV", "csv", history_optional=True),
 )
 XML_FILES = (FileSpec("CONSOLIDATED.XML", BASE_URL + "CONSOLIDATED.XML", "xml"),)
+ENHANCED_FILES = (FileSpec("CONS_ENHANCED.ZIP", BASE_URL + "CONS_ENHANCED.ZIP", "zip"),)
 
 
 def parse_csv(files: Mapping[str, bytes]) -> ParseResult:
@@ -44,15 +47,24 @@ def parse_xml(files: Mapping[str, bytes]) -> ParseResult:
     return parse_xml_file("CONSOLIDATED.XML", files["CONSOLIDATED.XML"], SOURCE)
 
 
+def parse_enhanced_xml(files: Mapping[str, bytes]) -> ParseResult:
+    """CONS_ENHANCED.ZIP (Enhanced XML) → canonical tables."""
+    return parse_enhanced(files, SOURCE, "CONS_ENHANCED.ZIP")
+
+
 SPEC = SourceSpec(
     source=SOURCE,
     publisher="US Treasury OFAC",
-    description="Consolidated (non-SDN) Sanctions List (legacy CSV set, classic XML).",
+    description="Consolidated (non-SDN) Sanctions List (Enhanced XML, legacy CSV set, classic XML).",
     formats=(
         Format("csv", CSV_FILES, parse_csv, CSV_MODELS),
         Format("xml", XML_FILES, parse_xml, XML_MODELS),
+        Format("enhanced", ENHANCED_FILES, parse_enhanced_xml, ENHANCED_MODELS),
     ),
     sanity_floor=SANITY_FLOOR,
+    # live: the Enhanced XML is canonical, the legacy CSV set and classic XML cross-check it;
+    # snapshots hold the legacy CSV set of each publication, so it stays canonical there
+    live_formats=("enhanced",),
     kinds=frozenset({"python", "polars", "csv", "xml"}),
     authority=AUTHORITY,
 )

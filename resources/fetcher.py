@@ -599,7 +599,8 @@ class SnapshotFetcher(Fetcher):
     holds (publication date, how that date is known, and the file for each official file name,
     relative to that folder). By default the newest complete publication is served (a catalog
     entry marked `"complete": false` lacks files the publisher serves and is kept for
-    history); `pins` selects another by its date.
+    history); `pins` selects another by its date. `file_dates` gives the date of a file that
+    belongs to another publication than the entry's.
     """
 
     root: str = str(DEFAULT_SNAPSHOT_DIR)
@@ -632,6 +633,9 @@ class SnapshotFetcher(Fetcher):
         if relative is None:
             return None
         path = Path(self.root) / source / relative
+        # a file of another publication, shipped beside the entry's own as a cross-check,
+        # carries its own date (`file_dates`)
+        published = publication.get("file_dates", {}).get(spec.name, publication["published_at"])
         return Payload(
             source=source,
             name=spec.name,
@@ -639,6 +643,6 @@ class SnapshotFetcher(Fetcher):
             url=f"snapshot://{relative}",
             mode="snapshot",
             fetched_at=datetime.now(UTC),
-            published_at=date.fromisoformat(publication["published_at"]),
+            published_at=date.fromisoformat(published),
             published_basis=publication["published_basis"],
         )

@@ -1,6 +1,8 @@
-"""Staged (source-shaped) models of OFAC's legacy CSV and classic XML files."""
+"""Staged (source-shaped) models of OFAC's legacy CSV, classic XML and Enhanced XML files."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import pandera.polars as pa
 
@@ -103,3 +105,70 @@ CSV_MODELS: dict[str, type[pa.DataFrameModel]] = {
     "comments": CommentRow,
 }
 XML_MODELS: dict[str, type[pa.DataFrameModel]] = {"xml_entries": XmlEntry}
+
+
+class EnhancedEntity(pa.DataFrameModel):
+    """SDN_ENHANCED.XML / CONS_ENHANCED.XML: the identity of each `entity`."""
+
+    id: int = pa.Field(nullable=True, unique=True, description="OFAC's entity ID (the ent_num).")
+    identity_id: str = pa.Field(nullable=True, description="generalInfo/identityId.")
+    entity_type: str = pa.Field(
+        nullable=True,
+        isin=["Individual", "Entity", "Vessel", "Aircraft"],
+        description="generalInfo/entityType as published.",
+    )
+    primary_name: str = pa.Field(
+        nullable=True, description="formattedFullName of the primary name's primary translation."
+    )
+    lists: str = pa.Field(description="sanctionsLists joined with `; `.")
+    programs: str = pa.Field(description="sanctionsPrograms joined with `; `.")
+
+    class Config:
+        strict = True
+        coerce = False
+
+
+class EnhancedFeature(pa.DataFrameModel):
+    """One `feature` of an entity, as published (typed value, date span, reliability)."""
+
+    entity: int = pa.Field(description="Entity ID the feature belongs to.")
+    feature_id: str = pa.Field(nullable=True, description="feature/@id.")
+    feature_type_id: str = pa.Field(nullable=True, description="type/@featureTypeId.")
+    feature_type: str = pa.Field(nullable=True, description="Feature type name (featureTypes).")
+    value: str = pa.Field(nullable=True, description="value as published.")
+    value_ref_id: str = pa.Field(nullable=True, description="valueRefId (reference value cited).")
+    date_from: date = pa.Field(nullable=True, description="valueDate/fromDateBegin.")
+    date_to: date = pa.Field(nullable=True, description="valueDate/toDateEnd.")
+    approximate: bool = pa.Field(nullable=True, description="valueDate/isApproximate.")
+    date_range: bool = pa.Field(nullable=True, description="valueDate/isDateRange.")
+    reliability: str = pa.Field(nullable=True, description="reliability (Confirmed, Reported…).")
+    comments: str = pa.Field(nullable=True, description="comments on the feature.")
+    is_primary: bool = pa.Field(nullable=True, description="isPrimary (false: an `alt.` value).")
+
+    class Config:
+        strict = True
+        coerce = False
+
+
+class EnhancedRelationship(pa.DataFrameModel):
+    """One `relationship` of an entity, with the related entity's ID as published."""
+
+    entity: int = pa.Field(description="Entity ID the relationship belongs to.")
+    relationship_id: str = pa.Field(nullable=True, description="relationship/@id.")
+    relation_type: str = pa.Field(nullable=True, description="RELATIONSHIP TYPE as published.")
+    quality: str = pa.Field(nullable=True, description="RELATIONSHIP QUALITY, where given.")
+    related_entity_id: str = pa.Field(
+        nullable=True, description="relatedEntity/@entityId (may be on the other OFAC list)."
+    )
+    related_name: str = pa.Field(nullable=True, description="Related entity's name as published.")
+
+    class Config:
+        strict = True
+        coerce = False
+
+
+ENHANCED_MODELS: dict[str, type[pa.DataFrameModel]] = {
+    "enhanced_entities": EnhancedEntity,
+    "enhanced_features": EnhancedFeature,
+    "enhanced_relationships": EnhancedRelationship,
+}

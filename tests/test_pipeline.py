@@ -84,6 +84,8 @@ def test_published_version_layout(published: Path) -> None:
     assert sources[("us_ofac_sdn", "csv")]["published_at"] == "2023-12-28"
     assert sources[("us_ofac_sdn", "csv")]["canonical_entities"] == 13_821
     assert sources[("us_ofac_cons", "xml")]["published_at"] == "2025-03-28"
+    assert sources[("us_ofac_cons", "enhanced")]["published_at"] == "2025-01-10"
+    assert sources[("us_ofac_cons", "enhanced")]["entry_count"] == 443
     assert sources[("us_ofac_sdn", "csv")]["sha256"] == (
         "d768d28ee9e3ac7b27f9a956c922bf97dc286ebd39eff63faa4ef231f1ef668b"
     )

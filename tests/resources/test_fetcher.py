@@ -160,12 +160,12 @@ def test_live_mode_end_to_end_and_unchanged_payload_not_reparsed(
 
 
 class _CsvOnly(LiveFetcher):
-    """Live fetcher that reports SDN.XML as not published (the test server has no SDN.XML)."""
+    """Live fetcher that reports the XML formats as not published (the test server has none)."""
 
     inner: LiveFetcher
 
     def fetch(self, source, spec, previous):  # type: ignore[no-untyped-def]
-        if spec.name == "SDN.XML":
+        if spec.name in ("SDN.XML", "SDN_ENHANCED.XML"):
             return None
         return self.inner.fetch(source, spec, previous)
 
