@@ -81,7 +81,9 @@ def load_source(source: str, published_at: str | None = None) -> dict[str, pl.Da
     )
     for fmt in module.SPEC.formats:
         names = [f.name for f in fmt.files if f.required]
-        if all(n in chosen["files"] for n in names):
+        present = [f.name for f in fmt.files if f.name in chosen["files"]]
+        # a format whose files are all optional (OFSI's) matches the snapshot holding one
+        if present and all(n in chosen["files"] for n in names):
             files = {
                 name: (SNAPSHOTS / source / rel).read_bytes()
                 for name, rel in chosen["files"].items()

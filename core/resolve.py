@@ -69,6 +69,7 @@ from core.canonical import ENTITY_TYPES as ENTITY_TYPE_CODES
 from core.canonical import frame
 from core.countries import country_in_text
 from core.countries import resolve as resolve_country
+from core.un_references import un_reference_key
 
 # --- vocabularies ---------------------------------------------------------------------------
 
@@ -241,22 +242,14 @@ class Resolution:
 
 
 def normalize_un_reference(value: str | None) -> str | None:
-    """`QDi.012`, `QDI.12`, `CDi. 038` → `QDI.012`, `CDI.038`: one key per UN reference."""
-    if value is None:
-        return None
-    compact = re.sub(r"\s+", "", value).upper().strip(".")
-    hit = re.fullmatch(r"([A-Z]{2}[IE])\.?0*(\d+)", compact)
-    if hit:
-        return f"{hit.group(1)}.{int(hit.group(2)):03d}"
-    return compact or None
+    """`QDi.012`, `QDI.12`, `CDi. 038` → `QDI.012`, `CDI.038`; historic forms to the current one
+    where the mapping is certain (`QI.A.291.11` → `QDI.291`, see `core.un_references`)."""
+    return un_reference_key(value)
 
 
 def _un_reference_expr(column: str) -> pl.Expr:
-    compact = pl.col(column).str.replace_all(r"\s+", "").str.to_uppercase().str.strip_chars(".")
-    prefix = compact.str.extract(r"^([A-Z]{2}[IE])\.?0*\d+$", 1)
-    number = compact.str.extract(r"^[A-Z]{2}[IE]\.?0*(\d+)$", 1).cast(pl.Int64, strict=False)
-    padded = number.cast(pl.String).str.zfill(3)
-    return pl.when(prefix.is_not_null()).then(prefix + "." + padded).otherwise(compact)
+    """`normalize_un_reference` over a column (one call per distinct value)."""
+    return pl.col(column).map_elements(un_reference_key, return_dtype=pl.String)
 
 
 def document_number(column: str | pl.Expr) -> pl.Expr:
