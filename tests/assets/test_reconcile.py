@@ -458,27 +458,36 @@ def born(entity_id: str, day: date) -> dict:
 
 
 def test_one_list_entry_per_party_from_scores() -> None:
-    # two UK entries alike in every way: the UN entry joins one of them, never both
+    # two UK entries alike in every way: the UN entry never joins both, and as nothing tells
+    # which one it is, it joins neither (`Settings.ambiguity_margin`)
     people = ("gb_ofsi-1", "gb_ofsi-2", "un_sc-1")
     tables = synthetic(
         [party(e, "Zarkon Velthamir Oubrique") for e in people],
         dates=[born(e, date(1961, 5, 4)) for e in people],
     )
     res = matcher.resolve(tables)
-    assert res.clusters["cluster_id"].n_unique() == 2
+    assert res.clusters["cluster_id"].n_unique() == 3
+    assert res.links.is_empty()
+    # one of them born another day: the UN entry joins the other
+    dates = [born(e, date(1961, 5, 4)) for e in people[1:]] + [born("gb_ofsi-1", date(1970, 1, 2))]
+    res = matcher.resolve(
+        synthetic([party(e, "Zarkon Velthamir Oubrique") for e in people], dates=dates)
+    )
     assert res.links.select("left_entity_id", "right_entity_id").rows() == [
-        ("gb_ofsi-1", "un_sc-1")
+        ("gb_ofsi-2", "un_sc-1")
     ]
-    assert res.stats["probabilistic_links_refused"] == 1
 
 
 def test_un_lists_a_party_once_per_committee() -> None:
     # real case: the UN lists Hassan Dahir AWEYS as QDi.042 (Al-Qaida) and SOi.002 (Somalia);
     # two UN entries of different regimes may be one party, two of one regime may not
+    # (a third, Somalia entry of the name born another day stays apart; born the same day it
+    # would make the Al-Qaida entry's link ambiguous, and none would be made)
     people = ("un_sc-111944", "un_sc-6908034", "un_sc-7000001")
+    days = (date(1935, 1, 1), date(1935, 1, 1), date(1950, 6, 1))
     tables = synthetic(
         [party(e, "HASSAN DAHIR AWEYS") for e in people],
-        dates=[born(e, date(1935, 1, 1)) for e in people],
+        dates=[born(e, d) for e, d in zip(people, days, strict=True)],
     )
     tables["sanctions"] = frame(
         "sanctions",
