@@ -1601,9 +1601,7 @@ def cluster(
     if "strong" not in ordered.columns:
         ordered = ordered.with_columns(strong=pl.lit(False))
     accepted: list[bool] = []
-    for a, b, strong in ordered.select(
-        "left_entity_id", "right_entity_id", "strong"
-    ).iter_rows():
+    for a, b, strong in ordered.select("left_entity_id", "right_entity_id", "strong").iter_rows():
         accepted.append(components.union(a, b, exclusive=True, strong=bool(strong)))
     kept = ordered.filter(pl.Series(accepted, dtype=pl.Boolean)) if accepted else ordered
     kept = kept.drop("strong")
