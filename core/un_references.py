@@ -5,10 +5,10 @@ individual 291). Older files use earlier forms, and the lists copy them unchange
 
 - 1267 committee, before its 2011 split: `QI.A.291.11` (Al-Qaida individual, letter of the
   name, number, year listed), `QE.A.12.01` (entity), `TI.Z.168.04` / `TE.H.12.01` (Taliban).
-  OFSI files a party under one Group ID for life, so the 2018 CSV and the 2023/2025 XLSX give
-  both forms for one party: all 328 such pairs keep the number (152 `QI`→`QDi`, 64 `QE`→`QDe`,
-  110 `TI`→`TAi`, 4 `TE`→`TAe`). One Group ID changed reference outright (13135,
-  `QE.A.137.14` then `QDi.338`: another entry, not another form). So the mapping is
+  OFSI files a party under one Group ID for life, so the 2018 CSV and the 2023 XLSX give both
+  forms for one party: all 331 such pairs keep the number (153 `QI`→`QDi`, 64 `QE`→`QDe`,
+  110 `TI`→`TAi`, 4 `TE`→`TAe`; the 2025 XLSX agrees). One Group ID changed reference outright
+  (13135, `QE.A.137.14` then `QDi.338`: another entry, not another form). So the mapping is
   certain: `QI.A.291.11` → `QDI.291`, `QE.A.12.01` → `QDE.012`, `TI` → `TAI`, `TE` → `TAE`.
   The UK 2018 file also writes `Q.I.A.291.11` (a dot too many) and `QD1.410` (a one for `i`).
 - 1737 (Iran) and 1518 (Iraq) committee numbers: `E.29.I.11`, `I.47.D.2`,
