@@ -654,7 +654,7 @@ def block(
     usable = pl.concat([keys.select(columns), refined.select(columns)])
     usable = usable.filter(pl.col("size") > 1)
     pairs = _window_pairs(usable, settings.window)
-    exact = _exact_pairs(names, settings.max_block)
+    exact = _exact_pairs(names, settings.window + 1)
     pairs = (
         pl.concat([pairs, exact])
         .group_by("nid_l", "nid_r")
@@ -674,14 +674,16 @@ def block(
     return pairs, stats
 
 
-def _exact_pairs(names: pl.DataFrame, max_block: int) -> pl.DataFrame:
+def _exact_pairs(names: pl.DataFrame, most: int) -> pl.DataFrame:
     """Name pairs of two parties (of two listing units, not already one group) carrying the
     same whole name: they always meet, whatever the blocks they share, their sizes and their
-    order. Names more than `max_block` parties carry are left to the blocks (and are common)."""
+    order. A name more than `most` parties carry (`window + 1`: a group a sorted neighbourhood
+    no longer compares in full) is left to the blocks, where identical names sort side by
+    side: every pair of such a name would grow with the square of its carriers."""
     rows = names.filter(~pl.col("weak")).select(
         "nid", "src", "comp", "name_mult", h=pl.col("key").hash(seed=5)
     )
-    rows = rows.filter(pl.len().over("h") <= max_block)
+    rows = rows.filter(pl.len().over("h") <= most)
     joined = rows.join(rows, on="h", suffix="_r").filter(
         (pl.col("nid") < pl.col("nid_r"))
         & (pl.col("src") != pl.col("src_r"))

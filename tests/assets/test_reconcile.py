@@ -874,7 +874,7 @@ def test_identical_names_always_meet() -> None:
         tables["entities"].join(matcher.listing_units(tables), on="entity_id"), None
     )
     names = matcher.prepare_names(tables, index.filter(pl.col("entity_type") == "organization"))
-    exact = matcher._exact_pairs(names, matcher.DEFAULT.max_block)
+    exact = matcher._exact_pairs(names, matcher.DEFAULT.window + 1)
     keys = names["key"]
     assert {(keys[a], keys[b]) for a, b in exact.select("nid_l", "nid_r").iter_rows()} == {
         ("industries khorasan metallurgy", "industries khorasan metallurgy")
