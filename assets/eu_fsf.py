@@ -55,6 +55,7 @@ from core.countries import resolve
 from core.errors import SourceFormatError
 from core.sniff import check_payload, decode
 from core.truncation import require_complete_csv
+from core.un_references import un_reference_key
 from core.xmlsafe import local
 from core.xmlsafe import parse_xml as parse_xml_safely
 from resources.fetcher import FileSpec
@@ -1299,7 +1300,12 @@ def _reference_ids(ents: pl.DataFrame, file: str) -> pl.DataFrame:
             pl.lit(id_type).alias("id_type"),
             pl.lit(label).alias("label"),
             pl.col(column).alias("value"),
-            pl.col(column).str.strip_chars().str.to_uppercase().alias("normalized"),
+            (
+                pl.col(column).map_elements(un_reference_key, return_dtype=pl.String)
+                if id_type == "un_reference"
+                # the current form of a historic UN reference (`QI.A.291.11` → `QDI.291`)
+                else pl.col(column).str.strip_chars().str.to_uppercase()
+            ).alias("normalized"),
         )
         for column, id_type, label in (
             ("eu_reference_number", "list_reference", "EU reference number"),

@@ -54,6 +54,7 @@ from core.dates import parse_dmy
 from core.errors import SourceFormatError
 from core.sniff import check_payload, decode
 from core.truncation import require_complete_csv
+from core.un_references import un_reference_key
 from core.xmlsafe import parse_xml as parse_xml_safely
 from resources.fetcher import FileSpec
 from schemas.canonical import imo_valid
@@ -1223,7 +1224,10 @@ def _build(
                 "un_reference",
                 "UN Reference Number",
                 "un_reference_number",
-                pl.col("un_reference_number").str.replace_all(r"\s", "").str.to_uppercase(),
+                # the current form of a historic reference (`QI.A.291.11` → `QDI.291`)
+                pl.col("un_reference_number").map_elements(
+                    un_reference_key, return_dtype=pl.String
+                ),
             ),
             ids(
                 dl,

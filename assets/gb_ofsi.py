@@ -53,6 +53,7 @@ from core.dates import FuzzyDate, parse_dmy
 from core.errors import SourceFormatError
 from core.sniff import check_payload, decode, refuse_html, require_content
 from core.truncation import require_complete_csv
+from core.un_references import UN_REFERENCE_IN_TEXT, un_reference_key
 from core.xmlsafe import local
 from core.xmlsafe import parse_xml as parse_xml_safely
 from core.zipsafe import ZipLimits, check_zip
@@ -340,11 +341,12 @@ _LABEL_LIKE = re.compile(r"[A-Z][A-Za-z][A-Za-z /&'.-]*$")
 _UK_REF = re.compile(
     r"^\s*(?P<ref>[A-Z]{2,4}\d{4}|[A-Z]{2}[A-Za-z]\.\s?\d{3})(?!\d)\.?\s*(?P<rest>.*)$", re.S
 )
-_UN_REF = re.compile(r"^\s*(?P<ref>[A-Z]{2}[A-Za-z]\.\s?\d{3})(?!\d)\.?\s*(?P<rest>.*)$", re.S)
-# Pre-2022 free text: `UN Ref QDi.004`, `UN REF: QI.A.146.14`, `UN Reference KPi.050`.
+# a UN reference in any of its forms, current or historic (`core.un_references`)
+_UN_REF = re.compile(r"^\s*" + UN_REFERENCE_IN_TEXT.pattern + r"\.?\s*(?P<rest>.*)$", re.S)
+# Pre-2022 free text: `UN Ref QDi.004`, `UN REF: QI.A.146.14`, `UN Reference KPi.050`,
+# `UN Ref Q.I.A.291.11.`, `UN Ref E.29.I.11.`, `UN Ref. I.AC.50.20.12.12.(1).`
 _LEGACY_UN = re.compile(
-    r"(?i:\bUN\s*Ref(?:erence)?\b)\s*[.:]?\s*:?\s*"
-    r"(?P<ref>[A-Z]{2}[A-Za-z]\.\s?\d{3}|[A-Z]{2}\.[A-Z]\.\d{1,3}\.\d{2})(?![\d.]\d)"
+    r"(?i:\bUN\s*Ref(?:erence)?\b)\s*[.:]?\s*:?\s*" + UN_REFERENCE_IN_TEXT.pattern
 )
 _LEGACY_UN_LABEL = re.compile(r"\bUN\s*Ref", re.IGNORECASE)
 
@@ -394,12 +396,12 @@ def parse_other_information(text_: str) -> OtherInfo:
 
 def parse_legacy_other_information(text_: str) -> OtherInfo:
     """Pre-2022 `Other Information` is free text: kept whole as the remark; the party's UN
-    reference is the first `UN Ref …` in it."""
+    references are the `UN Ref …` in it, in any form (`QDi.291`, `QI.A.291.11`, `E.29.I.11`)."""
     info = OtherInfo(remarks=text_)
-    if m := _LEGACY_UN.search(text_):
-        info.fields["un_ref"] = [m.group("ref")]
+    if refs := [m.group("ref") for m in _LEGACY_UN.finditer(text_)]:
+        info.fields["un_ref"] = list(dict.fromkeys(refs))
     elif label := _LEGACY_UN_LABEL.search(text_):
-        # A UN reference in a form not recognised (`UN Ref E.29.I.11`): kept for review.
+        # A UN reference in a form not recognised (`UN Ref.079`, a bare number): kept for review.
         info.unparsed.append(text_[label.start() : label.start() + 40].strip())
     return info
 
@@ -716,7 +718,10 @@ def _normalize(id_type: str, value: str) -> str | None:
         return _NON_DIGIT.sub("", value) or None
     if id_type in ("email", "website"):
         return value.lower()
-    if id_type in ("list_reference", "un_reference"):
+    if id_type == "un_reference":
+        # the current form where the mapping is certain (`QI.A.291.11` → `QDI.291`)
+        return un_reference_key(value)
+    if id_type == "list_reference":
         return _SPACE.sub("", value).upper()
     return _DOC_NOISE.sub("", value).upper() or None
 

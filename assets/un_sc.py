@@ -38,6 +38,7 @@ from core.canonical import ParseResult, Unknown
 from core.countries import resolve
 from core.dates import parse_fuzzy
 from core.errors import SourceFormatError
+from core.un_references import OLD_REFERENCE, un_reference_key
 from core.xmlsafe import parse_xml
 from resources.fetcher import FileSpec
 from schemas.un_sc import MODELS as STAGED_MODELS
@@ -632,8 +633,34 @@ def _entity_rows(out: _Build, taken: pl.DataFrame, last_updated: pl.LazyFrame) -
             id_type=pl.lit("un_reference"),
             label=pl.lit("UN reference number"),
             value="REFERENCE_NUMBER",
-            normalized=pl.col("REFERENCE_NUMBER").str.to_uppercase(),
+            normalized=pl.col("REFERENCE_NUMBER").map_elements(
+                un_reference_key, return_dtype=pl.String
+            ),
             origin=pl.lit(_key("REFERENCE_NUMBER")),
+        ),
+    )
+    # the party's older numbers, kept in the comments (`[Old Reference # I.47.D.2]`): older
+    # UK and EU files quote them (`core.un_references`)
+    old = (
+        lf.select(
+            "entity_id",
+            old=pl.col("COMMENTS1").str.extract_all(OLD_REFERENCE.pattern),
+        )
+        .explode("old")
+        .filter(pl.col("old").is_not_null())
+        .with_columns(
+            pl.col("old").str.replace(r"^Old Reference\s*#\s*", "").str.replace(r"\s*\]$", "")
+        )
+    )
+    out.add(
+        "identifiers",
+        old.select(
+            "entity_id",
+            id_type=pl.lit("un_reference"),
+            label=pl.lit("Old reference number (comments)"),
+            value="old",
+            normalized=pl.col("old").map_elements(un_reference_key, return_dtype=pl.String),
+            origin=pl.lit(_key("COMMENTS1")),
         ),
     )
     out.add(

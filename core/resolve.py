@@ -69,6 +69,7 @@ from core.canonical import ENTITY_TYPES as ENTITY_TYPE_CODES
 from core.canonical import frame
 from core.countries import country_in_text
 from core.countries import resolve as resolve_country
+from core.un_references import un_reference_key
 
 # --- vocabularies ---------------------------------------------------------------------------
 
@@ -100,7 +101,9 @@ PARTICLES = _words(
 PERSON_STOP = sorted(HONORIFICS | PARTICLES)
 OTHER_STOP = sorted(LEGAL_FORMS | PARTICLES)
 NAME_TYPES_USED = ("primary", "alias", "fka", "nka", "original_script", "translation")
-NAME_QUALITIES_SKIPPED = ("weak", "low")
+# Aliases a publisher marks as weak (OFAC "weak", UN "low", UK "Low quality") count as evidence
+# of a lower weight (`Settings.weak_name_discount`), not as none.
+NAME_QUALITIES_WEAK = ("weak", "low")
 # Letter groups that transliterations write differently for one sound; vowels are dropped.
 SKELETON_REWRITES = (
     ("ph", "f"),
@@ -200,6 +203,10 @@ class Settings:
     skeleton_min_length: int = 5  # …and the skeleton is long enough to mean something
     short_name: int = 7  # letters below which a name says little…
     short_name_weight: float = -2.0  # …and costs this
+    # a name pair using a weak alias (OFAC "weak", UN "low") or a bracketed part of a name
+    # (`E.S. CO`) is evidence of a lower weight: an exact match weighs 11 − 4 = 7, which with
+    # an equal birth date still links, and alone does not
+    weak_name_discount: float = 4.0
     # a name no two entries of any one list share is evidence; a common one is not:
     # rarity_bonus − rarity_per_log × ln(commonness), commonness = most entries of one list
     # sharing the blocking key, or the whole name where fewer do
@@ -216,6 +223,9 @@ class Settings:
     # number of one length (a Russian OGRN has 13 digits, an INN 10) and share none
     registry_conflict: float = -12.0
     gender_conflict: float = -10.0
+    # a party linked to two entries of one listing unit whose logits are this close is linked
+    # to neither: the evidence does not tell which one (a name two entries share, no dates)
+    ambiguity_margin: float = 1.0
 
 
 DEFAULT = Settings()
@@ -244,22 +254,14 @@ class Resolution:
 
 
 def normalize_un_reference(value: str | None) -> str | None:
-    """`QDi.012`, `QDI.12`, `CDi. 038` → `QDI.012`, `CDI.038`: one key per UN reference."""
-    if value is None:
-        return None
-    compact = re.sub(r"\s+", "", value).upper().strip(".")
-    hit = re.fullmatch(r"([A-Z]{2}[IE])\.?0*(\d+)", compact)
-    if hit:
-        return f"{hit.group(1)}.{int(hit.group(2)):03d}"
-    return compact or None
+    """`QDi.012`, `QDI.12`, `CDi. 038` → `QDI.012`, `CDI.038`; historic forms to the current one
+    where the mapping is certain (`QI.A.291.11` → `QDI.291`, see `core.un_references`)."""
+    return un_reference_key(value)
 
 
 def _un_reference_expr(column: str) -> pl.Expr:
-    compact = pl.col(column).str.replace_all(r"\s+", "").str.to_uppercase().str.strip_chars(".")
-    prefix = compact.str.extract(r"^([A-Z]{2}[IE])\.?0*\d+$", 1)
-    number = compact.str.extract(r"^[A-Z]{2}[IE]\.?0*(\d+)$", 1).cast(pl.Int64, strict=False)
-    padded = number.cast(pl.String).str.zfill(3)
-    return pl.when(prefix.is_not_null()).then(prefix + "." + padded).otherwise(compact)
+    """`normalize_un_reference` over a column (one call per distinct value)."""
+    return pl.col(column).map_elements(un_reference_key, return_dtype=pl.String)
 
 
 def document_number(column: str | pl.Expr) -> pl.Expr:
@@ -291,6 +293,13 @@ def name_tokens(name: str, entity_type: str = "person") -> list[str]:
 
 
 _ACRONYM = re.compile(r"\(\s*([A-Za-z0-9][A-Za-z0-9.&\-]{0,7})\s*\)")
+_BRACKET = re.compile(r"\(([^()]*)\)")
+# a bracket's parts: `E.S. CO ./ E.X. CO.`, `formerly X; Y`
+_BRACKET_PARTS = re.compile(r"\s*(?:/|;|,|\bor\b)\s*")
+_BRACKET_LEAD = re.compile(
+    r"^(?:formerly|previously|also|a\.?\s?k\.?\s?a\.?|f\.?\s?k\.?\s?a\.?|known as|ex)\b[\s:.\-]*",
+    re.IGNORECASE,
+)
 
 
 def without_acronym(name: str) -> str | None:
@@ -309,6 +318,30 @@ def without_acronym(name: str) -> str | None:
 
     bare = re.sub(r"\s+", " ", _ACRONYM.sub(drop, name)).strip()
     return bare if bare and bare != name.strip() else None
+
+
+def bracket_variants(name: str) -> tuple[str | None, list[str]]:
+    """A name's bracketed parts as name variants: (the name without them, each part).
+
+    `ELECTRO SANAM COMPANY (E.S. CO ./ E.X. CO.)` → (`ELECTRO SANAM COMPANY`, [`E.S. CO .`,
+    `E.X. CO.`]). A bracketed country stays in the name and gives no part: `AL-HARAMAIN
+    (PAKISTAN)` is not `AL-HARAMAIN (COMOROS)`. The parts are the list's own short forms
+    (acronyms, former names): weak names, evidence of a lower weight.
+    """
+    parts: list[str] = []
+
+    def drop(hit: re.Match[str]) -> str:
+        inner = hit.group(1).strip()
+        if not inner or resolve_country(inner) is not None:
+            return hit.group(0)
+        for part in _BRACKET_PARTS.split(inner):
+            part = _BRACKET_LEAD.sub("", part.strip()).strip()
+            if sum(ch.isalnum() for ch in part) >= 2:
+                parts.append(part)
+        return " "
+
+    bare = re.sub(r"\s+", " ", _BRACKET.sub(drop, name)).strip()
+    return (bare if bare and bare != name.strip() else None), parts
 
 
 # --- names and blocking -------------------------------------------------------------------
@@ -369,22 +402,27 @@ def prepare_names(tables: Mapping[str, pl.DataFrame], index: pl.DataFrame) -> pl
     `index` is `entity_index` output (call it for one entity type at a time: name commonness
     is counted within the call). Columns: nid (row number), eidx, src, comp, entity_type, key
     (sorted tokens joined), n_tok, letters, skel_hash and skel_letters (of the sorted consonant
-    skeletons), skel_ids (skeleton token ids), name_mult (most parties of one list with this
-    exact name). Rows are ordered by party, then by preference — Latin script first, then
-    shortest — so a party's first row carrying a token is its core name.
+    skeletons), skel_ids (skeleton token ids), name_mult (`commonness` of the exact name across
+    the lists), primary, weak (an alias the list marks weak or low, or a bracketed part). Rows
+    are ordered by party, then by preference — primary, strong, Latin script, shortest — so a
+    party's first row carrying a token is its primary name where that carries it.
     """
     parties = index.select("entity_id", "eidx")
     used = (
         tables["names"]
         .select("entity_id", "name", "name_type", "quality")
-        .filter(
-            pl.col("name_type").is_in(NAME_TYPES_USED)
-            & ~pl.col("quality").is_in(NAME_QUALITIES_SKIPPED).fill_null(False)
+        .filter(pl.col("name_type").is_in(NAME_TYPES_USED))
+        .select(
+            "entity_id",
+            "name",
+            primary=pl.col("name_type") == "primary",
+            weak=pl.col("quality").is_in(NAME_QUALITIES_WEAK).fill_null(False),
         )
-        .select("entity_id", "name")
     )
     # the primary name always counts, even where a list publishes it only on `entities`
-    primary = tables["entities"].select("entity_id", name=pl.col("primary_name"))
+    primary = tables["entities"].select(
+        "entity_id", name=pl.col("primary_name"), primary=pl.lit(True), weak=pl.lit(False)
+    )
     both = pl.concat([used, primary]).join(parties, on="entity_id").drop("entity_id")
     # `A (AB) ; B (BC)` names two parties' worth of names: each part is a name of its own
     split = both.filter(pl.col("name").str.contains(";", literal=True))
@@ -394,24 +432,44 @@ def prepare_names(tables: Mapping[str, pl.DataFrame], index: pl.DataFrame) -> pl
             split.with_columns(pl.col("name").str.split(";")).explode("name"),
         ]
     )
-    # `BUTEMBO AIRLINES (BAL)` is also published as `BUTEMBO AIRLINES`: match on both
-    # (a bracketed country is kept: `AL-HARAMAIN (PAKISTAN)` is not `AL-HARAMAIN (COMOROS)`)
+    # `BUTEMBO AIRLINES (BAL)` is also published as `BUTEMBO AIRLINES`, and `ELECTRO SANAM
+    # COMPANY (E.S. CO ./ E.X. CO.)` as `E.S. CO`: match on the name without its brackets and,
+    # as weak names, on each bracketed part (a bracketed country stays: `AL-HARAMAIN
+    # (PAKISTAN)` is not `AL-HARAMAIN (COMOROS)`)
     bracketed = both.filter(pl.col("name").str.contains("(", literal=True))
-    bare_names = {name: without_acronym(name) for name in bracketed["name"].unique().to_list()}
+    variants = {name: bracket_variants(name) for name in bracketed["name"].unique().to_list()}
     bare = bracketed.with_columns(
-        pl.col("name").replace_strict(bare_names, return_dtype=pl.String)
+        pl.col("name").replace_strict(
+            {k: v[0] for k, v in variants.items()}, return_dtype=pl.String
+        )
     ).filter(pl.col("name").is_not_null())
-    both = pl.concat([both, bare]).with_columns(pl.col("name").str.strip_chars())
+    inside = (
+        bracketed.with_columns(
+            pl.col("name").replace_strict(
+                {k: v[1] for k, v in variants.items()}, return_dtype=pl.List(pl.String)
+            ),
+            primary=pl.lit(False),
+            weak=pl.lit(True),
+        )
+        .explode("name")
+        .filter(pl.col("name").is_not_null())
+    )
+    both = pl.concat([both, bare, inside])
+    both = both.with_columns(pl.col("name").str.strip_chars())
     both = both.filter(pl.col("name").is_not_null() & (pl.col("name") != ""))
+    # one row per (party, name): primary, then strong, first
+    both = both.sort("eidx", "name", "primary", "weak", descending=[False, False, True, False])
     both = both.filter(pl.struct("eidx", "name").hash(seed=3).is_first_distinct())
     both = both.join(index.select("eidx", "entity_type"), on="eidx")
     # a name written in another script is matched through its transliteration, a weaker
     # spelling of it than the Latin one a list publishes beside it
     both = both.with_columns(latin=~pl.col("name").str.contains(r"[^\x00-\x{024F}]"))
     tokens = _tokenize(both)
+    # a party's names in order of preference: primary, strong, Latin script, shortest — the
+    # primary carries the party into its blocks and is compared first
     tokens = tokens.sort(
-        ["eidx", "latin", pl.col("key").str.len_chars(), "key"],
-        descending=[False, True, False, False],
+        ["eidx", "primary", "weak", "latin", pl.col("key").str.len_chars(), "key"],
+        descending=[False, True, False, True, False, False],
     )
     tokens = tokens.filter(pl.struct("eidx", "key").is_first_distinct()).drop("latin")
     tokens = tokens.with_row_index("nid")
@@ -431,14 +489,14 @@ def prepare_names(tables: Mapping[str, pl.DataFrame], index: pl.DataFrame) -> pl
     )
     out = tokens.join(skel, on="nid", how="left").sort("nid")
     out = out.join(index.select("eidx", "src", "comp"), on="eidx", how="left")
-    # how common the exact name is: the most parties of one list carrying it (one party
-    # type per call, so the key alone identifies the name)
+    # how common the exact name is, across the lists (`commonness`; one party type per call,
+    # so the key alone identifies the name)
     out = out.with_columns(name_hash=pl.col("key").hash(seed=5))
     per_list = (
         out.group_by("name_hash", "src")
         .len("n")
         .group_by("name_hash")
-        .agg(name_mult=pl.col("n").max())
+        .agg(name_mult=commonness(pl.col("n")))
     )
     out = out.join(per_list, on="name_hash", how="left")
     # nid is the row number: pairs of names are resolved to columns by position
@@ -455,6 +513,8 @@ def prepare_names(tables: Mapping[str, pl.DataFrame], index: pl.DataFrame) -> pl
         skel_letters=pl.col("skel").str.len_chars() - pl.col("skel_ids").list.len() + 1,
         skel_ids="skel_ids",
         name_mult=pl.col("name_mult").cast(pl.UInt32),
+        primary="primary",
+        weak="weak",
     )
 
 
@@ -472,11 +532,20 @@ def _birth_years(birth_dates: pl.DataFrame) -> pl.DataFrame:
     return years.unique()
 
 
+def commonness(per_list: pl.Expr) -> pl.Expr:
+    """How common a name (or blocking key) is, from how many parties carry it on each list that
+    carries it: their mean, rounded down. Frequency across the lists, not within one: a name
+    two parties of one list share (a person listed twice, a father and son) and one party of
+    another carries is not common in the world (mean 1.5 → 1); one that several parties carry
+    on every list is (5, 4, 3 → 4)."""
+    return (per_list.sum() / per_list.len()).floor().clip(1).cast(pl.UInt32)
+
+
 def _key_sizes(keys: pl.DataFrame) -> pl.DataFrame:
-    """Per block: parties sharing it (size) and the most entries of one source sharing it."""
+    """Per block: parties sharing it (size) and how common it is across the lists."""
     per_source = keys.group_by("block", "src").len("n")
     return per_source.group_by("block").agg(
-        size=pl.col("n").sum().cast(pl.UInt32), multiplicity=pl.col("n").max().cast(pl.UInt32)
+        size=pl.col("n").sum().cast(pl.UInt32), multiplicity=commonness(pl.col("n"))
     )
 
 
@@ -588,6 +657,13 @@ def block(
     usable = pl.concat([keys.select(columns), refined.select(columns)])
     usable = usable.filter(pl.col("size") > 1)
     pairs = _window_pairs(usable, settings.window)
+    exact = _exact_pairs(names, settings.window + 1)
+    pairs = (
+        pl.concat([pairs, exact])
+        .group_by("nid_l", "nid_r")
+        .agg(pl.col("shared").sum(), pl.col("multiplicity").min())
+        .sort("nid_l", "nid_r")
+    )
     stats = {
         "blocking_keys": int(sizes.height),
         "blocking_keys_over_max_block": int(
@@ -599,6 +675,29 @@ def block(
         "candidate_name_pairs": int(pairs.height),
     }
     return pairs, stats
+
+
+def _exact_pairs(names: pl.DataFrame, most: int) -> pl.DataFrame:
+    """Name pairs of two parties (of two listing units, not already one group) carrying the
+    same whole name: they always meet, whatever the blocks they share, their sizes and their
+    order. A name more than `most` parties carry (`window + 1`: a group a sorted neighbourhood
+    no longer compares in full) is left to the blocks, where identical names sort side by
+    side: every pair of such a name would grow with the square of its carriers."""
+    rows = names.filter(~pl.col("weak")).select(
+        "nid", "src", "comp", "name_mult", h=pl.col("key").hash(seed=5)
+    )
+    rows = rows.filter(pl.len().over("h") <= most)
+    joined = rows.join(rows, on="h", suffix="_r").filter(
+        (pl.col("nid") < pl.col("nid_r"))
+        & (pl.col("src") != pl.col("src_r"))
+        & (pl.col("comp") != pl.col("comp_r"))
+    )
+    return joined.select(
+        nid_l=pl.col("nid").cast(pl.UInt32),
+        nid_r=pl.col("nid_r").cast(pl.UInt32),
+        shared=pl.lit(1, dtype=pl.UInt32),
+        multiplicity=pl.col("name_mult").cast(pl.UInt32),
+    )
 
 
 def _one_per_party(keys: pl.DataFrame, extra: list[pl.Expr] | None = None) -> pl.DataFrame:
@@ -963,6 +1062,8 @@ def _pair_features(pairs: pl.DataFrame, facts: PartyFacts) -> pl.DataFrame:
             | (days & (apart <= 1))
         ).any(),
         dob_close=(days & (pl.col("lo").dt.year() == pl.col("lo_r").dt.year())).any(),
+        # the same birth date as stated (day, month or year), not a range that overlaps
+        dob_same=((pl.col("lo") == pl.col("lo_r")) & (pl.col("hi") == pl.col("hi_r"))).any(),
     )
     countries = (
         keys.join(facts.countries, left_on="el", right_on="eidx")
@@ -1067,7 +1168,12 @@ def _name_weights(pairs: pl.DataFrame, names: pl.DataFrame, settings: Settings) 
     )
     letters = pl.min_horizontal("letters_l", "letters_r")
     w_short = pl.when(letters < settings.short_name).then(settings.short_name_weight).otherwise(0.0)
-    return pairs.with_columns(w_name=w_name + w_short)
+    w_weak = (
+        pl.when(pl.col("weak_l") | pl.col("weak_r"))
+        .then(-settings.weak_name_discount)
+        .otherwise(0.0)
+    )
+    return pairs.with_columns(w_name=w_name + w_short + w_weak)
 
 
 _PAIR_CHUNK = 400_000  # name pairs weighed at once: bounds the memory of the name stage
@@ -1126,6 +1232,7 @@ def _name_columns(names: pl.DataFrame, left: pl.Series, right: pl.Series) -> dic
         out[f"letters_{side}"] = names["letters"].gather(nids)
         out[f"skel_letters_{side}"] = names["skel_letters"].gather(nids)
         out[f"mult_{side}"] = names["name_mult"].gather(nids)
+        out[f"weak_{side}"] = names["weak"].gather(nids)
     return out
 
 
@@ -1232,8 +1339,25 @@ def score_pairs(
     logit = pl.sum_horizontal(
         "w_prior", "w_name", "w_rarity", "w_dob", "w_country", "w_doc", "w_gender", "w_registry"
     )
-    return scored.with_columns(logit=logit).with_columns(
+    scored = scored.with_columns(logit=logit).with_columns(
         score=(1.0 / (1.0 + (-pl.col("logit")).exp())).round(6)
+    )
+    # strong evidence, what a link joining two entries of one list needs (`cluster`): the
+    # same primary name (not an alias) and the same birth date
+    primaries = (
+        names.filter(pl.col("primary")).select("eidx", h=pl.col("key").hash(seed=5)).unique()
+    )
+    same_primary = (
+        scored.select("el", "er")
+        .join(primaries, left_on="el", right_on="eidx")
+        .join(primaries, left_on=["er", "h"], right_on=["eidx", "h"], how="semi")
+        .select("el", "er")
+        .unique()
+        .with_columns(primary_same=pl.lit(True))
+    )
+    scored = scored.join(same_primary, on=["el", "er"], how="left")
+    return scored.with_columns(
+        strong=pl.col("primary_same").fill_null(False) & pl.col("dob_same").fill_null(False)
     )
 
 
@@ -1322,6 +1446,27 @@ def entity_index(entities: pl.DataFrame, components: pl.DataFrame | None) -> pl.
     ).sort("eidx")
 
 
+def _unambiguous(accepted: pl.DataFrame, index: pl.DataFrame, margin: float) -> pl.DataFrame:
+    """Scored links without the ambiguous ones: a party whose links into one listing unit reach
+    two of its groups with logits within `margin` of the best is linked to neither of them —
+    the evidence cannot tell which (two entries of one list share the name, nothing else
+    decides). A link far below the best stays (the clustering refuses it)."""
+    units, comps = index["src"], index["comp"]
+    out = accepted.with_columns(
+        u_l=units.gather(accepted["el"]),
+        u_r=units.gather(accepted["er"]),
+        c_l=comps.gather(accepted["el"]),
+        c_r=comps.gather(accepted["er"]),
+    )
+    for party, unit, group in (("el", "u_r", "c_r"), ("er", "u_l", "c_l")):
+        near = pl.col("logit") >= pl.col("logit").max().over(party, unit) - margin
+        out = out.with_columns(_near=near).with_columns(
+            _groups=pl.col(group).filter(pl.col("_near")).n_unique().over(party, unit)
+        )
+        out = out.filter(~(pl.col("_near") & (pl.col("_groups") > 1)))
+    return out.drop("u_l", "u_r", "c_l", "c_r", "_near", "_groups")
+
+
 def probabilistic_links(
     tables: Mapping[str, pl.DataFrame],
     components: pl.DataFrame | None = None,
@@ -1357,7 +1502,9 @@ def probabilistic_links(
         for key, value in part_stats.items():
             stats[key] = stats.get(key, 0) + value
         scored = score_pairs(names, name_pairs, facts, settings)
-        accepted = scored.filter(pl.col("score") >= settings.threshold)
+        accepted = _unambiguous(
+            scored.filter(pl.col("score") >= settings.threshold), index, settings.ambiguity_margin
+        )
         accepted = accepted.with_columns(
             key_l=names["key"].gather(accepted["nid_l"]),
             key_r=names["key"].gather(accepted["nid_r"]),
@@ -1369,6 +1516,7 @@ def probabilistic_links(
                 rule=pl.lit(PROBABILISTIC),
                 score=pl.col("score"),
                 evidence=_evidence(),
+                strong=pl.col("strong"),
             ).cast(LINK_SCHEMA)
         )
         candidates += scored.height
@@ -1400,14 +1548,20 @@ def components_of(entities: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
 
 
 class _Components:
-    """Union-find that remembers which listing units (`listing_units`) each component holds."""
+    """Union-find that remembers which listing units (`listing_units`) and which lists each
+    component holds."""
 
-    def __init__(self, ids: Iterable[str], sources: Iterable[str]) -> None:
+    def __init__(
+        self, ids: Iterable[str], sources: Iterable[str], lists: Iterable[str] | None = None
+    ) -> None:
         self.parent: dict[str, str] = {}
         self.sources: dict[str, set[str]] = {}
-        for entity, source in zip(ids, sources, strict=True):
+        self.lists: dict[str, set[str]] = {}
+        ids, sources = list(ids), list(sources)
+        for entity, source, list_ in zip(ids, sources, lists or sources, strict=True):
             self.parent[entity] = entity
             self.sources[entity] = {source}
+            self.lists[entity] = {list_}
 
     def find(self, x: str) -> str:
         root = x
@@ -1417,17 +1571,21 @@ class _Components:
             self.parent[x], x = root, self.parent[x]
         return root
 
-    def union(self, a: str, b: str, exclusive: bool) -> bool:
-        """Join a and b; with `exclusive`, refuse when both hold an entry of one unit."""
+    def union(self, a: str, b: str, exclusive: bool, strong: bool = False) -> bool:
+        """Join a and b; with `exclusive`, refuse when both hold an entry of one unit, and,
+        unless the link is `strong`, when both hold an entry of one list."""
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return True
         if exclusive and self.sources[ra] & self.sources[rb]:
             return False
+        if exclusive and not strong and self.lists[ra] & self.lists[rb]:
+            return False
         if ra > rb:
             ra, rb = rb, ra
         self.parent[rb] = ra
         self.sources[ra] |= self.sources.pop(rb)
+        self.lists[ra] |= self.lists.pop(rb)
         return True
 
 
@@ -1436,9 +1594,14 @@ def cluster(
 ) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     """Group entities: (entity_id → group, smallest member), accepted links, refused count.
 
-    `entities` carries `unit` (`listing_units`): a scored link that would put two entries of
-    one unit in one group is refused."""
-    components = _Components(entities["entity_id"].to_list(), entities["unit"].to_list())
+    `entities` carries `unit` (`listing_units`) and `source`: a scored link that would put two
+    entries of one unit in one group is refused, and one that would put two entries of one
+    list (two UN entries of different regimes) in one group is refused unless it is `strong`
+    (the same primary name and the same birth date): an alias in the 80s and an overlapping
+    birth range must not join a party to a second, wrong UN entry."""
+    components = _Components(
+        entities["entity_id"].to_list(), entities["unit"].to_list(), entities["source"].to_list()
+    )
     for a, b in (
         deterministic.sort("left_entity_id", "right_entity_id", "rule")
         .select("left_entity_id", "right_entity_id")
@@ -1448,10 +1611,13 @@ def cluster(
     ordered = probabilistic.sort(
         "score", "left_entity_id", "right_entity_id", descending=[True, False, False]
     )
+    if "strong" not in ordered.columns:
+        ordered = ordered.with_columns(strong=pl.lit(False))
     accepted: list[bool] = []
-    for a, b in ordered.select("left_entity_id", "right_entity_id").iter_rows():
-        accepted.append(components.union(a, b, exclusive=True))
+    for a, b, strong in ordered.select("left_entity_id", "right_entity_id", "strong").iter_rows():
+        accepted.append(components.union(a, b, exclusive=True, strong=bool(strong)))
     kept = ordered.filter(pl.Series(accepted, dtype=pl.Boolean)) if accepted else ordered
+    kept = kept.drop("strong")
     groups = pl.DataFrame(
         {
             "entity_id": list(components.parent),

@@ -142,7 +142,8 @@ class ClusterConflicts(pa.DataFrameModel):
         description="`birth_date` (no date of one overlaps a date of the other), `nationality` "
         "(no country in common), `gender`, a single-valued identifier (`imo`, `lei`, `mmsi`, "
         "`un_reference`) with no value in common, or `same_source_members` (two entries of one "
-        "list in one cluster).",
+        "list in one cluster: two UN entries of different regimes, joined on the same primary "
+        "name and birth date).",
     )
     left_entity_id: str = _entity("Left")
     left_source: str = _source("left")

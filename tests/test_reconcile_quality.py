@@ -12,7 +12,14 @@ recall 0.998; OFAC↔UK precision 1.000, recall 0.979) so a regression fails CI.
 import polars as pl
 import pytest
 
-from bench.bench_reconcile import Quality, ofac_uk_quality, reviewed, uk_un_quality
+from bench.bench_reconcile import (
+    Quality,
+    ofac_uk_quality,
+    reviewed,
+    reviewed_unseen,
+    uk_un_quality,
+    unseen_runs,
+)
 
 
 @pytest.fixture(scope="module")
@@ -123,3 +130,98 @@ def test_ofac_uk_reviewed_sample(ofac_uk: tuple[Quality, dict[str, pl.DataFrame]
     }
     assert review["same"][0] == 98 and review["same"][1] >= 96
     assert review["different"] == (1, 0)
+
+
+# --- truth the matcher was not tuned on (issue 15) ---------------------------------------------
+# The 2018 OFSI CSV and 2023 OFSI XLSX against both UN files (truth: UN references in every
+# form), OFAC SDN 2023 against both UK files (truth: passport number and issuing country, both
+# known, ambiguous holders excluded). Weights were set before these were measured. Floors:
+# precision ≥ 0.99 and recall ≥ 0.97 wherever the truth holds ≥ 40 pairs.
+PRECISION_FLOOR = 0.99
+RECALL_FLOOR = 0.97
+MIN_TRUTH = 40
+
+
+@pytest.fixture(scope="module")
+def unseen() -> dict[str, tuple[Quality, dict[str, pl.DataFrame]]]:
+    return {key: run() for key, run in unseen_runs()}
+
+
+def test_unseen_truth_sizes(unseen: dict[str, tuple[Quality, dict[str, pl.DataFrame]]]) -> None:
+    sizes = {key: q.truth for key, (q, _) in unseen.items()}
+    assert sizes == {
+        "uk2018_un2025": 556,
+        "uk2018_un2026": 628,
+        "uk2023_un2025": 847,
+        "uk2023_un2026": 927,
+        "ofac2023_uk2018": 70,  # read from the 2018 CSV's free-text passport cells
+        "ofac2023_uk2023": 92,
+    }
+
+
+@pytest.mark.parametrize(
+    "key", ["uk2023_un2025", "uk2023_un2026", "ofac2023_uk2018", "ofac2023_uk2023"]
+)
+def test_unseen_floors(
+    unseen: dict[str, tuple[Quality, dict[str, pl.DataFrame]]], key: str
+) -> None:
+    quality, _ = unseen[key]
+    assert quality.truth >= MIN_TRUTH
+    assert quality.precision >= PRECISION_FLOOR
+    assert quality.recall >= RECALL_FLOOR
+
+
+@pytest.mark.parametrize("key", ["uk2018_un2025", "uk2018_un2026"])
+def test_unseen_2018_floors_on_the_references_ofsi_corrected(
+    unseen: dict[str, tuple[Quality, dict[str, pl.DataFrame]]], key: str
+) -> None:
+    quality, _ = unseen[key]
+    fixed = quality.corrected
+    assert fixed is not None and fixed.truth >= MIN_TRUTH
+    assert fixed.precision >= PRECISION_FLOOR
+    assert fixed.recall >= RECALL_FLOOR
+    # Against the 2018 file's own references the precision is lower (0.973 and 0.964): the
+    # 2018 CSV misquotes references OFSI corrects by 2023 under the same Group ID (Ryong KANG
+    # KPi.056 → KPi.020; KOREA DAESONG BANK; Iran committee numbers the UN's comments do not
+    # keep, E.03.III.*). Every pair the raw truth counts wrong is right by the corrected one,
+    # but for the UN's second AWEYS entry (one person, two regimes).
+    assert quality.recall >= RECALL_FLOOR
+    right_now = fixed.pairs.join(
+        pl.concat([fixed.false_positives, fixed.unlabelled]), on=["l", "r"], how="anti"
+    )
+    assert set(quality.false_positives.rows()) <= set(right_now.rows()) | {
+        ("gb_ofsi-6995", "un_sc-6908034")
+    }
+    assert fixed.false_positives.rows() == [("gb_ofsi-6995", "un_sc-6908034")]
+
+
+def test_unseen_misses_are_lists_disagreeing(
+    unseen: dict[str, tuple[Quality, dict[str, pl.DataFrame]]],
+) -> None:
+    # OFAC↔UK 2018: the one miss has the birth dates the lists give differently (29 Sep and
+    # 29 Jun 1983)
+    quality, _ = unseen["ofac2023_uk2018"]
+    assert quality.false_negatives.rows() == [("gb_ofsi-13299", "us_ofac_sdn-18652")]
+    # UK 2023 ↔ UN 2026: two birth-date disagreements (PAK YONG SIK 1950/1949, YU CHOL U
+    # 8 Sep/8 Aug 1959) and two names another UK entry also carries, so the link is
+    # ambiguous and not made (KHORASAN METALLURGY INDUSTRIES is also an alias of 12266; the
+    # SECOND ACADEMY OF NATURAL SCIENCES shares NATIONAL DEFENSE ACADEMY)
+    quality, _ = unseen["uk2023_un2026"]
+    assert sorted(quality.false_negatives["l"].to_list()) == [
+        "gb_ofsi-10448",
+        "gb_ofsi-13338",
+        "gb_ofsi-13339",
+        "gb_ofsi-13540",
+    ]
+
+
+def test_unseen_reviewed_sample(
+    unseen: dict[str, tuple[Quality, dict[str, pl.DataFrame]]],
+) -> None:
+    # 100 links no identifier can judge, drawn at random (seed 15) and reviewed by hand
+    # (`reviewed_unlabelled_2018_2023.csv`, a reason per pair): 99 the same party, one likely
+    review = {
+        r["verdict"]: (r["pairs"], r["linked"])
+        for r in reviewed_unseen({k: q for k, (q, _) in unseen.items()}).iter_rows(named=True)
+    }
+    assert review == {"same": (99, 99), "unsure": (1, 1)}

@@ -729,3 +729,26 @@ def test_materialize_a_pinned_snapshot(snapshots: Path, tmp_path: Path) -> None:
     assert metadata["primary_format"].value == "csv_legacy"
     assert metadata["entry_count"].value == 2_106
     assert metadata["published_at"].value == "2018-04-13"
+
+
+def test_2018_historic_un_references(full: dict[str, ParseResult]) -> None:
+    # the 2018 CSV writes the UN references in their pre-2011 and committee forms: each is
+    # kept as published and normalised to today's reference where the mapping is certain
+    result = full["2018"]
+    ids = result.tables["identifiers"].filter(pl.col("id_type") == "un_reference")
+    got = {
+        r[0].removeprefix("gb_ofsi-"): r[1:]
+        for r in ids.select("entity_id", "value", "normalized").iter_rows()
+    }
+    assert got["6923"] == ("QI.A.12.01", "QDI.012")  # QDi.012 in the 2025 XLSX (same Group ID)
+    assert got["13188"] == ("QE.A.146.14", "QDE.146")
+    assert got["12156"] == ("TI.A.155.11", "TAI.155")
+    assert got["12704"] == ("TE.R.11.12", "TAE.011")
+    assert got["11743"] == ("Q.I.A.291.11", "QDI.291")
+    assert got["13539"] == ("QD1.410", "QDI.410")
+    # Iran committee numbers have no certain current form: kept, linked by the UN's comments
+    assert got["10657"] == ("E.29.I.11", "E.29.I.11")
+    assert got["12492"] == ("I.AC.50.20.12.12.(1)", "I.AC.50.20.12.12.(1)")
+    assert got["10443"] == ("E.03.III.3", "E.03.III.3")
+    assert ids.height == 669
+    assert ids.filter(pl.col("normalized").str.contains(r"^[A-Z]{3}\.\d{3}$")).height == 622

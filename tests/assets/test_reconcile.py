@@ -10,6 +10,7 @@ Small synthetic frames pin single rules.
 import json
 import random
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
@@ -458,27 +459,36 @@ def born(entity_id: str, day: date) -> dict:
 
 
 def test_one_list_entry_per_party_from_scores() -> None:
-    # two UK entries alike in every way: the UN entry joins one of them, never both
+    # two UK entries alike in every way: the UN entry never joins both, and as nothing tells
+    # which one it is, it joins neither (`Settings.ambiguity_margin`)
     people = ("gb_ofsi-1", "gb_ofsi-2", "un_sc-1")
     tables = synthetic(
         [party(e, "Zarkon Velthamir Oubrique") for e in people],
         dates=[born(e, date(1961, 5, 4)) for e in people],
     )
     res = matcher.resolve(tables)
-    assert res.clusters["cluster_id"].n_unique() == 2
+    assert res.clusters["cluster_id"].n_unique() == 3
+    assert res.links.is_empty()
+    # one of them born another day: the UN entry joins the other
+    dates = [born(e, date(1961, 5, 4)) for e in people[1:]] + [born("gb_ofsi-1", date(1970, 1, 2))]
+    res = matcher.resolve(
+        synthetic([party(e, "Zarkon Velthamir Oubrique") for e in people], dates=dates)
+    )
     assert res.links.select("left_entity_id", "right_entity_id").rows() == [
-        ("gb_ofsi-1", "un_sc-1")
+        ("gb_ofsi-2", "un_sc-1")
     ]
-    assert res.stats["probabilistic_links_refused"] == 1
 
 
 def test_un_lists_a_party_once_per_committee() -> None:
     # real case: the UN lists Hassan Dahir AWEYS as QDi.042 (Al-Qaida) and SOi.002 (Somalia);
     # two UN entries of different regimes may be one party, two of one regime may not
+    # (a third, Somalia entry of the name born another day stays apart; born the same day it
+    # would make the Al-Qaida entry's link ambiguous, and none would be made)
     people = ("un_sc-111944", "un_sc-6908034", "un_sc-7000001")
+    days = (date(1935, 1, 1), date(1935, 1, 1), date(1950, 6, 1))
     tables = synthetic(
         [party(e, "HASSAN DAHIR AWEYS") for e in people],
-        dates=[born(e, date(1935, 1, 1)) for e in people],
+        dates=[born(e, d) for e, d in zip(people, days, strict=True)],
     )
     tables["sanctions"] = frame(
         "sanctions",
@@ -806,3 +816,172 @@ def test_stale_reconciliation_is_refused_at_publish() -> None:
         "(materialize `reconciliation` first)"
     )
     assert stale({"clusters": entities}, {"entities": entities}) is None
+
+
+# --- issue 15: the classes of error found on other years of the lists (real rows) -------------
+
+
+@lru_cache(maxsize=8)
+def _snapshot(source: str, published_at: str) -> dict[str, pl.DataFrame]:
+    from bench.bench_reconcile import load_source
+
+    return load_source(source, published_at)
+
+
+def real_rows(*wanted: tuple[str, str, tuple[str, ...]]) -> dict[str, pl.DataFrame]:
+    """The canonical rows of a few real entries: (source, snapshot, entity IDs) each."""
+    parts = []
+    for source, published_at, ids in wanted:
+        tables = _snapshot(source, published_at)
+        parts.append({n: df.filter(pl.col("entity_id").is_in(ids)) for n, df in tables.items()})
+    return {n: pl.concat([p[n] for p in parts], how="vertical_relaxed") for n in parts[0]}
+
+
+def _linked(res: matcher.Resolution, left: str, right: str) -> bool:
+    return right in cluster_of(res.clusters, left)
+
+
+def test_historic_un_references_link_old_uk_files() -> None:
+    # the 2018 OFSI CSV writes `QI.A.12.01` (today QDi.012) and the Iran committee's
+    # `E.29.I.11`, which the UN keeps in its comments (`[Old Reference # E.29.I.11]`)
+    un = _snapshot("un_sc", "2026-02-27")["identifiers"]
+    qdi = un.filter(pl.col("normalized") == "QDI.012")["entity_id"].item()
+    iran = un.filter(pl.col("value") == "E.29.I.11")["entity_id"].item()
+    tables = real_rows(
+        ("gb_ofsi", "2018-04-13", ("gb_ofsi-6923", "gb_ofsi-10657")),
+        ("un_sc", "2026-02-27", (qdi, iran)),
+    )
+    res = matcher.resolve(tables)
+    rules = {
+        (r["left_entity_id"], r["right_entity_id"]): (r["rule"], r["evidence"])
+        for r in res.links.iter_rows(named=True)
+    }
+    assert rules[("gb_ofsi-6923", qdi)] == (
+        "un_reference",
+        "un_reference: QDI.012 (QI.A.12.01 / QDi.012)",
+    )
+    assert rules[("gb_ofsi-10657", iran)][0] == "un_reference"
+
+
+def test_identical_names_always_meet() -> None:
+    # UK 2023 lists KHORASAN METALLURGY INDUSTRIES (10448), the UN 2026 too (110367): however
+    # the blocks fall, two parties carrying one whole name are compared on it
+    tables = real_rows(
+        ("gb_ofsi", "2023-06-05", ("gb_ofsi-10448",)),
+        ("un_sc", "2026-02-27", ("un_sc-110367",)),
+    )
+    index = matcher.entity_index(
+        tables["entities"].join(matcher.listing_units(tables), on="entity_id"), None
+    )
+    names = matcher.prepare_names(tables, index.filter(pl.col("entity_type") == "organization"))
+    exact = matcher._exact_pairs(names, matcher.DEFAULT.window + 1)
+    keys = names["key"]
+    assert {(keys[a], keys[b]) for a, b in exact.select("nid_l", "nid_r").iter_rows()} == {
+        ("industries khorasan metallurgy", "industries khorasan metallurgy")
+    }
+    # the primary name is each party's first name (it carries the party into its blocks)
+    first = names.group_by("eidx", maintain_order=True).first()
+    assert first["primary"].all()
+    assert _linked(matcher.resolve(tables), "gb_ofsi-10448", "un_sc-110367")
+
+
+def test_low_quality_alias_is_weaker_evidence_not_none() -> None:
+    # the UN gives `Mansur Ahmad al-Sa'adi` as a low-quality alias of 6908884 (primary
+    # `MANSUR AL-SA'ADI`); it is the UK's primary name for 15592. The pair is a candidate, its
+    # name weighed 4 below a strong one, and still linked (the logit is 4: p = 0.98)
+    tables = real_rows(
+        ("gb_ofsi", "2025-04-14", ("gb_ofsi-15592",)),
+        ("un_sc", "2026-02-27", ("un_sc-6908884",)),
+    )
+    tables["identifiers"] = tables["identifiers"].filter(pl.col("id_type") != "un_reference")
+    # (both also publish the name in Arabic script, a strong match of its own: left out here)
+    tables["names"] = tables["names"].filter(pl.col("name_type") != "original_script")
+    low = tables["names"].filter(pl.col("quality") == "low")["name"].to_list()
+    assert "Mansur Ahmad al-Sa’adi" in low
+    scored, _, _ = matcher.probabilistic_links(tables, keep_scores=True)
+    assert scored.height == 1
+    weak = scored.row(0, named=True)
+    assert weak["sim"] == 100.0
+    assert weak["w_name"] == 11.0 - matcher.DEFAULT.weak_name_discount
+    assert weak["logit"] == 4.0
+    # marked strong, the same alias would weigh in full
+    strong = {**tables, "names": tables["names"].with_columns(quality=pl.lit(None))}
+    assert matcher.probabilistic_links(strong, keep_scores=True)[0]["w_name"].item() == 11.0
+
+
+def test_bracketed_parts_are_name_variants() -> None:
+    assert matcher.bracket_variants("ELECTRO SANAM COMPANY (E.S. CO ./ E.X. CO.)") == (
+        "ELECTRO SANAM COMPANY",
+        ["E.S. CO .", "E.X. CO."],
+    )
+    assert matcher.bracket_variants("AL-HARAMAIN FOUNDATION (PAKISTAN)") == (None, [])
+    # the 2018 UK file's ELECTRO SANAM (10443) is the UN's (110390), by name alone
+    tables = real_rows(
+        ("gb_ofsi", "2018-04-13", ("gb_ofsi-10443",)),
+        ("un_sc", "2026-02-27", ("un_sc-110390",)),
+    )
+    tables["identifiers"] = tables["identifiers"].filter(pl.col("id_type") != "un_reference")
+    scored, found, _ = matcher.probabilistic_links(tables, keep_scores=True)
+    assert scored["sim"].item() == 100.0
+    assert found.select("left_entity_id", "right_entity_id").rows() == [
+        ("gb_ofsi-10443", "un_sc-110390")
+    ]
+
+
+def test_name_commonness_counts_across_lists() -> None:
+    assert pl.DataFrame({"n": [2, 1]}).select(matcher.commonness(pl.col("n"))).item() == 1
+    assert pl.DataFrame({"n": [5, 4, 3]}).select(matcher.commonness(pl.col("n"))).item() == 4
+    assert pl.DataFrame({"n": [1]}).select(matcher.commonness(pl.col("n"))).item() == 1
+    # the UK lists MOHAMMAD REZA NAQDI twice (the Iran nuclear and the Iran human-rights
+    # regimes), the UN once: a name two entries of one list share and one of another carries
+    # is not common in the world (it was `2`, the most of one list, before)
+    uk = _snapshot("gb_ofsi", "2025-04-14")["names"]
+    naqdi = uk.filter(pl.col("name").str.to_uppercase() == "MOHAMMAD REZA NAQDI")["entity_id"]
+    assert naqdi.n_unique() == 2
+    tables = real_rows(
+        ("gb_ofsi", "2025-04-14", tuple(naqdi.unique())), ("un_sc", "2026-02-27", ("un_sc-110421",))
+    )
+    index = matcher.entity_index(
+        tables["entities"].join(matcher.listing_units(tables), on="entity_id"), None
+    )
+    names = matcher.prepare_names(tables, index)
+    assert names.filter(pl.col("key") == "mohammad naqdi reza")["name_mult"].unique().to_list() == [
+        1
+    ]
+
+
+def test_link_joining_two_entries_of_one_list_needs_strong_evidence() -> None:
+    # real: the UK's Hassan Dahir AWEYS (6995, QDi.042) and the UN's two entries for him
+    # (111944 QDi.042, 6908034 SOi.002: same primary name, same birth year) — one party,
+    # reported in `cluster_conflicts`
+    tables = real_rows(
+        ("gb_ofsi", "2025-04-14", ("gb_ofsi-6995",)),
+        ("un_sc", "2026-02-27", ("un_sc-111944", "un_sc-6908034")),
+    )
+    res = matcher.resolve(tables)
+    assert cluster_of(res.clusters, "gb_ofsi-6995") == {
+        "gb_ofsi-6995",
+        "un_sc-111944",
+        "un_sc-6908034",
+    }
+    same = res.conflicts.filter(pl.col("attribute") == "same_source_members")
+    assert same.select("left_entity_id", "right_entity_id").rows() == [
+        ("un_sc-111944", "un_sc-6908034")
+    ]
+    # the second UN entry known under the name only as an alias, with a birth range that
+    # overlaps: the link would put two UN entries in one party on weaker evidence, refused
+    names = tables["names"].with_columns(
+        name_type=pl.when(
+            (pl.col("entity_id") == "un_sc-6908034") & (pl.col("name_type") == "primary")
+        )
+        .then(pl.lit("alias"))
+        .otherwise(pl.col("name_type"))
+    )
+    entities = tables["entities"].with_columns(
+        primary_name=pl.when(pl.col("entity_id") == "un_sc-6908034")
+        .then(pl.lit("SHEIKH HASSAN"))
+        .otherwise(pl.col("primary_name"))
+    )
+    res = matcher.resolve({**tables, "names": names, "entities": entities})
+    assert "un_sc-6908034" not in cluster_of(res.clusters, "gb_ofsi-6995")
+    assert res.stats["probabilistic_links_refused"] >= 1

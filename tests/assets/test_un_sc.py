@@ -135,10 +135,25 @@ def test_regimes_and_legal_basis(newest: ParseResult) -> None:
 
 
 def test_reference_numbers_link_key(newest: ParseResult) -> None:
-    refs = newest.tables["identifiers"].filter(pl.col("id_type") == "un_reference")
+    ids = newest.tables["identifiers"].filter(pl.col("id_type") == "un_reference")
+    refs = ids.filter(pl.col("label") == "UN reference number")
     assert refs.height == 1_003
     assert refs["normalized"].n_unique() == 1_003
     assert (refs["normalized"] == refs["value"].str.to_uppercase()).all()
+
+
+def test_old_references_from_comments(newest: ParseResult) -> None:
+    # the UN keeps an Iran party's 1737-committee number in its comments; older UK and EU
+    # files quote it, so it is a second UN reference of the party (raw value kept)
+    old = newest.tables["identifiers"].filter(pl.col("label") == "Old reference number (comments)")
+    assert old.height == 114
+    assert old["entity_id"].n_unique() == 114
+    assert rows(newest, "identifiers", "110443").filter(pl.col("id_type") == "un_reference")[
+        ["value", "normalized"]
+    ].sort("value").rows() == [("I.47.D.2", "I.47.D.2"), ("IRi.004", "IRI.004")]
+    assert rows(newest, "identifiers", "110444").filter(
+        pl.col("label") == "Old reference number (comments)"
+    )["value"].to_list() == ["I.AC.50.18.04.12.(1)"]
 
 
 def test_individual_from_full_file(newest: ParseResult) -> None:
