@@ -1,6 +1,7 @@
 """Versioned store on real data: two SDN publications ingested in order, then time travel,
 the change feed against independently computed set differences, bitemporal questions, the
-shrink guard, an analyst holding the file open, SIGKILL mid-publish and two runs at once."""
+shrink guard (a held-back publication never becomes history), an analyst holding the file
+open, SIGKILL mid-publish and two runs at once."""
 
 from __future__ import annotations
 
@@ -201,9 +202,11 @@ def test_reingesting_same_publication_changes_nothing(
     publish = result.asset_materializations_for_node("published_version")[0].metadata
     assert publish["unchanged"].value is True
     commits = (
-        result.asset_materializations_for_node("consolidated")[0].metadata["history_commits"].value
+        result.asset_materializations_for_node("published_version")[0]
+        .metadata["history_commits"]
+        .value
     )
-    assert "| True |" not in commits  # no new lake snapshot
+    assert commits == "none: nothing published"  # no new lake snapshot
     assert manifest(latest(data))["lake_snapshot"] == snapshots_before
 
 
@@ -215,10 +218,29 @@ def shrunk_snapshots(tmp_path: Path) -> Path:
     return root
 
 
-def test_shrink_is_held_back_unless_overridden(tmp_path: Path) -> None:
+def lake_publications(data: Path) -> list[str]:
+    """Publication IDs of every commit in the lake, in order (the pipeline's own catalog)."""
+    con = duckdb.connect()
+    con.execute(f"LOAD '{extension_path()}'")
+    catalog = data / "warehouse" / "lake" / "catalog.ducklake"
+    con.execute(f"ATTACH 'ducklake:{catalog}' AS lake (READ_ONLY)")
+    rows = con.execute(
+        "SELECT commit_extra_info FROM lake.snapshots() WHERE commit_message LIKE 'publication %' "
+        "ORDER BY snapshot_id"
+    ).fetchall()
+    con.close()
+    return [json.loads(r[0])["publication_id"] for r in rows]
+
+
+def test_held_back_publication_is_not_history(tmp_path: Path) -> None:
+    """A shrunk list held back by `no_sudden_shrink`, then a later good one: the published
+    version's history knows nothing of the held-back publication; the override publishes it."""
     data = tmp_path / "data"
-    assert run(data).success
-    version = latest(data)
+    assert run(data).success  # SDN 2023-12-28, 13,821 parties
+    first = latest(data)
+    first_sdn = next(
+        s["publication_id"] for s in manifest(first)["sources"] if s["source"] == "us_ofac_sdn"
+    )
     root = shrunk_snapshots(tmp_path)
     held = run(data, root=root)
     assert not held.success
@@ -228,19 +250,74 @@ def test_shrink_is_held_back_unless_overridden(tmp_path: Path) -> None:
     )  # fmt: skip
     assert not evaluation.passed
     assert (
-        "us_ofac_sdn shrank from 13,821 to 12,000 parties (13.2% > 10%) — held back"
+        "list us_ofac_sdn shrank from 13,821 to 12,000 parties (13.2% > 10%) — held back"
         in evaluation.description
     )
-    assert latest(data) == version
+    assert "--allow-shrink" in evaluation.description
+    assert latest(data) == first
+    assert not held.asset_materializations_for_node("published_version")
+    # the held-back publication: what the warehouse holds now, and nowhere in the history
+    con = duckdb.connect(str(data / "warehouse" / "warehouse.duckdb"), read_only=True)
+    shrunk_sdn = con.execute(
+        "SELECT DISTINCT publication_id FROM entities WHERE source = 'us_ofac_sdn'"
+    ).fetchone()[0]
+    con.close()
+    assert shrunk_sdn != first_sdn
+    assert shrunk_sdn not in lake_publications(data)
+
+    # a later good publication (2024-05-03, 14,965 parties) is published
+    assert run(data, pins={"us_ofac_sdn": "2024-05-03"}).success
+    second = latest(data)
+    assert second != first
+    later_sdn = next(
+        s["publication_id"] for s in manifest(second)["sources"] if s["source"] == "us_ofac_sdn"
+    )
+    assert shrunk_sdn not in lake_publications(data)
+    con = duckdb.connect(str(second / "sanctions.duckdb"), read_only=True)
+    history = con.execute(
+        "SELECT publication_id FROM publication_history WHERE source = 'us_ofac_sdn' ORDER BY snapshot_id"
+    ).fetchall()
+    assert history == [(first_sdn,), (later_sdn,)]
+    mentions = con.execute(
+        "SELECT count(*) FROM entity_history WHERE ? IN (from_publication_id, to_publication_id)",
+        [shrunk_sdn],
+    ).fetchone()
+    assert mentions == (0,)
+    in_feed = con.execute(
+        "SELECT count(*) FROM changes WHERE ? IN (publication_before, publication_after)",
+        [shrunk_sdn],
+    ).fetchone()
+    assert in_feed == (0,)
+    # a party the shrunk file cut off but both real publications list: never delisted
+    kept = sorted(
+        (ent_nums(SDN / "2023-12-28" / "SDN.CSV") & ent_nums(SDN / "2024-05-03" / "SDN.CSV"))
+        - ent_nums(root / "us_ofac_sdn" / "2023-12-28" / "SDN.CSV")
+    )
+    assert len(kept) > 1_000
+    rows = con.execute(
+        "SELECT first_told_by, delisted_by FROM sanctioned_on(?, DATE '2024-06-01')", [kept[0]]
+    ).fetchall()
+    assert rows == [(first_sdn, None)]
+    delisted = con.execute(
+        "SELECT count(*) FROM entity_history WHERE to_publication_id IS NOT NULL AND entity_id IN "
+        "(SELECT unnest(?::VARCHAR[]))",
+        [kept],
+    ).fetchone()
+    assert delisted == (0,)
+    con.close()
+
+    # the override publishes the shrunk list, and only then is it history
     forced = run(data, root=root, allow_shrink=True)
     assert forced.success
-    assert latest(data) != version
+    third = latest(data)
     counts = {
-        s["source"]: s["canonical_entities"]
-        for s in manifest(latest(data))["sources"]
-        if s["primary"]
+        s["source"]: s["canonical_entities"] for s in manifest(third)["sources"] if s["primary"]
     }
     assert counts["us_ofac_sdn"] == 12_000
+    published = pl.read_parquet(third / "publication_history.parquet").filter(
+        pl.col("source") == "us_ofac_sdn"
+    )
+    assert published["publication_id"].to_list() == [first_sdn, later_sdn, shrunk_sdn]
 
 
 def test_analyst_holding_the_file_open_blocks_nothing(tmp_path: Path) -> None:
