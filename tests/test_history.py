@@ -6,6 +6,7 @@ open, SIGKILL mid-publish and two runs at once."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import signal
@@ -21,6 +22,7 @@ from dagster import ExecuteInProcessResult
 from lxml import etree
 
 import definitions
+from cli import report_failures
 from resources.fetcher import SnapshotFetcher
 from resources.history import extension_path
 from resources.storage import DataDir
@@ -254,6 +256,14 @@ def test_held_back_publication_is_not_history(tmp_path: Path) -> None:
         in evaluation.description
     )
     assert "--allow-shrink" in evaluation.description
+    # the command line prints it as the reason the run failed
+    out = io.StringIO()
+    assert report_failures(held, out=out, notes=io.StringIO()) is None
+    assert (
+        "  check consolidated:no_sudden_shrink did not pass (blocking: nothing downstream ran): "
+        "list us_ofac_sdn shrank from 13,821 to 12,000 parties (13.2% > 10%) — held back: publish "
+        "only with the override PublishPolicy.allow_shrink=true (`cli.py run --allow-shrink`)"
+    ) in out.getvalue()
     assert latest(data) == first
     assert not held.asset_materializations_for_node("published_version")
     # the held-back publication: what the warehouse holds now, and nowhere in the history
