@@ -87,8 +87,11 @@ def _chain(error: SerializableErrorInfo | None) -> Iterator[SerializableErrorInf
 
 
 def step_error(error: SerializableErrorInfo) -> str:
-    """The step's own error (the innermost cause), not Dagster's wrapper around it."""
-    return list(_chain(error))[-1].message.strip()
+    """The step's own error (the first that is not Dagster's wrapper around it), as raised: its
+    message names the file, the place and the reason."""
+    chain = list(_chain(error))
+    own = next((e for e in chain if not (e.cls_name or "").startswith("Dagster")), chain[-1])
+    return own.message.strip()
 
 
 # DuckDB writes its files in blocks of 256 KiB: a device with less free space than one block
