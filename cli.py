@@ -194,19 +194,30 @@ def remove_temporary(data_dir: Path) -> list[Path]:
     return removed
 
 
-def report_disk_full(data_dir: Path, where: str, exc: BaseException | None = None) -> None:
-    """One clear message for a full disk, after removing the run's temporary files."""
-    from resources.warehouse import exclusive
+def report_disk_full(
+    data_dir: Path, where: str, before: Path | None, exc: BaseException | None = None
+) -> None:
+    """One clear message for a full disk, after removing the run's temporary files.
+
+    `before` is the latest version's folder when the run started: the message says whether a
+    version was published before the disk filled."""
+    from resources.warehouse import exclusive, latest_folder
 
     with exclusive(data_dir / "warehouse" / ".pipeline.lock", wait_seconds=120):
         removed = remove_temporary(data_dir)
     usage = shutil.disk_usage(data_dir)
+    after = latest_folder(data_dir / "published")
+    outcome = (
+        "Nothing was published; the previously published version (if any) is unchanged."
+        if after == before
+        else f"Version {after.name if after else '?'} was published before the disk filled."
+    )
     culprit = getattr(exc, "filename", None) if isinstance(exc, OSError) else None
     print(
         f"DISK FULL: no space left on the device holding {data_dir}"
         f"{f' (writing {culprit})' if culprit else ''} {where}. "
         f"{usage.free / 2**20:.1f} MiB free of {usage.total / 2**20:.1f} MiB. "
-        "Nothing was published; the previously published version (if any) is unchanged. "
+        f"{outcome} "
         f"Removed {len(removed)} temporary file(s) of this run. Free some space and run again.",
         file=sys.stderr,
     )
@@ -246,6 +257,7 @@ def run(
         policy["keep_versions"] = keep_versions
     elif "SANCTIONS_KEEP_VERSIONS" in os.environ:
         policy["keep_versions"] = int(os.environ["SANCTIONS_KEEP_VERSIONS"])
+    before = latest_folder(data_dir / "published")
     try:
         dagster_home.mkdir(parents=True, exist_ok=True)
         with (
@@ -265,11 +277,11 @@ def run(
             raise
         # Dagster's own event log (SQLite under DAGSTER_HOME) could not be written either
         print(f"mode: {mode}   data directory: {data_dir}")
-        report_disk_full(data_dir, "(the run and Dagster's event log stopped)", exc)
+        report_disk_full(data_dir, "(the run and Dagster's event log stopped)", before, exc)
         return 1
     print(f"mode: {mode}   data directory: {data_dir}   dagster run: {result.run_id}")
     if step := report_failures(result):
-        report_disk_full(data_dir, f"(step {step} could not write)")
+        report_disk_full(data_dir, f"(step {step} could not write)", before)
     folder = latest_folder(data_dir / "published")
     if folder is not None and (folder / "manifest.json").exists():
         manifest = json.loads((folder / "manifest.json").read_text())

@@ -195,6 +195,9 @@ def test_disk_full_ends_in_a_clear_message(small_disk: Path) -> None:
     stopped = cli_run(data, "--pin", "us_ofac_sdn=2024-05-03")
     assert stopped.returncode == 1
     assert f"DISK FULL: no space left on the device holding {data}" in stopped.stderr
+    assert "Nothing was published; the previously published version (if any) is unchanged." in (
+        stopped.stderr
+    )
     assert "Free some space and run again." in stopped.stderr
     assert "Traceback (most recent call last)" not in stopped.stderr
     assert temporary_files(data) == []
