@@ -23,8 +23,9 @@ from lxml import etree
 
 import definitions
 from cli import report_failures
+from core.canonical import TABLE_NAMES
 from resources.fetcher import SnapshotFetcher
-from resources.history import extension_path
+from resources.history import History, entity_history, extension_path, lake_columns
 from resources.storage import DataDir
 from resources.warehouse import PublishPolicy, sha256_file, verify_published
 from tests.conftest import snapshot_root
@@ -418,3 +419,56 @@ def test_two_runs_at_once_serialize(tmp_path: Path) -> None:
     sources = dict(con.execute("SELECT source, count(*) FROM entities GROUP BY source").fetchall())
     con.close()
     assert sources["us_ofac_sdn"] in (13_821, 14_965)
+
+
+def lake_tables(entity_ids: list[str]) -> dict[str, pl.DataFrame]:
+    """Lake tables of one source listing `entity_ids` (other columns and tables empty)."""
+    tables = {t: pl.DataFrame(schema=lake_columns(t)) for t in TABLE_NAMES}
+    listed = pl.DataFrame({"entity_id": entity_ids, "source": ["us_ofac_sdn"] * len(entity_ids)})
+    tables["entities"] = pl.concat([tables["entities"], listed], how="diagonal_relaxed").select(
+        list(lake_columns("entities"))
+    )
+    return tables
+
+
+def test_a_commit_never_published_counts_nowhere(tmp_path: Path) -> None:
+    """A commit whose publishing failed (disk full, a kill) stays in the lake but out of the
+    ledger: publication_history and entity_history (hence sanctioned_on) skip it."""
+    history = History(tmp_path / "lake")
+
+    def publication(pid: str, day: str) -> dict[str, str]:
+        return {
+            "source": "us_ofac_sdn",
+            "publication_id": pid,
+            "staged_as": f"{pid}.f",
+            "published_at": day,
+        }
+
+    with history.open() as con:
+        a = history.commit(
+            con, "us_ofac_sdn", publication("A", "2024-01-01"), lake_tables(["1", "2", "3"])
+        )
+        history.record_published("v1", a.snapshot_id, [a.snapshot_id])
+        b = history.commit(con, "us_ofac_sdn", publication("B", "2024-02-01"), lake_tables(["1"]))
+        c = history.commit(
+            con, "us_ofac_sdn", publication("C", "2024-03-01"), lake_tables(["1", "2", "3", "4"])
+        )
+        assert a.snapshot_id < b.snapshot_id < c.snapshot_id
+        v1 = {"version": "v1", "lake_snapshot": a.snapshot_id}
+        published = history.published_snapshots(con, v1) | {c.snapshot_id}
+        assert published == {a.snapshot_id, c.snapshot_id}
+        assert history.snapshots(con, published)["publication_id"].to_list() == ["A", "C"]
+        stretches = entity_history(history, con, published)
+        assert stretches.filter(pl.col("entity_id") == "2").select(
+            "from_publication_id", "to_publication_id"
+        ).rows() == [("A", None)]
+        assert "B" not in set(stretches["to_publication_id"].drop_nulls())
+        # counted blindly, B would delist parties 2 and 3
+        blind = entity_history(history, con)
+        assert sorted(blind.filter(pl.col("to_publication_id") == "B")["entity_id"]) == ["2", "3"]
+        # killed after switching latest to v2 but before the ledger recorded it
+        v2 = {"version": "v2", "lake_snapshot": c.snapshot_id}
+        assert history.published_snapshots(con, v2) == {a.snapshot_id, c.snapshot_id}
+        # a lake from before the ledger: what the latest version held counts
+        history.ledger.unlink()
+        assert history.published_snapshots(con, v1) == {a.snapshot_id}
