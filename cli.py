@@ -1,35 +1,249 @@
 """Command line: run the whole pipeline once and say where the results are.
 
-    python cli.py run [--data-dir DIR] [--mode snapshot|live] [--pin SOURCE=DATE] [--allow-shrink]
+    python cli.py run [--data-dir DIR] [--mode snapshot|live] [--pin SOURCE=DATE]
+                      [--allow-shrink] [--keep-versions N]
 
 Runs the `refresh_all` job in-process against a persistent Dagster instance (the run then shows
 up in `dagster dev` on the same DAGSTER_HOME), then prints the mode, each source publication
-and its date, and the paths of the published version.
+and its date, and the paths of the published version. A failed run prints each failed step's
+own error and each check that did not pass, with its reason; a full disk ends in one clear
+message, and the failed run's temporary files are removed. Exit codes: 0 published (or
+nothing new to publish), 1 the run failed, 2 usage error (bad option or pin).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
+import shutil
 import sys
+from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from dagster import ExecuteInProcessResult
+    from dagster._utils.error import SerializableErrorInfo
+
+DISK_FULL_TEXT = ("no space left on device", "database or disk is full", "disk is full")
 
 
-def run(data_dir: Path, mode: str, pins: list[str], allow_shrink: bool) -> int:
+def parse_pin(text: str) -> tuple[str, str]:
+    """`SOURCE=DATE` (argparse type): a malformed pin is a usage error, not a traceback."""
+    source, sep, day = text.partition("=")
+    source, day = source.strip(), day.strip()
+    if not sep or not source or not day:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not SOURCE=DATE (for example us_ofac_sdn=2024-05-03)"
+        )
+    try:
+        date.fromisoformat(day)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: {day!r} is not a date (YYYY-MM-DD)") from None
+    return source, day
+
+
+def check_pins(pins: list[tuple[str, str]]) -> str | None:
+    """Why these pins cannot be served from the shipped snapshots (None: they can).
+
+    An unknown source is refused with the known ones; a date no catalog entry has is refused
+    with the dates the catalog does have.
+    """
+    from assets.trade import LIVE_FILES, snapshot_payloads, snapshot_root
+    from core.errors import FetchError
+    from definitions import SPECS
+    from resources.fetcher import SnapshotFetcher
+
+    lists = [spec.source for spec in SPECS]
+    trade = sorted(LIVE_FILES)
+    seen: dict[str, str] = {}
+    for source, day in pins:
+        if source not in lists and source not in trade:
+            return (
+                f"--pin {source}={day}: unknown source {source!r}; known sources: "
+                f"{', '.join(lists)}, and trade sources: {', '.join(trade)}"
+            )
+        if seen.get(source, day) != day:
+            return f"--pin {source}: pinned twice, to {seen[source]} and {day}"
+        seen[source] = day
+        fetcher = SnapshotFetcher(pins={source: day})
+        if source in lists:
+            try:
+                fetcher.publication(source)
+            except FetchError as exc:
+                return f"--pin {source}={day}: {exc}"
+        elif not snapshot_payloads(source, snapshot_root(fetcher), day)[1]:
+            return f"--pin {source}={day}: no {source} snapshot publication dated {day}"
+    return None
+
+
+def _chain(error: SerializableErrorInfo | None) -> Iterator[SerializableErrorInfo]:
+    while error is not None:
+        yield error
+        error = error.cause or error.context
+
+
+def step_error(error: SerializableErrorInfo) -> str:
+    """The step's own error (the first that is not Dagster's wrapper around it), as raised: its
+    message names the file, the place and the reason."""
+    chain = list(_chain(error))
+    own = next((e for e in chain if not (e.cls_name or "").startswith("Dagster")), chain[-1])
+    return own.message.strip()
+
+
+# DuckDB writes its files in blocks of 256 KiB: a device with less free space than one block
+# cannot take another write of the warehouse or of a version, whatever else an error says
+FULL_BELOW_BYTES = 256 * 1024
+
+
+def free_bytes(path: Path) -> int:
+    """Free space (for unprivileged writers) on the device holding `path`."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return shutil.disk_usage(path).free
+
+
+def is_disk_full(exc: BaseException, paths: tuple[Path, ...] = ()) -> bool:
+    """True when `exc` (or what caused it) is a full disk: ENOSPC, SQLite's or DuckDB's
+    "disk is full", or an I/O error on a device of `paths` that has no room left (SQLite
+    reports a full disk while opening Dagster's event log as "disk I/O error")."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    io_error = False
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        text = str(current).lower()
+        if any(t in text for t in DISK_FULL_TEXT):
+            return True
+        io_error = io_error or isinstance(current, OSError) or "i/o error" in text
+        current = current.__cause__ or current.__context__
+    return io_error and any(free_bytes(p) < FULL_BELOW_BYTES for p in paths)
+
+
+def _error_is_disk_full(error: SerializableErrorInfo) -> bool:
+    return any(
+        "[errno 28]" in e.message.lower() or any(t in e.message.lower() for t in DISK_FULL_TEXT)
+        for e in _chain(error)
+    )
+
+
+def check_reason(data: Any) -> str:
+    """What a failed check says: its description, else its text metadata."""
+    if data.description:
+        return data.description
+    parts = []
+    for key, value in (data.metadata or {}).items():
+        text = str(getattr(value, "value", value)).strip()
+        if text and text != "none":
+            parts.append(f"{key}: {text}")
+    return "; ".join(parts) or "no reason given"
+
+
+def report_failures(
+    result: ExecuteInProcessResult, out: TextIO = sys.stderr, notes: TextIO = sys.stdout
+) -> str | None:
+    """Print each failed step's own error and each blocking check that did not pass, with its
+    reason, on `out`; the names of non-blocking checks that did not pass on `notes`.
+
+    Returns the key of a step that failed because the disk is full, if any.
+    """
+    disk_full = None
+    warnings = []
+    if not result.success:
+        print("RUN FAILED — the previously published version (if any) is unchanged.", file=out)
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = event.event_specific_data.error
+            if disk_full is None and _error_is_disk_full(error):
+                disk_full = event.step_key
+            print(f"  step {event.step_key} failed: {step_error(error)[:4000]}", file=out)
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
+            data = event.event_specific_data
+            name = f"{data.asset_key.to_user_string()}:{data.check_name}"
+            if data.passed:
+                continue
+            if data.blocking:
+                print(
+                    f"  check {name} did not pass (blocking: nothing downstream ran): "
+                    f"{check_reason(data)[:4000]}",
+                    file=out,
+                )
+            else:
+                warnings.append(name)
+    if warnings:
+        print(f"checks that did not pass (not blocking): {', '.join(sorted(warnings))}", file=notes)
+    return disk_full
+
+
+def remove_temporary(data_dir: Path) -> list[Path]:
+    """Remove what a failed run left half-written under `data_dir` (temp files and folders,
+    frozen history catalogs not yet published). Callers hold the run and pipeline locks."""
+    from resources.warehouse import remove_tree
+
+    removed = []
+    for pattern in (".*.tmp", ".*.tmp.wal", ".scratch-*", ".history.*.ducklake"):
+        for path in sorted(data_dir.rglob(pattern), key=lambda p: len(p.parts)):
+            if path.is_symlink() or path.exists():
+                remove_tree(path)
+                removed.append(path)
+    return removed
+
+
+def report_disk_full(
+    data_dir: Path, where: str, before: Path | None, exc: BaseException | None = None
+) -> None:
+    """One clear message for a full disk, after removing the run's temporary files.
+
+    `before` is the latest version's folder when the run started: the message says whether a
+    version was published before the disk filled."""
+    from resources.warehouse import exclusive, latest_folder
+
+    with exclusive(data_dir / "warehouse" / ".pipeline.lock", wait_seconds=120):
+        removed = remove_temporary(data_dir)
+    usage = shutil.disk_usage(data_dir)
+    after = latest_folder(data_dir / "published")
+    outcome = (
+        "Nothing was published; the previously published version (if any) is unchanged."
+        if after == before
+        else f"Version {after.name if after else '?'} was published before the disk filled."
+    )
+    culprit = getattr(exc, "filename", None) if isinstance(exc, OSError) else None
+    print(
+        f"DISK FULL: no space left on the device holding {data_dir}"
+        f"{f' (writing {culprit})' if culprit else ''} {where}. "
+        f"{usage.free / 2**20:.1f} MiB free of {usage.total / 2**20:.1f} MiB. "
+        f"{outcome} "
+        f"Removed {len(removed)} temporary file(s) of this run. Free some space and run again.",
+        file=sys.stderr,
+    )
+
+
+def run(
+    data_dir: Path,
+    mode: str,
+    pins: list[tuple[str, str]],
+    allow_shrink: bool,
+    keep_versions: int | None = None,
+) -> int:
     os.environ["SANCTIONS_DATA_DIR"] = str(data_dir)
     os.environ["SANCTIONS_MODE"] = mode
     if pins:
-        os.environ["SANCTIONS_PINS"] = ",".join(pins)
+        os.environ["SANCTIONS_PINS"] = ",".join(f"{s}={d}" for s, d in pins)
     dagster_home = Path(os.environ.setdefault("DAGSTER_HOME", str(data_dir / "dagster_home")))
-    dagster_home.mkdir(parents=True, exist_ok=True)
 
     from dagster import DagsterInstance
 
-    from definitions import defs
-    from resources.warehouse import exclusive
+    from definitions import build_definitions
+    from resources.warehouse import exclusive, latest_folder
 
-    job = defs.resolve_job_def("refresh_all")
+    # built now, from the environment just set (importing `definitions` earlier, to check the
+    # pins, built its module-level `defs` without them)
+    job = build_definitions().resolve_job_def("refresh_all")
     # one command-line run at a time per data directory: a second one waits, and says so
     run_lock = data_dir / "warehouse" / ".run.lock"
 
@@ -38,40 +252,40 @@ def run(data_dir: Path, mode: str, pins: list[str], allow_shrink: bool) -> int:
             f"another run holds {run_lock}; waiting for it to finish", file=sys.stderr, flush=True
         )
 
-    with (
-        exclusive(run_lock, wait_seconds=3600, on_wait=say_waiting),
-        DagsterInstance.get() as instance,
-    ):
-        result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            run_config={
-                "loggers": {"console": {"config": {"log_level": "INFO"}}},
-                "resources": {"publish_policy": {"config": {"allow_shrink": allow_shrink}}},
-            },
-        )
-    failed_checks = [
-        e.event_specific_data.check_name
-        for e in result.all_events
-        if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.event_specific_data.passed
-    ]
+    policy: dict[str, Any] = {"allow_shrink": allow_shrink}
+    if keep_versions is not None:
+        policy["keep_versions"] = keep_versions
+    elif "SANCTIONS_KEEP_VERSIONS" in os.environ:
+        policy["keep_versions"] = int(os.environ["SANCTIONS_KEEP_VERSIONS"])
+    before = latest_folder(data_dir / "published")
+    try:
+        dagster_home.mkdir(parents=True, exist_ok=True)
+        with (
+            exclusive(run_lock, wait_seconds=3600, on_wait=say_waiting),
+            DagsterInstance.get() as instance,
+        ):
+            result = job.execute_in_process(
+                instance=instance,
+                raise_on_error=False,
+                run_config={
+                    "loggers": {"console": {"config": {"log_level": "INFO"}}},
+                    "resources": {"publish_policy": {"config": policy}},
+                },
+            )
+    except Exception as exc:
+        if not is_disk_full(exc, (data_dir, dagster_home)):
+            raise
+        # Dagster's own event log (SQLite under DAGSTER_HOME) could not be written either
+        print(f"mode: {mode}   data directory: {data_dir}")
+        report_disk_full(data_dir, "(the run and Dagster's event log stopped)", before, exc)
+        return 1
     print(f"mode: {mode}   data directory: {data_dir}   dagster run: {result.run_id}")
-    latest = data_dir / "published" / "latest"
-    if not result.success:
-        print(
-            "RUN FAILED — the previously published version (if any) is unchanged.", file=sys.stderr
-        )
-        for event in result.all_events:
-            if event.is_step_failure:
-                print(
-                    f"  step {event.step_key}: {event.event_specific_data.error.message.strip()[:500]}",
-                    file=sys.stderr,
-                )
-    if failed_checks:
-        print(f"checks that did not pass: {', '.join(sorted(set(failed_checks)))}")
-    if latest.exists():
-        manifest = json.loads((latest / "manifest.json").read_text())
-        print(f"published version: {manifest['version']}  ->  {latest.resolve()}")
+    if step := report_failures(result):
+        report_disk_full(data_dir, f"(step {step} could not write)", before)
+    folder = latest_folder(data_dir / "published")
+    if folder is not None and (folder / "manifest.json").exists():
+        manifest = json.loads((folder / "manifest.json").read_text())
+        print(f"published version: {manifest['version']}  ->  {folder}")
         print("source publications:")
         for s in manifest["sources"]:
             print(
@@ -81,8 +295,11 @@ def run(data_dir: Path, mode: str, pins: list[str], allow_shrink: bool) -> int:
             )
         print("tables:")
         for name, t in manifest["tables"].items():
-            print(f"  {name:<16} {t['rows']:>8} rows  {latest / t['file']}")
-        print(f"analysts: duckdb -readonly {latest / 'sanctions.duckdb'}")
+            print(f"  {name:<16} {t['rows']:>8} rows  {folder / t['file']}")
+        print(
+            f"analysts: duckdb -readonly {data_dir / 'published' / 'latest' / 'sanctions.duckdb'}"
+        )
+        print(f"readers of several files: resolve one version first ({folder})")
     return 0 if result.success else 1
 
 
@@ -101,6 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     run_parser.add_argument(
         "--pin",
         action="append",
+        type=parse_pin,
         default=[],
         metavar="SOURCE=DATE",
         help="snapshot mode: serve this publication of a source instead of its newest (repeatable)",
@@ -110,8 +328,22 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="publish even if a list lost more than the allowed fraction of its parties",
     )
+    run_parser.add_argument(
+        "--keep-versions",
+        type=int,
+        default=None,
+        metavar="N",
+        help="keep the newest N published versions (and latest); default 30, or "
+        "SANCTIONS_KEEP_VERSIONS",
+    )
     args = parser.parse_args(argv)
-    return run(args.data_dir.resolve(), args.mode, args.pin, args.allow_shrink)
+    if args.keep_versions is not None and args.keep_versions < 1:
+        run_parser.error(f"--keep-versions must be at least 1, not {args.keep_versions}")
+    if args.pin and args.mode != "snapshot":
+        run_parser.error("--pin serves an older snapshot publication: it needs --mode snapshot")
+    if args.pin and (problem := check_pins(args.pin)):
+        run_parser.error(problem)
+    return run(args.data_dir.resolve(), args.mode, args.pin, args.allow_shrink, args.keep_versions)
 
 
 if __name__ == "__main__":

@@ -68,6 +68,13 @@ def fetcher_from_env() -> Fetcher:
     raise ValueError(f"SANCTIONS_MODE must be 'live' or 'snapshot', not {mode!r}")
 
 
+def policy_from_env() -> PublishPolicy:
+    """Publish policy; `SANCTIONS_KEEP_VERSIONS` sets how many versions are kept (default 30)."""
+    if "SANCTIONS_KEEP_VERSIONS" in os.environ:
+        return PublishPolicy(keep_versions=EnvVar.int("SANCTIONS_KEEP_VERSIONS"))
+    return PublishPolicy()
+
+
 def data_dir_from_env() -> DataDir:
     if "SANCTIONS_DATA_DIR" in os.environ:
         return DataDir(root=EnvVar("SANCTIONS_DATA_DIR"))
@@ -93,7 +100,7 @@ def build_definitions(
         resources={
             "fetcher": fetcher or fetcher_from_env(),
             "data_dir": data_dir or data_dir_from_env(),
-            "publish_policy": policy or PublishPolicy(),
+            "publish_policy": policy or policy_from_env(),
         },
         executor=in_process_executor,
     )

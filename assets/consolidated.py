@@ -2,9 +2,10 @@
 
 `consolidated` gathers the current staged publication of each source into the DuckDB
 warehouse (re-validating it first: invalid data never flows on, even when a check was skipped).
-`published_version` writes an immutable version under `published/<version>/` and switches
-`published/latest` only after the blocking checks on `consolidated` passed and the written
-files were verified.
+`published_version` runs only after every blocking check passed: it commits the publications
+to the DuckLake history, writes an immutable version under `published/<version>/` and switches
+`published/latest` after the written files were verified. A publication held back by a check
+is therefore never in the history a version publishes.
 """
 
 import hashlib
@@ -41,12 +42,16 @@ from resources.history import SANCTIONED_ON, Committed, History, entity_history
 from resources.staging import read_meta, read_tables
 from resources.storage import DataDir, atomic_write
 from resources.warehouse import (
+    Base,
     PublishPolicy,
     exclusive,
     inputs_hash,
-    latest_manifest,
+    latest_pointer,
     publish_version,
+    published_base,
     read_database,
+    remove_old_versions,
+    repoint_latest,
     verify_published,
     write_database,
 )
@@ -131,7 +136,11 @@ def gather(
 def commit_history(
     tables: dict[str, pl.DataFrame], staged: dict[str, str], data_dir: DataDir
 ) -> list[Committed]:
-    """Commit each source's current publication to the lake (one snapshot per new publication)."""
+    """Commit each source's current publication to the lake (one snapshot per new publication).
+
+    Called only while publishing, after every blocking check passed: the lake then holds no
+    publication a check held back.
+    """
     history = History(data_dir.lake)
     committed = []
     with history.open() as con:
@@ -199,13 +208,22 @@ def shrinkage(
 
 
 def version_extras(
-    data_dir: DataDir, tables: dict[str, pl.DataFrame], previous: dict[str, Any] | None
-) -> tuple[dict[str, pl.DataFrame], int, Path]:
-    """History tables for a new version: change feed, crosswalk, entity and publication history."""
+    data_dir: DataDir,
+    tables: dict[str, pl.DataFrame],
+    previous: dict[str, Any] | None,
+    committed: Sequence[Committed],
+) -> tuple[dict[str, pl.DataFrame], int, Path, set[int]]:
+    """History tables for a new version: change feed, crosswalk, entity and publication history.
+
+    Only published snapshots count (the ledger's, and this version's `committed`): a commit
+    whose publishing failed is in the lake but in none of these tables. Also returns the lake
+    snapshot, the frozen catalog and the snapshots this version publishes.
+    """
     history = History(data_dir.lake)
     primary = primary_publications(tables["publications"], data_dir)
     with history.open() as con:
         snapshot = history.current_snapshot(con)
+        published = history.published_snapshots(con, previous) | {c.snapshot_id for c in committed}
         after = State(
             tables={
                 n: df.drop("publication_id") for n, df in tables.items() if n != "publications"
@@ -240,12 +258,12 @@ def version_extras(
         extras = {
             "changes": changes,
             "crosswalk": crosswalk,
-            "entity_history": entity_history(history, con),
-            "publication_history": history.snapshots(con),
+            "entity_history": entity_history(history, con, published),
+            "publication_history": history.snapshots(con, published),
         }
     frozen = data_dir.path / "warehouse" / f".history.{snapshot}.ducklake"
     history.freeze(frozen)
-    return extras, snapshot, frozen
+    return extras, snapshot, frozen, published
 
 
 @dataclass(frozen=True)
@@ -284,12 +302,11 @@ def build_consolidated(
         group_name=GROUP,
         deps=sources,
         kinds={"duckdb", "polars", "ducklake"},
-        description="Every list's current publication in the canonical tables of CONTRACT.md (warehouse DuckDB), committed to the DuckLake history (one snapshot per source publication).",
+        description="Every list's current publication in the canonical tables of CONTRACT.md (warehouse DuckDB); committed to the DuckLake history when published.",
     )
     def consolidated(context: AssetExecutionContext, data_dir: DataDir) -> MaterializeResult:
         tables, staged = gather(specs, data_dir)
         with exclusive(data_dir.lock):
-            committed = commit_history(tables, staged, data_dir)
             rewritten = not warehouse_is_current(data_dir, staged)
             if rewritten:
                 write_database(data_dir.warehouse_db, tables)
@@ -304,21 +321,6 @@ def build_consolidated(
         metadata["warehouse"] = MetadataValue.path(str(data_dir.warehouse_db))
         metadata["warehouse_rewritten"] = rewritten
         metadata["entities_by_source"] = MetadataValue.md(markdown_table(per_source.to_dicts()))
-        metadata["history_commits"] = MetadataValue.md(
-            markdown_table(
-                [
-                    {
-                        "source": c.source,
-                        "publication_id": c.publication_id,
-                        "lake_snapshot": c.snapshot_id,
-                        "new_snapshot": c.new,
-                        "rows_inserted": sum(c.inserted.values()),
-                        "rows_deleted": sum(c.deleted.values()),
-                    }
-                    for c in committed
-                ]
-            )
-        )
         metadata["publications"] = MetadataValue.md(
             markdown_table(
                 tables["publications"]
@@ -410,10 +412,11 @@ def build_consolidated(
         context: AssetCheckExecutionContext, data_dir: DataDir, publish_policy: PublishPolicy
     ) -> AssetCheckResult:
         tables = read_database(data_dir.warehouse_db, ["entities"])
-        rows = shrinkage(tables, latest_manifest(data_dir.published))
+        # compared with the newest published version that verifies against its manifest
+        rows = shrinkage(tables, published_base(data_dir.published).manifest)
         shrunk = [r for r in rows if r["lost_fraction"] > publish_policy.max_shrink_fraction]
         message = "; ".join(
-            f"{r['source']} shrank from {r['published']:,} to {r['now']:,} parties "
+            f"list {r['source']} shrank from {r['published']:,} to {r['now']:,} parties "
             f"({r['lost_fraction']:.1%} > {publish_policy.max_shrink_fraction:.0%})"
             for r in shrunk
         )
@@ -437,9 +440,13 @@ def build_consolidated(
         kinds={"duckdb", "parquet"},
         description="Immutable published version: sanctions.duckdb, one parquet per table, change feed, history, manifest.json; `latest` switched atomically.",
     )
-    def published_version(context: AssetExecutionContext, data_dir: DataDir) -> MaterializeResult:
+    def published_version(
+        context: AssetExecutionContext, data_dir: DataDir, publish_policy: PublishPolicy
+    ) -> MaterializeResult:
         published = data_dir.published
         with exclusive(data_dir.lock):
+            base = published_base(published)
+            report_damage(context, base)
             publications = read_database(data_dir.warehouse_db, ["publications"])["publications"]
             extra_tables: dict[str, pl.DataFrame] = {}
             extra_files: dict[str, bytes] = {}
@@ -452,8 +459,9 @@ def build_consolidated(
                     }
                 )
             inputs = inputs_hash(publications, content_hash(extra_tables))
-            previous = latest_manifest(published)
-            if previous is not None and previous["inputs_hash"] == inputs:
+            previous = base.manifest
+            if base.latest_intact and previous is not None and previous["inputs_hash"] == inputs:
+                repoint_latest(published)
                 context.log.info(
                     f"inputs unchanged since version {previous['version']}: nothing published"
                 )
@@ -462,7 +470,12 @@ def build_consolidated(
                         "version": previous["version"],
                         "unchanged": True,
                         "path": MetadataValue.path(str(published / previous["version"])),
+                        "history_commits": "none: nothing published",
                     }
+                )
+            if base.damage:
+                context.log.warning(
+                    f"rebuilding a fresh version from the warehouse: latest ({base.latest}) is damaged"
                 )
             tables = read_database(data_dir.warehouse_db, list(ALL_TABLES))
             for extra in extras:
@@ -471,22 +484,36 @@ def build_consolidated(
                     raise RuntimeError(
                         f"{extra.dep} does not match the warehouse: {problem}; nothing published"
                     )
-            history_tables, snapshot, frozen = version_extras(data_dir, tables, previous)
-            primary = set(primary_publications(tables["publications"], data_dir)["publication_id"])
-            sources = manifest_sources(tables, primary)
-            version, folder = publish_version(
-                published,
-                {**tables, **history_tables, **extra_tables},
-                sources,
-                inputs,
-                sql=SANCTIONED_ON,
-                extra_files={"history.ducklake": frozen.read_bytes(), **extra_files},
-                extra_manifest={
-                    "lake_snapshot": snapshot,
-                    "lake_data_path": str(History(data_dir.lake).data),
-                },
+            committed = commit_history(tables, warehouse_inputs(data_dir), data_dir)
+            history_tables, snapshot, frozen, in_history = version_extras(
+                data_dir, tables, previous, committed
             )
-            frozen.unlink()
+            try:
+                primary = set(
+                    primary_publications(tables["publications"], data_dir)["publication_id"]
+                )
+                sources = manifest_sources(tables, primary)
+                version, folder = publish_version(
+                    published,
+                    {**tables, **history_tables, **extra_tables},
+                    sources,
+                    inputs,
+                    sql=SANCTIONED_ON,
+                    extra_files={"history.ducklake": frozen.read_bytes(), **extra_files},
+                    extra_manifest={
+                        "lake_snapshot": snapshot,
+                        "lake_data_path": str(History(data_dir.lake).data),
+                    },
+                )
+            finally:
+                frozen.unlink(missing_ok=True)
+            History(data_dir.lake).record_published(version, snapshot, in_history)
+            removed = remove_old_versions(published, publish_policy.keep_versions)
+        if removed:
+            context.log.info(
+                f"retention (newest {publish_policy.keep_versions} kept, and latest): "
+                f"removed {len(removed)} version(s): {', '.join(removed)}"
+            )
         summary = (
             history_tables["changes"].group_by("source", "change").len().sort("source", "change")
         )
@@ -502,6 +529,9 @@ def build_consolidated(
                 "changes": MetadataValue.md(markdown_table(summary.to_dicts()) or "no changes"),
                 "rekeyed": history_tables["crosswalk"].height,
                 "charts": ", ".join(sorted(extra_files)) or "none",
+                "history_commits": MetadataValue.md(history_commits(committed)),
+                "rebuilt_damaged_latest": base.latest if base.damage else "no",
+                "removed_versions": ", ".join(removed) or "none",
                 **{f"rows_{name}": df.height for name, df in tables.items()},
             }
         )
@@ -510,14 +540,21 @@ def build_consolidated(
         asset=published_version,
         name="manifest_intact",
         blocking=True,
-        description="Every file of the latest version matches the sha256 in its manifest.",
+        description="Every file of the latest version matches the sha256 in its manifest (and the manifest the one in latest.json).",
     )
     def manifest_intact(context: AssetCheckExecutionContext, data_dir: DataDir) -> AssetCheckResult:
-        latest = data_dir.published / "latest"
-        problems = verify_published(latest.resolve())
+        latest = (data_dir.published / "latest").resolve()
+        pointer = latest_pointer(data_dir.published)
+        expected = (
+            pointer["manifest_sha256"] if pointer and pointer["version"] == latest.name else None
+        )
+        problems = verify_published(latest, expected)
         return AssetCheckResult(
             passed=not problems,
-            metadata={"version": latest.resolve().name, "problems": "; ".join(problems) or "none"},
+            description=f"version {latest.name} is damaged: {'; '.join(problems)}"
+            if problems
+            else f"version {latest.name} matches its manifest",
+            metadata={"version": latest.name, "problems": "; ".join(problems) or "none"},
         )
 
     return [consolidated, published_version], [
@@ -526,6 +563,35 @@ def build_consolidated(
         no_sudden_shrink,
         manifest_intact,
     ]
+
+
+def report_damage(context: AssetExecutionContext, base: Base) -> None:
+    """Say which files of `latest` (and of older versions passed over) are damaged."""
+    if base.damage:
+        fallback = base.manifest["version"] if base.manifest else "no intact version"
+        context.log.warning(
+            f"latest version {base.latest} is damaged: {'; '.join(base.damage)}; "
+            f"building on {fallback}"
+        )
+    for version, problems in base.skipped.items():
+        context.log.warning(f"version {version} is damaged too: {'; '.join(problems)}")
+
+
+def history_commits(committed: Sequence[Committed]) -> str:
+    """The lake commits of a version, as a markdown table."""
+    return markdown_table(
+        [
+            {
+                "source": c.source,
+                "publication_id": c.publication_id,
+                "lake_snapshot": c.snapshot_id,
+                "new_snapshot": c.new,
+                "rows_inserted": sum(c.inserted.values()),
+                "rows_deleted": sum(c.deleted.values()),
+            }
+            for c in committed
+        ]
+    )
 
 
 def manifest_sources(tables: dict[str, pl.DataFrame], primary: set[str]) -> list[dict[str, Any]]:

@@ -146,7 +146,7 @@ def main() -> None:
             elapsed = time.perf_counter() - start
             assert result.success, pin
             meta = (
-                result.asset_materializations_for_node("consolidated")[0]
+                result.asset_materializations_for_node("published_version")[0]
                 .metadata["history_commits"]
                 .value
             )

@@ -9,13 +9,19 @@ and inserted rows), so storage grows with the change, not with the size of the l
 DuckLake's catalog is a DuckDB file only the pipeline opens, under the publish lock; every
 published version carries a frozen copy of it (`history.ducklake`) for analysts, whose data
 files are shared and never rewritten.
+
+Only what is published is history: the pipeline commits a publication when the version holding
+it is being published (after every blocking check passed), and the ledger `published.json`
+beside the catalog names the snapshots that went into a published version. A commit whose
+publishing then failed (disk full, a kill) stays in the lake but out of the ledger, so no
+history table of a later version counts it.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +32,10 @@ import duckdb_extension_ducklake
 import polars as pl
 
 from core.canonical import TABLE_NAMES, table_schema
+from resources.storage import atomic_write, dumps
 
 CATALOG = "catalog.ducklake"
+LEDGER = "published.json"
 LAKE = "lake"
 DUCKDB_TYPES = {
     pl.String: "VARCHAR",
@@ -89,6 +97,7 @@ class History:
         self.folder = folder
         self.catalog = folder / CATALOG
         self.data = folder / "data"
+        self.ledger = folder / LEDGER
 
     @contextmanager
     def open(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -128,8 +137,10 @@ class History:
                 if c not in have:
                     con.execute(f'ALTER TABLE {LAKE}."{table}" ADD COLUMN "{c}" {DUCKDB_TYPES[t]}')
 
-    def snapshots(self, con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-        """Every publication commit: snapshot, time, and the publication it holds."""
+    def snapshots(
+        self, con: duckdb.DuckDBPyConnection, only: Collection[int] | None = None
+    ) -> pl.DataFrame:
+        """Every publication commit (or those in `only`): snapshot, time, the publication."""
         rows = con.execute(
             f"SELECT snapshot_id, snapshot_time, commit_extra_info FROM {LAKE}.snapshots() "
             "WHERE commit_message LIKE 'publication %' ORDER BY snapshot_id"
@@ -153,6 +164,8 @@ class History:
             "staged_as": pl.String,
         }
         df = pl.DataFrame(records, schema=schema, strict=False)
+        if only is not None:
+            df = df.filter(pl.col("snapshot_id").is_in(sorted(only)))
         return df.with_columns(
             pl.col("published_at").str.to_date(strict=False),
             pl.col("fetched_at").str.to_datetime(time_zone="UTC", strict=False),
@@ -233,6 +246,38 @@ class History:
         """A lake table as it stood at `snapshot`."""
         return con.execute(f'SELECT * FROM {LAKE}."{table}" AT (VERSION => {int(snapshot)})').pl()
 
+    def published_snapshots(
+        self, con: duckdb.DuckDBPyConnection, latest: Mapping[str, Any] | None
+    ) -> set[int]:
+        """Snapshots that went into a published version, from the ledger.
+
+        `latest` is the manifest `published/latest` points to: a run killed after switching
+        `latest` but before recording it in the ledger is recorded here. A lake older than the
+        ledger (no `published.json`) counts every commit up to the latest version's snapshot,
+        which is what its versions published.
+        """
+        entries = json.loads(self.ledger.read_text())["versions"] if self.ledger.exists() else []
+        published = {s for entry in entries for s in entry["snapshots"]}
+        if latest is None or latest.get("lake_snapshot") is None:
+            return published
+        if any(entry["version"] == latest["version"] for entry in entries):
+            return published
+        snaps = self.snapshots(con).filter(pl.col("snapshot_id") <= latest["lake_snapshot"])
+        if not entries:  # before the ledger: every commit then was part of a published version
+            return published | set(snaps["snapshot_id"].to_list())
+        # the latest version's own commits: each source's last one up to its snapshot
+        last = snaps.group_by("source").agg(pl.col("snapshot_id").max())
+        return published | set(last["snapshot_id"].to_list())
+
+    def record_published(self, version: str, lake_snapshot: int, snapshots: Iterable[int]) -> None:
+        """Add a published version and the snapshots it holds to the ledger (atomically)."""
+        entries = json.loads(self.ledger.read_text())["versions"] if self.ledger.exists() else []
+        entries = [e for e in entries if e["version"] != version]
+        entries.append(
+            {"version": version, "lake_snapshot": lake_snapshot, "snapshots": sorted(snapshots)}
+        )
+        atomic_write(self.ledger, dumps({"versions": entries}).encode())
+
     def freeze(self, target: Path) -> None:
         """Copy the (closed) catalog for a published version; data files are shared, immutable."""
         shutil.copyfile(self.catalog, target)
@@ -244,14 +289,19 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def entity_history(history: History, con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+def entity_history(
+    history: History, con: duckdb.DuckDBPyConnection, only: Collection[int] | None = None
+) -> pl.DataFrame:
     """Per party, each stretch of consecutive publications that listed it (bitemporal facts).
+
+    `only`: the snapshots that count (the published ones); a commit never published is skipped,
+    so it neither delists nor lists anyone.
 
     `from_*` is the first publication of the stretch (published_at: the publisher's date;
     fetched_at: when we learned it); `to_*` is the publication that no longer listed the party
     (null while it is still listed).
     """
-    snaps = history.snapshots(con).with_columns(k=pl.int_range(pl.len()).over("source"))
+    snaps = history.snapshots(con, only).with_columns(k=pl.int_range(pl.len()).over("source"))
     frames = []
     for row in snaps.iter_rows(named=True):
         present = con.execute(

@@ -2,8 +2,14 @@
 
 The warehouse file is rebuilt in a temporary file and swapped in with a rename, so no reader
 ever sees half a table. A published version is written to a hidden folder, verified (row
-counts and sha256 of every file re-read), made read-only, renamed into place, and only then
-is `published/latest` switched — atomically, by replacing a symlink.
+counts and sha256 of every file re-read), made read-only (files and folders), renamed into
+place, and only then are the pointers switched: `published/latest.json` (version and the
+sha256 of its manifest) is replaced atomically, then the symlink `published/latest`.
+
+Readers that open more than one file must pin one version first: read `latest.json` (or
+resolve the symlink once, `os.path.realpath`) and read every file from that version's folder
+(`latest_folder`). Opening `latest/a.parquet` then `latest/b.parquet` can mix two versions if
+a publish switches `latest` in between.
 """
 
 from __future__ import annotations
@@ -12,10 +18,13 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
+import stat
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,19 +33,29 @@ import duckdb
 import polars as pl
 from dagster import ConfigurableResource
 
-from resources.storage import dumps
+from resources.storage import atomic_write, dumps
 
 MANIFEST = "manifest.json"
 DATABASE = "sanctions.duckdb"
+LATEST = "latest"
+LATEST_JSON = "latest.json"
 SCHEMA_VERSION = 1
+# `<build time>-<inputs hash prefix>`, with `-<n>` when two builds share a second
+VERSION_NAME = re.compile(r"^(?P<built>\d{8}T\d{6}Z)-[0-9a-f]{8}(?:-(?P<n>\d+))?$")
 
 
 class PublishPolicy(ConfigurableResource):
-    """What may be published: a list that shrank by more than `max_shrink_fraction` since the
-    last published version is held back unless `allow_shrink` is set for that run."""
+    """What may be published and what is kept.
+
+    A list that shrank by more than `max_shrink_fraction` since the last published version is
+    held back unless `allow_shrink` is set for that run. After each publish the newest
+    `keep_versions` versions are kept (plus whatever `latest` points to); older ones are
+    removed. The history lake keeps every publication regardless.
+    """
 
     max_shrink_fraction: float = 0.10
     allow_shrink: bool = False
+    keep_versions: int = 30
 
 
 def sha256_file(path: Path) -> str:
@@ -52,18 +71,24 @@ def write_database(path: Path, tables: Mapping[str, pl.DataFrame], sql: str = ""
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.unlink(missing_ok=True)
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(tmp))
     try:
-        for name, df in tables.items():
-            con.register("incoming", df.to_arrow())
-            con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM incoming')
-            con.unregister("incoming")
-        if sql:
-            con.execute(sql)
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
-    os.replace(tmp, path)
+        con = duckdb.connect(str(tmp))
+        try:
+            for name, df in tables.items():
+                con.register("incoming", df.to_arrow())
+                con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM incoming')
+                con.unregister("incoming")
+            if sql:
+                con.execute(sql)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(tmp, path)
+    except BaseException:
+        # a failed write (disk full…) leaves nothing behind
+        tmp.unlink(missing_ok=True)
+        tmp.with_name(f"{tmp.name}.wal").unlink(missing_ok=True)
+        raise
 
 
 def _utc(df: pl.DataFrame) -> pl.DataFrame:
@@ -112,14 +137,50 @@ def exclusive(
 
 
 def latest_manifest(published: Path) -> dict[str, Any] | None:
-    manifest = published / "latest" / MANIFEST
+    """The manifest `published/latest` points to (unverified; see `published_base`)."""
+    manifest = published / LATEST / MANIFEST
     return json.loads(manifest.read_text()) if manifest.exists() else None
+
+
+def latest_pointer(published: Path) -> dict[str, Any] | None:
+    """`published/latest.json`: the latest version's name and its manifest's sha256."""
+    path = published / LATEST_JSON
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def latest_folder(published: Path) -> Path | None:
+    """The folder of the latest version, resolved once: the safe way for readers.
+
+    Read every file of one query from the folder returned here, never through `latest/…`
+    twice: a publish may switch `latest` in between. `latest.json` names the version (written
+    atomically after the version folder is complete and verified); without it (a data
+    directory from before it existed) the symlink is resolved once.
+    """
+    pointer = latest_pointer(published)
+    if pointer is not None:
+        return published / pointer["version"]
+    link = published / LATEST
+    return Path(os.path.realpath(link)) if link.exists() else None
 
 
 def inputs_hash(publications: pl.DataFrame, extra: str = "") -> str:
     """What a version is built from: the source publications (and other published content)."""
     ids = sorted(publications["publication_id"].to_list())
     return hashlib.sha256(json.dumps([SCHEMA_VERSION, ids, extra]).encode()).hexdigest()
+
+
+def _version_order(name: str) -> tuple[str, int, str]:
+    match = VERSION_NAME.match(name)
+    assert match is not None
+    return match["built"], int(match["n"] or 1), name
+
+
+def version_names(published: Path) -> list[str]:
+    """Published version folders, oldest first (by build time, then build order)."""
+    if not published.is_dir():
+        return []
+    names = [p.name for p in published.iterdir() if VERSION_NAME.match(p.name) and p.is_dir()]
+    return sorted(names, key=_version_order)
 
 
 def publish_version(
@@ -131,56 +192,115 @@ def publish_version(
     extra_files: Mapping[str, bytes] | None = None,
     extra_manifest: Mapping[str, Any] | None = None,
 ) -> tuple[str, Path]:
-    """Write, verify and atomically expose a new version; returns (version, folder)."""
+    """Write, verify and atomically expose a new version; returns (version, folder).
+
+    On any failure (disk full, a bad table) the half-written folder is removed and `latest`
+    is left as it was.
+    """
     _remove_stale(published)
     built = datetime.now(UTC)
-    version = f"{built:%Y%m%dT%H%M%SZ}-{inputs[:8]}"
+    stamp = f"{built:%Y%m%dT%H%M%SZ}"
+    # a second version built within the same second sorts after the first: `-2`, `-3`…
+    same_second = [_version_order(n)[1] for n in version_names(published) if n.startswith(stamp)]
+    n = max(same_second) + 1 if same_second else 1
+    version = f"{stamp}-{inputs[:8]}" + (f"-{n}" if n > 1 else "")
     final = published / version
     tmp = published / f".{version}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
+    remove_tree(tmp)
     tmp.mkdir(parents=True)
-    files: dict[str, dict[str, Any]] = {}
-    for name, df in tables.items():
-        path = tmp / f"{name}.parquet"
-        df.write_parquet(path, compression="zstd", statistics=True)
-        files[name] = {"file": path.name, "rows": df.height}
-    write_database(tmp / DATABASE, tables, sql)
-    for name, data in (extra_files or {}).items():
-        (tmp / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp / name).write_bytes(data)
-    _verify(tmp, tables)
-    manifest = {
-        "version": version,
-        "built_at": built.isoformat(),
-        "schema_version": SCHEMA_VERSION,
-        "inputs_hash": inputs,
-        "sources": sources,
-        "tables": {
-            name: {**entry, "sha256": sha256_file(tmp / entry["file"])}
-            for name, entry in files.items()
-        },
-        "database": {"file": DATABASE, "sha256": sha256_file(tmp / DATABASE)},
-        "files": {name: sha256_file(tmp / name) for name in (extra_files or {})},
-        **(extra_manifest or {}),
-    }
-    (tmp / MANIFEST).write_text(dumps(manifest))
-    for path in tmp.rglob("*"):
+    try:
+        files: dict[str, dict[str, Any]] = {}
+        for name, df in tables.items():
+            path = tmp / f"{name}.parquet"
+            df.write_parquet(path, compression="zstd", statistics=True)
+            files[name] = {"file": path.name, "rows": df.height}
+        write_database(tmp / DATABASE, tables, sql)
+        for name, data in (extra_files or {}).items():
+            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+            (tmp / name).write_bytes(data)
+        _verify(tmp, tables)
+        manifest = {
+            "version": version,
+            "built_at": built.isoformat(),
+            "schema_version": SCHEMA_VERSION,
+            "inputs_hash": inputs,
+            "sources": sources,
+            "tables": {
+                name: {**entry, "sha256": sha256_file(tmp / entry["file"])}
+                for name, entry in files.items()
+            },
+            "database": {"file": DATABASE, "sha256": sha256_file(tmp / DATABASE)},
+            "files": {name: sha256_file(tmp / name) for name in (extra_files or {})},
+            **(extra_manifest or {}),
+        }
+        (tmp / MANIFEST).write_text(dumps(manifest))
+        _seal(tmp)
+        os.rename(tmp, final)
+    except BaseException:
+        remove_tree(tmp)
+        raise
+    switch_latest(published, version)
+    return version, final
+
+
+def _seal(folder: Path) -> None:
+    """Make every file and folder read-only and flush them to disk."""
+    for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):
         if path.is_file():
             path.chmod(0o444)
             with open(path, "rb") as handle:
                 os.fsync(handle.fileno())
-    os.rename(tmp, final)
-    _switch_latest(published, version)
-    return version, final
+        elif path.is_dir():
+            path.chmod(0o555)
+    folder.chmod(0o555)
+    _fsync_dir(folder)
+
+
+def _fsync_dir(folder: Path) -> None:
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def remove_tree(path: Path) -> None:
+    """Remove a file or a (possibly read-only) folder; nothing if it is not there."""
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+        return
+    if not path.exists():
+        return
+    for folder in [path, *(p for p in path.rglob("*") if p.is_dir() and not p.is_symlink())]:
+        folder.chmod(folder.stat().st_mode | stat.S_IWUSR | stat.S_IXUSR)
+    shutil.rmtree(path)
 
 
 def _remove_stale(published: Path) -> None:
     """Remove what a killed run left half-written (callers hold the pipeline lock)."""
     for path in published.glob(".*.tmp"):
-        if path.is_symlink() or path.is_file():
-            path.unlink()
-        else:
-            shutil.rmtree(path)
+        remove_tree(path)
+
+
+def remove_old_versions(published: Path, keep: int) -> list[str]:
+    """Retention: keep the newest `keep` versions and whatever `latest` points to.
+
+    Returns the versions removed. Callers hold the pipeline lock. The history lake is not
+    touched: every publication stays there.
+    """
+    if keep < 1:
+        raise ValueError(f"keep_versions must be at least 1, not {keep}")
+    names = version_names(published)
+    pinned = {os.path.basename(os.path.realpath(published / LATEST))}
+    pointer = latest_pointer(published)
+    if pointer is not None:
+        pinned.add(pointer["version"])
+    removed = [n for n in names[: max(len(names) - keep, 0)] if n not in pinned]
+    for name in removed:
+        remove_tree(published / name)
+    if removed:
+        _fsync_dir(published)
+    return removed
 
 
 def _verify(folder: Path, tables: Mapping[str, pl.DataFrame]) -> None:
@@ -201,30 +321,105 @@ def _verify(folder: Path, tables: Mapping[str, pl.DataFrame]) -> None:
         con.close()
 
 
-def _switch_latest(published: Path, version: str) -> None:
-    link = published / "latest"
+def switch_latest(published: Path, version: str) -> None:
+    """Point `latest.json` and then the `latest` symlink at `version` (each atomically).
+
+    Also the way to roll `latest` back to an older version by hand (callers hold the
+    pipeline lock)."""
+    manifest_sha = sha256_file(published / version / MANIFEST)
+    atomic_write(
+        published / LATEST_JSON,
+        dumps({"version": version, "manifest_sha256": manifest_sha}).encode(),
+    )
+    link = published / LATEST
     tmp = published / f".latest.{os.getpid()}.tmp"
     tmp.unlink(missing_ok=True)
     tmp.symlink_to(version, target_is_directory=True)
     os.replace(tmp, link)
-    directory = os.open(published, os.O_RDONLY)
+    _fsync_dir(published)
+
+
+def repoint_latest(published: Path) -> None:
+    """Make `latest.json` agree with the `latest` symlink (a run killed between the two, or a
+    data directory from before `latest.json`)."""
+    link = published / LATEST
+    if not link.exists():
+        return
+    version = os.path.basename(os.path.realpath(link))
+    pointer = latest_pointer(published)
+    manifest_sha = sha256_file(published / version / MANIFEST)
+    if pointer != {"version": version, "manifest_sha256": manifest_sha}:
+        switch_latest(published, version)
+
+
+def verify_published(folder: Path, manifest_sha256: str | None = None) -> list[str]:
+    """Problems found re-hashing a published version against its manifest (empty: intact).
+
+    Each problem names the damaged file by its full path. `manifest_sha256` (from
+    `latest.json`) also checks the manifest itself.
+    """
+    manifest_path = folder / MANIFEST
+    if not manifest_path.is_file():
+        return [f"{manifest_path}: missing"]
+    if manifest_sha256 is not None and sha256_file(manifest_path) != manifest_sha256:
+        return [f"{manifest_path}: sha256 differs from latest.json"]
     try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
-
-
-def verify_published(folder: Path) -> list[str]:
-    """Problems found re-hashing a published version against its manifest (empty list: intact)."""
-    manifest = json.loads((folder / MANIFEST).read_text())
+        manifest = json.loads(manifest_path.read_text())
+        entries = [(t["file"], t["sha256"]) for t in manifest["tables"].values()]
+        entries.append((manifest["database"]["file"], manifest["database"]["sha256"]))
+        entries += list(manifest.get("files", {}).items())
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        return [f"{manifest_path}: unreadable ({type(exc).__name__}: {exc})"]
     problems = []
-    entries = [(t["file"], t["sha256"]) for t in manifest["tables"].values()]
-    entries.append((manifest["database"]["file"], manifest["database"]["sha256"]))
-    entries += list(manifest.get("files", {}).items())
     for file, expected in entries:
         path = folder / file
-        if not path.exists():
-            problems.append(f"{file}: missing")
-        elif sha256_file(path) != expected:
-            problems.append(f"{file}: sha256 differs from manifest")
+        if not path.is_file():
+            problems.append(f"{path}: missing")
+        elif (found := sha256_file(path)) != expected:
+            problems.append(
+                f"{path}: sha256 {found[:12]}… differs from the manifest's {expected[:12]}…"
+            )
     return problems
+
+
+@dataclass(frozen=True)
+class Base:
+    """What a new version builds on: the newest published version that verifies.
+
+    `latest` is the version `published/latest` points to, `damage` what is wrong with it
+    (empty when intact), `manifest` the manifest of the newest intact version (latest itself
+    when intact), `skipped` the damaged versions passed over on the way.
+    """
+
+    latest: str | None
+    damage: list[str] = field(default_factory=list)
+    manifest: dict[str, Any] | None = None
+    skipped: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def latest_intact(self) -> bool:
+        return self.latest is not None and not self.damage
+
+
+def published_base(published: Path) -> Base:
+    """Verify `latest` against its manifest (and `latest.json`) before building on it; if it is
+    damaged, fall back to the newest older version that verifies."""
+    link = published / LATEST
+    if not link.is_symlink() and not link.exists():
+        return Base(latest=None)
+    latest = os.path.basename(os.path.realpath(link))
+    pointer = latest_pointer(published)
+    expected = pointer["manifest_sha256"] if pointer and pointer["version"] == latest else None
+    damage = verify_published(published / latest, expected)
+    if not damage:
+        return Base(latest, [], json.loads((published / latest / MANIFEST).read_text()))
+    skipped: dict[str, list[str]] = {}
+    for name in reversed(version_names(published)):
+        if name == latest:
+            continue
+        problems = verify_published(published / name)
+        if not problems:
+            manifest = json.loads((published / name / MANIFEST).read_text())
+            return Base(latest, damage, manifest, skipped)
+        skipped[name] = problems
+    return Base(latest, damage, None, skipped)

@@ -1,10 +1,12 @@
 """Versioned store on real data: two SDN publications ingested in order, then time travel,
 the change feed against independently computed set differences, bitemporal questions, the
-shrink guard, an analyst holding the file open, SIGKILL mid-publish and two runs at once."""
+shrink guard (a held-back publication never becomes history), an analyst holding the file
+open, SIGKILL mid-publish and two runs at once."""
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import re
@@ -21,8 +23,10 @@ from dagster import ExecuteInProcessResult
 from lxml import etree
 
 import definitions
+from cli import report_failures
+from core.canonical import TABLE_NAMES
 from resources.fetcher import SnapshotFetcher
-from resources.history import extension_path
+from resources.history import History, entity_history, extension_path, lake_columns
 from resources.storage import DataDir
 from resources.warehouse import PublishPolicy, sha256_file, verify_published
 from tests.conftest import snapshot_root
@@ -202,9 +206,11 @@ def test_reingesting_same_publication_changes_nothing(
     publish = result.asset_materializations_for_node("published_version")[0].metadata
     assert publish["unchanged"].value is True
     commits = (
-        result.asset_materializations_for_node("consolidated")[0].metadata["history_commits"].value
+        result.asset_materializations_for_node("published_version")[0]
+        .metadata["history_commits"]
+        .value
     )
-    assert "| True |" not in commits  # no new lake snapshot
+    assert commits == "none: nothing published"  # no new lake snapshot
     assert manifest(latest(data))["lake_snapshot"] == snapshots_before
 
 
@@ -229,10 +235,29 @@ def shrunk_snapshots(tmp_path: Path) -> Path:
     return root
 
 
-def test_shrink_is_held_back_unless_overridden(tmp_path: Path) -> None:
+def lake_publications(data: Path) -> list[str]:
+    """Publication IDs of every commit in the lake, in order (the pipeline's own catalog)."""
+    con = duckdb.connect()
+    con.execute(f"LOAD '{extension_path()}'")
+    catalog = data / "warehouse" / "lake" / "catalog.ducklake"
+    con.execute(f"ATTACH 'ducklake:{catalog}' AS lake (READ_ONLY)")
+    rows = con.execute(
+        "SELECT commit_extra_info FROM lake.snapshots() WHERE commit_message LIKE 'publication %' "
+        "ORDER BY snapshot_id"
+    ).fetchall()
+    con.close()
+    return [json.loads(r[0])["publication_id"] for r in rows]
+
+
+def test_held_back_publication_is_not_history(tmp_path: Path) -> None:
+    """A shrunk list held back by `no_sudden_shrink`, then a later good one: the published
+    version's history knows nothing of the held-back publication; the override publishes it."""
     data = tmp_path / "data"
-    assert run(data).success
-    version = latest(data)
+    assert run(data).success  # SDN 2023-12-28, 13,821 parties
+    first = latest(data)
+    first_sdn = next(
+        s["publication_id"] for s in manifest(first)["sources"] if s["source"] == "us_ofac_sdn"
+    )
     root = shrunk_snapshots(tmp_path)
     held = run(data, root=root)
     assert not held.success
@@ -242,19 +267,82 @@ def test_shrink_is_held_back_unless_overridden(tmp_path: Path) -> None:
     )  # fmt: skip
     assert not evaluation.passed
     assert (
-        "us_ofac_sdn shrank from 13,821 to 12,000 parties (13.2% > 10%) — held back"
+        "list us_ofac_sdn shrank from 13,821 to 12,000 parties (13.2% > 10%) — held back"
         in evaluation.description
     )
-    assert latest(data) == version
+    assert "--allow-shrink" in evaluation.description
+    # the command line prints it as the reason the run failed
+    out = io.StringIO()
+    assert report_failures(held, out=out, notes=io.StringIO()) is None
+    assert (
+        "  check consolidated:no_sudden_shrink did not pass (blocking: nothing downstream ran): "
+        "list us_ofac_sdn shrank from 13,821 to 12,000 parties (13.2% > 10%) — held back: publish "
+        "only with the override PublishPolicy.allow_shrink=true (`cli.py run --allow-shrink`)"
+    ) in out.getvalue()
+    assert latest(data) == first
+    assert not held.asset_materializations_for_node("published_version")
+    # the held-back publication: what the warehouse holds now, and nowhere in the history
+    con = duckdb.connect(str(data / "warehouse" / "warehouse.duckdb"), read_only=True)
+    shrunk_sdn = con.execute(
+        "SELECT DISTINCT publication_id FROM entities WHERE source = 'us_ofac_sdn'"
+    ).fetchone()[0]
+    con.close()
+    assert shrunk_sdn != first_sdn
+    assert shrunk_sdn not in lake_publications(data)
+
+    # a later good publication (2024-05-03, 14,965 parties) is published
+    assert run(data, pins={"us_ofac_sdn": "2024-05-03"}).success
+    second = latest(data)
+    assert second != first
+    later_sdn = next(
+        s["publication_id"] for s in manifest(second)["sources"] if s["source"] == "us_ofac_sdn"
+    )
+    assert shrunk_sdn not in lake_publications(data)
+    con = duckdb.connect(str(second / "sanctions.duckdb"), read_only=True)
+    history = con.execute(
+        "SELECT publication_id FROM publication_history WHERE source = 'us_ofac_sdn' ORDER BY snapshot_id"
+    ).fetchall()
+    assert history == [(first_sdn,), (later_sdn,)]
+    mentions = con.execute(
+        "SELECT count(*) FROM entity_history WHERE ? IN (from_publication_id, to_publication_id)",
+        [shrunk_sdn],
+    ).fetchone()
+    assert mentions == (0,)
+    in_feed = con.execute(
+        "SELECT count(*) FROM changes WHERE ? IN (publication_before, publication_after)",
+        [shrunk_sdn],
+    ).fetchone()
+    assert in_feed == (0,)
+    # a party the shrunk file cut off but both real publications list: never delisted
+    kept = sorted(
+        (ent_nums(SDN / "2023-12-28" / "SDN.CSV") & ent_nums(SDN / "2024-05-03" / "SDN.CSV"))
+        - ent_nums(root / "us_ofac_sdn" / "2023-12-28" / "SDN.CSV")
+    )
+    assert len(kept) > 1_000
+    rows = con.execute(
+        "SELECT first_told_by, delisted_by FROM sanctioned_on(?, DATE '2024-06-01')", [kept[0]]
+    ).fetchall()
+    assert rows == [(first_sdn, None)]
+    delisted = con.execute(
+        "SELECT count(*) FROM entity_history WHERE to_publication_id IS NOT NULL AND entity_id IN "
+        "(SELECT unnest(?::VARCHAR[]))",
+        [kept],
+    ).fetchone()
+    assert delisted == (0,)
+    con.close()
+
+    # the override publishes the shrunk list, and only then is it history
     forced = run(data, root=root, allow_shrink=True)
     assert forced.success
-    assert latest(data) != version
+    third = latest(data)
     counts = {
-        s["source"]: s["canonical_entities"]
-        for s in manifest(latest(data))["sources"]
-        if s["primary"]
+        s["source"]: s["canonical_entities"] for s in manifest(third)["sources"] if s["primary"]
     }
     assert counts["us_ofac_sdn"] == 12_000
+    published = pl.read_parquet(third / "publication_history.parquet").filter(
+        pl.col("source") == "us_ofac_sdn"
+    )
+    assert published["publication_id"].to_list() == [first_sdn, later_sdn, shrunk_sdn]
 
 
 def test_analyst_holding_the_file_open_blocks_nothing(tmp_path: Path) -> None:
@@ -345,3 +433,56 @@ def test_two_runs_at_once_serialize(tmp_path: Path) -> None:
     sources = dict(con.execute("SELECT source, count(*) FROM entities GROUP BY source").fetchall())
     con.close()
     assert sources["us_ofac_sdn"] in (13_821, 14_965)
+
+
+def lake_tables(entity_ids: list[str]) -> dict[str, pl.DataFrame]:
+    """Lake tables of one source listing `entity_ids` (other columns and tables empty)."""
+    tables = {t: pl.DataFrame(schema=lake_columns(t)) for t in TABLE_NAMES}
+    listed = pl.DataFrame({"entity_id": entity_ids, "source": ["us_ofac_sdn"] * len(entity_ids)})
+    tables["entities"] = pl.concat([tables["entities"], listed], how="diagonal_relaxed").select(
+        list(lake_columns("entities"))
+    )
+    return tables
+
+
+def test_a_commit_never_published_counts_nowhere(tmp_path: Path) -> None:
+    """A commit whose publishing failed (disk full, a kill) stays in the lake but out of the
+    ledger: publication_history and entity_history (hence sanctioned_on) skip it."""
+    history = History(tmp_path / "lake")
+
+    def publication(pid: str, day: str) -> dict[str, str]:
+        return {
+            "source": "us_ofac_sdn",
+            "publication_id": pid,
+            "staged_as": f"{pid}.f",
+            "published_at": day,
+        }
+
+    with history.open() as con:
+        a = history.commit(
+            con, "us_ofac_sdn", publication("A", "2024-01-01"), lake_tables(["1", "2", "3"])
+        )
+        history.record_published("v1", a.snapshot_id, [a.snapshot_id])
+        b = history.commit(con, "us_ofac_sdn", publication("B", "2024-02-01"), lake_tables(["1"]))
+        c = history.commit(
+            con, "us_ofac_sdn", publication("C", "2024-03-01"), lake_tables(["1", "2", "3", "4"])
+        )
+        assert a.snapshot_id < b.snapshot_id < c.snapshot_id
+        v1 = {"version": "v1", "lake_snapshot": a.snapshot_id}
+        published = history.published_snapshots(con, v1) | {c.snapshot_id}
+        assert published == {a.snapshot_id, c.snapshot_id}
+        assert history.snapshots(con, published)["publication_id"].to_list() == ["A", "C"]
+        stretches = entity_history(history, con, published)
+        assert stretches.filter(pl.col("entity_id") == "2").select(
+            "from_publication_id", "to_publication_id"
+        ).rows() == [("A", None)]
+        assert "B" not in set(stretches["to_publication_id"].drop_nulls())
+        # counted blindly, B would delist parties 2 and 3
+        blind = entity_history(history, con)
+        assert sorted(blind.filter(pl.col("to_publication_id") == "B")["entity_id"]) == ["2", "3"]
+        # killed after switching latest to v2 but before the ledger recorded it
+        v2 = {"version": "v2", "lake_snapshot": c.snapshot_id}
+        assert history.published_snapshots(con, v2) == {a.snapshot_id, c.snapshot_id}
+        # a lake from before the ledger: what the latest version held counts
+        history.ledger.unlink()
+        assert history.published_snapshots(con, v1) == {a.snapshot_id}

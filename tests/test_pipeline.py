@@ -3,6 +3,7 @@ and invalid data shown to leave the published version intact."""
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 from collections.abc import Mapping
@@ -13,6 +14,7 @@ import polars as pl
 import pytest
 from dagster import Definitions, ExecuteInProcessResult, define_asset_job, in_process_executor
 
+import cli
 import definitions
 from assets import us_ofac_sdn
 from assets.consolidated import build_consolidated
@@ -196,6 +198,13 @@ def test_bad_input_leaves_published_version_intact(tmp_path: Path) -> None:
         "SDN.CSV at line 4529 (end of file): the file does not end with OFAC's end-of-file"
         in str(failure.event_specific_data.error)
     )
+    # the command line prints the step's own error (file, place, reason), not Dagster's wrapper
+    out = io.StringIO()
+    cli.report_failures(result, out=out, notes=io.StringIO())
+    step = next(line for line in out.getvalue().splitlines() if line.startswith("  step "))
+    assert step.startswith("  step us_ofac_sdn failed: ")
+    assert "SDN.CSV at record 4529 (line 4529): unexpected end of data" in step
+    assert "Error occurred while" not in step
     assert latest_version(data) == version
     assert verify_published(data / "published" / version) == []
     con = duckdb.connect(str(data / "published" / "latest" / "sanctions.duckdb"), read_only=True)
