@@ -60,6 +60,8 @@ def live() -> Iterator[tuple[Server, LiveFetcher, dict[str, SourceSpec]]]:
         for module in definitions.SOURCES:
             spec = module.SPEC
             files = SnapshotFetcher().publication(spec.source)["files"]
+            if spec.source == "gb_fcdo":  # the constructed sample below has both files
+                files = {name: name for name in ("UK-Sanctions-List.xml", "UK-Sanctions-List.csv")}
             specs[spec.source] = served_spec(spec, files)
             for fmt in spec.formats:
                 for file in fmt.files:
@@ -76,7 +78,9 @@ def live() -> Iterator[tuple[Server, LiveFetcher, dict[str, SourceSpec]]]:
                         server.files[url.path] = path
         page = (FIXTURES / "gb_fcdo" / "the-uk-sanctions-list.html").read_bytes()
         server.pages[PAGE_PATH] = page.replace(ASSETS.encode(), server.url.encode())
-        fcdo = SNAPSHOTS / "gb_fcdo" / "2025-04-14"
+        # the shipped FCDO snapshot is an XML-only excerpt: serve the constructed sample written
+        # in both layouts (tests/fixtures/gb_fcdo/README.md), as the live list has both files
+        fcdo = FIXTURES / "gb_fcdo"
         server.files["/media/67fd0c2e9a1b8b6f8d2b1a10/UK-Sanctions-List.xml"] = (
             fcdo / "UK-Sanctions-List.xml"
         )
@@ -135,12 +139,14 @@ def test_live_mode_for_every_list(
     }
     assert counts == {
         "us_ofac_sdn": 13_821,
-        "us_ofac_cons": 442,
+        # live: the Enhanced XML is canonical (the served CONS_ENHANCED.ZIP, 443 entries)
+        "us_ofac_cons": 443,
         "un_sc": 1_003,
         "gb_fcdo": 9,
         "gb_ofsi": 4_688,
         "eu_fsf": 93,
     }
+    assert first["us_ofac_cons"].meta["primary_format"] == "enhanced"
     # OFAC: the documented endpoint, redirected to the signed URL that was read
     sdn_log = [
         json.loads(line)
