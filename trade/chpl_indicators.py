@@ -262,7 +262,8 @@ def substitution(lines: pl.DataFrame, chpl: pl.DataFrame) -> pl.DataFrame:
         )
     )
     ranked = (pl.col("direct_fall_eur") > 0) & (pl.col("neighbour_rise_eur") > 0)
-    out = out.with_columns(
+    # ties in the rise are ranked by HS6 code, every run alike
+    out = out.sort("hs6").with_columns(
         substitution_rank=pl.when(ranked).then(
             pl.when(ranked)
             .then(pl.col("neighbour_rise_eur"))
@@ -304,6 +305,8 @@ def cn8_rises(flows: pl.DataFrame, mapping: pl.DataFrame) -> pl.DataFrame:
             on="product_code",
             how="left",
         )
+        # group_by gives no order: ties in the change are ranked by product code, every run alike
+        .sort("partner_code", "product_code")
         .with_columns(
             change_eur=pl.col("value_2022") - pl.col("value_2021"),
             ratio_2022_2021=pl.when(pl.col("value_2021") > 0).then(
