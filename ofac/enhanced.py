@@ -21,8 +21,6 @@ reported as `Unknown`, and their values kept (nothing is dropped).
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Mapping
 from datetime import date
 
@@ -34,6 +32,7 @@ from assets.ofac_remarks import parse_remarks
 from core.canonical import ParseResult, entity_id
 from core.errors import SourceFormatError
 from core.xmlsafe import local, parse_xml, text
+from core.zipsafe import ZipLimits, read_members
 from ofac.features import STAGED_SCHEMAS, Walker, _children, _flag, _iso
 from ofac.reference import ADDRESS_PARTS, ALIAS_TYPES, ENTITY_TYPES, NAME_PARTS
 
@@ -71,29 +70,15 @@ PUBLICATION_FIELDS = frozenset({"dataAsOf", "filters"})
 
 
 def read_member(name: str, data: bytes, member: str, limit: int = MAX_MEMBER_BYTES) -> bytes:
-    """The one expected member of OFAC's zip, read with a size bound and its CRC checked."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
+    """The one expected member of OFAC's zip, its declared and actual size bounded by `limit`
+    (`core.zipsafe`, which also checks the CRC as it inflates)."""
+    members = read_members(name, data, ZipLimits(member=limit, total=limit, members=1))
+    if list(members) != [member]:
+        found = list(members)
         raise SourceFormatError(
-            name, "zip directory", f"not a complete zip archive: {exc}"
-        ) from exc
-    members = [info.filename for info in archive.infolist()]
-    if members != [member]:
-        raise SourceFormatError(
-            name, "zip directory", f"expected one member {member}, found {members}"
+            name, "zip directory", f"expected one member {member}, found {found}"
         )
-    info = archive.getinfo(member)
-    if info.file_size > limit:
-        raise SourceFormatError(name, member, f"declares {info.file_size} bytes, over {limit}")
-    try:
-        with archive.open(info) as handle:
-            body = handle.read(limit + 1)
-    except (zipfile.BadZipFile, RuntimeError, OSError, EOFError) as exc:
-        raise SourceFormatError(name, member, f"cannot be read: {exc}") from exc
-    if len(body) > limit:
-        raise SourceFormatError(name, member, f"inflates to more than {limit} bytes")
-    return body
+    return members[member]
 
 
 class _Parser(Walker):
