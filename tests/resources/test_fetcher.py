@@ -499,7 +499,7 @@ def test_failed_direct_url_falls_back_to_the_publication_page(
     html = (fixtures / "gb_fcdo" / PAGE).read_bytes().replace(ASSETS.encode(), server.url.encode())
     server.pages["/government/publications/the-uk-sanctions-list"] = html
     media = "/media/67fd0c2e9a1b8b6f8d2b1a10/UK-Sanctions-List.xml"
-    server.files[media] = snapshots / "gb_fcdo" / "2025-04-14" / "UK-Sanctions-List.xml"
+    server.files[media] = fixtures / "gb_fcdo" / "UK-Sanctions-List.xml"
     xml = gb_fcdo.XML_FILES[0]
     fetcher = fast(
         url_overrides={"gb_fcdo/UK-Sanctions-List.xml": f"{server.url}/docs/UK-Sanctions-List.xml"},
