@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 
 import eu_fsf
-from assets import gb_fcdo, gb_ofsi, un_sc, us_csl, us_ofac_cons, us_ofac_sdn
+import gb_fcdo
+from assets import gb_ofsi, un_sc, us_csl, us_ofac_cons, us_ofac_sdn
 from core.canonical import ParseResult
 from core.errors import SourceFormatError
 
