@@ -22,7 +22,8 @@ import pytest
 
 import eu_fsf
 import gb_fcdo
-from assets import gb_ofsi, un_sc, us_csl, us_ofac_cons, us_ofac_sdn
+import gb_ofsi
+from assets import un_sc, us_csl, us_ofac_cons, us_ofac_sdn
 from core.canonical import ParseResult
 from core.errors import SourceFormatError
 
