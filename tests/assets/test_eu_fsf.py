@@ -10,12 +10,6 @@ from assets import eu_fsf
 from resources.fetcher import SnapshotFetcher
 from resources.storage import DataDir
 
-XML = eu_fsf.XML_FILE
-CSV = eu_fsf.CSV_FILE
-LEGACY = eu_fsf.LEGACY_FILE
-REAL = "xmlFullSanctionsList_1_1-excerpt-184961.xml"
-
-
 # --- the source definition and the pipeline -------------------------------------------------
 
 

@@ -10,16 +10,7 @@ from dagster import materialize
 from assets import gb_fcdo
 from resources.fetcher import SnapshotFetcher
 from resources.storage import DataDir
-
-XML = gb_fcdo.XML_NAME
-CSV = gb_fcdo.CSV_NAME
-PARTIES = {
-    "gb_fcdo-AFG0060", "gb_fcdo-AQD0315", "gb_fcdo-DPR0104", "gb_fcdo-DPR0109", "gb_fcdo-DPR0185",
-    "gb_fcdo-DPR0226", "gb_fcdo-RUS1444", "gb_fcdo-RUS1707", "gb_fcdo-RUS1800",
-}  # fmt: skip
-RUSSIA = "The Russia (Sanctions) (EU Exit) Regulations 2019"
-REAL = "UK-Sanctions-List-excerpt-2026-08-14.xml"
-ISIL = "Isil (Da'esh) and Al-Qaeda (United Nations Sanctions) (EU Exit) Regulations 2019"
+from tests.gb_fcdo import REAL, XML
 
 
 def test_snapshot_is_the_real_excerpt_and_materializes(

@@ -10,10 +10,7 @@ from assets import gb_ofsi
 from assets.gb_ofsi import SPEC
 from resources.fetcher import SnapshotFetcher
 from resources.storage import DataDir
-
-XLSX, CSV, XML, LEGACY = "ConList.xlsx", "ConList.csv", "ConList.xml", "sanctionsconlist.csv"
-HTML = b"<!DOCTYPE html><html><head><title>Error</title></head><body>Not found</body></html>"
-
+from tests.gb_ofsi import CSV, LEGACY, XLSX, XML
 
 # --- the source module ------------------------------------------------------------------------
 

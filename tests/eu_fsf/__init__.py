@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import polars as pl
 
+import eu_fsf
 from core.canonical import ParseResult
+
+XML = eu_fsf.XML_FILE
+CSV = eu_fsf.CSV_FILE
+LEGACY = eu_fsf.LEGACY_FILE
+REAL = "xmlFullSanctionsList_1_1-excerpt-184961.xml"
 
 
 def rows(result: ParseResult, table: str, entity: str) -> pl.DataFrame:

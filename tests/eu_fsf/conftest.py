@@ -8,11 +8,7 @@ import pytest
 
 import eu_fsf
 from core.canonical import ParseResult
-
-XML = eu_fsf.XML_FILE
-CSV = eu_fsf.CSV_FILE
-LEGACY = eu_fsf.LEGACY_FILE
-REAL = "xmlFullSanctionsList_1_1-excerpt-184961.xml"
+from tests.eu_fsf import CSV, LEGACY, REAL, XML
 
 
 @pytest.fixture(scope="module")

@@ -8,12 +8,7 @@ from polars.testing import assert_frame_equal
 import eu_fsf
 from core.canonical import ParseResult
 from core.errors import SourceFormatError
-from tests.eu_fsf import rows
-
-XML = eu_fsf.XML_FILE
-CSV = eu_fsf.CSV_FILE
-LEGACY = eu_fsf.LEGACY_FILE
-REAL = "xmlFullSanctionsList_1_1-excerpt-184961.xml"
+from tests.eu_fsf import CSV, rows
 
 
 def test_csv_short_prefixes_and_unknown_column(csv_bytes: bytes, csv11: ParseResult) -> None:

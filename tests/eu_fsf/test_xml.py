@@ -15,13 +15,7 @@ from core.errors import SourceFormatError
 from schemas.canonical import MODELS
 from schemas.eu_fsf import MODELS as STAGED_MODELS
 from schemas.validate import validate
-from tests.eu_fsf import column, rows
-
-XML = eu_fsf.XML_FILE
-CSV = eu_fsf.CSV_FILE
-LEGACY = eu_fsf.LEGACY_FILE
-REAL = "xmlFullSanctionsList_1_1-excerpt-184961.xml"
-
+from tests.eu_fsf import REAL, XML, column, rows
 
 # --- XML 1.1 and CSV 1.1 (written fixtures) ------------------------------------------------
 

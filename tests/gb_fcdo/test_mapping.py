@@ -8,25 +8,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-import gb_fcdo
 from assets.factory import compare_formats
 from core.canonical import ParseResult
 from resources.staging import write_publication
 from schemas.canonical import MODELS
 from schemas.gb_fcdo import CSV_MODELS, XML_MODELS
 from schemas.validate import validate
-from tests.gb_fcdo import attrs, ids, rows
-
-XML = gb_fcdo.XML_NAME
-CSV = gb_fcdo.CSV_NAME
-PARTIES = {
-    "gb_fcdo-AFG0060", "gb_fcdo-AQD0315", "gb_fcdo-DPR0104", "gb_fcdo-DPR0109", "gb_fcdo-DPR0185",
-    "gb_fcdo-DPR0226", "gb_fcdo-RUS1444", "gb_fcdo-RUS1707", "gb_fcdo-RUS1800",
-}  # fmt: skip
-RUSSIA = "The Russia (Sanctions) (EU Exit) Regulations 2019"
-REAL = "UK-Sanctions-List-excerpt-2026-08-14.xml"
-ISIL = "Isil (Da'esh) and Al-Qaeda (United Nations Sanctions) (EU Exit) Regulations 2019"
-
+from tests.gb_fcdo import PARTIES, RUSSIA, attrs, ids, rows
 
 # --- what the fixtures hold ----------------------------------------------------------------------
 

@@ -11,6 +11,9 @@ import polars as pl
 
 from core.canonical import ParseResult
 
+XLSX, CSV, XML, LEGACY = "ConList.xlsx", "ConList.csv", "ConList.xml", "sanctionsconlist.csv"
+HTML = b"<!DOCTYPE html><html><head><title>Error</title></head><body>Not found</body></html>"
+
 
 def rows_of(result: ParseResult, table: str, entity: str) -> pl.DataFrame:
     df = result.tables[table]

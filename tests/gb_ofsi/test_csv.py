@@ -8,12 +8,10 @@ from core.canonical import ParseResult
 from core.errors import SourceFormatError
 from gb_ofsi import parse_conlist_csv
 from tests.gb_ofsi import (
+    CSV,
     csv_bytes,
     csv_rows,
 )
-
-XLSX, CSV, XML, LEGACY = "ConList.xlsx", "ConList.csv", "ConList.xml", "sanctionsconlist.csv"
-HTML = b"<!DOCTYPE html><html><head><title>Error</title></head><body>Not found</body></html>"
 
 
 def test_csv_truncated_inside_a_quoted_field(raw: dict[str, bytes]) -> None:

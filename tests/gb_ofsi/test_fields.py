@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from gb_ofsi.fields import enumerated, parse_other_information
 
-XLSX, CSV, XML, LEGACY = "ConList.xlsx", "ConList.csv", "ConList.xml", "sanctionsconlist.csv"
-HTML = b"<!DOCTYPE html><html><head><title>Error</title></head><body>Not found</body></html>"
-
-
 # --- small parsers ----------------------------------------------------------------------------
 
 

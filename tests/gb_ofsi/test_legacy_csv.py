@@ -6,9 +6,7 @@ import pytest
 
 from core.errors import SourceFormatError
 from gb_ofsi import parse_legacy_csv
-
-XLSX, CSV, XML, LEGACY = "ConList.xlsx", "ConList.csv", "ConList.xml", "sanctionsconlist.csv"
-HTML = b"<!DOCTYPE html><html><head><title>Error</title></head><body>Not found</body></html>"
+from tests.gb_ofsi import CSV, LEGACY
 
 
 def test_legacy_wrong_encoding_utf8(raw: dict[str, bytes]) -> None:

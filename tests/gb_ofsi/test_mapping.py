@@ -14,16 +14,16 @@ from gb_ofsi import parse_conlist_csv
 from schemas.canonical import MODELS
 from schemas.validate import validate
 from tests.gb_ofsi import (
+    CSV,
+    LEGACY,
+    XLSX,
+    XML,
     by_type,
     edit_rows,
     entries_accounted,
     rows_accounted,
     rows_of,
 )
-
-XLSX, CSV, XML, LEGACY = "ConList.xlsx", "ConList.csv", "ConList.xml", "sanctionsconlist.csv"
-HTML = b"<!DOCTYPE html><html><head><title>Error</title></head><body>Not found</body></html>"
-
 
 # --- full snapshots: counts, a person, a ship, Windows-1252 ----------------------------------
 

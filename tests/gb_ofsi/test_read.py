@@ -9,10 +9,7 @@ import pytest
 from core.canonical import ParseResult
 from core.errors import SourceFormatError
 from gb_ofsi import parse_conlist_csv, parse_conlist_xlsx, parse_conlist_xml, parse_legacy_csv
-
-XLSX, CSV, XML, LEGACY = "ConList.xlsx", "ConList.csv", "ConList.xml", "sanctionsconlist.csv"
-HTML = b"<!DOCTYPE html><html><head><title>Error</title></head><body>Not found</body></html>"
-
+from tests.gb_ofsi import CSV, HTML, LEGACY, XLSX, XML
 
 # --- bad input --------------------------------------------------------------------------------
 

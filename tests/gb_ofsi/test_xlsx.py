@@ -7,11 +7,9 @@ import pytest
 from core.errors import SourceFormatError
 from gb_ofsi import parse_conlist_xlsx
 from tests.gb_ofsi import (
+    XLSX,
     rezip,
 )
-
-XLSX, CSV, XML, LEGACY = "ConList.xlsx", "ConList.csv", "ConList.xml", "sanctionsconlist.csv"
-HTML = b"<!DOCTYPE html><html><head><title>Error</title></head><body>Not found</body></html>"
 
 
 def test_xlsx_truncated(raw: dict[str, bytes]) -> None:
