@@ -10,6 +10,7 @@ import polars as pl
 
 from core.canonical import ParseResult, Unknown
 from core.errors import SourceFormatError
+from core.records import first_bad_record
 from core.sniff import check_payload, decode
 from core.truncation import require_complete_csv
 from eu_fsf.constants import CSV_FILE
@@ -119,10 +120,10 @@ CSV11_REQUIRED = {
 
 
 def _locate_ragged(name: str, text_: str, width: int, delimiter: str) -> str:
-    for number, record in enumerate(csv.reader(io.StringIO(text_), delimiter=delimiter), start=1):
-        if record and len(record) != width:
-            return f"record {number} has {len(record)} fields, expected {width}"
-    return "unparseable CSV"
+    bad = first_bad_record(text_, width, delimiter=delimiter)
+    if bad is None:
+        return "unparseable CSV"
+    return f"record {bad.index + 1} has {bad.fields} fields, expected {width}"
 
 
 def _check_last_record(name: str, body: bytes, width: int) -> None:

@@ -11,6 +11,7 @@ import polars as pl
 
 from core.canonical import ParseResult, Unknown
 from core.errors import SourceFormatError
+from core.records import first_difference
 from core.sniff import check_payload, decode
 from core.truncation import require_complete_csv
 from eu_fsf.constants import LEGACY_FILE
@@ -133,10 +134,7 @@ def read_legacy_csv(name: str, data: bytes) -> Staged:
     records = list(csv.reader(lines, delimiter=";"))
     if records[0] != LEGACY_HEADER:
         got = records[0]
-        where = next(
-            (i for i, (a, b) in enumerate(zip(got, LEGACY_HEADER, strict=False)) if a != b),
-            min(len(got), len(LEGACY_HEADER)),
-        )
+        where = first_difference(got, LEGACY_HEADER)
         raise SourceFormatError(
             name,
             f"line 1, column {where + 1}",

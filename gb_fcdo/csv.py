@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import itertools
 import json
 import re
@@ -16,6 +15,7 @@ import pyarrow.csv as pacsv
 
 from core.canonical import ParseResult, Unknown
 from core.errors import SourceFormatError
+from core.records import first_bad_record
 from core.sniff import check_payload, decode
 from core.truncation import require_complete_csv
 from gb_fcdo.constants import CSV_NAME
@@ -109,15 +109,12 @@ def _locate_bad_record(text_: str, width: int) -> tuple[str, str]:
 
     `text_` starts at the header (line 2 of the file).
     """
-    reader = csv.reader(io.StringIO(text_), strict=True)
-    try:
-        for number, record in enumerate(reader):
-            if number >= 1 and len(record) != width:
-                where = f"record {number} (line {reader.line_num + 1})"
-                return where, f"has {len(record)} fields, expected {width}"
-    except csv.Error as exc:
-        return f"line {reader.line_num + 1}", str(exc)
-    return "unknown record", "unparseable CSV"
+    bad = first_bad_record(text_, width, strict=True, skip=1, skip_empty=False)
+    if bad is None:
+        return "unknown record", "unparseable CSV"
+    if bad.error is not None:
+        return f"line {bad.line + 1}", bad.error
+    return f"record {bad.index} (line {bad.line + 1})", f"has {bad.fields} fields, expected {width}"
 
 
 def _clean(column: str) -> pl.Expr:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Mapping
 from dataclasses import replace
@@ -13,6 +12,7 @@ import polars as pl
 
 from core.canonical import ParseResult
 from core.errors import SourceFormatError
+from core.records import first_bad_record
 from core.sniff import check_payload, decode
 from core.truncation import require_complete_csv
 from gb_ofsi.constants import CSV, CSV_NAME, HEADER_2022
@@ -25,15 +25,12 @@ def _locate_csv_problem(text_: str, width: int, first: int) -> str:
 
     `first` is the record number of the first line of `text_` in the whole file.
     """
-    reader = csv.reader(io.StringIO(text_), strict=True)
-    number = first - 1
-    try:
-        for number, record in enumerate(reader, start=first):
-            if record and len(record) != width:
-                return f"record {number} ({len(record)} fields, expected {width})"
-    except csv.Error as exc:
-        return f"record {number + 1} ({exc})"
-    return "unparseable CSV"
+    bad = first_bad_record(text_, width, strict=True)
+    if bad is None:
+        return "unparseable CSV"
+    if bad.error is not None:
+        return f"record {first + bad.index} ({bad.error})"
+    return f"record {first + bad.index} ({bad.fields} fields, expected {width})"
 
 
 _NON_ASCII = re.compile(rb"[\x80-\xff]")

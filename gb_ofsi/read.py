@@ -8,6 +8,7 @@ from datetime import date
 import polars as pl
 
 from core.errors import SourceFormatError
+from core.records import first_difference
 from gb_ofsi.fields import _date
 
 # --- reading the files -----------------------------------------------------------------------
@@ -36,10 +37,7 @@ def _check_header(name: str, found: list[str], expected: Iterable[str], unit: st
     expected = list(expected)
     found = [f.strip() for f in found]
     if found != expected:
-        diff = next(
-            (i for i, (a, b) in enumerate(zip(found, expected, strict=False)) if a != b),
-            min(len(found), len(expected)),
-        )
+        diff = first_difference(found, expected)
         raise SourceFormatError(
             name,
             f"{unit} 2, column {diff + 1}",
