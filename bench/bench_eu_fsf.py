@@ -20,7 +20,7 @@ from pathlib import Path
 import polars as pl
 from lxml import etree
 
-from assets import eu_fsf
+import eu_fsf
 from bench.common import best_of
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 from lxml import etree
 
-from assets import gb_fcdo
+import gb_fcdo
 from bench.common import best_of
 
 SNAPSHOT = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "gb_fcdo"

@@ -20,15 +20,9 @@ from xml.sax.saxutils import escape
 import polars as pl
 from lxml import etree
 
-from assets.gb_ofsi import (
-    HEADER_2022,
-    XML_FIELDS,
-    parse_conlist_csv,
-    parse_conlist_xlsx,
-    parse_conlist_xml,
-    parse_legacy_csv,
-    parse_other_information,
-)
+from gb_ofsi import parse_conlist_csv, parse_conlist_xlsx, parse_conlist_xml, parse_legacy_csv
+from gb_ofsi.constants import HEADER_2022, XML_FIELDS
+from gb_ofsi.fields import parse_other_information
 
 SNAPSHOTS = Path(__file__).resolve().parent.parent / "snapshots" / "gb_ofsi"
 

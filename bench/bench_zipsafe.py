@@ -20,9 +20,9 @@ from pathlib import Path
 
 import polars as pl
 
-from assets.gb_ofsi import XLSX_LIMITS
 from core.errors import SourceFormatError
 from core.zipsafe import check_zip
+from gb_ofsi.constants import XLSX_LIMITS
 
 SNAPSHOTS = Path(__file__).resolve().parent.parent / "snapshots" / "gb_ofsi"
 

@@ -52,7 +52,7 @@ MAX_BYTES: dict[str, int] = {
     # UN.xml 2,215,552 bytes (2025-04-19, SOURCES.md)
     "un_sc": 2_215_552 * MARGIN,
     # no real full copy: the real excerpt holds 4 designations in 14,851 bytes, the live list
-    # about 6,000 designations (assets/gb_fcdo.py, SANITY_FLOOR note): 14,851 / 4 × 6,000 ≈ 22.3 MB
+    # about 6,000 designations (gb_fcdo/constants.py, SANITY_FLOOR note): 14,851 / 4 × 6,000 ≈ 22.3 MB
     "gb_fcdo": 14_851 * 6_000 // 4 * MARGIN,
     # sanctionsconlist.csv 3,649,692 bytes for 2,106 groups (2018), scaled to the 4,688 groups
     # of ConList.xlsx 2025-04-14 (SOURCES.md) ≈ 8.1 MB

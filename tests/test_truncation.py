@@ -20,7 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from assets import eu_fsf, gb_fcdo, gb_ofsi, un_sc, us_csl, us_ofac_cons, us_ofac_sdn
+import eu_fsf
+import gb_fcdo
+import gb_ofsi
+from assets import un_sc, us_csl, us_ofac_cons, us_ofac_sdn
 from core.canonical import ParseResult
 from core.errors import SourceFormatError
 

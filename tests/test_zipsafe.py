@@ -16,10 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from assets import gb_ofsi, us_csl
+from assets import us_csl
 from assets.trade import Fetched, _parse_baci
 from core.errors import SourceFormatError
 from core.zipsafe import ZipLimits, check_zip, extract_members, gunzip
+from gb_ofsi.constants import XLSX_LIMITS
+from gb_ofsi.xlsx import read_xlsx
 from trade import cepii_baci
 
 MIB = 2**20
@@ -100,9 +102,7 @@ def refused(name: str, data: bytes, limits: ZipLimits) -> tuple[SourceFormatErro
 def test_real_workbooks_pass(snapshots: Path) -> None:
     sizes = {}
     for day in ("2023-06-05", "2025-04-14"):
-        infos = check_zip(
-            "ConList.xlsx", snapshots / "gb_ofsi" / day / "ConList.xlsx", gb_ofsi.XLSX_LIMITS
-        )
+        infos = check_zip("ConList.xlsx", snapshots / "gb_ofsi" / day / "ConList.xlsx", XLSX_LIMITS)
         sizes[day] = {i.filename: i.file_size for i in infos}
     assert sizes["2025-04-14"]["xl/worksheets/sheet1.xml"] == 12_850_714
     assert sizes["2023-06-05"]["xl/sharedStrings.xml"] == 3_457_379
@@ -117,7 +117,7 @@ def test_sheet_bomb_with_a_lying_header_is_refused(
         tmp_path / "b.xlsx", workbook_members, "xl/worksheets/sheet1.xml", 4095, 35_184
     )
     assert len(data) < 6 * MIB
-    error, peak = refused("ConList.xlsx", data, gb_ofsi.XLSX_LIMITS)
+    error, peak = refused("ConList.xlsx", data, XLSX_LIMITS)
     assert error.file == "ConList.xlsx"
     assert error.location == "member 'xl/worksheets/sheet1.xml'"
     assert "expands past 134,217,728 bytes" in error.message
@@ -125,7 +125,7 @@ def test_sheet_bomb_with_a_lying_header_is_refused(
     assert peak < 16 * MIB
     # The same bomb reaches the OFSI parser's entry point, which refuses it before calamine.
     with pytest.raises(SourceFormatError, match=r"sheet1\.xml'.*zip bomb"):
-        gb_ofsi.read_xlsx("ConList.xlsx", data)
+        read_xlsx("ConList.xlsx", data)
 
 
 def test_shared_string_bomb_declared_honestly_is_refused(
@@ -133,7 +133,7 @@ def test_shared_string_bomb_declared_honestly_is_refused(
 ) -> None:
     """A 3 GiB shared-strings member that says so: refused on its header, nothing inflated."""
     data = bomb_workbook(tmp_path / "s.xlsx", workbook_members, "xl/sharedStrings.xml", 3072, None)
-    error, peak = refused("ConList.xlsx", data, gb_ofsi.XLSX_LIMITS)
+    error, peak = refused("ConList.xlsx", data, XLSX_LIMITS)
     assert error.location == "member 'xl/sharedStrings.xml'"
     assert error.message.startswith("declares 3,221,225,472 bytes (3,072.0 MiB)")
     assert peak < 16 * MIB
@@ -144,7 +144,7 @@ def test_header_smaller_than_the_data_is_refused(
 ) -> None:
     """Within the limit but not what the header says: a crafted or damaged member."""
     data = bomb_workbook(tmp_path / "l.xlsx", workbook_members, "xl/styles.xml", 2, 1_023)
-    error, _ = refused("ConList.xlsx", data, gb_ofsi.XLSX_LIMITS)
+    error, _ = refused("ConList.xlsx", data, XLSX_LIMITS)
     assert error.location == "member 'xl/styles.xml'"
     assert error.message == ("declares 1,023 bytes but expands to 2,097,152 bytes (2.0 MiB)")
 

@@ -16,6 +16,7 @@ from dagster import materialize
 
 from assets import gb_fcdo, us_ofac_cons, us_ofac_sdn
 from core.errors import FetchError
+from gb_fcdo.constants import PUBLICATION_PAGE
 from resources import publishers
 from resources.fetcher import (
     DEFAULT_USER_AGENT,
@@ -473,7 +474,7 @@ ASSETS = "https://assets.publishing.service.gov.uk"
 
 def test_links_are_picked_on_the_publication_page_by_file_type(fixtures: Path) -> None:
     html = (fixtures / "gb_fcdo" / PAGE).read_bytes()
-    page = gb_fcdo.PUBLICATION_PAGE
+    page = PUBLICATION_PAGE
     assert link_on_page(page, html, gb_fcdo.XML_FILES[0]) == (
         f"{ASSETS}/media/67fd0c2e9a1b8b6f8d2b1a10/UK-Sanctions-List.xml"
     )
