@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 class Settings:
     """Thresholds and weights of the matcher (log-odds, natural log)."""
 
+    # --- cost bounds (blocking, `reconcile.blocking`): they trade running time against
+    # candidates; `bench/bench_reconcile.py` measures both
     max_block: int = 40  # parties per blocking key before the key is refined
     window: int = 8  # neighbours each party is compared with inside one block
     max_candidates: int = 12  # best-named candidates a party keeps for full scoring
@@ -24,7 +26,10 @@ class Settings:
     max_names: int = 10
     max_tokens: int = 4  # rarest name tokens a name contributes to blocking keys
     max_identifier_group: int = 8  # parties sharing one identifier before it means nothing
-    threshold: float = 0.9  # probability a probabilistic link must reach
+    # --- the scored link (`reconcile.scoring`, `reconcile.probabilistic`)
+    threshold: float = 0.9  # probability a probabilistic link must reach (a logit of ln 9 ≈ 2.2)
+    # log-odds that two parties of one type on two lists are one before any evidence: the sum
+    # of the weights below must overcome it
     prior: dict[str, float] = field(
         default_factory=lambda: {
             "person": -9.0,
