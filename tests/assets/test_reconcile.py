@@ -28,20 +28,9 @@ from tests.reconcile.helpers import (
 )
 
 
-@pytest.fixture(scope="module")
-def tables() -> dict[str, pl.DataFrame]:
-    return load_fixture()
-
-
-@pytest.fixture(scope="module")
-def built(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-    out, _ = reconcile(tables)
-    return out
-
-
-def test_check_functions_catch_failures(
-    tables: dict[str, pl.DataFrame], built: dict[str, pl.DataFrame]
-) -> None:
+def test_check_functions_catch_failures() -> None:
+    tables = load_fixture()
+    built, _ = reconcile(tables)
     clusters, entities = built["clusters"], tables["entities"]
     assert check_one_cluster_each(clusters, entities)[0]
     twice = pl.concat([clusters, clusters.head(1).with_columns(cluster_id=pl.lit("party-x"))])
@@ -64,9 +53,8 @@ def test_check_functions_catch_failures(
     assert {r["source"]: r["clustered"] for r in meta["per_source"]}["eu_fsf"] == 0
 
 
-def test_asset_writes_checked_tables_and_keeps_ids(
-    tmp_path: Path, tables: dict[str, pl.DataFrame]
-) -> None:
+def test_asset_writes_checked_tables_and_keeps_ids(tmp_path: Path) -> None:
+    tables = load_fixture()
     data_dir = DataDir(root=str(tmp_path))
     write_database(data_dir.warehouse_db, tables)
     with pytest.raises(FileNotFoundError, match="reconciliation"):
@@ -96,9 +84,8 @@ def test_asset_writes_checked_tables_and_keeps_ids(
     assert reconcile_tables(data_dir)["clusters"].equals(published["clusters"])
 
 
-def test_unchanged_inputs_are_not_reconciled_again(
-    tmp_path: Path, tables: dict[str, pl.DataFrame]
-) -> None:
+def test_unchanged_inputs_are_not_reconciled_again(tmp_path: Path) -> None:
+    tables = load_fixture()
     data_dir = DataDir(root=str(tmp_path))
     write_database(data_dir.warehouse_db, tables)
     inputs_path(data_dir).write_text('{"gb_ofsi": "gb_ofsi-2025-04-14.abc"}')
