@@ -285,17 +285,27 @@ def _either(records: set[str]) -> pl.Expr:
 def uk_un_quality(settings: Settings = DEFAULT) -> tuple[Quality, dict[str, pl.DataFrame]]:
     """UK OFSI 2025-04-14 ↔ UN 2026-02-27, matched without UN references."""
     tables = combine(load_source("gb_ofsi", "2025-04-14"), load_source("un_sc", "2026-02-27"))
+    guess, seconds = _uk_un_guess(tables, settings)
+    # a UN reference names one party: two records carrying different ones are two parties
     truth = un_truth(tables, "gb_ofsi", "un_sc")
-    labelled = set(
-        tables["identifiers"].filter(pl.col("id_type") == "un_reference")["entity_id"].to_list()
-    )
+    quality = _score("UK↔UN", guess, truth, _both(_un_referenced(tables)), seconds)
+    return quality, tables
+
+
+def _un_referenced(tables: Mapping[str, pl.DataFrame]) -> set[str]:
+    """The records carrying a UN reference: the pairs the UK↔UN truth can judge."""
+    ids = tables["identifiers"].filter(pl.col("id_type") == "un_reference")
+    return set(ids["entity_id"].to_list())
+
+
+def _uk_un_guess(
+    tables: Mapping[str, pl.DataFrame], settings: Settings
+) -> tuple[pl.DataFrame, float]:
+    """The UK↔UN pairs the matcher finds with every UN reference hidden, and its seconds."""
     start = time.perf_counter()
     res = resolve(hide(tables, ("un_reference",)), settings=settings)
     seconds = time.perf_counter() - start
-    guess = predicted(res, ("gb_ofsi",), ("un_sc",))
-    # a UN reference names one party: two records carrying different ones are two parties
-    quality = _score("UK↔UN", guess, truth, _both(labelled), seconds)
-    return quality, tables
+    return predicted(res, ("gb_ofsi",), ("un_sc",)), seconds
 
 
 OFAC = ("us_ofac_sdn", "us_ofac_cons")
@@ -342,24 +352,15 @@ def uk_un_year_quality(
     form of the references (`core.un_references`: `QI.A.291.11` is `QDi.291`, and the UN's
     `[Old Reference # E.29.I.11]` comments name the Iran committee numbers)."""
     tables = combine(load_source("gb_ofsi", uk), load_source("un_sc", un))
+    guess, seconds = _uk_un_guess(tables, settings)
     truth = un_truth(tables, "gb_ofsi", "un_sc")
-    labelled = set(
-        tables["identifiers"].filter(pl.col("id_type") == "un_reference")["entity_id"].to_list()
-    )
-    start = time.perf_counter()
-    res = resolve(hide(tables, ("un_reference",)), settings=settings)
-    seconds = time.perf_counter() - start
-    guess = predicted(res, ("gb_ofsi",), ("un_sc",))
-    quality = _score(f"UK {uk} ↔ UN {un}", guess, truth, _both(labelled), seconds)
+    quality = _score(f"UK {uk} ↔ UN {un}", guess, truth, _both(_un_referenced(tables)), seconds)
     fixed = corrected_tables(tables, uk)
-    fixed_labelled = set(
-        fixed["identifiers"].filter(pl.col("id_type") == "un_reference")["entity_id"].to_list()
-    )
     quality.corrected = _score(
         f"UK {uk} ↔ UN {un}, UK references as OFSI later gives them",
         guess,
         un_truth(fixed, "gb_ofsi", "un_sc"),
-        _both(fixed_labelled),
+        _both(_un_referenced(fixed)),
         seconds,
     )
     return quality, tables

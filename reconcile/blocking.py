@@ -101,16 +101,13 @@ def block(
 
     # refine: + birth year (persons), + a third token (any name with three or more tokens)
     person = ENTITY_TYPE_CODES.index("person")
+    carried = ("nid", "eidx", "src", "comp", "order")  # what a refined key keeps of its parent
     # a birth year narrows the block, not the name: it keeps its parent key's multiplicity
     by_year = (
         big.filter(pl.col("et") == person)
         .join(years, on="eidx")
         .select(
-            "nid",
-            "eidx",
-            "src",
-            "comp",
-            "order",
+            *carried,
             parent_multiplicity="multiplicity",
             block=_block_id(pl.col("block"), pl.col("year")),
         )
@@ -120,11 +117,7 @@ def block(
         .join(rare.select("nid", t3="tok"), on="nid")
         .filter((pl.col("t3") != pl.col("t1")) & (pl.col("t3") != pl.col("t2")))
         .select(
-            "nid",
-            "eidx",
-            "src",
-            "comp",
-            "order",
+            *carried,
             parent_multiplicity=pl.lit(0, dtype=pl.UInt32),
             block=_block_id(
                 pl.col("et"),
