@@ -469,14 +469,19 @@ def reviewed_unseen(qualities: Mapping[str, Quality]) -> pl.DataFrame:
     sample = sample.join(linked, on=["l", "r", "run"], how="left").with_columns(
         pl.col("linked").fill_null(False)
     )
+    return _tally(sample)
+
+
+REVIEWED = Path(__file__).with_name("reviewed_ofac_uk.csv")
+
+
+def _tally(sample: pl.DataFrame) -> pl.DataFrame:
+    """Reviewed pairs (verdict, linked) → verdict, pairs, linked: how many are still linked."""
     return (
         sample.group_by("verdict")
         .agg(pairs=pl.len(), linked=pl.col("linked").sum())
         .sort("verdict")
     )
-
-
-REVIEWED = Path(__file__).with_name("reviewed_ofac_uk.csv")
 
 
 def reviewed(quality: Quality) -> pl.DataFrame:
@@ -491,11 +496,7 @@ def reviewed(quality: Quality) -> pl.DataFrame:
     sample = sample.join(linked, on=["l", "r", "verdict"], how="left").with_columns(
         pl.col("linked").fill_null(False)
     )
-    return (
-        sample.group_by("verdict")
-        .agg(pairs=pl.len(), linked=pl.col("linked").sum())
-        .sort("verdict")
-    )
+    return _tally(sample)
 
 
 def describe(
