@@ -16,6 +16,7 @@ import polars as pl
 from reconcile.deterministic import SINGLE_VALUED, un_reference_expr
 from reconcile.scoring import birth_ranges, party_gender
 
+# Every attribute a `cluster_conflicts` row may name.
 CONFLICT_ATTRIBUTES = ("same_source_members", "birth_date", "nationality", "gender", *SINGLE_VALUED)
 
 
