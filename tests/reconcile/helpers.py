@@ -13,8 +13,6 @@ from core.canonical import frame, table_schema
 from reconcile.resolve import Resolution
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "reconcile"
-
-
 TABLES = ("entities", "names", "identifiers", "birth_dates", "countries", "attributes", "sanctions")
 
 
