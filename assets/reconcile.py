@@ -1,13 +1,13 @@
 """Cross-list reconciliation: one party, many lists — matched, measured, explained.
 
 `reconciliation` reads every canonical table of the warehouse (all sources), resolves which
-entries are one party (`core.resolve`: deterministic links on shared identifiers, then scored
+entries are one party (`reconcile.resolve`: deterministic links on shared identifiers, then scored
 name/birth-date/nationality links), derives the divergence between authorities
-(`core.divergence`) and writes six tables as parquet under `warehouse/reconcile/`:
+(`reconcile.divergence`) and writes six tables as parquet under `warehouse/reconcile/`:
 `clusters`, `cluster_links`, `cluster_conflicts`, `divergence_coverage`, `divergence_lag`,
 `divergence_conflicts`. Party IDs stay stable across runs: the previous `clusters.parquet` is
-read first and its IDs carried over (`core.resolve.assign_cluster_ids`). The work itself is
-the pure `core.divergence.reconcile`.
+read first and its IDs carried over (`reconcile.clusters.assign_cluster_ids`). The work itself is
+the pure `reconcile.divergence.reconcile`.
 
 Blocking checks prove every record sits in exactly one cluster, no cluster mixes entity types,
 every deterministic link carries its evidence, per-source counts equal the canonical ones, and
@@ -45,8 +45,9 @@ from dagster import (
 
 from assets.consolidated import inputs_path
 from assets.factory import fingerprint, schema_fingerprint
-from core.divergence import reconcile
-from core.resolve import INPUT_COLUMNS, PROBABILISTIC
+from reconcile.deterministic import PROBABILISTIC
+from reconcile.divergence import reconcile
+from reconcile.inputs import INPUT_COLUMNS
 from resources.storage import DataDir, atomic_write
 from resources.warehouse import exclusive, read_database
 from schemas.reconcile import MODELS
@@ -95,7 +96,7 @@ def build_key(data_dir: DataDir) -> str | None:
     if not inputs_path(data_dir).exists():
         return None
     digest = hashlib.sha256(inputs_path(data_dir).read_bytes())
-    digest.update(fingerprint("core", "assets").encode())
+    digest.update(fingerprint("core", "assets", "reconcile").encode())
     return digest.hexdigest()
 
 

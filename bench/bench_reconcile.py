@@ -16,7 +16,7 @@ Quality. Ground truth is what the lists themselves say, hidden from the matcher:
   own list holds too labels nothing (lists give two people the same passports, or list one
   person twice). The matcher runs on the three lists with every passport dropped (and the UN
   references too: the UK↔OFAC link must not ride on them). A passport's country is its
-  published code or the country its note names as issuer (`core.resolve.country_in_text`).
+  published code or the country its note names as issuer (`core.countries.country_in_text`).
 
 Precision counts the predicted pairs the truth can judge. UK↔UN: both records carry a UN
 reference — a reference names one party, so two records carrying different ones are two
@@ -29,7 +29,7 @@ parties without the UN reference, and a random sample of 100 OFAC↔UK links was
 hand (`reviewed_ofac_uk.csv`: verdict and reason per pair). Strict precision (every predicted
 pair) is printed too.
 
-Performance: time and peak memory of the whole reconciliation (`core.divergence.reconcile`:
+Performance: time and peak memory of the whole reconciliation (`reconcile.divergence.reconcile`:
 resolution and divergence tables) on every real list together, then on the lists replicated
 2×, 5× and 10× (synthetic: each copy a distinct set of parties with perturbed names, see
 `replicate`). Each run is a fresh process reading only the columns the asset reads; peak
@@ -49,9 +49,12 @@ from typing import Any
 
 import polars as pl
 
-from core import resolve as matcher
 from core.canonical import ParseResult
-from core.resolve import INPUT_COLUMNS, Resolution, Settings
+from core.countries import country_in_text
+from reconcile.deterministic import document_number, normalize_un_reference
+from reconcile.inputs import INPUT_COLUMNS
+from reconcile.resolve import Resolution, resolve
+from reconcile.weights import DEFAULT, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOTS = ROOT / "snapshots"
@@ -116,7 +119,7 @@ def un_truth(tables: Mapping[str, pl.DataFrame], left: str, right: str) -> pl.Da
     ids = ids.select(
         "entity_id",
         "source",
-        key=pl.col("value").map_elements(matcher.normalize_un_reference, return_dtype=pl.String),
+        key=pl.col("value").map_elements(normalize_un_reference, return_dtype=pl.String),
     )
     joined = ids.filter(pl.col("source") == left).join(
         ids.filter(pl.col("source") == right), on="key"
@@ -138,13 +141,13 @@ def passports(tables: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
     ids = tables["identifiers"].filter(pl.col("id_type") == "passport")
     if "origin" not in ids.columns:
         ids = ids.with_columns(origin=pl.lit(None, dtype=pl.String))
-    notes = {n: matcher.country_in_text(n) for n in ids["note"].drop_nulls().unique().to_list()}
+    notes = {n: country_in_text(n) for n in ids["note"].drop_nulls().unique().to_list()}
     ids = ids.with_columns(
         country=pl.coalesce(
             "country_code",
             pl.col("note").replace_strict(notes, default=None, return_dtype=pl.String),
         ),
-        number=matcher.document_number(pl.coalesce("normalized", "value")),
+        number=document_number(pl.coalesce("normalized", "value")),
     )
     ids = ids.filter(pl.col("number").str.len_chars() >= MIN_TRUTH_NUMBER)
     return pl.concat(
@@ -165,7 +168,7 @@ _NUMBER_IN_TEXT = r"\b[A-Z]{0,3}[0-9][A-Z0-9]{5,}\b"
 def _free_text_passports(cells: pl.DataFrame) -> pl.DataFrame:
     """Free-text passport cells → each number in them, with the country the text opens with."""
     text = cells["value"].unique().to_list()
-    country = {v: matcher.country_in_text(v) for v in text}
+    country = {v: country_in_text(v) for v in text}
     return (
         cells.with_columns(
             country=pl.col("value").replace_strict(country, default=None, return_dtype=pl.String),
@@ -173,7 +176,7 @@ def _free_text_passports(cells: pl.DataFrame) -> pl.DataFrame:
         )
         .explode("number")
         .filter(pl.col("number").is_not_null())
-        .with_columns(number=matcher.document_number("number"))
+        .with_columns(number=document_number("number"))
         .select("entity_id", "source", "number", "country")
     )
 
@@ -279,27 +282,37 @@ def _either(records: set[str]) -> pl.Expr:
     return pl.col("l").is_in(records) | pl.col("r").is_in(records)
 
 
-def uk_un_quality(settings: Settings = matcher.DEFAULT) -> tuple[Quality, dict[str, pl.DataFrame]]:
+def uk_un_quality(settings: Settings = DEFAULT) -> tuple[Quality, dict[str, pl.DataFrame]]:
     """UK OFSI 2025-04-14 ↔ UN 2026-02-27, matched without UN references."""
     tables = combine(load_source("gb_ofsi", "2025-04-14"), load_source("un_sc", "2026-02-27"))
-    truth = un_truth(tables, "gb_ofsi", "un_sc")
-    labelled = set(
-        tables["identifiers"].filter(pl.col("id_type") == "un_reference")["entity_id"].to_list()
-    )
-    start = time.perf_counter()
-    res = matcher.resolve(hide(tables, ("un_reference",)), settings=settings)
-    seconds = time.perf_counter() - start
-    guess = predicted(res, ("gb_ofsi",), ("un_sc",))
+    guess, seconds = _uk_un_guess(tables, settings)
     # a UN reference names one party: two records carrying different ones are two parties
-    quality = _score("UK↔UN", guess, truth, _both(labelled), seconds)
+    truth = un_truth(tables, "gb_ofsi", "un_sc")
+    quality = _score("UK↔UN", guess, truth, _both(_un_referenced(tables)), seconds)
     return quality, tables
+
+
+def _un_referenced(tables: Mapping[str, pl.DataFrame]) -> set[str]:
+    """The records carrying a UN reference: the pairs the UK↔UN truth can judge."""
+    ids = tables["identifiers"].filter(pl.col("id_type") == "un_reference")
+    return set(ids["entity_id"].to_list())
+
+
+def _uk_un_guess(
+    tables: Mapping[str, pl.DataFrame], settings: Settings
+) -> tuple[pl.DataFrame, float]:
+    """The UK↔UN pairs the matcher finds with every UN reference hidden, and its seconds."""
+    start = time.perf_counter()
+    res = resolve(hide(tables, ("un_reference",)), settings=settings)
+    seconds = time.perf_counter() - start
+    return predicted(res, ("gb_ofsi",), ("un_sc",)), seconds
 
 
 OFAC = ("us_ofac_sdn", "us_ofac_cons")
 
 
 def ofac_uk_quality(
-    settings: Settings = matcher.DEFAULT,
+    settings: Settings = DEFAULT,
 ) -> tuple[Quality, dict[str, pl.DataFrame]]:
     """OFAC SDN + consolidated ↔ UK OFSI, matched without passports (nor UN references)."""
     tables = combine(
@@ -309,7 +322,7 @@ def ofac_uk_quality(
     )
     truth = passport_truth(tables, OFAC, ("gb_ofsi",))
     start = time.perf_counter()
-    res = matcher.resolve(hide(tables, ("passport", "un_reference")), settings=settings)
+    res = resolve(hide(tables, ("passport", "un_reference")), settings=settings)
     seconds = time.perf_counter() - start
     guess = predicted(res, OFAC, ("gb_ofsi",))
     # A passport is renewed, so two records holding different ones may be one person: a link
@@ -333,30 +346,21 @@ UN_YEARS = ("2025-04-19", "2026-02-27")
 
 
 def uk_un_year_quality(
-    uk: str, un: str, settings: Settings = matcher.DEFAULT
+    uk: str, un: str, settings: Settings = DEFAULT
 ) -> tuple[Quality, dict[str, pl.DataFrame]]:
     """UK OFSI of `uk` ↔ UN of `un`, matched without UN references. The truth reads every
     form of the references (`core.un_references`: `QI.A.291.11` is `QDi.291`, and the UN's
     `[Old Reference # E.29.I.11]` comments name the Iran committee numbers)."""
     tables = combine(load_source("gb_ofsi", uk), load_source("un_sc", un))
+    guess, seconds = _uk_un_guess(tables, settings)
     truth = un_truth(tables, "gb_ofsi", "un_sc")
-    labelled = set(
-        tables["identifiers"].filter(pl.col("id_type") == "un_reference")["entity_id"].to_list()
-    )
-    start = time.perf_counter()
-    res = matcher.resolve(hide(tables, ("un_reference",)), settings=settings)
-    seconds = time.perf_counter() - start
-    guess = predicted(res, ("gb_ofsi",), ("un_sc",))
-    quality = _score(f"UK {uk} ↔ UN {un}", guess, truth, _both(labelled), seconds)
+    quality = _score(f"UK {uk} ↔ UN {un}", guess, truth, _both(_un_referenced(tables)), seconds)
     fixed = corrected_tables(tables, uk)
-    fixed_labelled = set(
-        fixed["identifiers"].filter(pl.col("id_type") == "un_reference")["entity_id"].to_list()
-    )
     quality.corrected = _score(
         f"UK {uk} ↔ UN {un}, UK references as OFSI later gives them",
         guess,
         un_truth(fixed, "gb_ofsi", "un_sc"),
-        _both(fixed_labelled),
+        _both(_un_referenced(fixed)),
         seconds,
     )
     return quality, tables
@@ -407,14 +411,14 @@ def strict_passport_truth(
 
 
 def ofac_uk_year_quality(
-    uk: str, settings: Settings = matcher.DEFAULT
+    uk: str, settings: Settings = DEFAULT
 ) -> tuple[Quality, dict[str, pl.DataFrame]]:
     """OFAC SDN 2023-12-28 ↔ UK OFSI of `uk`, matched without passports (nor UN references);
     truth: the same passport number and issuing country."""
     tables = combine(load_source("us_ofac_sdn", "2023-12-28"), load_source("gb_ofsi", uk))
     truth = strict_passport_truth(tables, ("us_ofac_sdn",), ("gb_ofsi",))
     start = time.perf_counter()
-    res = matcher.resolve(hide(tables, ("passport", "un_reference")), settings=settings)
+    res = resolve(hide(tables, ("passport", "un_reference")), settings=settings)
     seconds = time.perf_counter() - start
     guess = predicted(res, ("us_ofac_sdn",), ("gb_ofsi",))
     # a party is listed once: a record whose counterpart is known is wrongly linked elsewhere
@@ -465,14 +469,19 @@ def reviewed_unseen(qualities: Mapping[str, Quality]) -> pl.DataFrame:
     sample = sample.join(linked, on=["l", "r", "run"], how="left").with_columns(
         pl.col("linked").fill_null(False)
     )
+    return _tally(sample)
+
+
+REVIEWED = Path(__file__).with_name("reviewed_ofac_uk.csv")
+
+
+def _tally(sample: pl.DataFrame) -> pl.DataFrame:
+    """Reviewed pairs (verdict, linked) → verdict, pairs, linked: how many are still linked."""
     return (
         sample.group_by("verdict")
         .agg(pairs=pl.len(), linked=pl.col("linked").sum())
         .sort("verdict")
     )
-
-
-REVIEWED = Path(__file__).with_name("reviewed_ofac_uk.csv")
 
 
 def reviewed(quality: Quality) -> pl.DataFrame:
@@ -487,11 +496,7 @@ def reviewed(quality: Quality) -> pl.DataFrame:
     sample = sample.join(linked, on=["l", "r", "verdict"], how="left").with_columns(
         pl.col("linked").fill_null(False)
     )
-    return (
-        sample.group_by("verdict")
-        .agg(pairs=pl.len(), linked=pl.col("linked").sum())
-        .sort("verdict")
-    )
+    return _tally(sample)
 
 
 def describe(
@@ -623,7 +628,7 @@ def replicate(
 
 
 def _write_inputs(tables: Mapping[str, pl.DataFrame], folder: Path) -> None:
-    """The columns the reconciliation reads (core.resolve.INPUT_COLUMNS), as parquet."""
+    """The columns the reconciliation reads (reconcile.inputs.INPUT_COLUMNS), as parquet."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, columns in INPUT_COLUMNS.items():
         tables[name].select(columns).write_parquet(folder / f"{name}.parquet")
@@ -640,7 +645,7 @@ def _high_water_mb() -> float:
 
 def _child(folder: str) -> None:
     """Run in a fresh process: read the inputs, resolve, print time and peak memory as JSON."""
-    from core.divergence import reconcile
+    from reconcile.divergence import reconcile
 
     tables = {name: pl.read_parquet(Path(folder) / f"{name}.parquet") for name in INPUT_COLUMNS}
     loaded = _high_water_mb()

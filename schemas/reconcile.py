@@ -15,8 +15,10 @@ import pandera.polars as pa
 import polars as pl
 
 from core.canonical import ENTITY_TYPES
-from core.divergence import AUTHORITY_ORDER
-from core.resolve import CONFLICT_ATTRIBUTES, ONE_ENTRY_PER_REGIME, PROBABILISTIC, RULES
+from reconcile.clusters import CONFLICT_ATTRIBUTES
+from reconcile.deterministic import PROBABILISTIC, RULES
+from reconcile.divergence import AUTHORITY_ORDER
+from reconcile.probabilistic import ONE_ENTRY_PER_REGIME
 
 PARTY_ID = r"^party-[0-9a-f]{16}$"
 

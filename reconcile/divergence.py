@@ -1,7 +1,7 @@
 """Divergence between authorities: who lists a party, since when, and what they say about it.
 
-Pure functions over the reconciliation (`core.resolve`) and the canonical tables. An authority
-is the government body behind a list (`core.resolve.AUTHORITIES`): US (OFAC SDN and non-SDN
+Pure functions over the reconciliation (`reconcile.resolve`) and the canonical tables. An authority
+is the government body behind a list (`AUTHORITIES`): US (OFAC SDN and non-SDN
 consolidated), EU (FSF), UK (FCDO list and OFSI consolidated list), UN (Security Council). The
 US CSL re-publishes several US lists and is not an authority of its own here.
 
@@ -17,7 +17,19 @@ from typing import Any
 
 import polars as pl
 
-from core.resolve import AUTHORITIES, resolve
+from reconcile.resolve import resolve
+
+# Which authority a source speaks for (CONTRACT.md source names). The US CSL re-publishes
+# several US lists (OFAC, BIS, State): it is linked and clustered but is not an authority of
+# its own in the divergence tables.
+AUTHORITIES: dict[str, str] = {
+    "us_ofac_sdn": "US",
+    "us_ofac_cons": "US",
+    "eu_fsf": "EU",
+    "gb_fcdo": "UK",
+    "gb_ofsi": "UK",
+    "un_sc": "UN",
+}
 
 AUTHORITY_ORDER = ("US", "EU", "UK", "UN")
 FLAGS = {authority: f"on_{authority.lower()}" for authority in AUTHORITY_ORDER}
