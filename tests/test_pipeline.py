@@ -203,7 +203,9 @@ def test_bad_input_leaves_published_version_intact(tmp_path: Path) -> None:
     cli.report_failures(result, out=out, notes=io.StringIO())
     step = next(line for line in out.getvalue().splitlines() if line.startswith("  step "))
     assert step.startswith("  step us_ofac_sdn failed: ")
-    assert "SDN.CSV at line 4529 (end of file): the file does not end with OFAC's end-of-file" in step
+    assert (
+        "SDN.CSV at line 4529 (end of file): the file does not end with OFAC's end-of-file" in step
+    )
     assert "Error occurred while" not in step
     assert latest_version(data) == version
     assert verify_published(data / "published" / version) == []
