@@ -20,9 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from assets import eu_fsf, gb_fcdo, gb_ofsi, un_sc, us_csl, us_ofac_cons, us_ofac_sdn
+from assets import eu_fsf, gb_fcdo, gb_ofsi, us_csl, us_ofac_cons, us_ofac_sdn
 from core.canonical import ParseResult
 from core.errors import SourceFormatError
+from un_sc.xml import parse_consolidated as parse_un_sc
 
 SDN_SET = ("SDN.CSV", "ADD.CSV", "ALT.CSV", "SDN_COMMENTS.CSV")
 CONS_SET = ("CONS_PRIM.CSV", "CONS_ADD.CSV", "CONS_ALT.CSV", "CONS_COMMENTS.CSV")
@@ -153,7 +154,7 @@ XML_CASES = {
         "sdnEntry 1 (uid 9639)",
     ),
     "un_sc": (
-        un_sc.parse_consolidated,
+        parse_un_sc,
         "un_sc/consolidated.xml",
         "consolidated.xml",
         b"</INDIVIDUAL>",
@@ -209,7 +210,7 @@ def test_xml_cut_between_records_is_refused(fixtures: Path, case: str) -> None:
 def test_full_un_snapshot_cut_is_refused(snapshots: Path) -> None:
     data = (snapshots / "un_sc" / "2026-02-27" / "consolidated.xml").read_bytes()
     cut = after_nth(data, b"</ENTITY>", 10)
-    error = refusal(lambda: un_sc.parse_consolidated(cut))
+    error = refusal(lambda: parse_un_sc(cut))
     assert error.file == "consolidated.xml"
     assert re.search(r"the last complete record read is ENTITY \d+ \(DATAID \d+\)$", error.message)
 

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from assets import eu_fsf, gb_fcdo, gb_ofsi, un_sc, us_ofac_cons, us_ofac_sdn
+from assets import eu_fsf, gb_fcdo, gb_ofsi, us_ofac_cons, us_ofac_sdn
 from core.canonical import ParseResult
 from core.errors import SourceFormatError
 from core.xmlsafe import parse_xml
+from un_sc.xml import parse_consolidated as parse_un_sc
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -36,7 +37,7 @@ READERS: dict[str, tuple[Callable[[str, bytes], ParseResult], str, Path, bytes]]
         b"HANIYA",
     ),
     "un_sc": (
-        lambda n, d: un_sc.parse_consolidated(d),
+        lambda n, d: parse_un_sc(d),
         "consolidated.xml",
         FIXTURES / "un_sc" / "consolidated.xml",
         b"ERIC",

@@ -11,7 +11,6 @@ import pytest
 from dagster import materialize
 
 from assets import un_sc
-from assets.un_sc import FILE_NAME, normalize_document, parse_consolidated, parse_xs_date
 from core.canonical import ParseResult
 from core.errors import SourceFormatError
 from resources.fetcher import SnapshotFetcher
@@ -19,6 +18,9 @@ from resources.storage import DataDir
 from schemas.canonical import MODELS
 from schemas.un_sc import MODELS as STAGED_MODELS
 from schemas.validate import validate
+from un_sc.constants import FILE_NAME
+from un_sc.mapping import normalize_document, parse_xs_date
+from un_sc.xml import parse_consolidated
 
 NEWEST, OLDER = "2026-02-27", "2025-04-19"
 
