@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from assets import eu_fsf, gb_fcdo, gb_ofsi, us_ofac_cons, us_ofac_sdn
+from assets import eu_fsf, gb_fcdo, gb_ofsi
 from core.canonical import ParseResult
 from core.errors import SourceFormatError
 from core.xmlsafe import parse_xml
+from ofac.lists import CONS, SDN
 from un_sc.xml import parse_consolidated as parse_un_sc
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -25,13 +26,13 @@ FIXTURES = Path(__file__).parent / "fixtures"
 # reader, file name, fixture, a value of the first record to replace with an entity reference
 READERS: dict[str, tuple[Callable[[str, bytes], ParseResult], str, Path, bytes]] = {
     "ofac_cons": (
-        lambda n, d: us_ofac_cons.parse_xml({n: d}),
+        lambda n, d: CONS.parse_xml({n: d}),
         "CONSOLIDATED.XML",
         FIXTURES / "us_ofac_cons" / "CONSOLIDATED.XML",
         b"HANIYA",
     ),
     "ofac_sdn": (
-        lambda n, d: us_ofac_sdn.parse_xml({n: d}),
+        lambda n, d: SDN.parse_xml({n: d}),
         "SDN.XML",
         FIXTURES / "us_ofac_cons" / "CONSOLIDATED.XML",
         b"HANIYA",

@@ -10,15 +10,15 @@ from typing import Any
 
 import polars as pl
 
-from assets.ofac_remarks import (
+from core.canonical import Unknown
+from core.countries import resolve
+from core.dates import parse_fuzzy
+from ofac.remark_labels import (
     ATTRIBUTE_LABELS,
     ATTRIBUTE_PATTERNS,
     COUNTRY_LABELS,
     KNOWN_LABELS,
 )
-from core.canonical import Unknown
-from core.countries import resolve
-from core.dates import parse_fuzzy
 from us_csl.constants import (
     CRYPTO,
     EARLIEST_BIRTH,
@@ -140,7 +140,7 @@ def read_birth_dates(values: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def normalized_number(id_type: pl.Expr, value: pl.Expr) -> pl.Expr:
-    """Comparable form, as assets.ofac_remarks makes it: digits for phone/IMO/MMSI, lower case
+    """Comparable form, as ofac.remarks makes it: digits for phone/IMO/MMSI, lower case
     for e-mail, website and EVM wallets, else upper case without spaces, dots, dashes, brackets."""
     evm = value.str.contains(r"^0x[0-9a-fA-F]{40}$")
     return (

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from assets.ofac_remarks import (
+from core.canonical import ParseResult, Unknown, frame
+from ofac.remarks import (
     is_valid_imo,
 )
-from core.canonical import ParseResult, Unknown, frame
 from us_csl.constants import (
     ATTRIBUTE_COLUMNS,
     ENTITY_TYPES,
