@@ -19,13 +19,9 @@ from ofac.lists import CONS
 # has carried the 78 NS-PLC entries and some 290 SSI entries for years (SOURCES.md, CSL 2022).
 SANITY_FLOOR = 44
 
-SPEC = ofac_spec(
-    CONS,
-    description="Consolidated (non-SDN) Sanctions List (Enhanced XML, legacy CSV set, classic XML).",
-    sanity_floor=SANITY_FLOOR,
-)
-CSV_FILES = SPEC.format("csv").files
-XML_FILES = SPEC.format("xml").files
-ENHANCED_FILES = SPEC.format("enhanced").files
+DESCRIPTION = "Consolidated (non-SDN) Sanctions List (Enhanced XML, legacy CSV set, classic XML)."
+
+SPEC = ofac_spec(CONS, DESCRIPTION, SANITY_FLOOR)
+CSV_FILES, XML_FILES, ENHANCED_FILES = (f.files for f in SPEC.formats)
 
 asset, checks = source_assets(SPEC)

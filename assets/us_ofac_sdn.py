@@ -20,13 +20,9 @@ from ofac.lists import SDN
 # 8,062 at the end of 2019; 13,821 in 2023-12 and 14,965 in 2024-05 (the shipped snapshots).
 SANITY_FLOOR = 597
 
-SPEC = ofac_spec(
-    SDN,
-    description="Specially Designated Nationals and Blocked Persons list (Enhanced XML, legacy CSV set, classic XML).",
-    sanity_floor=SANITY_FLOOR,
-)
-CSV_FILES = SPEC.format("csv").files
-XML_FILES = SPEC.format("xml").files
-ENHANCED_FILES = SPEC.format("enhanced").files
+DESCRIPTION = "Specially Designated Nationals and Blocked Persons list (Enhanced XML, legacy CSV set, classic XML)."
+
+SPEC = ofac_spec(SDN, DESCRIPTION, SANITY_FLOOR)
+CSV_FILES, XML_FILES, ENHANCED_FILES = (f.files for f in SPEC.formats)
 
 asset, checks = source_assets(SPEC)

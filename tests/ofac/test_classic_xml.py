@@ -11,22 +11,11 @@ import pytest
 
 from core.canonical import ParseResult
 from core.errors import SourceFormatError
-from ofac.lists import CONS, SDN
+from ofac.lists import CONS
 from schemas.canonical import MODELS
 from schemas.ofac import XML_MODELS
 from schemas.validate import validate
-
-SDN_FILES = ("SDN.CSV", "ADD.CSV", "ALT.CSV", "SDN_COMMENTS.CSV")
-CONS_FILES = ("CONS_PRIM.CSV", "CONS_ADD.CSV", "CONS_ALT.CSV", "CONS_COMMENTS.CSV")
-
-
-def read(folder: Path, names: tuple[str, ...]) -> dict[str, bytes]:
-    return {name: (folder / name).read_bytes() for name in names}
-
-
-@pytest.fixture(scope="module")
-def sdn_full(snapshots: Path) -> ParseResult:
-    return SDN.parse_csv(read(snapshots / "us_ofac_sdn" / "2023-12-28", SDN_FILES)).stamp("p")
+from tests.ofac.helpers import read, rows
 
 
 @pytest.fixture(scope="module")
@@ -37,19 +26,8 @@ def cons_xml_full(snapshots: Path) -> ParseResult:
     )
 
 
-@pytest.fixture(scope="module")
-def sdn_small(fixtures: Path) -> ParseResult:
-    return SDN.parse_csv(read(fixtures / "us_ofac_sdn", SDN_FILES)).stamp("p")
-
-
-def rows(result: ParseResult, table: str, entity: str) -> pl.DataFrame:
-    df = result.tables[table]
-    key = "from_entity_id" if table == "relationships" else "entity_id"
-    return df.filter(pl.col(key) == entity)
-
-
 def test_cons_csv_and_xml_counts(snapshots: Path, cons_xml_full: ParseResult) -> None:
-    csv_result = CONS.parse_csv(read(snapshots / "us_ofac_cons" / "2025-12-19", CONS_FILES))
+    csv_result = CONS.parse_csv(read(snapshots / "us_ofac_cons" / "2025-12-19", CONS.csv_names))
     assert csv_result.tables["entities"].height == 442
     assert cons_xml_full.entry_count == 443
     assert cons_xml_full.declared_count == 443

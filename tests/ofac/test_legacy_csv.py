@@ -16,13 +16,10 @@ from ofac.lists import CONS, SDN
 from schemas.canonical import MODELS
 from schemas.ofac import CSV_MODELS
 from schemas.validate import validate
+from tests.ofac.helpers import read, rows
 
 SDN_FILES = ("SDN.CSV", "ADD.CSV", "ALT.CSV", "SDN_COMMENTS.CSV")
 CONS_FILES = ("CONS_PRIM.CSV", "CONS_ADD.CSV", "CONS_ALT.CSV", "CONS_COMMENTS.CSV")
-
-
-def read(folder: Path, names: tuple[str, ...]) -> dict[str, bytes]:
-    return {name: (folder / name).read_bytes() for name in names}
 
 
 @pytest.fixture(scope="module")
@@ -33,12 +30,6 @@ def sdn_full(snapshots: Path) -> ParseResult:
 @pytest.fixture(scope="module")
 def sdn_small(fixtures: Path) -> ParseResult:
     return SDN.parse_csv(read(fixtures / "us_ofac_sdn", SDN_FILES)).stamp("p")
-
-
-def rows(result: ParseResult, table: str, entity: str) -> pl.DataFrame:
-    df = result.tables[table]
-    key = "from_entity_id" if table == "relationships" else "entity_id"
-    return df.filter(pl.col(key) == entity)
 
 
 # --- acceptance on the full real files ---------------------------------------------------------

@@ -24,25 +24,6 @@ def values(result: ParseResult, table: str, source_id: str, *columns: str) -> se
     return set(rows(result, table, source_id).select(columns).rows())
 
 
-def accounting(result: ParseResult) -> dict[str, tuple[int, int]]:
-    """What `records_accounted` checks: (records seen, rows taken + rejects) per kind."""
-    tables, rejects = result.tables, result.tables["rejects"]
-    out = {
-        "entries": (
-            result.entry_count,
-            tables["entities"].height + rejects.filter(pl.col("kind") == "entry").height,
-        )
-    }
-    for key, count in result.file_rows.items():
-        taken = sum(
-            df.filter(pl.col("origin") == key).height
-            for name, df in tables.items()
-            if name not in ("entities", "rejects")
-        )
-        out[key] = (count, taken + rejects.filter(pl.col("file") == key).height)
-    return out
-
-
 def csv_bytes(*records: str, header: str = HEADER) -> bytes:
     return ("\n".join([header, *records]) + "\n").encode()
 

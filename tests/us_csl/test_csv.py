@@ -21,7 +21,8 @@ from resources.storage import DataDir
 from schemas.canonical import MODELS
 from schemas.us_csl import CSV_MODELS, JSON_MODELS
 from schemas.validate import validate
-from tests.us_csl.helpers import EL, HEADER, accounting, csv_bytes, record, rows, values
+from tests.accounting import accounting
+from tests.us_csl.helpers import EL, HEADER, csv_bytes, record, rows, values
 from us_csl.constants import CSV_NAME
 from us_csl.csv import ids_layout, parse_csv, parse_csv_bytes
 

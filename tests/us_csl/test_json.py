@@ -13,7 +13,8 @@ from core.canonical import ParseResult
 from core.errors import SourceFormatError
 from schemas.canonical import MODELS
 from schemas.validate import validate
-from tests.us_csl.helpers import EL, accounting, rows, values
+from tests.accounting import accounting
+from tests.us_csl.helpers import EL, rows, values
 from us_csl.constants import JSON_NAME
 from us_csl.json import parse_json_bytes
 
