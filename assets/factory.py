@@ -270,7 +270,7 @@ def schema_fingerprint() -> str:
 @cache
 def parser_fingerprint() -> str:
     """Hash of the parsers' source: a staged parse is reused only by the same parser code."""
-    return fingerprint("assets", "core", "ofac", "eu_fsf", "gb_fcdo", "gb_ofsi")
+    return fingerprint("assets", "core", "ofac", "eu_fsf", "gb_fcdo", "gb_ofsi", "un_sc", "us_csl")
 
 
 def validate_publication(spec: SourceSpec, folder: Path, meta: dict[str, Any]) -> list[Failure]:

@@ -19,15 +19,16 @@ from pathlib import Path
 import polars as pl
 from lxml import etree
 
-from assets import us_ofac_cons, us_ofac_sdn
-from assets.ofac import (
+from bench.common import best_of, peak_rss_mb, row
+from ofac.legacy_csv import (
     ADDRESS_COLUMNS,
     ALIAS_COLUMNS,
     COMMENT_COLUMNS,
     PRIMARY_COLUMNS,
     read_ofac_csv,
 )
-from bench.common import best_of, peak_rss_mb, row
+from ofac.lists import CONS as CONS_LIST
+from ofac.lists import SDN as SDN_LIST
 
 ROOT = Path(__file__).resolve().parent.parent
 SDN = ROOT / "snapshots" / "us_ofac_sdn" / "2023-12-28"
@@ -67,26 +68,26 @@ def per_file() -> None:
         ours = best_of(lambda n=name, d=files[name], c=columns: read_ofac_csv(n, d, c))
         print(row(name, bare, ours, ours / bare))
     bare_all = sum(best_of(lambda d=d: bare_csv(d)) for d in files.values())
-    full = best_of(lambda: us_ofac_sdn.parse_csv(files))
+    full = best_of(lambda: SDN_LIST.parse_csv(files))
     print(row("SDN CSV set → canonical (remarks too)", bare_all, full, full / bare_all))
     xml = (CONS / "CONSOLIDATED.XML").read_bytes()
     bare = best_of(lambda: etree.fromstring(xml))
-    ours = best_of(lambda: us_ofac_cons.parse_xml({"CONSOLIDATED.XML": xml}))
+    ours = best_of(lambda: CONS_LIST.parse_xml({"CONSOLIDATED.XML": xml}))
     print(row("CONSOLIDATED.XML → canonical", bare, ours, ours / bare))
     cons = {
         n: (CONS / n).read_bytes()
         for n in ("CONS_PRIM.CSV", "CONS_ADD.CSV", "CONS_ALT.CSV", "CONS_COMMENTS.CSV")
     }
     bare = sum(best_of(lambda d=d: bare_csv(d)) for d in cons.values())
-    ours = best_of(lambda: us_ofac_cons.parse_csv(cons))
+    ours = best_of(lambda: CONS_LIST.parse_csv(cons))
     print(row("CONS CSV set → canonical", bare, ours, ours / bare))
 
     print()
     print(row("SDN CSV set scale", "bare s", "parser s", "× of 1×"))
-    one = best_of(lambda: us_ofac_sdn.parse_csv(files), runs=2)
+    one = best_of(lambda: SDN_LIST.parse_csv(files), runs=2)
     ten_files = replicate(files, 10)
     bare10 = sum(best_of(lambda d=d: bare_csv(d), runs=2) for d in ten_files.values())
-    ten = best_of(lambda: us_ofac_sdn.parse_csv(ten_files), runs=2)
+    ten = best_of(lambda: SDN_LIST.parse_csv(ten_files), runs=2)
     print(row("1× (13,821 entries)", bare_all, one, 1.0))
     print(row("10× (138,210 entries)", bare10, ten, ten / one))
     print(f"peak RSS of this process: {peak_rss_mb():.0f} MB")

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from lxml import etree
 
-from assets.un_sc import FILE_NAME, SOURCE, parse_consolidated
 from bench.common import best_of, row
+from un_sc.constants import FILE_NAME, SOURCE
+from un_sc.xml import parse_consolidated
 
 SNAPSHOTS = Path(__file__).resolve().parent.parent / "snapshots" / SOURCE
 

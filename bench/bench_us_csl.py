@@ -14,8 +14,9 @@ from pathlib import Path
 
 import polars as pl
 
-from assets.us_csl import CSV_NAME, SOURCE, parse_csv_bytes
 from bench.common import best_of, row
+from us_csl.constants import CSV_NAME, SOURCE
+from us_csl.csv import parse_csv_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = {

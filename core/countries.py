@@ -129,7 +129,7 @@ ALIASES: dict[str, str] = {
     "micronesia (federated states of)": "FM",
     "netherlands (kingdom of the)": "NL",
     "côte d’ivoire": "CI",
-    # OFAC SDN remarks spellings (assets/ofac_remarks.py)
+    # OFAC SDN remarks spellings (ofac/remarks.py)
     "bosnia-herzegovina": "BA",
     "bosina-herzegovina": "BA",
     "bosnia": "BA",

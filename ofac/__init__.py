@@ -1,7 +1,12 @@
-"""OFAC formats shared by the SDN list and the consolidated (non-SDN) list.
+"""OFAC's formats, shared by the SDN list and the consolidated (non-SDN) list.
 
 One module per publisher format, each pure (bytes in, `ParseResult` out, no Dagster):
-`enhanced` reads the Enhanced XML (SDN_ENHANCED.XML, CONS_ENHANCED.ZIP) with its reference
-values and feature types in `reference`. The legacy CSV and classic XML parsers still live in
-`assets/ofac.py` and `assets/ofac_remarks.py`.
+`legacy_csv` reads the legacy CSV set (SDN.CSV… / CONS_PRIM.CSV…), `classic_xml` the classic
+XML (SDN.XML / CONSOLIDATED.XML) and `enhanced` the Enhanced XML (SDN_ENHANCED.XML,
+CONS_ENHANCED.ZIP), with its features in `features` and its reference values in `reference`.
+The free-text remarks of the legacy formats are read by `remarks`, through the label tables in
+`remark_labels`; `rows` holds the canonical rows the readers share, `constants` the authority,
+endpoint and the legacy formats' vocabulary, and `lists` each list's file names with its parse
+entry points (`SDN`, `CONS`). The Dagster side is `assets/us_ofac_sdn.py` and
+`assets/us_ofac_cons.py`, both built by `assets/ofac.py`.
 """

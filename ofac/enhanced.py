@@ -8,7 +8,7 @@ date the party was published on each), `sanctionsPrograms`, `sanctionsTypes`,
 `features` (birth date, nationality, e-mail, ISIN, directives…), `identityDocuments` and
 `relationships` (to other entities by ID).
 
-The mapping follows the legacy parsers (`assets.ofac`): `entity_id` is `<source>-<entity id>`
+The mapping follows the legacy parsers (`ofac.legacy_csv`, `ofac.classic_xml`): `entity_id` is `<source>-<entity id>`
 (the legacy ent_num), documents and remark-like features are read by the legacy remarks
 parser from the fragment the CSV would write (`Passport U00242309 (Turkey)`,
 `Equity Ticker CHL US`), so both formats share one id_type vocabulary and normalisation.
@@ -27,14 +27,14 @@ from datetime import date
 import polars as pl
 from lxml import etree
 
-from assets.ofac import AUTHORITY
-from assets.ofac_remarks import parse_remarks
 from core.canonical import ParseResult, entity_id
 from core.errors import SourceFormatError
 from core.xmlsafe import local, parse_xml, text
 from core.zipsafe import ZipLimits, read_members
+from ofac.constants import AUTHORITY
 from ofac.features import STAGED_SCHEMAS, Walker, _children, _flag, _iso
 from ofac.reference import ADDRESS_PARTS, ALIAS_TYPES, ENTITY_TYPES, NAME_PARTS
+from ofac.remarks import parse_remarks
 
 NAMESPACE = (
     "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/ENHANCED_XML"

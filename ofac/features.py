@@ -25,8 +25,6 @@ from typing import Any
 import polars as pl
 from lxml import etree
 
-from assets.ofac import _imo_kind, _Rows
-from assets.ofac_remarks import Remarks, parse_remarks
 from core.canonical import Unknown, entity_id
 from core.countries import VALID_CODES, resolve
 from core.dates import parse_fuzzy
@@ -39,6 +37,8 @@ from ofac.reference import (
     References,
     feature_rule,
 )
+from ofac.remarks import Remarks, parse_remarks
+from ofac.rows import Rows, imo_kind
 
 FEATURE_FIELDS = frozenset(
     {
@@ -123,7 +123,7 @@ class Walker:
     def __init__(self, file: str, source: str) -> None:
         self.file = file
         self.source = source
-        self.out = _Rows()
+        self.out = Rows()
         self.refs = References(file)
         self.staged: dict[str, list[dict[str, Any]]] = {name: [] for name in STAGED_SCHEMAS}
 
@@ -278,7 +278,7 @@ class Walker:
                     rows = [{"attribute": "unknown_feature", "value": f"{ftype}: {value}"}]
             row = rows[0]
             if family == "identifiers":
-                row = _imo_kind(row, etype)
+                row = imo_kind(row, etype)
                 if comments:
                     row = {**row, "note": "; ".join(n for n in (row.get("note"), comments) if n)}
                 self.out.add("identifiers", entity_id=eid, origin=self.file, **row)
@@ -346,7 +346,7 @@ class Walker:
                 self.unknown(at, "ID DOCUMENT TYPE not read", label)
             row = {"id_type": id_type or "other", "label": label, "value": number,
                    "normalized": _DOC_NOISE.sub("", number).upper(), "country_raw": country}  # fmt: skip
-        row = _imo_kind(row, etype)
+        row = imo_kind(row, etype)
         notes = [row.get("note")]
         if authority := text(parts.get("issuingAuthority")):
             notes.append(f"issuing authority {authority}")

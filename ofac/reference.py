@@ -113,7 +113,7 @@ NAME_PARTS = {
         "Matronymic",
     )
 }
-# ID DOCUMENT TYPE values the legacy remarks never write, so `assets.ofac_remarks` has no
+# ID DOCUMENT TYPE values the legacy remarks never write, so `ofac.remarks` has no
 # label for them (the other 101 types of the 2025-01-10 table are its labels).
 EXTRA_DOCUMENT_TYPES = {
     "C.I.N.": "registration",  # India's Corporate Identification Number
@@ -149,7 +149,7 @@ FEATURES: dict[str, FeatureRule] = {
     "Nationality of Registration": FeatureRule("country", "jurisdiction"),
     "Vessel Flag": FeatureRule("country", "flag"),
     # the legacy CSV carries these in columns of their own (Call_Sign, Vess_type, Tonnage,
-    # GRT, Vess_owner, Title): the same attribute names as `assets.ofac.parse_csv_set`
+    # GRT, Vess_owner, Title): the same attribute names as `ofac.legacy_csv.parse_csv_set`
     "Vessel Call Sign": FeatureRule("call_sign"),
     "VESSEL TYPE": FeatureRule("attribute", "vessel_type"),
     "Vessel Type": FeatureRule("attribute", "vessel_type"),

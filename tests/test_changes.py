@@ -7,16 +7,16 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from assets import us_ofac_sdn
 from core.canonical import ParseResult
 from core.changes import State, change_feed
+from ofac.lists import SDN
 
 FILES = ("SDN.CSV", "ADD.CSV", "ALT.CSV", "SDN_COMMENTS.CSV")
 
 
 @pytest.fixture(scope="module")
 def base(fixtures: Path) -> ParseResult:
-    return us_ofac_sdn.parse_csv({n: (fixtures / "us_ofac_sdn" / n).read_bytes() for n in FILES})
+    return SDN.parse_csv({n: (fixtures / "us_ofac_sdn" / n).read_bytes() for n in FILES})
 
 
 def state(result: ParseResult, publication: str, files: tuple[str, ...] = FILES) -> State:

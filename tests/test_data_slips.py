@@ -13,9 +13,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from assets import gb_ofsi, us_ofac_sdn
+from assets import gb_ofsi
 from core.canonical import ParseResult, frame, issuer_from_label, note_legacy_codes
 from core.countries import LEGACY_NOTES, code_note, resolve
+from ofac.lists import SDN
 
 SNAPSHOTS = Path(__file__).resolve().parent.parent / "snapshots"
 SDN_FILES = ("SDN.CSV", "ADD.CSV", "ALT.CSV", "SDN_COMMENTS.CSV")
@@ -24,7 +25,7 @@ SDN_FILES = ("SDN.CSV", "ADD.CSV", "ALT.CSV", "SDN_COMMENTS.CSV")
 @pytest.fixture(scope="module")
 def sdn() -> ParseResult:
     folder = SNAPSHOTS / "us_ofac_sdn" / "2023-12-28"
-    return us_ofac_sdn.parse_csv({n: (folder / n).read_bytes() for n in SDN_FILES})
+    return SDN.parse_csv({n: (folder / n).read_bytes() for n in SDN_FILES})
 
 
 def rows(result: ParseResult, table: str, eid: str) -> pl.DataFrame:

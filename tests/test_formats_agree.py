@@ -19,8 +19,8 @@ import pytest
 
 from assets import eu_fsf, gb_fcdo, gb_ofsi, us_csl, us_ofac_cons
 from assets.factory import COMPARED, SourceSpec, compare_formats, ingest, layout_only_attributes
-from assets.ofac_remarks import parse_remarks, split_fragments
 from core.canonical import TABLE_NAMES
+from ofac.remarks import parse_remarks, split_fragments
 from resources.fetcher import SnapshotFetcher
 from resources.storage import DataDir
 

@@ -20,6 +20,7 @@ from assets import us_ofac_sdn
 from assets.consolidated import build_consolidated
 from assets.factory import Format, SourceSpec, source_assets
 from core.canonical import ParseResult
+from ofac.lists import SDN
 from resources.fetcher import FileSpec, SnapshotFetcher
 from resources.storage import DataDir
 from resources.warehouse import PublishPolicy, verify_published
@@ -220,7 +221,7 @@ def test_invalid_data_is_blocked_by_checks(tmp_path: Path) -> None:
     """A parser emitting an unknown entity type: the blocking schema check stops the run."""
 
     def bad_parse(files: Mapping[str, bytes]) -> ParseResult:
-        result = us_ofac_sdn.parse_csv(files)
+        result = SDN.parse_csv(files)
         entities = result.tables["entities"].with_columns(
             entity_type=pl.when(pl.col("source_id") == "36")
             .then(pl.lit("spaceship"))

@@ -23,9 +23,11 @@ import pytest
 import eu_fsf
 import gb_fcdo
 import gb_ofsi
-from assets import un_sc, us_csl, us_ofac_cons, us_ofac_sdn
+from assets import us_csl
 from core.canonical import ParseResult
 from core.errors import SourceFormatError
+from ofac.lists import CONS, SDN
+from un_sc.xml import parse_consolidated as parse_un_sc
 
 SDN_SET = ("SDN.CSV", "ADD.CSV", "ALT.CSV", "SDN_COMMENTS.CSV")
 CONS_SET = ("CONS_PRIM.CSV", "CONS_ADD.CSV", "CONS_ALT.CSV", "CONS_COMMENTS.CSV")
@@ -76,7 +78,7 @@ def test_sdn_csv_cut_between_records_is_refused(fixtures: Path, name: str) -> No
     ends = record_ends(files[name])
     keep = len(ends) // 2
     cut = files[name][: ends[keep - 1]]
-    error = refusal(lambda: us_ofac_sdn.parse_csv({**files, name: cut}))
+    error = refusal(lambda: SDN.parse_csv({**files, name: cut}))
     first_field = cut.splitlines()[keep - 1].split(b",", 1)[0].decode()
     assert error.file == name
     assert error.location == f"line {keep + 1} (end of file)"
@@ -92,7 +94,7 @@ def test_cons_csv_cut_between_records_is_refused(fixtures: Path, name: str) -> N
     ends = record_ends(files[name])
     keep = max(len(ends) - 1, 1)  # the last record (unless it is the only one) and Ctrl-Z gone
     cut = files[name][: ends[keep - 1]]
-    error = refusal(lambda: us_ofac_cons.parse_csv({**files, name: cut}))
+    error = refusal(lambda: CONS.parse_csv({**files, name: cut}))
     assert error.file == name
     assert error.message.endswith(
         f"record {keep} (line {keep}), ent_num {cut.splitlines()[-1].split(b',')[0].decode()!r}"
@@ -103,7 +105,7 @@ def test_full_sdn_2024_cut_between_records_is_refused(snapshots: Path) -> None:
     data = (snapshots / "us_ofac_sdn" / "2024-05-03" / "SDN.CSV").read_bytes()
     ends = record_ends(data)
     cut = data[: ends[9999]]  # 10,000 of its records, cleanly
-    error = refusal(lambda: us_ofac_sdn.parse_csv({"SDN.CSV": cut}))
+    error = refusal(lambda: SDN.parse_csv({"SDN.CSV": cut}))
     last = cut[: ends[9999]].splitlines()[-1].split(b",", 1)[0].decode()
     assert (error.file, error.location) == ("SDN.CSV", "line 10001 (end of file)")
     assert error.message.endswith(f"record 10000 (line 10000), ent_num {last!r}")
@@ -117,17 +119,17 @@ def test_main_file_cut_with_its_ctrl_z_kept_is_refused_by_the_orphans(snapshots:
     ends = record_ends(files["SDN.CSV"])
     files["SDN.CSV"] = files["SDN.CSV"][: ends[6999]] + b"\x1a"
     last = files["SDN.CSV"].splitlines()[6999].split(b",", 1)[0].decode()
-    error = refusal(lambda: us_ofac_sdn.parse_csv(files))
+    error = refusal(lambda: SDN.parse_csv(files))
     assert (error.file, error.location) == ("SDN.CSV", "record 7000 (end of file)")
     assert re.match(r"ADD\.CSV names \d+ ent_num\(s\) beyond this file's last", error.message)
     assert error.message.endswith(f"SDN.CSV is truncated; the last record read is ent_num {last}")
 
 
 def test_real_sets_have_no_orphans(snapshots: Path) -> None:
-    sdn = us_ofac_sdn.parse_csv(
+    sdn = SDN.parse_csv(
         {n: (snapshots / "us_ofac_sdn" / "2023-12-28" / n).read_bytes() for n in SDN_SET}
     )
-    cons = us_ofac_cons.parse_csv(
+    cons = CONS.parse_csv(
         {n: (snapshots / "us_ofac_cons" / "2025-12-19" / n).read_bytes() for n in CONS_SET}
     )
     for result in (sdn, cons):
@@ -140,7 +142,7 @@ def test_real_sets_have_no_orphans(snapshots: Path) -> None:
 XML_CASES = {
     # reader, fixture, file name, closing tag of a record, records kept, the last record named
     "ofac_cons": (
-        lambda d: us_ofac_cons.parse_xml({"CONSOLIDATED.XML": d}),
+        lambda d: CONS.parse_xml({"CONSOLIDATED.XML": d}),
         "us_ofac_cons/CONSOLIDATED.XML",
         "CONSOLIDATED.XML",
         b"</sdnEntry>",
@@ -148,7 +150,7 @@ XML_CASES = {
         "sdnEntry 3 (uid 17015)",
     ),
     "ofac_sdn": (
-        lambda d: us_ofac_sdn.parse_xml({"SDN.XML": d}),
+        lambda d: SDN.parse_xml({"SDN.XML": d}),
         "us_ofac_cons/CONSOLIDATED.XML",
         "SDN.XML",
         b"</sdnEntry>",
@@ -156,7 +158,7 @@ XML_CASES = {
         "sdnEntry 1 (uid 9639)",
     ),
     "un_sc": (
-        un_sc.parse_consolidated,
+        parse_un_sc,
         "un_sc/consolidated.xml",
         "consolidated.xml",
         b"</INDIVIDUAL>",
@@ -212,7 +214,7 @@ def test_xml_cut_between_records_is_refused(fixtures: Path, case: str) -> None:
 def test_full_un_snapshot_cut_is_refused(snapshots: Path) -> None:
     data = (snapshots / "un_sc" / "2026-02-27" / "consolidated.xml").read_bytes()
     cut = after_nth(data, b"</ENTITY>", 10)
-    error = refusal(lambda: un_sc.parse_consolidated(cut))
+    error = refusal(lambda: parse_un_sc(cut))
     assert error.file == "consolidated.xml"
     assert re.search(r"the last complete record read is ENTITY \d+ \(DATAID \d+\)$", error.message)
 
@@ -221,7 +223,7 @@ def test_ofac_xml_record_count_must_match(fixtures: Path) -> None:
     """Entries removed but the root closed again: Record_Count (5) still tells."""
     data = (fixtures / "us_ofac_cons" / "CONSOLIDATED.XML").read_bytes()
     cut = after_nth(data, b"</sdnEntry>", 4) + b"</sdnList>\n"
-    error = refusal(lambda: us_ofac_cons.parse_xml({"CONSOLIDATED.XML": cut}))
+    error = refusal(lambda: CONS.parse_xml({"CONSOLIDATED.XML": cut}))
     assert (error.file, error.location) == ("CONSOLIDATED.XML", "publshInformation/Record_Count")
     assert error.message == (
         "declares 5 records but holds 4: truncated; the last record read is sdnEntry 4 (uid 30882)"
@@ -230,7 +232,7 @@ def test_ofac_xml_record_count_must_match(fixtures: Path) -> None:
 
 def test_real_ofac_xml_declares_its_count(snapshots: Path) -> None:
     data = (snapshots / "us_ofac_cons" / "2025-12-19" / "CONSOLIDATED.XML").read_bytes()
-    result = us_ofac_cons.parse_xml({"CONSOLIDATED.XML": data})
+    result = CONS.parse_xml({"CONSOLIDATED.XML": data})
     assert result.declared_count == result.entry_count == 443
 
 

@@ -17,29 +17,30 @@ import pytest
 import eu_fsf
 import gb_fcdo
 import gb_ofsi
-from assets import un_sc, us_ofac_cons, us_ofac_sdn
 from core.canonical import ParseResult
 from core.errors import SourceFormatError
 from core.xmlsafe import parse_xml
+from ofac.lists import CONS, SDN
+from un_sc.xml import parse_consolidated as parse_un_sc
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 # reader, file name, fixture, a value of the first record to replace with an entity reference
 READERS: dict[str, tuple[Callable[[str, bytes], ParseResult], str, Path, bytes]] = {
     "ofac_cons": (
-        lambda n, d: us_ofac_cons.parse_xml({n: d}),
+        lambda n, d: CONS.parse_xml({n: d}),
         "CONSOLIDATED.XML",
         FIXTURES / "us_ofac_cons" / "CONSOLIDATED.XML",
         b"HANIYA",
     ),
     "ofac_sdn": (
-        lambda n, d: us_ofac_sdn.parse_xml({n: d}),
+        lambda n, d: SDN.parse_xml({n: d}),
         "SDN.XML",
         FIXTURES / "us_ofac_cons" / "CONSOLIDATED.XML",
         b"HANIYA",
     ),
     "un_sc": (
-        lambda n, d: un_sc.parse_consolidated(d),
+        lambda n, d: parse_un_sc(d),
         "consolidated.xml",
         FIXTURES / "un_sc" / "consolidated.xml",
         b"ERIC",

@@ -23,6 +23,7 @@ from core.zipsafe import ZipLimits, check_zip, extract_members, gunzip
 from gb_ofsi.constants import XLSX_LIMITS
 from gb_ofsi.xlsx import read_xlsx
 from trade import cepii_baci
+from us_csl.constants import GUNZIP_LIMIT
 
 MIB = 2**20
 ZERO_BLOCK = (lambda c: c.compress(bytes(MIB)) + c.flush(zlib.Z_FULL_FLUSH))(
@@ -201,7 +202,7 @@ def test_csl_gzip_bomb_is_refused() -> None:
 
 def test_real_csl_gzip_still_reads(snapshots: Path) -> None:
     data = (snapshots / "us_csl" / "2022-05-16" / "consolidated.csv.gz").read_bytes()
-    assert len(gunzip("consolidated.csv.gz", data, us_csl.GUNZIP_LIMIT)) == 5_829_294
+    assert len(gunzip("consolidated.csv.gz", data, GUNZIP_LIMIT)) == 5_829_294
 
 
 def test_baci_release_on_disk_is_checked_before_extraction(

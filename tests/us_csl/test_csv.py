@@ -1,11 +1,10 @@
-"""US Consolidated Screening List (`us_csl`): acceptance on the shipped 2022 snapshot, the truncated
-2023 copy refused (or its tail rejected), details on records cut from the real files
-(tests/fixtures/us_csl/README.md), the JSON format, and bad input refused."""
+"""US Consolidated Screening List (`us_csl`), CSV: acceptance on the shipped 2022 snapshot, the
+truncated 2023 copy refused (or its tail rejected), details on records cut from the real files
+(tests/fixtures/us_csl/README.md), mapping rules, and bad input refused."""
 
 from __future__ import annotations
 
 import gzip
-import json
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -15,7 +14,6 @@ import pytest
 from dagster import materialize
 
 from assets import us_csl
-from assets.us_csl import CSV_NAME, JSON_NAME, ids_layout, parse_csv_bytes, parse_json_bytes
 from core.canonical import ParseResult
 from core.errors import SourceFormatError
 from resources.fetcher import SnapshotFetcher
@@ -23,16 +21,12 @@ from resources.storage import DataDir
 from schemas.canonical import MODELS
 from schemas.us_csl import CSV_MODELS, JSON_MODELS
 from schemas.validate import validate
+from tests.accounting import accounting
+from tests.us_csl.helpers import EL, HEADER, csv_bytes, record, rows, values
+from us_csl.constants import CSV_NAME
+from us_csl.csv import ids_layout, parse_csv, parse_csv_bytes
 
 SNAPSHOT = "2022-05-16"
-HEADER = (
-    "_id,source,entity_number,type,programs,name,title,addresses,federal_register_notice,"
-    "start_date,end_date,standard_order,license_requirement,license_policy,call_sign,"
-    "vessel_type,gross_tonnage,gross_registered_tonnage,vessel_flag,vessel_owner,remarks,"
-    "source_list_url,alt_names,citizenships,dates_of_birth,nationalities,places_of_birth,"
-    "source_information_url,ids"
-)
-EL = "Entity List (EL) - Bureau of Industry and Security"
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +36,7 @@ def gz_bytes(snapshots: Path) -> bytes:
 
 @pytest.fixture(scope="module")
 def full(gz_bytes: bytes) -> ParseResult:
-    return us_csl.parse_csv({CSV_NAME: gz_bytes}).stamp("x")
+    return parse_csv({CSV_NAME: gz_bytes}).stamp("x")
 
 
 @pytest.fixture(scope="module")
@@ -53,58 +47,6 @@ def truncated_bytes(fixtures: Path) -> bytes:
 @pytest.fixture(scope="module")
 def partial(truncated_bytes: bytes) -> ParseResult:
     return parse_csv_bytes(CSV_NAME, truncated_bytes, strict=False).stamp("x")
-
-
-@pytest.fixture(scope="module")
-def sample_bytes(fixtures: Path) -> bytes:
-    return (fixtures / "us_csl" / "sample.csv").read_bytes()
-
-
-@pytest.fixture(scope="module")
-def sample(sample_bytes: bytes) -> ParseResult:
-    return parse_csv_bytes(CSV_NAME, sample_bytes).stamp("x")
-
-
-@pytest.fixture(scope="module")
-def from_json(fixtures: Path) -> ParseResult:
-    return us_csl.parse_json({JSON_NAME: (fixtures / "us_csl" / JSON_NAME).read_bytes()}).stamp("x")
-
-
-def rows(result: ParseResult, table: str, source_id: str) -> pl.DataFrame:
-    return result.tables[table].filter(pl.col("entity_id") == f"us_csl-{source_id}")
-
-
-def values(result: ParseResult, table: str, source_id: str, *columns: str) -> set[tuple]:
-    return set(rows(result, table, source_id).select(columns).rows())
-
-
-def accounting(result: ParseResult) -> dict[str, tuple[int, int]]:
-    """What `records_accounted` checks: (records seen, rows taken + rejects) per kind."""
-    tables, rejects = result.tables, result.tables["rejects"]
-    out = {
-        "entries": (
-            result.entry_count,
-            tables["entities"].height + rejects.filter(pl.col("kind") == "entry").height,
-        )
-    }
-    for key, count in result.file_rows.items():
-        taken = sum(
-            df.filter(pl.col("origin") == key).height
-            for name, df in tables.items()
-            if name not in ("entities", "rejects")
-        )
-        out[key] = (count, taken + rejects.filter(pl.col("file") == key).height)
-    return out
-
-
-def csv_bytes(*records: str, header: str = HEADER) -> bytes:
-    return ("\n".join([header, *records]) + "\n").encode()
-
-
-def record(_id: str, name: str, *, source: str = EL, type_: str = "", dob: str = "") -> str:
-    cells = dict.fromkeys(HEADER.split(","), "")
-    cells.update({"_id": _id, "source": source, "name": name, "type": type_, "dates_of_birth": dob})
-    return ",".join(f'"{v}"' for v in cells.values())
 
 
 # --- acceptance on the complete 2022 list --------------------------------------------------------
@@ -330,7 +272,7 @@ def test_materializes_from_snapshot(tmp_path: Path) -> None:
 
 def test_truncated_file_is_refused_by_default(truncated_bytes: bytes) -> None:
     with pytest.raises(SourceFormatError) as err:
-        us_csl.parse_csv({CSV_NAME: truncated_bytes})
+        parse_csv({CSV_NAME: truncated_bytes})
     assert err.value.location == "record 4228, line 4233"
     assert "truncated" in err.value.message and "unterminated" in err.value.message
 
@@ -423,45 +365,6 @@ def test_sample_records(sample: ParseResult) -> None:
         ("US OFAC SSI", "UKRAINE-EO13662"), ("US OFAC SSI", "RUSSIA-EO14024"),
     }  # fmt: skip
     assert accounting(sample) == {"entries": (10, 10), CSV_NAME: (13, 13)}
-
-
-def test_json_agrees_with_csv_on_the_same_records(
-    sample: ParseResult, from_json: ParseResult
-) -> None:
-    assert from_json.tables["entities"].height == 6
-    assert accounting(from_json) == {"entries": (6, 6), JSON_NAME: (8, 8)}
-    assert from_json.unknowns == []
-    ids = from_json.tables["entities"]["entity_id"].implode()
-
-    def same(table: str, *columns: str) -> None:
-        left = (
-            sample.tables[table]
-            .filter(pl.col("entity_id").is_in(ids))
-            .select("entity_id", *columns)
-        )
-        right = from_json.tables[table].select("entity_id", *columns)
-        assert set(left.rows()) == set(right.rows()), table
-
-    same("entities", "source_id", "entity_type", "primary_name", "listed_on", "remarks")
-    same("names", "name", "name_type", "given_name", "family_name")
-    same("sanctions", "authority", "program", "legal_basis", "listed_on")
-    same("identifiers", "id_type", "value", "normalized", "country_code", "note")
-    same("addresses", "full_address", "postal_code", "country_code")
-    same("countries", "country_code", "relation")
-    same("birth_dates", "raw", "date_from", "date_to", "precision")
-    # JSON names the address parts the CSV packs together
-    ash = rows(from_json, "addresses", "deb7a1d5743a85c354ca1a2c7f2664e2104b32d7").row(
-        0, named=True
-    )
-    assert (ash["city"], ash["region"], ash["postal_code"]) == ("SEAGOVILLE", "TX", "75159")
-
-
-def test_json_id_may_be_id_or__id(fixtures: Path) -> None:
-    doc = json.loads((fixtures / "us_csl" / JSON_NAME).read_text())
-    for item in doc["results"]:
-        item["_id"] = item.pop("id")
-    result = parse_json_bytes(JSON_NAME, json.dumps(doc).encode())
-    assert result.tables["entities"].height == 6
 
 
 # --- mapping rules on small synthetic records ------------------------------------------------------
@@ -579,80 +482,3 @@ def test_cut_without_quotes_is_refused_too() -> None:
         parse_csv_bytes(CSV_NAME, data)
     assert err.value.location == "record 2, line 3"
     assert "6 fields of 29" in err.value.message
-
-
-@pytest.mark.parametrize(
-    ("data", "location", "message"),
-    [
-        (b"", "byte 0", "empty"),
-        (b"<html><head><title>502</title></head></html>", "byte 0", "HTML"),
-        (b'{"results": [{"id": "1", "name": "X"', "line 1, column", "not valid JSON"),
-        (b'[{"id": "1"}]', "top level", '"results" array'),
-        (b'{"results": ["x"]}', "results[0]", "expected an object"),
-        (
-            b'{"results": [{"id": "1", "alt_names": "A; B"}]}',
-            "results[0].alt_names",
-            "expected an array",
-        ),
-        (
-            b'{"results": [{"id": "1", "ids": [["Passport"]]}]}',
-            "results[0].ids[0]",
-            "expected an object",
-        ),
-        (b'{"results": [{"id": "1", "_id": "2"}]}', "results[0]", "disagree"),
-        (b'{"results": [{"id": "1", "name": "Caf\xe9"}]}', "line 1, column", "not valid utf-8"),
-    ],
-    ids=[
-        "empty",
-        "html",
-        "truncated",
-        "no-results",
-        "not-object",
-        "list-as-string",
-        "id-not-object",
-        "two-ids",
-        "latin-1",
-    ],
-)
-def test_bad_json_is_refused(data: bytes, location: str, message: str) -> None:
-    with pytest.raises(SourceFormatError) as err:
-        parse_json_bytes(JSON_NAME, data)
-    assert err.value.file == JSON_NAME
-    assert err.value.location.startswith(location)
-    assert message in err.value.message
-
-
-def test_json_unknown_keys_and_odd_ids_are_kept() -> None:
-    doc = {
-        "results": [
-            {
-                "id": "j1",
-                "source": EL,
-                "name": "Firm",
-                "risk": 7,
-                "addresses": [{"address": "1 Main St", "country": "AE", "floor": "3"}],
-                "ids": [{"number": "123"}, {"country": "AE"}],
-            }
-        ],
-        "generated": "today",
-    }
-    result = parse_json_bytes(JSON_NAME, json.dumps(doc).encode())
-    assert {(u.what, u.value) for u in result.unknowns} == {
-        ("key", "generated"),
-        ("key", "risk"),
-        ("addresses key", "floor"),
-        ("id type", "None"),
-        (
-            "id item without number",
-            '{"type": null, "number": null, "country": "AE", "issue_date": null, "expiration_date": null}',
-        ),
-    }
-    attributes = set(rows(result, "attributes", "j1").select("attribute", "value").rows())
-    assert {("risk", "7"), ("addresses.floor", '"3"')} <= attributes
-    unparsed = '{"type": null, "number": null, "country": "AE", "issue_date": null, "expiration_date": null}'
-    assert ("ids_unparsed", unparsed) in attributes
-    assert values(result, "identifiers", "j1", "id_type", "label", "value") == {
-        ("other", None, "123")
-    }
-    assert values(result, "addresses", "j1", "street", "country_code") == {("1 Main St", "AE")}
-    assert validate(MODELS, result.stamp("x").tables) == []

@@ -1,5 +1,5 @@
-"""OFAC legacy CSV and classic XML parsers, on fixtures cut from the real files and on the full
-shipped snapshots (acceptance counts of the spine issue)."""
+"""OFAC legacy CSV parser (`ofac.legacy_csv`), on fixtures cut from the real files and on the full
+shipped snapshots (acceptance counts of the spine issue); the formats compared; bad input refused."""
 
 from __future__ import annotations
 
@@ -9,46 +9,27 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from assets import us_ofac_cons, us_ofac_sdn
 from assets.factory import compare_formats
 from core.canonical import ParseResult
 from core.errors import SourceFormatError
+from ofac.lists import CONS, SDN
 from schemas.canonical import MODELS
-from schemas.ofac import CSV_MODELS, XML_MODELS
+from schemas.ofac import CSV_MODELS
 from schemas.validate import validate
+from tests.ofac.helpers import read, rows
 
 SDN_FILES = ("SDN.CSV", "ADD.CSV", "ALT.CSV", "SDN_COMMENTS.CSV")
 CONS_FILES = ("CONS_PRIM.CSV", "CONS_ADD.CSV", "CONS_ALT.CSV", "CONS_COMMENTS.CSV")
 
 
-def read(folder: Path, names: tuple[str, ...]) -> dict[str, bytes]:
-    return {name: (folder / name).read_bytes() for name in names}
-
-
 @pytest.fixture(scope="module")
 def sdn_full(snapshots: Path) -> ParseResult:
-    return us_ofac_sdn.parse_csv(read(snapshots / "us_ofac_sdn" / "2023-12-28", SDN_FILES)).stamp(
-        "p"
-    )
-
-
-@pytest.fixture(scope="module")
-def cons_xml_full(snapshots: Path) -> ParseResult:
-    folder = snapshots / "us_ofac_cons" / "2025-12-19"
-    return us_ofac_cons.parse_xml(
-        {"CONSOLIDATED.XML": (folder / "CONSOLIDATED.XML").read_bytes()}
-    ).stamp("p")
+    return SDN.parse_csv(read(snapshots / "us_ofac_sdn" / "2023-12-28", SDN_FILES)).stamp("p")
 
 
 @pytest.fixture(scope="module")
 def sdn_small(fixtures: Path) -> ParseResult:
-    return us_ofac_sdn.parse_csv(read(fixtures / "us_ofac_sdn", SDN_FILES)).stamp("p")
-
-
-def rows(result: ParseResult, table: str, entity: str) -> pl.DataFrame:
-    df = result.tables[table]
-    key = "from_entity_id" if table == "relationships" else "entity_id"
-    return df.filter(pl.col(key) == entity)
+    return SDN.parse_csv(read(fixtures / "us_ofac_sdn", SDN_FILES)).stamp("p")
 
 
 # --- acceptance on the full real files ---------------------------------------------------------
@@ -93,18 +74,6 @@ def test_sdn_russia_program_findable(sdn_full: ParseResult) -> None:
 def test_sdn_full_is_schema_valid(sdn_full: ParseResult) -> None:
     assert validate(MODELS, sdn_full.tables) == []
     assert validate(CSV_MODELS, sdn_full.staged) == []
-
-
-def test_cons_csv_and_xml_counts(snapshots: Path, cons_xml_full: ParseResult) -> None:
-    csv_result = us_ofac_cons.parse_csv(read(snapshots / "us_ofac_cons" / "2025-12-19", CONS_FILES))
-    assert csv_result.tables["entities"].height == 442
-    assert cons_xml_full.entry_count == 443
-    assert cons_xml_full.declared_count == 443
-    assert cons_xml_full.published_at == date(2025, 3, 28)
-    types = dict(cons_xml_full.tables["entities"].group_by("entity_type").len().iter_rows())
-    assert types == {"organization": 363, "person": 80}
-    assert validate(MODELS, cons_xml_full.tables) == []
-    assert validate(XML_MODELS, cons_xml_full.staged) == []
 
 
 # --- specific entries ----------------------------------------------------------------------------
@@ -179,28 +148,13 @@ def test_address_and_alias_rows(sdn_small: ParseResult) -> None:
     assert aliases["name_type"].to_list() == ["alias"]
 
 
-def test_xml_entry(cons_xml_full: ParseResult) -> None:
-    eid = "us_ofac_cons-9639"
-    entity = rows(cons_xml_full, "entities", eid).row(0, named=True)
-    assert (entity["primary_name"], entity["entity_type"]) == (
-        "HANIYA, Ismail Abdul Salah",
-        "person",
-    )
-    dob = rows(cons_xml_full, "birth_dates", eid).row(0, named=True)
-    assert (dob["raw"], dob["precision"], dob["date_from"]) == ("1962", "year", date(1962, 1, 1))
-    assert rows(cons_xml_full, "birth_places", eid)["place"].to_list() == ["Shati"]
-    aliases = rows(cons_xml_full, "names", eid).filter(pl.col("name_type") == "alias")
-    assert ("HANIYA, Ismail", "strong") in list(aliases.select("name", "quality").iter_rows())
-    assert rows(cons_xml_full, "sanctions", eid)["program"].to_list() == ["NS-PLC"]
-
-
 def test_formats_agree_reports_by_entry(fixtures: Path, tmp_path: Path) -> None:
     from resources.staging import write_publication
 
     folder = fixtures / "us_ofac_cons"
     results = {
-        "csv": us_ofac_cons.parse_csv(read(folder, CONS_FILES)).stamp("c"),
-        "xml": us_ofac_cons.parse_xml(
+        "csv": CONS.parse_csv(read(folder, CONS_FILES)).stamp("c"),
+        "xml": CONS.parse_xml(
             {"CONSOLIDATED.XML": (folder / "CONSOLIDATED.XML").read_bytes()}
         ).stamp("x"),
     }
@@ -229,13 +183,13 @@ def sdn_with(fixtures: Path, name: str, data: bytes) -> dict[str, bytes]:
 
 def test_empty_file_refused(fixtures: Path) -> None:
     with pytest.raises(SourceFormatError, match=r"ADD\.CSV at byte 0: the file is empty"):
-        us_ofac_sdn.parse_csv(sdn_with(fixtures, "ADD.CSV", b""))
+        SDN.parse_csv(sdn_with(fixtures, "ADD.CSV", b""))
 
 
 def test_html_page_refused(fixtures: Path) -> None:
     page = b"<!DOCTYPE html><html><body>Service Unavailable</body></html>"
     with pytest.raises(SourceFormatError, match=r"SDN\.CSV at byte 0: an HTML page"):
-        us_ofac_sdn.parse_csv(sdn_with(fixtures, "SDN.CSV", page))
+        SDN.parse_csv(sdn_with(fixtures, "SDN.CSV", page))
 
 
 def test_changed_column_count_refused(fixtures: Path) -> None:
@@ -245,10 +199,10 @@ def test_changed_column_count_refused(fixtures: Path) -> None:
     with pytest.raises(
         SourceFormatError, match=r"SDN\.CSV at record 3 \(line 3\) has 13 fields, expected 12"
     ):
-        us_ofac_sdn.parse_csv(sdn_with(fixtures, "SDN.CSV", b"\r\n".join(lines)))
+        SDN.parse_csv(sdn_with(fixtures, "SDN.CSV", b"\r\n".join(lines)))
     short = data.replace(b",-0- ,\"a.k.a. 'BNC'.\"", b"")
     with pytest.raises(SourceFormatError, match=r"SDN\.CSV at record 2: fewer than 12 fields"):
-        us_ofac_sdn.parse_csv(sdn_with(fixtures, "SDN.CSV", short))
+        SDN.parse_csv(sdn_with(fixtures, "SDN.CSV", short))
 
 
 def test_truncated_csv_refused(fixtures: Path) -> None:
@@ -259,7 +213,7 @@ def test_truncated_csv_refused(fixtures: Path) -> None:
         match=r"SDN\.CSV at line 13 \(end of file\): the file does not end with OFAC's "
         r".*record 12 \(line 12\), ent_num '34940'",
     ):
-        us_ofac_sdn.parse_csv(sdn_with(fixtures, "SDN.CSV", cut))
+        SDN.parse_csv(sdn_with(fixtures, "SDN.CSV", cut))
 
 
 def test_wrong_encoding_refused(fixtures: Path) -> None:
@@ -271,64 +225,11 @@ def test_wrong_encoding_refused(fixtures: Path) -> None:
     with pytest.raises(
         SourceFormatError, match=r"ALT\.CSV at line 1, column \d+ .*not valid utf-8"
     ):
-        us_ofac_sdn.parse_csv(sdn_with(fixtures, "ALT.CSV", data))
+        SDN.parse_csv(sdn_with(fixtures, "ALT.CSV", data))
 
 
 def test_duplicate_entry_ids_refused(fixtures: Path) -> None:
     data = (fixtures / "us_ofac_sdn" / "SDN.CSV").read_bytes()
     first = data.split(b"\r\n")[0]
     with pytest.raises(SourceFormatError, match=r"SDN\.CSV at records 1, 14: duplicate ent_num 36"):
-        us_ofac_sdn.parse_csv(
-            sdn_with(fixtures, "SDN.CSV", data.rstrip(b"\x1a") + first + b"\r\n\x1a")
-        )
-
-
-def xml(fixtures: Path) -> bytes:
-    return (fixtures / "us_ofac_cons" / "CONSOLIDATED.XML").read_bytes()
-
-
-def test_truncated_xml_refused(fixtures: Path) -> None:
-    data = xml(fixtures)
-    with pytest.raises(
-        SourceFormatError, match=r"CONSOLIDATED\.XML at line \d+, column \d+: malformed XML"
-    ):
-        us_ofac_cons.parse_xml({"CONSOLIDATED.XML": data[: len(data) // 2]})
-
-
-def test_external_entity_never_resolved(fixtures: Path, tmp_path: Path) -> None:
-    secret = tmp_path / "secret.txt"
-    secret.write_text("TOP SECRET")
-    data = (
-        f'<?xml version="1.0"?>\n<!DOCTYPE sdnList [<!ENTITY xxe SYSTEM "file://{secret}">]>\n'
-        "<sdnList><sdnEntry><uid>1</uid><lastName>&xxe;</lastName><sdnType>Entity</sdnType></sdnEntry></sdnList>"
-    ).encode()
-    with pytest.raises(
-        SourceFormatError,
-        match=r"CONSOLIDATED\.XML at line 2: a DOCTYPE declaration is not allowed",
-    ):
-        us_ofac_cons.parse_xml({"CONSOLIDATED.XML": data})
-
-
-def test_billion_laughs_refused() -> None:
-    entities = "".join(
-        f'<!ENTITY l{i} "{"&l" + str(i - 1) + ";" * 1}' * 10 + '">' for i in range(1, 10)
-    )
-    data = f'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY l0 "lol">{entities}]><sdnList>&l9;</sdnList>'.encode()
-    with pytest.raises(SourceFormatError, match="DOCTYPE declaration is not allowed"):
-        us_ofac_cons.parse_xml({"CONSOLIDATED.XML": data})
-
-
-def test_xml_duplicate_uid_refused(fixtures: Path) -> None:
-    data = xml(fixtures).replace(b"<uid>17013</uid>", b"<uid>9639</uid>", 1)
-    with pytest.raises(
-        SourceFormatError, match=r"CONSOLIDATED\.XML at sdnEntry 2 and 1: duplicate uid 9639"
-    ):
-        us_ofac_cons.parse_xml({"CONSOLIDATED.XML": data})
-
-
-def test_xml_unknown_element_reported_not_lost(fixtures: Path) -> None:
-    data = xml(fixtures).replace(
-        b"<sdnType>Individual</sdnType>", b"<sdnType>Individual</sdnType><shoeSize>44</shoeSize>", 1
-    )
-    result = us_ofac_cons.parse_xml({"CONSOLIDATED.XML": data})
-    assert [(u.what, u.value) for u in result.unknowns] == [("element sdnEntry/shoeSize", "44")]
+        SDN.parse_csv(sdn_with(fixtures, "SDN.CSV", data.rstrip(b"\x1a") + first + b"\r\n\x1a"))

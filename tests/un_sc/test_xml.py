@@ -11,7 +11,6 @@ import pytest
 from dagster import materialize
 
 from assets import un_sc
-from assets.un_sc import FILE_NAME, normalize_document, parse_consolidated, parse_xs_date
 from core.canonical import ParseResult
 from core.errors import SourceFormatError
 from resources.fetcher import SnapshotFetcher
@@ -19,6 +18,10 @@ from resources.storage import DataDir
 from schemas.canonical import MODELS
 from schemas.un_sc import MODELS as STAGED_MODELS
 from schemas.validate import validate
+from tests.accounting import accounting
+from un_sc.constants import FILE_NAME
+from un_sc.mapping import normalize_document, parse_xs_date
+from un_sc.xml import parse_consolidated
 
 NEWEST, OLDER = "2026-02-27", "2025-04-19"
 
@@ -49,21 +52,6 @@ def small(xml_bytes: bytes) -> ParseResult:
 
 def rows(result: ParseResult, table: str, dataid: str) -> pl.DataFrame:
     return result.tables[table].filter(pl.col("entity_id") == f"un_sc-{dataid}")
-
-
-def accounting(result: ParseResult) -> dict[str, tuple[int, int]]:
-    """What `records_accounted` checks: per record kind, (records, rows taken + rejects)."""
-    tables, rejects = result.tables, result.tables["rejects"]
-    entries = tables["entities"].height + rejects.filter(pl.col("kind") == "entry").height
-    out = {"entries": (result.entry_count, entries)}
-    for key, count in result.file_rows.items():
-        taken = sum(
-            df.filter(pl.col("origin") == key).height
-            for name, df in tables.items()
-            if name not in ("entities", "rejects")
-        )
-        out[key] = (count, taken + rejects.filter(pl.col("file") == key).height)
-    return out
 
 
 # --- acceptance on the two real files ----------------------------------------------------------

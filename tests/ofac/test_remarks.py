@@ -12,14 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from assets.ofac_remarks import (
-    ID_TYPES,
-    KNOWN_LABELS,
-    Remarks,
-    is_valid_imo,
-    parse_remarks,
-    split_fragments,
-)
+from ofac.remark_labels import ID_TYPES, KNOWN_LABELS
+from ofac.remarks import Remarks, is_valid_imo, parse_remarks, split_fragments
 
 SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "ofac_remarks" / "remarks_sample.csv"
 

@@ -20,6 +20,7 @@ from assets.factory import account, compare_formats, ingest
 from core.canonical import ParseResult
 from core.errors import SourceFormatError
 from ofac.enhanced import parse_enhanced, read_member
+from ofac.lists import CONS, SDN
 from resources.fetcher import LiveFetcher, SnapshotFetcher
 from resources.staging import read_meta
 from resources.storage import DataDir
@@ -62,7 +63,7 @@ def real_xml(real_zip: bytes) -> etree._Element:
 
 @pytest.fixture(scope="module")
 def enhanced(real_zip: bytes) -> ParseResult:
-    return us_ofac_cons.parse_enhanced_xml({ZIP: real_zip}).stamp("e")
+    return CONS.parse_enhanced_xml({ZIP: real_zip}).stamp("e")
 
 
 @pytest.fixture(scope="module")
@@ -236,9 +237,7 @@ def test_entity_with_relationship_tickers_and_directive_dates(enhanced: ParseRes
 def test_vessel_with_imo_and_aircraft_agree_with_the_legacy_csv(fixtures: Path) -> None:
     """Written SDN fixture (transcribed from the real SDN.CSV rows 30823, 34940, 35280)."""
     folder = fixtures / "us_ofac_sdn"
-    enh = us_ofac_sdn.parse_enhanced_xml(
-        {"SDN_ENHANCED.XML": (folder / "SDN_ENHANCED.XML").read_bytes()}
-    )
+    enh = SDN.parse_enhanced_xml({"SDN_ENHANCED.XML": (folder / "SDN_ENHANCED.XML").read_bytes()})
     assert enh.unknowns == []
     eid = "us_ofac_sdn-34940"
     imo = rows(enh, "identifiers", eid).row(0, named=True)
@@ -250,7 +249,7 @@ def test_vessel_with_imo_and_aircraft_agree_with_the_legacy_csv(fixtures: Path) 
         ("owned_or_controlled_by", "PSB LIZING OOO")
     ]
     names = ("SDN.CSV", "ADD.CSV", "ALT.CSV", "SDN_COMMENTS.CSV")
-    csv = us_ofac_sdn.parse_csv({n: (folder / n).read_bytes() for n in names})
+    csv = SDN.parse_csv({n: (folder / n).read_bytes() for n in names})
     picked = ("us_ofac_sdn-30823", "us_ofac_sdn-34940", "us_ofac_sdn-35280")
     diffs = differences(enh, csv, ("enhanced", "csv")).filter(pl.col("entity_id").is_in(picked))
     print(diffs)
@@ -362,7 +361,7 @@ def _zip(members: dict[str, bytes]) -> bytes:
 
 def test_zip_is_read_safely(small: bytes, real_zip: bytes) -> None:
     ok = _zip({"CONS_ENHANCED.XML": small})
-    assert us_ofac_cons.parse_enhanced_xml({ZIP: ok}).entry_count == 8
+    assert CONS.parse_enhanced_xml({ZIP: ok}).entry_count == 8
     cases = {
         "2 members, more than the 1 allowed": _zip({"CONS_ENHANCED.XML": small, "evil.txt": b"x"}),
         "found ['other.xml']": _zip({"other.xml": small}),
@@ -370,7 +369,7 @@ def test_zip_is_read_safely(small: bytes, real_zip: bytes) -> None:
     }
     for message, payload in cases.items():
         with pytest.raises(SourceFormatError, match=re.escape(message)):
-            us_ofac_cons.parse_enhanced_xml({ZIP: payload})
+            CONS.parse_enhanced_xml({ZIP: payload})
     with pytest.raises(SourceFormatError, match="allowed per member: refused as a zip bomb"):
         read_member(ZIP, ok, "CONS_ENHANCED.XML", limit=1000)
 
@@ -391,8 +390,8 @@ def test_cut_at_an_entity_boundary_is_refused(small: bytes) -> None:
 
 def test_agreement_with_cons_csv_and_classic_xml(enhanced: ParseResult, snapshots: Path) -> None:
     folder = snapshots / "us_ofac_cons" / "2025-12-19"
-    csv = us_ofac_cons.parse_csv({n: (folder / n).read_bytes() for n in CONS_FILES})
-    xml = us_ofac_cons.parse_xml({"CONSOLIDATED.XML": (folder / "CONSOLIDATED.XML").read_bytes()})
+    csv = CONS.parse_csv({n: (folder / n).read_bytes() for n in CONS_FILES})
+    xml = CONS.parse_xml({"CONSOLIDATED.XML": (folder / "CONSOLIDATED.XML").read_bytes()})
     vs_xml = differences(enhanced, xml, ("enhanced", "xml"))
     vs_csv = differences(enhanced, csv, ("enhanced", "csv"))
     with pl.Config(tbl_rows=200, fmt_str_lengths=90, tbl_width_chars=200):
