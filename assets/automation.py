@@ -286,9 +286,9 @@ def run_failure_alert(status: DefaultSensorStatus) -> SensorDefinition:
         source = run.tags.get(SOURCE_TAG) or run.job_name
         reason = context.failure_event.message or "run failed"
         steps = [
-            e.dagster_event.event_specific_data.error.message.strip()  # type: ignore[union-attr]
-            for e in context.get_step_failure_events()
-            if e.dagster_event and getattr(e.dagster_event.event_specific_data, "error", None)
+            error.message.strip()
+            for event in context.get_step_failure_events()
+            if (error := getattr(event.event_specific_data, "error", None)) is not None
         ]
         if steps:
             reason = f"{reason}: {' | '.join(steps)}"
