@@ -12,9 +12,7 @@ import os
 from types import ModuleType
 
 from dagster import (
-    AssetsDefinition,
     AssetSelection,
-    AssetSpec,
     Definitions,
     EnvVar,
     define_asset_job,
@@ -90,23 +88,6 @@ def data_dir_from_env() -> DataDir:
     return DataDir()
 
 
-def _with_automation(
-    assets: list[AssetsDefinition], auto: automation.Automation
-) -> list[AssetsDefinition]:
-    """Freshness policies and automation conditions applied once, here, to every asset."""
-
-    def apply(spec: AssetSpec) -> AssetSpec:
-        key = spec.key.to_user_string()
-        changes: dict = {}
-        if key in auto.freshness:
-            changes["freshness_policy"] = auto.freshness[key]
-        if key in auto.conditions:
-            changes["automation_condition"] = auto.conditions[key]
-        return spec.replace_attributes(**changes) if changes else spec
-
-    return [a.map_asset_specs(apply) for a in assets]
-
-
 def build_definitions(
     fetcher: Fetcher | None = None,
     data_dir: DataDir | None = None,
@@ -126,7 +107,7 @@ def build_definitions(
         automation_interval_seconds=automation_interval_seconds,
     )
     return Definitions(
-        assets=_with_automation(
+        assets=automation.apply_automation(
             [module.asset for module in SOURCES]
             + trade.TRADE_ASSETS
             + reconcile.RECONCILE_ASSETS

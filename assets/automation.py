@@ -35,7 +35,9 @@ from typing import Any, Protocol
 import httpx
 from dagster import (
     AssetKey,
+    AssetsDefinition,
     AssetSelection,
+    AssetSpec,
     AutomationCondition,
     AutomationConditionSensorDefinition,
     DefaultScheduleStatus,
@@ -203,14 +205,17 @@ def run_key(source: str, probes: Iterable[Probe]) -> str:
 
 
 def publisher_sensor(
-    spec: _Spec, job: UnresolvedAssetJobDefinition, status: DefaultSensorStatus
+    spec: _Spec,
+    job: UnresolvedAssetJobDefinition,
+    status: DefaultSensorStatus,
+    check_seconds: int | None = None,
 ) -> SensorDefinition:
     """Checks `spec`'s publisher every `cadence.check_seconds`; runs the ingest on a change."""
 
     @sensor(
         name=f"{spec.source}_publisher",
         job=job,
-        minimum_interval_seconds=_cadence(spec).check_seconds,
+        minimum_interval_seconds=check_seconds or _cadence(spec).check_seconds,
         default_status=status,
         description=f"Conditional request to the publisher of {spec.source}; ingests on change.",
     )
@@ -351,6 +356,21 @@ def stale_alert(
 # --- everything together ---------------------------------------------------------------------
 
 
+def apply_automation(assets: list[AssetsDefinition], auto: Automation) -> list[AssetsDefinition]:
+    """Freshness policies and automation conditions applied once, in the root definitions."""
+
+    def apply(spec: AssetSpec) -> AssetSpec:
+        key = spec.key.to_user_string()
+        changes: dict[str, Any] = {}
+        if key in auto.freshness:
+            changes["freshness_policy"] = auto.freshness[key]
+        if key in auto.conditions:
+            changes["automation_condition"] = auto.conditions[key]
+        return spec.replace_attributes(**changes) if changes else spec
+
+    return [a.map_asset_specs(apply) for a in assets]
+
+
 @dataclass
 class Automation:
     jobs: list[UnresolvedAssetJobDefinition]
@@ -362,12 +382,16 @@ class Automation:
 
 def build_automation(
     specs: Sequence[_Spec],
-    trade_selection: AssetSelection,
+    trade_selection: AssetSelection | None,
     trade_keys: Sequence[str],
     enabled: bool | None = None,
     automation_interval_seconds: int = 30,
+    check_seconds: int | None = None,
 ) -> Automation:
-    """Jobs, sensors, schedules, freshness and conditions for `specs` and the trade data."""
+    """Jobs, sensors, schedules, freshness and conditions for `specs` and the trade data.
+
+    `check_seconds` replaces every list's sensor interval (tests and benches tick fast).
+    """
     on = automation_on() if enabled is None else enabled
     sensor_status = DefaultSensorStatus.RUNNING if on else DefaultSensorStatus.STOPPED
     schedule_status = DefaultScheduleStatus.RUNNING if on else DefaultScheduleStatus.STOPPED
@@ -380,16 +404,17 @@ def build_automation(
         cadence = _cadence(spec)
         job = ingest_job(spec.source)
         jobs.append(job)
-        sensors.append(publisher_sensor(spec, job, sensor_status))
+        sensors.append(publisher_sensor(spec, job, sensor_status, check_seconds))
         schedules.append(fallback_schedule(spec.source, cadence, job, schedule_status))
         freshness[spec.source] = freshness_policy(cadence)
         windows[spec.source] = cadence.fail_window
-    trade = default_cadence("trade")
-    trade_job = ingest_job("trade", trade_selection)
-    jobs.append(trade_job)
-    schedules.append(fallback_schedule("trade", trade, trade_job, schedule_status))
-    for key in trade_keys:
-        freshness[key] = freshness_policy(trade)
+    if trade_selection is not None:
+        trade = default_cadence("trade")
+        trade_job = ingest_job("trade", trade_selection)
+        jobs.append(trade_job)
+        schedules.append(fallback_schedule("trade", trade, trade_job, schedule_status))
+        for key in trade_keys:
+            freshness[key] = freshness_policy(trade)
     conditions = {key: make() for key, make in DOWNSTREAM_CONDITIONS.items()}
     sensors.append(
         AutomationConditionSensorDefinition(
