@@ -84,7 +84,7 @@ class Cadence:
         One and a half times the cadence, and never under 36 hours: a daily list may miss one
         day's run (publisher down, retries spent) and recover at the next before it is called
         stale; a list checked more often than daily (OFAC, every 2 hours) is held to the same
-        36 hours, since its consumers take a daily version. Monthly trade data: 45 days.
+        36 hours, since its consumers take a daily version. Monthly trade data: 46.5 days.
         """
         return max(self.every, timedelta(days=1)) * 1.5
 
