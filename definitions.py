@@ -11,9 +11,16 @@ from __future__ import annotations
 import os
 from types import ModuleType
 
-from dagster import Definitions, EnvVar, define_asset_job, in_process_executor
+from dagster import (
+    AssetSelection,
+    Definitions,
+    EnvVar,
+    define_asset_job,
+    in_process_executor,
+)
 
 from assets import (
+    automation,
     consolidated,
     eu_fsf,
     gb_fcdo,
@@ -85,18 +92,35 @@ def build_definitions(
     fetcher: Fetcher | None = None,
     data_dir: DataDir | None = None,
     policy: PublishPolicy | None = None,
+    automation_enabled: bool | None = None,
+    automation_interval_seconds: int = 30,
 ) -> Definitions:
-    """All assets, checks and the refresh job, with the given (or environment's) resources."""
+    """All assets, checks, the refresh job and the automation, with the given (or
+    environment's) resources; automation runs when `automation_enabled` (default: the
+    environment's `SANCTIONS_AUTOMATION`)."""
+    trade_keys = [key.to_user_string() for a in trade.TRADE_ASSETS for key in a.keys]
+    auto = automation.build_automation(
+        SPECS,
+        trade_selection=AssetSelection.groups(trade.GROUP),
+        trade_keys=[k for k in trade_keys if k != "trade_indicators"],
+        enabled=automation_enabled,
+        automation_interval_seconds=automation_interval_seconds,
+    )
     return Definitions(
-        assets=[module.asset for module in SOURCES]
-        + trade.TRADE_ASSETS
-        + reconcile.RECONCILE_ASSETS
-        + publish_assets,
+        assets=automation.apply_automation(
+            [module.asset for module in SOURCES]
+            + trade.TRADE_ASSETS
+            + reconcile.RECONCILE_ASSETS
+            + publish_assets,
+            auto,
+        ),
         asset_checks=[check for module in SOURCES for check in module.checks]
         + trade.TRADE_CHECKS
         + reconcile.RECONCILE_CHECKS
         + publish_checks,
-        jobs=[refresh_all],
+        jobs=[refresh_all, *auto.jobs],
+        sensors=auto.sensors,
+        schedules=auto.schedules,
         resources={
             "fetcher": fetcher or fetcher_from_env(),
             "data_dir": data_dir or data_dir_from_env(),

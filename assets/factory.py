@@ -12,6 +12,8 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -25,12 +27,14 @@ from dagster import (
     AssetCheckSeverity,
     AssetExecutionContext,
     AssetsDefinition,
+    DataVersion,
     MaterializeResult,
     MetadataValue,
     asset,
     asset_check,
 )
 
+from assets.automation import Cadence, default_cadence
 from core.canonical import ParseResult
 from core.errors import FetchError
 from resources.fetcher import Fetcher, FileSpec, Payload
@@ -82,6 +86,13 @@ class SourceSpec:
     # live mode's order of preference, by format name, where it differs from `formats`'
     # (OFAC: the Enhanced XML is canonical live; snapshots hold the legacy CSV set)
     live_formats: tuple[str, ...] = ()
+    # how often the publisher is checked and the cron fallback runs (assets/automation.py);
+    # None: the list's default there, `automation.DEFAULT_CADENCES`
+    cadence: Cadence | None = None
+
+    def __post_init__(self) -> None:
+        if self.cadence is None:
+            object.__setattr__(self, "cadence", default_cadence(self.source))
 
     def format(self, name: str) -> Format:
         return next(f for f in self.formats if f.name == name)
@@ -129,6 +140,7 @@ def _describe(payloads: list[Payload], paths: dict[str, Path]) -> list[dict[str,
             "fetched_at": p.fetched_at.isoformat(),
             "published_at": p.published_at.isoformat() if p.published_at else None,
             "published_basis": p.published_basis,
+            "last_modified": p.last_modified,
             "not_modified": p.not_modified,
         }
         for p in payloads
@@ -142,6 +154,7 @@ class IngestOutcome:
     folder: Path
     meta: dict[str, Any]
     unchanged: bool
+    fetched_at: str | None = None  # this run's fetch (the staged meta keeps the first one)
 
 
 def ingest(spec: SourceSpec, fetcher: Fetcher, data_dir: DataDir) -> IngestOutcome:
@@ -201,7 +214,31 @@ def ingest(spec: SourceSpec, fetcher: Fetcher, data_dir: DataDir) -> IngestOutco
         }
         write_publication(folder, results, meta)
     data_dir.set_current_publication(spec.source, staged_as)
-    return IngestOutcome(spec.source, pub_id, folder, read_meta(folder), unchanged)
+    return IngestOutcome(
+        spec.source,
+        pub_id,
+        folder,
+        read_meta(folder),
+        unchanged,
+        fetched_at=fetched[primary][0].fetched_at.isoformat(),
+    )
+
+
+def meta_fetched_at(outcome: IngestOutcome) -> str:
+    """When this run fetched the primary format (the staged meta keeps the first fetch)."""
+    return outcome.fetched_at or outcome.meta["fetched_at"]
+
+
+def publisher_changed_at(fmeta: dict[str, Any]) -> str:
+    """Latest HTTP Last-Modified of the primary format's files, else the publication date."""
+    stamps = [f.get("last_modified") for f in fmeta["files"] if f.get("last_modified")]
+    if stamps:
+        return max(stamps, key=_http_datetime)
+    return fmeta["published_at"] or "unknown"
+
+
+def _http_datetime(value: str) -> datetime:
+    return parsedate_to_datetime(value)
 
 
 def _preview(folder: Path, fmt: str) -> str:
@@ -226,6 +263,10 @@ def materialize_metadata(outcome: IngestOutcome, mode: str) -> dict[str, Any]:
         "primary_format": primary,
         "formats": ", ".join(meta["formats"]),
         "unchanged_payload": outcome.unchanged,
+        # "last checked" is when this run asked the publisher; "last changed at the publisher"
+        # is what the publisher says of its file (HTTP Last-Modified, or the date in the file)
+        "last_checked": meta_fetched_at(outcome),
+        "last_changed_at_publisher": publisher_changed_at(fmeta),
         "entry_count": fmeta["entry_count"],
         "unknown_fields": fmeta["unknowns"],
         "raw_sha256": MetadataValue.json({f["name"]: f["sha256"] for f in fmeta["files"]}),
@@ -596,6 +637,10 @@ def source_assets(spec: SourceSpec) -> tuple[AssetsDefinition, list[AssetChecksD
             f"published_at={metadata['published_at']} ({metadata['published_basis']}) "
             f"unchanged={outcome.unchanged}"
         )
-        return MaterializeResult(metadata=metadata)
+        # the publication is the data version: an unchanged payload keeps it, so declarative
+        # automation downstream (assets/automation.py) does not run for an unchanged list
+        return MaterializeResult(
+            metadata=metadata, data_version=DataVersion(outcome.publication_id)
+        )
 
     return ingest_asset, source_checks(spec)
