@@ -495,14 +495,14 @@ def build_consolidated(
                 )
                 sources = manifest_sources(tables, primary)
                 # FtM export, its delta against the previous version, dataset index (ftm/)
-                ftm_files, ftm_summary = ftm_publish.version_files(
+                ftm_files, ftm_tables, ftm_summary = ftm_publish.version_files(
                     {**tables, **history_tables, **extra_tables},
                     published,
                     previous["version"] if previous else None,
                 )
                 version, folder = publish_version(
                     published,
-                    {**tables, **history_tables, **extra_tables},
+                    {**tables, **history_tables, **extra_tables, **ftm_tables},
                     sources,
                     inputs,
                     sql=SANCTIONED_ON,

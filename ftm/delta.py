@@ -69,6 +69,7 @@ def versions_entry(
     counts: Mapping[str, Any],
     delta: Mapping[str, int],
     previous: str | None,
+    metrics: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One version in `versions.json`: time, source publications, counts, delta URL."""
     version = manifest["version"]
@@ -85,6 +86,7 @@ def versions_entry(
         "entities_url": f"{version}/{ENTITIES_FILE}",
         "delta_url": f"{version}/{DELTA_FILE}",
         "index_url": f"{version}/{INDEX_FILE}",
+        "metrics": dict(metrics or {}),
     }
 
 

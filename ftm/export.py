@@ -165,7 +165,7 @@ class _Builder:
             prop = proxy.schema.get(name)
             if prop is None or prop.stub:
                 continue
-            cleaned = prop.type.clean(text, proxy=proxy)
+            cleaned = prop.type.clean(text, proxy=proxy, format=prop.format)
             if cleaned is None:
                 self.to_notes(proxy, f"{label}: {text}", f"invalid {prop.type.name} ({label})")
                 return False
@@ -305,6 +305,7 @@ def build_entities(tables: Mapping[str, pl.DataFrame]) -> tuple[list[dict[str, A
                 b.put(doc, ["type"], i["label"] or kind, "label")
                 b.put(doc, ["country"], i["country_code"], "country")
                 b.put(doc, ["summary"], i["note"], "note")
+                b.put(doc, ["publisher"], row["source"], "source")
                 out.append(doc)
         for a in child["addresses"].get(eid, []):
             full = a["full_address"] or ", ".join(
@@ -324,6 +325,7 @@ def build_entities(tables: Mapping[str, pl.DataFrame]) -> tuple[list[dict[str, A
             if a["country_code"]:
                 b.put(addr, ["country"], a["country_code"], "address country")
             b.put(addr, ["summary"], a["note"], "note")
+            b.put(addr, ["publisher"], row["source"], "source")
             out.append(addr)
             b.put(proxy, ["addressEntity"], addr.id, "address")
             b.put(proxy, ["address"], full, "address")
@@ -382,7 +384,9 @@ def build_entities(tables: Mapping[str, pl.DataFrame]) -> tuple[list[dict[str, A
                     "relationship target not in the lists",
                 )
                 continue
-            out.append(_link(b, holder, target, r["relation"]))
+            link = _link(b, holder, target, r["relation"])
+            b.put(link, ["publisher"], holder.get("publisher"), "source")
+            out.append(link)
 
     stats_out = out
     canonical = _clusters(b, tables.get("clusters"), proxies)

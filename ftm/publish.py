@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from ftm.assertions import check, list_metrics
 from ftm.delta import (
     DELTA_FILE,
     ENTITIES_FILE,
@@ -22,6 +24,7 @@ from ftm.delta import (
     versions_entry,
 )
 from ftm.export import build_entities, ftm_id, to_lines
+from ftm.statements import update_statements
 from resources.storage import atomic_write
 from resources.warehouse import version_names
 
@@ -97,8 +100,9 @@ def dataset_index(
 
 def version_files(
     tables: Mapping[str, pl.DataFrame], published: Path, previous: str | None
-) -> tuple[dict[str, bytes], dict[str, Any]]:
-    """The version's FtM files (relative name → bytes) and a summary for `versions.json`.
+) -> tuple[dict[str, bytes], dict[str, pl.DataFrame], dict[str, Any]]:
+    """The version's FtM files (relative name → bytes), its `statements` table, and a
+    summary for `versions.json`.
 
     The delta is taken against the previous version's export (`previous`, the newest intact
     version); with none (first version, or one published before the export existed) every
@@ -111,16 +115,42 @@ def version_files(
     counts = delta_counts(ops)
     summary = stats.to_dict()
     index = dataset_index(tables, summary, counts)
+    # assertions: bounds from the metrics of the versions recorded so far
+    versions_path = published / VERSIONS_FILE
+    history = (
+        [v.get("metrics", {}) for v in json.loads(versions_path.read_text())["versions"]]
+        if versions_path.is_file()
+        else []
+    )
+    metrics = list_metrics(entities)
+    checks = check(metrics, history)
+    index["assertions"] = checks
+    warnings = [c for c in checks if c["status"] == "warning"]
     files = {
         ENTITIES_FILE: export,
         DELTA_FILE: delta_lines(ops),
         INDEX_FILE: (json.dumps(index, indent=1, default=str) + "\n").encode(),
     }
-    return files, {
-        "counts": summary["schemata"],
-        "delta": counts,
-        "previous": previous if prior is not None else None,
-    }
+    before_statements = published / previous / "statements.parquet" if previous else None
+    statements = update_statements(
+        pl.read_parquet(before_statements)
+        if before_statements is not None and before_statements.is_file()
+        else None,
+        entities,
+        tables["publications"],
+        datetime.now(UTC),
+    )
+    return (
+        files,
+        {"statements": statements},
+        {
+            "counts": summary["schemata"],
+            "delta": counts,
+            "previous": previous if prior is not None else None,
+            "metrics": metrics,
+            "warnings": warnings,
+        },
+    )
 
 
 def record_version(
@@ -130,7 +160,9 @@ def record_version(
     path = published / VERSIONS_FILE
     existing = path.read_bytes() if path.is_file() else None
     present = set(version_names(published))
-    entry = versions_entry(manifest, summary["counts"], summary["delta"], summary["previous"])
+    entry = versions_entry(
+        manifest, summary["counts"], summary["delta"], summary["previous"], summary["metrics"]
+    )
     atomic_write(path, updated_versions(existing, entry, present))
     return path
 
