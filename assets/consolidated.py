@@ -38,6 +38,7 @@ from assets.factory import (
 )
 from core.canonical import TABLE_NAMES
 from core.changes import State, change_feed
+from ftm import publish as ftm_publish
 from resources.history import SANCTIONED_ON, Committed, History, entity_history
 from resources.staging import read_meta, read_tables
 from resources.storage import DataDir, atomic_write
@@ -493,13 +494,23 @@ def build_consolidated(
                     primary_publications(tables["publications"], data_dir)["publication_id"]
                 )
                 sources = manifest_sources(tables, primary)
+                # FtM export, its delta against the previous version, dataset index (ftm/)
+                ftm_files, ftm_tables, ftm_summary = ftm_publish.version_files(
+                    {**tables, **history_tables, **extra_tables},
+                    published,
+                    previous["version"] if previous else None,
+                )
                 version, folder = publish_version(
                     published,
-                    {**tables, **history_tables, **extra_tables},
+                    {**tables, **history_tables, **extra_tables, **ftm_tables},
                     sources,
                     inputs,
                     sql=SANCTIONED_ON,
-                    extra_files={"history.ducklake": frozen.read_bytes(), **extra_files},
+                    extra_files={
+                        "history.ducklake": frozen.read_bytes(),
+                        **extra_files,
+                        **ftm_files,
+                    },
                     extra_manifest={
                         "lake_snapshot": snapshot,
                         "lake_data_path": str(History(data_dir.lake).data),
@@ -508,6 +519,9 @@ def build_consolidated(
             finally:
                 frozen.unlink(missing_ok=True)
             History(data_dir.lake).record_published(version, snapshot, in_history)
+            ftm_publish.record_version(
+                published, json.loads((folder / "manifest.json").read_text()), ftm_summary
+            )
             removed = remove_old_versions(published, publish_policy.keep_versions)
         if removed:
             context.log.info(
@@ -529,6 +543,7 @@ def build_consolidated(
                 "changes": MetadataValue.md(markdown_table(summary.to_dicts()) or "no changes"),
                 "rekeyed": history_tables["crosswalk"].height,
                 "charts": ", ".join(sorted(extra_files)) or "none",
+                "ftm": MetadataValue.json(ftm_summary),
                 "history_commits": MetadataValue.md(history_commits(committed)),
                 "rebuilt_damaged_latest": base.latest if base.damage else "no",
                 "removed_versions": ", ".join(removed) or "none",

@@ -15,7 +15,7 @@ How a party is recognised
    (a US CSL row's OFAC ent_num, the FCDO list's OFSI Group ID and UK reference). A value two
    entries of one list share (the UN gives two Iranian officials the same passports) proves
    nothing and is skipped, as is one shared by more than `max_identifier_group` entries.
-2. Scored links between the other parties. Names are transliterated (normality), lower-cased,
+2. Scored links between the other parties. Names are transliterated (text-unidecode), lower-cased,
    stripped of honorifics (persons) or legal forms (LLC, OOO, AO, JSC, LTD…) and of particles
    (al, bin, de…), and compared as sorted tokens — word order does not matter, a repeated part
    does (`Ibrahim Sab'awi Ibrahim` is the son of `Sab'awi Ibrahim`). The score is a sum of

@@ -1,6 +1,6 @@
 """Name keys and normalisation: the tokens, skeletons and variants names are compared on.
 
-Names are transliterated (normality), lower-cased, stripped of honorifics (persons) or legal
+Names are transliterated (text-unidecode), lower-cased, stripped of honorifics (persons) or legal
 forms (LLC, OOO, AO, JSC, LTD…) and of particles (al, bin, de…), and compared as sorted tokens —
 word order does not matter, a repeated part does. A token's consonant skeleton (`muhammad`,
 `mohammed` → `mhmd`) carries spelling variants into one blocking key. Bracketed parts
@@ -10,12 +10,12 @@ word order does not matter, a repeated part does. A token's consonant skeleton (
 from __future__ import annotations
 
 import re
-import warnings
+import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
 
 import polars as pl
-from normality import ascii_text
+from text_unidecode import unidecode
 
 from core.countries import resolve as resolve_country
 
@@ -149,10 +149,15 @@ def _transliterate(names: pl.Series) -> pl.Series:
     others = names.filter(~names.str.contains(r"^[\x00-\x7f]*$")).unique().drop_nulls()
     if others.is_empty():
         return names
-    with warnings.catch_warnings():
-        # normality warns on each call that pyicu is missing; its own tables are what we use
-        warnings.simplefilter("ignore")
-        mapping = {value: ascii_text(value) or "" for value in others.to_list()}
+    # NFKC, then text-unidecode's tables: what normality 2 did without ICU (the measured
+    # quality in tests/reconcile/test_quality.py was reached with it; ICU transliterates
+    # some names differently)
+    mapping = {
+        value: unidecode(unicodedata.normalize("NFKC", value))
+        .encode("ascii", "replace")
+        .decode("ascii")
+        for value in others.to_list()
+    }
     return names.replace(mapping)
 
 

@@ -424,7 +424,9 @@ def test_two_runs_at_once_serialize(tmp_path: Path) -> None:
     # one run waited for the other (and said so); each then published its own version
     assert sum("waiting for it to finish" in out for out in outputs) == 1
     versions = sorted(
-        p for p in (data / "published").iterdir() if not p.name.startswith((".", "latest"))
+        p
+        for p in (data / "published").iterdir()
+        if not p.name.startswith((".", "latest")) and p.is_dir()
     )
     assert len(versions) == 2
     for version in versions:

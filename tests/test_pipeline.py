@@ -77,11 +77,12 @@ def test_published_version_layout(published: Path) -> None:
         "trade_mirror_gaps", "hs_codes", "chpl_codes", "trade_product_chpl", "trade_chpl_monthly",
         "trade_chpl_annual", "trade_chpl_substitution", "trade_cn8_rises",
         "clusters", "cluster_links", "cluster_conflicts", "divergence_coverage",
-        "divergence_lag", "divergence_conflicts",
+        "divergence_lag", "divergence_conflicts", "statements",
     }  # fmt: skip
     assert set(manifest["files"]) == {
         "history.ducklake", "charts/trade_eu_exports_index.png", "charts/trade_diversion.png",
         "charts/trade_chpl_exports_index.png", "charts/trade_chpl_substitution.png",
+        "entities.ftm.json", "delta.ftm.json", "index.json",
     }  # fmt: skip
     sources = {(s["source"], s["format"]): s for s in manifest["sources"]}
     assert sources[("us_ofac_sdn", "csv")]["published_at"] == "2023-12-28"

@@ -1,0 +1,104 @@
+"""FtM export against the DuckDB publish: size and time on a published version.
+
+    .venv/bin/python -m bench.bench_ftm [published version folder]
+
+Without an argument the default snapshot run is executed into a temporary data directory
+first. Printed: time to build the FtM entities (`ftm.export.build_entities`), to serialise
+them, the delta and the statements table, against writing `sanctions.duckdb`
+(`resources.warehouse.write_database`) and the parquet files of the same tables; and the
+sizes of `entities.ftm.json` (raw and gzip-compressed as a consumer would ship it),
+`statements.parquet` and `sanctions.duckdb`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+from bench.common import peak_rss_mb, row
+from ftm.delta import compute_delta
+from ftm.export import build_entities, to_lines
+from ftm.statements import update_statements
+from resources.warehouse import write_database
+
+
+def _tables(folder: Path) -> dict[str, pl.DataFrame]:
+    return {p.stem: pl.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
+
+
+def _default_run(data: Path) -> Path:
+    from tests.test_history import latest, run
+
+    assert run(data).success
+    return latest(data)
+
+
+def main() -> None:
+    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else None
+    with tempfile.TemporaryDirectory() as tmp:
+        if folder is None:
+            folder = _default_run(Path(tmp) / "data")
+        tables = _tables(folder)
+        tables.pop("statements", None)
+        start = time.perf_counter()
+        entities, stats = build_entities(tables)
+        t_build = time.perf_counter() - start
+        start = time.perf_counter()
+        export = to_lines(entities)
+        t_lines = time.perf_counter() - start
+        start = time.perf_counter()
+        compute_delta(export, export)
+        t_delta = time.perf_counter() - start
+        start = time.perf_counter()
+        statements = update_statements(None, entities, tables["publications"], datetime.now(UTC))
+        t_statements = time.perf_counter() - start
+        out = Path(tmp) / "out"
+        out.mkdir()
+        start = time.perf_counter()
+        write_database(out / "sanctions.duckdb", tables)
+        t_duckdb = time.perf_counter() - start
+        start = time.perf_counter()
+        for name, df in tables.items():
+            df.write_parquet(out / f"{name}.parquet", compression="zstd")
+        t_parquet = time.perf_counter() - start
+        (out / "entities.ftm.json").write_bytes(export)
+        statements.write_parquet(out / "statements.parquet", compression="zstd")
+        compressed = len(gzip.compress(export, compresslevel=6))
+        mb = 1024 * 1024
+        print(
+            f"version {folder.name}: {stats.to_dict()['entities']:,} FtM entities, "
+            f"{statements.height:,} statements"
+        )
+        print(row("step", "seconds", widths=(34, 12)))
+        for name, seconds in (
+            ("FtM entities (build + validate)", t_build),
+            ("FtM JSON lines", t_lines),
+            ("delta (export against itself)", t_delta),
+            ("statements table", t_statements),
+            ("DuckDB publish (sanctions.duckdb)", t_duckdb),
+            ("parquet publish (all tables)", t_parquet),
+        ):
+            print(row(name, seconds, widths=(34, 12)))
+        print(row("file", "MB", widths=(34, 12)))
+        for name, size in (
+            ("entities.ftm.json", len(export) / mb),
+            ("entities.ftm.json (gzip 6)", compressed / mb),
+            ("statements.parquet", (out / "statements.parquet").stat().st_size / mb),
+            ("sanctions.duckdb", (out / "sanctions.duckdb").stat().st_size / mb),
+            (
+                "parquet (all tables)",
+                sum((out / f"{n}.parquet").stat().st_size for n in tables) / mb,
+            ),
+        ):
+            print(row(name, size, widths=(34, 12)))
+        print(f"peak RSS {peak_rss_mb():.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

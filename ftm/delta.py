@@ -1,0 +1,102 @@
+"""Deltas between two versions' FtM exports, and the version index `versions.json`.
+
+A delta line is `{"op": "ADD" | "MOD" | "DEL", "entity": {...}}`: ADD and MOD carry the
+entity as the new version has it, DEL the entity as the previous version had it. Applying a
+version's delta to the previous version's export gives exactly its export (`apply_delta`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ftm.export import read_lines, to_lines
+
+DELTA_FILE = "delta.ftm.json"
+ENTITIES_FILE = "entities.ftm.json"
+INDEX_FILE = "index.json"
+VERSIONS_FILE = "versions.json"
+
+
+def _by_id(data: bytes) -> dict[str, dict[str, Any]]:
+    return {e["id"]: e for e in read_lines(data)}
+
+
+def compute_delta(previous: bytes | None, current: bytes) -> list[dict[str, Any]]:
+    """ADD/MOD/DEL per entity, by ID; with no previous export every entity is an ADD."""
+    before = _by_id(previous) if previous else {}
+    after = _by_id(current)
+    ops: list[dict[str, Any]] = []
+    for eid in sorted(before.keys() | after.keys()):
+        old, new = before.get(eid), after.get(eid)
+        if old is None and new is not None:
+            ops.append({"op": "ADD", "entity": new})
+        elif new is None and old is not None:
+            ops.append({"op": "DEL", "entity": old})
+        elif old != new:
+            ops.append({"op": "MOD", "entity": new})
+    return ops
+
+
+def delta_counts(ops: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """Operations by kind."""
+    counts = {"ADD": 0, "MOD": 0, "DEL": 0}
+    for op in ops:
+        counts[op["op"]] += 1
+    return counts
+
+
+def apply_delta(export: Mapping[str, dict[str, Any]], delta: bytes) -> dict[str, dict[str, Any]]:
+    """What a consumer holds after applying `delta` to `export` (entities by ID)."""
+    state = dict(export)
+    for op in read_lines(delta):
+        entity = op["entity"]
+        if op["op"] == "DEL":
+            state.pop(entity["id"], None)
+        else:
+            state[entity["id"]] = entity
+    return state
+
+
+def delta_lines(ops: Iterable[Mapping[str, Any]]) -> bytes:
+    """`delta.ftm.json`: one operation per line."""
+    return to_lines(ops)
+
+
+def versions_entry(
+    manifest: Mapping[str, Any],
+    counts: Mapping[str, Any],
+    delta: Mapping[str, int],
+    previous: str | None,
+    metrics: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One version in `versions.json`: time, source publications, counts, delta URL."""
+    version = manifest["version"]
+    return {
+        "version": version,
+        "built_at": manifest["built_at"],
+        "previous": previous,
+        "sources": [
+            {k: s.get(k) for k in ("source", "publication_id", "published_at", "entry_count")}
+            for s in manifest["sources"]
+        ],
+        "entities": counts,
+        "delta": delta,
+        "entities_url": f"{version}/{ENTITIES_FILE}",
+        "delta_url": f"{version}/{DELTA_FILE}",
+        "index_url": f"{version}/{INDEX_FILE}",
+        "metrics": dict(metrics or {}),
+    }
+
+
+def updated_versions(existing: bytes | None, entry: Mapping[str, Any], present: set[str]) -> bytes:
+    """`versions.json` with `entry` appended; versions removed by retention stay listed with
+    `"available": false` (their deltas are gone, the chain after them is intact)."""
+    versions = json.loads(existing)["versions"] if existing else []
+    versions = [v for v in versions if v["version"] != entry["version"]] + [dict(entry)]
+    for v in versions:
+        v["available"] = v["version"] in present
+    return (
+        json.dumps({"latest": entry["version"], "versions": versions}, indent=1) + "\n"
+    ).encode()

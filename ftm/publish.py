@@ -1,0 +1,170 @@
+"""The FtM files of a version (`entities.ftm.json`, `delta.ftm.json`, `index.json`) and the
+version index `published/versions.json`; called by the publishing asset."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from ftm.assertions import check, list_metrics
+from ftm.delta import (
+    DELTA_FILE,
+    ENTITIES_FILE,
+    INDEX_FILE,
+    VERSIONS_FILE,
+    compute_delta,
+    delta_counts,
+    delta_lines,
+    updated_versions,
+    versions_entry,
+)
+from ftm.export import build_entities, ftm_id, to_lines
+from ftm.statements import update_statements
+from resources.storage import atomic_write
+from resources.warehouse import version_names
+
+EXAMPLES = 5
+
+
+def _issues(tables: Mapping[str, pl.DataFrame], source: str) -> dict[str, Any]:
+    """Rejects and unknown fields of one list, with counts and examples."""
+    out: dict[str, Any] = {}
+    rejects = tables.get("rejects")
+    if rejects is not None:
+        mine = rejects.filter(pl.col("source") == source)
+        out["rejects"] = {
+            "count": mine.height,
+            "by_reason": dict(
+                mine.group_by("reason").len().sort("len", descending=True).head(20).rows()
+            ),
+            "examples": mine.select("kind", "file", "locator", "reason").head(EXAMPLES).to_dicts(),
+        }
+    attributes = tables.get("attributes")
+    if attributes is not None and "source" in attributes.columns:
+        unknown = attributes.filter(
+            (pl.col("source") == source) & (pl.col("attribute") == "unknown_feature")
+        )
+        out["unknown_fields"] = {
+            "count": unknown.height,
+            "examples": unknown["value"].head(EXAMPLES).to_list(),
+        }
+    return out
+
+
+def dataset_index(
+    tables: Mapping[str, pl.DataFrame], stats: Mapping[str, Any], delta: Mapping[str, int]
+) -> dict[str, Any]:
+    """`index.json`: per list its publisher, publication and how its date is known, counts by
+    type, changes in this version and issues; and the export's counts and notes."""
+    pubs = tables["publications"]
+    entities = tables["entities"]
+    changes = tables.get("changes")
+    lists = []
+    for source in sorted(entities["source"].unique()):
+        pub = pubs.filter(pl.col("source") == source).head(1).to_dicts()
+        row = pub[0] if pub else {}
+        lists.append(
+            {
+                "source": source,
+                "publication_id": row.get("publication_id"),
+                "publisher_url": row.get("url"),
+                "published_at": str(row.get("published_at")) if row.get("published_at") else None,
+                "published_basis": row.get("published_basis"),
+                "format": row.get("format"),
+                "entities_by_type": dict(
+                    entities.filter(pl.col("source") == source)
+                    .group_by("entity_type")
+                    .len()
+                    .sort("entity_type")
+                    .rows()
+                ),
+                "changes_in_this_version": dict(
+                    changes.filter(pl.col("source") == source)
+                    .group_by("change")
+                    .len()
+                    .sort("change")
+                    .rows()
+                )
+                if changes is not None
+                else {},
+                "issues": _issues(tables, source),
+            }
+        )
+    return {"lists": lists, "export": dict(stats), "delta": dict(delta)}
+
+
+def version_files(
+    tables: Mapping[str, pl.DataFrame], published: Path, previous: str | None
+) -> tuple[dict[str, bytes], dict[str, pl.DataFrame], dict[str, Any]]:
+    """The version's FtM files (relative name → bytes), its `statements` table, and a
+    summary for `versions.json`.
+
+    The delta is taken against the previous version's export (`previous`, the newest intact
+    version); with none (first version, or one published before the export existed) every
+    entity is an ADD."""
+    entities, stats = build_entities(tables)
+    export = to_lines(entities)
+    before = published / previous / ENTITIES_FILE if previous else None
+    prior = before.read_bytes() if before is not None and before.is_file() else None
+    ops = compute_delta(prior, export)
+    counts = delta_counts(ops)
+    summary = stats.to_dict()
+    index = dataset_index(tables, summary, counts)
+    # assertions: bounds from the metrics of the versions recorded so far
+    versions_path = published / VERSIONS_FILE
+    history = (
+        [v.get("metrics", {}) for v in json.loads(versions_path.read_text())["versions"]]
+        if versions_path.is_file()
+        else []
+    )
+    metrics = list_metrics(entities)
+    checks = check(metrics, history)
+    index["assertions"] = checks
+    warnings = [c for c in checks if c["status"] == "warning"]
+    files = {
+        ENTITIES_FILE: export,
+        DELTA_FILE: delta_lines(ops),
+        INDEX_FILE: (json.dumps(index, indent=1, default=str) + "\n").encode(),
+    }
+    before_statements = published / previous / "statements.parquet" if previous else None
+    statements = update_statements(
+        pl.read_parquet(before_statements)
+        if before_statements is not None and before_statements.is_file()
+        else None,
+        entities,
+        tables["publications"],
+        datetime.now(UTC),
+    )
+    return (
+        files,
+        {"statements": statements},
+        {
+            "counts": summary["schemata"],
+            "delta": counts,
+            "previous": previous if prior is not None else None,
+            "metrics": metrics,
+            "warnings": warnings,
+        },
+    )
+
+
+def record_version(
+    published: Path, manifest: Mapping[str, Any], summary: Mapping[str, Any]
+) -> Path:
+    """Add the version to `published/versions.json` (atomically replaced)."""
+    path = published / VERSIONS_FILE
+    existing = path.read_bytes() if path.is_file() else None
+    present = set(version_names(published))
+    entry = versions_entry(
+        manifest, summary["counts"], summary["delta"], summary["previous"], summary["metrics"]
+    )
+    atomic_write(path, updated_versions(existing, entry, present))
+    return path
+
+
+__all__ = ["dataset_index", "ftm_id", "record_version", "version_files"]
