@@ -26,6 +26,7 @@ class BadRecord:
     line: int  # the reader's line number once the record was read, or when the text broke
     fields: int  # the record's field count (0 when the text broke)
     error: str | None  # the csv module's message when the text broke (strict reading only)
+    start: int = 0  # the line the record begins on (a quoted value may span lines)
 
 
 def first_bad_record(
@@ -44,14 +45,15 @@ def first_bad_record(
     """
     reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=strict)
     index = -1
+    start = 1
     try:
         for index, record in enumerate(reader):
-            if index < skip or (skip_empty and not record):
-                continue
-            if len(record) != width:
-                return BadRecord(index, reader.line_num, len(record), None)
+            counted = index >= skip and not (skip_empty and not record)
+            if counted and len(record) != width:
+                return BadRecord(index, reader.line_num, len(record), None, start)
+            start = reader.line_num + 1
     except csv.Error as exc:
         if not strict:
             raise
-        return BadRecord(index + 1, reader.line_num, 0, str(exc))
+        return BadRecord(index + 1, reader.line_num, 0, str(exc), start)
     return None

@@ -7,8 +7,6 @@ at 1,000 characters and continued in the comments file. Remarks are read by `ofa
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 
 import polars as pl
@@ -16,6 +14,7 @@ import polars as pl
 from core.canonical import ParseResult, Unknown, entity_id
 from core.countries import resolve
 from core.errors import SourceFormatError
+from core.records import first_bad_record
 from core.sniff import check_payload, decode
 from core.truncation import refuse_orphan_tail, require_trailer
 from ofac.constants import (
@@ -37,15 +36,12 @@ from ofac.rows import Rows, fold_remark_repeats, refuse_duplicates, resolve_link
 
 def _locate_bad_record(text_: str, width: int) -> str:
     """Find the first record polars refused, with Python's strict CSV reader (error path only)."""
-    reader = csv.reader(io.StringIO(text_), strict=True)
-    number = 0
-    try:
-        for number, record in enumerate(reader, start=1):
-            if record and len(record) != width:
-                return f"record {number} (line {reader.line_num}) has {len(record)} fields, expected {width}"
-    except csv.Error as exc:
-        return f"record {number + 1} (line {reader.line_num}): {exc}"
-    return "an unparseable record"
+    bad = first_bad_record(text_, width, strict=True)
+    if bad is None:
+        return "an unparseable record"
+    if bad.error is not None:
+        return f"record {bad.index + 1} (line {bad.line}): {bad.error}"
+    return f"record {bad.index + 1} (line {bad.line}) has {bad.fields} fields, expected {width}"
 
 
 def read_ofac_csv(name: str, data: bytes, columns: tuple[str, ...]) -> pl.DataFrame:

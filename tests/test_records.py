@@ -4,6 +4,7 @@ readers (eu_fsf, gb_fcdo, gb_ofsi) word them; cut from the real OFSI 2022 CSV ex
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,23 @@ def test_lax_reading_lets_the_csv_error_through() -> None:
     with pytest.raises(csv.Error, match="field larger than field limit"):
         first_bad_record(huge, 2)
     assert first_bad_record(huge, 2, strict=True).error.startswith("field larger")
+
+
+def test_first_bad_record_names_the_line_a_record_begins_on(fixtures: Path) -> None:
+    # the real CSL CSV excerpt: a quoted value spans lines, so a record may end lines after it begins
+    text = (fixtures / "us_csl" / "csl.csv").read_text("utf-8")
+    reader = csv.reader(io.StringIO(text))
+    rows, ends = [], [0]
+    for row in reader:
+        rows.append(row)
+        ends.append(reader.line_num)
+    width = len(rows[0])
+    multi = next(i for i, row in enumerate(rows) if any("\n" in value for value in row))
+    assert ends[multi + 1] > ends[multi] + 1  # it does span lines
+    # the multi-line record loses its last field: it is named by the line it begins on
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([*rows[:multi], rows[multi][:-1]])
+    bad = first_bad_record(out.getvalue(), width, skip_empty=False)
+    assert bad is not None
+    assert (bad.index, bad.fields, bad.start) == (multi, width - 1, ends[multi] + 1)
+    assert bad.line > bad.start

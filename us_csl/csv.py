@@ -15,6 +15,7 @@ import polars as pl
 
 from core.canonical import ParseResult, Unknown
 from core.errors import SourceFormatError
+from core.records import first_bad_record
 from core.sniff import check_payload, decode
 from core.truncation import require_complete_csv
 from us_csl.constants import (
@@ -80,13 +81,10 @@ def _truncated_tail(data: bytes, width: int) -> tuple[int, str] | None:
 
 def _locate_bad_record(text: str, width: int) -> tuple[str, str]:
     """(location, what is wrong) of the first record whose field count is not `width`."""
-    line = 1
-    reader = csv.reader(io.StringIO(text))
-    for number, record in enumerate(reader):
-        if len(record) != width:
-            return f"record {number}, line {line}", f"{len(record)} fields, expected {width}"
-        line = reader.line_num + 1
-    return "unknown record", "unparseable CSV"
+    bad = first_bad_record(text, width, skip_empty=False)
+    if bad is None:
+        return "unknown record", "unparseable CSV"
+    return f"record {bad.index}, line {bad.start}", f"{bad.fields} fields, expected {width}"
 
 
 def _strip_to_null(column: str) -> pl.Expr:
