@@ -66,7 +66,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.process import cpdist
 
 from core.canonical import ENTITY_TYPES as ENTITY_TYPE_CODES
-from core.canonical import frame
+from core.canonical import JURISDICTIONS, frame
 from core.countries import country_in_text
 from core.countries import resolve as resolve_country
 from core.un_references import un_reference_key
@@ -117,17 +117,9 @@ SKELETON_REWRITES = (
 _VOWELS = re.compile(r"[aeiouy]")
 _DOUBLES = re.compile(r"(.)\1+")
 
-# Which authority a source speaks for (CONTRACT.md source names). The US CSL re-publishes
-# several US lists (OFAC, BIS, State): it is linked and clustered but is not an authority of
-# its own in the divergence tables.
-AUTHORITIES: dict[str, str] = {
-    "us_ofac_sdn": "US",
-    "us_ofac_cons": "US",
-    "eu_fsf": "EU",
-    "gb_fcdo": "UK",
-    "gb_ofsi": "UK",
-    "un_sc": "UN",
-}
+# Authorities a party can be listed by: each list's jurisdiction (core.canonical), less the US
+# CSL, which repeats OFAC, BIS and State lists rather than speaking for an authority of its own.
+AUTHORITIES: dict[str, str] = {s: j for s, j in JURISDICTIONS.items() if s != "us_csl"}
 
 # Identifier types matched deterministically, and how their key is built.
 COUNTRY_BOUND = ("passport", "national_id", "tax_id", "registration")
