@@ -191,8 +191,13 @@ def publish_version(
     sql: str = "",
     extra_files: Mapping[str, bytes] | None = None,
     extra_manifest: Mapping[str, Any] | None = None,
+    linked_files: Mapping[str, Path] | None = None,
 ) -> tuple[str, Path]:
     """Write, verify and atomically expose a new version; returns (version, folder).
+
+    `linked_files` (name in the version -> existing immutable file) are hard-linked into the
+    version (copied where a link is not possible, e.g. across file systems) and listed in the
+    manifest like `extra_files`: the version then holds them itself.
 
     On any failure (disk full, a bad table) the half-written folder is removed and `latest`
     is left as it was.
@@ -218,6 +223,12 @@ def publish_version(
         for name, data in (extra_files or {}).items():
             (tmp / name).parent.mkdir(parents=True, exist_ok=True)
             (tmp / name).write_bytes(data)
+        for name, source in (linked_files or {}).items():
+            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(source, tmp / name)
+            except OSError:  # another file system, or links not supported
+                shutil.copyfile(source, tmp / name)
         _verify(tmp, tables)
         manifest = {
             "version": version,
@@ -230,7 +241,10 @@ def publish_version(
                 for name, entry in files.items()
             },
             "database": {"file": DATABASE, "sha256": sha256_file(tmp / DATABASE)},
-            "files": {name: sha256_file(tmp / name) for name in (extra_files or {})},
+            "files": {
+                name: sha256_file(tmp / name)
+                for name in [*(extra_files or {}), *(linked_files or {})]
+            },
             **(extra_manifest or {}),
         }
         (tmp / MANIFEST).write_text(dumps(manifest))
