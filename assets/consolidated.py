@@ -62,6 +62,7 @@ from resources.warehouse import (
     write_database,
 )
 from schemas.canonical import MODELS, Publications
+from schemas.catalog import dictionary
 from schemas.validate import failures_markdown, markdown_table, validate
 
 GROUP = "consolidated"
@@ -505,6 +506,7 @@ def build_consolidated(
                     sources,
                     inputs,
                     sql=SANCTIONED_ON,
+                    docs=dictionary([*tables, *history_tables, *extra_tables]),
                     extra_files={"history.ducklake": frozen.read_bytes(), **extra_files},
                     extra_manifest={"lake_snapshot": snapshot, "lake_data_path": VERSION_DATA_PATH},
                     # the lake's data files go into the version: it keeps time travel when moved

@@ -54,6 +54,30 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+def test_data_dictionary_in_the_published_database(published: Path) -> None:
+    con = duckdb.connect(str(published / "published" / "latest" / "sanctions.duckdb"), True)
+    tables = dict(con.execute("SELECT table_name, comment FROM duckdb_tables()").fetchall())
+    uncommented = con.execute(
+        "SELECT table_name || '.' || column_name FROM duckdb_columns() "
+        "WHERE comment IS NULL AND table_name NOT IN ('changes', 'crosswalk', 'entity_history', "
+        "'publication_history')"
+    ).fetchall()
+    jurisdiction = con.execute(
+        "SELECT comment FROM duckdb_columns() "
+        "WHERE table_name = 'sanctions' AND column_name = 'jurisdiction'"
+    ).fetchone()
+    us = dict(
+        con.execute(
+            "SELECT source, count(*) FROM sanctions WHERE jurisdiction = 'US' GROUP BY ALL"
+        ).fetchall()
+    )
+    con.close()
+    assert all(tables.values()), [t for t, c in tables.items() if not c]  # every table
+    assert uncommented == []  # every column of a table with a Pandera model
+    assert jurisdiction is not None and jurisdiction[0].startswith("Jurisdiction designating")
+    assert set(us) == {"us_ofac_sdn", "us_ofac_cons", "us_csl"}
+
+
 def test_asset_keys_are_pinned() -> None:
     keys = {
         key.to_user_string() for key in definitions.defs.resolve_asset_graph().get_all_asset_keys()
