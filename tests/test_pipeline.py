@@ -56,11 +56,13 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_data_dictionary_in_the_published_database(published: Path) -> None:
     con = duckdb.connect(str(published / "published" / "latest" / "sanctions.duckdb"), True)
-    tables = dict(con.execute("SELECT table_name, comment FROM duckdb_tables()").fetchall())
+    tables = dict(
+        con.execute("SELECT table_name, comment FROM duckdb_tables() WHERE NOT internal").fetchall()
+    )
     uncommented = con.execute(
         "SELECT table_name || '.' || column_name FROM duckdb_columns() "
-        "WHERE comment IS NULL AND table_name NOT IN ('changes', 'crosswalk', 'entity_history', "
-        "'publication_history')"
+        "WHERE NOT internal AND comment IS NULL AND table_name NOT IN "
+        "('changes', 'crosswalk', 'entity_history', 'publication_history')"
     ).fetchall()
     jurisdiction = con.execute(
         "SELECT comment FROM duckdb_columns() "
