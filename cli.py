@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import sys
+import textwrap
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -174,10 +175,98 @@ def report_failures(
                     file=out,
                 )
             else:
-                warnings.append(name)
+                warnings.append((name, check_reason(data)))
     if warnings:
-        print(f"checks that did not pass (not blocking): {', '.join(sorted(warnings))}", file=notes)
+        print(f"warnings: {len(warnings)} non-blocking check(s) did not pass:", file=notes)
+        for name, reason in sorted(warnings):
+            # asset:check, then the check's reason on its own line, never cut
+            print(f"  WARNING {name} (warning check, not blocking)", file=notes)
+            print(textwrap.indent(textwrap.fill(reason, width=96), "      "), file=notes)
     return disk_full
+
+
+def publish_outcome(result: ExecuteInProcessResult) -> tuple[bool | None, str | None]:
+    """(True: a new version was published / False: nothing new to publish / None: the publish
+    step did not materialize) and the version named by `published_version`."""
+    for event in result.all_events:
+        if not event.is_step_materialization:
+            continue
+        materialization = event.event_specific_data.materialization
+        if materialization.asset_key.to_user_string() != "published_version":
+            continue
+        metadata = materialization.metadata
+        version = metadata.get("version")
+        unchanged = metadata.get("unchanged")
+        return (
+            not bool(getattr(unchanged, "value", unchanged)),
+            str(getattr(version, "value", version)) if version is not None else None,
+        )
+    return None, None
+
+
+def source_line(s: dict[str, Any], primary: dict[str, str]) -> list[str]:
+    """A manifest source as printed: the publication, then how its date is known (whole
+    words, never cut), and for a format that is not canonical why it holds no entities."""
+    date_text = s["published_at"] or "unknown"
+    if s.get("primary", True):
+        entities = f"entities {s['canonical_entities']:>6}"
+    else:
+        entities = f"entities {'-':>6}"
+    lines = [
+        f"  {s['source']:<14} {s['format']:<11} published {date_text:<10} ({s['mode']})  "
+        f"entries {s['entry_count']:>6}  {entities}"
+    ]
+    basis = textwrap.fill(
+        f"date known from: {s['published_basis']}",
+        width=96,
+        initial_indent=" " * 6,
+        subsequent_indent=" " * 8,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    lines.append(basis)
+    if not s.get("primary", True):
+        lines.append(
+            f"      not canonical: the tables hold {s['source']}'s {primary.get(s['source'], '?')} "
+            f"rows; this format is parsed and checked for agreement only (no entities of its own)"
+        )
+    return lines
+
+
+def print_summary(
+    data_dir: Path, folder: Path, published: bool | None, out: TextIO = sys.stdout
+) -> None:
+    """What the run left: whether a version was published (plainly), the current version, its
+    source publications and tables, and how to query it."""
+    manifest = json.loads((folder / "manifest.json").read_text())
+    version = manifest["version"]
+    if published:
+        print(f"PUBLISHED: new version {version}  ->  {folder}", file=out)
+    elif published is False:
+        print(
+            "NOTHING PUBLISHED: no input (source publication, trade or reconciliation table) changed since the last version; "
+            f"the current version is still {version}  ->  {folder}",
+            file=out,
+        )
+    else:
+        print(
+            f"NOTHING PUBLISHED by this run; the current version is {version}  ->  {folder}",
+            file=out,
+        )
+    primary = {s["source"]: s["format"] for s in manifest["sources"] if s.get("primary", True)}
+    print("source publications:", file=out)
+    for s in manifest["sources"]:
+        for line in source_line(s, primary):
+            print(line, file=out)
+    print("tables:", file=out)
+    for name, t in manifest["tables"].items():
+        print(f"  {name:<16} {t['rows']:>8} rows  {folder / t['file']}", file=out)
+    print(
+        f"analysts: python3 dev.py duckdb -readonly "
+        f"{data_dir / 'published' / 'latest' / 'sanctions.duckdb'}",
+        file=out,
+    )
+    print(f"readers of several files: resolve one version first ({folder})", file=out)
 
 
 def remove_temporary(data_dir: Path) -> list[Path]:
@@ -283,23 +372,11 @@ def run(
     if step := report_failures(result):
         report_disk_full(data_dir, f"(step {step} could not write)", before)
     folder = latest_folder(data_dir / "published")
+    published, _ = publish_outcome(result)
     if folder is not None and (folder / "manifest.json").exists():
-        manifest = json.loads((folder / "manifest.json").read_text())
-        print(f"published version: {manifest['version']}  ->  {folder}")
-        print("source publications:")
-        for s in manifest["sources"]:
-            print(
-                f"  {s['source']:<14} {s['format']:<11} published {s['published_at'] or 'unknown':<10} "
-                f"({s['mode']}; {s['published_basis'][:60]})  entries {s['entry_count']:>6}  "
-                f"entities {s['canonical_entities']:>6}"
-            )
-        print("tables:")
-        for name, t in manifest["tables"].items():
-            print(f"  {name:<16} {t['rows']:>8} rows  {folder / t['file']}")
-        print(
-            f"analysts: duckdb -readonly {data_dir / 'published' / 'latest' / 'sanctions.duckdb'}"
-        )
-        print(f"readers of several files: resolve one version first ({folder})")
+        print_summary(data_dir, folder, published)
+    elif not published:
+        print("NOTHING PUBLISHED: there is no published version yet")
     return 0 if result.success else 1
 
 

@@ -3,6 +3,7 @@
     python3 dev.py run    # install (first time), run every asset on the shipped snapshots, publish
     python3 dev.py test   # install (first time, with test tools), run ruff and the test suite
     python3 dev.py dagster dev   # any other command runs inside the project environment
+    python3 dev.py duckdb data/published/latest/sanctions.duckdb   # the DuckDB CLI
 
 Installs `uv` into `.tools/` (a private virtualenv), then `uv sync --frozen` from `uv.lock`
 into `.venv/`. Standard library only, so it runs before anything is installed.
@@ -40,6 +41,10 @@ def sync(dev: bool) -> None:
         # without the dev tools, but leaving them in place if a test run installed them
         args += ["--no-dev", "--inexact"]
     subprocess.run(args, check=True, cwd=ROOT)
+    # the DuckLake extension from its package into DuckDB's extension directory: `LOAD ducklake;`
+    # (and time travel in the `duckdb` CLI) then works offline, from any directory
+    install = "from resources.history import install_extension; install_extension()"
+    subprocess.run([str(_bin(VENV, "python")), "-c", install], check=True, cwd=ROOT)
 
 
 def main(argv: list[str]) -> int:

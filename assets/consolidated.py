@@ -39,7 +39,13 @@ from assets.factory import (
 from core.canonical import TABLE_NAMES
 from core.changes import State, change_feed
 from ftm import publish as ftm_publish
-from resources.history import SANCTIONED_ON, Committed, History, entity_history
+from resources.history import (
+    SANCTIONED_ON,
+    VERSION_DATA_PATH,
+    Committed,
+    History,
+    entity_history,
+)
 from resources.staging import read_meta, read_tables
 from resources.storage import DataDir, atomic_write
 from resources.warehouse import (
@@ -57,6 +63,7 @@ from resources.warehouse import (
     write_database,
 )
 from schemas.canonical import MODELS, Publications
+from schemas.catalog import dictionary
 from schemas.validate import failures_markdown, markdown_table, validate
 
 GROUP = "consolidated"
@@ -506,14 +513,17 @@ def build_consolidated(
                     sources,
                     inputs,
                     sql=SANCTIONED_ON,
+                    docs=dictionary([*tables, *history_tables, *extra_tables]),
                     extra_files={
                         "history.ducklake": frozen.read_bytes(),
                         **extra_files,
                         **ftm_files,
                     },
-                    extra_manifest={
-                        "lake_snapshot": snapshot,
-                        "lake_data_path": str(History(data_dir.lake).data),
+                    extra_manifest={"lake_snapshot": snapshot, "lake_data_path": VERSION_DATA_PATH},
+                    # the lake's data files go into the version: it keeps time travel when moved
+                    linked_files={
+                        f"{VERSION_DATA_PATH}{name}": path
+                        for name, path in History(data_dir.lake).data_files().items()
                     },
                 )
             finally:

@@ -136,6 +136,7 @@ TABLES: dict[str, dict[str, pl.DataType]] = {
     },
     "sanctions": {
         "entity_id": pl.String,
+        "jurisdiction": pl.String,
         "authority": pl.String,
         "program": pl.String,
         "legal_basis": pl.String,
@@ -174,6 +175,20 @@ VERBATIM_COLUMNS = frozenset({"raw", "country_raw", "published"})
 _WHITESPACE = r"\s+"
 
 TABLE_NAMES = tuple(TABLES)
+
+# The jurisdiction a list designates for (`sanctions.jurisdiction`): one coding, US/EU/UK/UN,
+# shared with the divergence tables. `sanctions.authority` stays the issuing body ("US OFAC",
+# "UK OFSI", "US BIS Entity List"…). The US CSL gathers US agencies' lists only.
+JURISDICTION_CODES = ("US", "EU", "UK", "UN")
+JURISDICTIONS: dict[str, str] = {
+    "us_ofac_sdn": "US",
+    "us_ofac_cons": "US",
+    "us_csl": "US",
+    "eu_fsf": "EU",
+    "gb_fcdo": "UK",
+    "gb_ofsi": "UK",
+    "un_sc": "UN",
+}
 
 
 def table_schema(table: str) -> dict[str, pl.DataType]:
@@ -337,6 +352,12 @@ class ParseResult:
                 df = note_legacy_codes(normalise_whitespace(name, conform(name, df)))
                 if name == "identifiers":
                     df = issuer_from_label(df)
+                if name == "sanctions":
+                    # from the source, never from the parser: a source not in JURISDICTIONS
+                    # leaves it null, which the Sanctions model rejects
+                    df = df.with_columns(
+                        jurisdiction=pl.lit(JURISDICTIONS.get(self.source), dtype=pl.String)
+                    )
             self.tables[name] = df.with_columns(source=pl.lit(self.source))
 
     def stamp(self, publication_id: str) -> ParseResult:

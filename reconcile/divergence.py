@@ -17,19 +17,12 @@ from typing import Any
 
 import polars as pl
 
+from core.canonical import JURISDICTIONS
 from reconcile.resolve import resolve
 
-# Which authority a source speaks for (CONTRACT.md source names). The US CSL re-publishes
-# several US lists (OFAC, BIS, State): it is linked and clustered but is not an authority of
-# its own in the divergence tables.
-AUTHORITIES: dict[str, str] = {
-    "us_ofac_sdn": "US",
-    "us_ofac_cons": "US",
-    "eu_fsf": "EU",
-    "gb_fcdo": "UK",
-    "gb_ofsi": "UK",
-    "un_sc": "UN",
-}
+# Authorities a party can be listed by: each list's jurisdiction (core.canonical), less the US
+# CSL, which repeats OFAC, BIS and State lists rather than speaking for an authority of its own.
+AUTHORITIES: dict[str, str] = {s: j for s, j in JURISDICTIONS.items() if s != "us_csl"}
 
 AUTHORITY_ORDER = ("US", "EU", "UK", "UN")
 FLAGS = {authority: f"on_{authority.lower()}" for authority in AUTHORITY_ORDER}

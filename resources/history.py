@@ -37,6 +37,8 @@ from resources.storage import atomic_write, dumps
 CATALOG = "catalog.ducklake"
 LEDGER = "published.json"
 LAKE = "lake"
+# where a published version holds the lake's data files, relative to its `history.ducklake`
+VERSION_DATA_PATH = "lake/"
 DUCKDB_TYPES = {
     pl.String: "VARCHAR",
     pl.Date: "DATE",
@@ -49,6 +51,49 @@ def extension_path() -> Path:
     """The DuckLake extension shipped inside its PyPI package (loaded offline, by path)."""
     root = Path(duckdb_extension_ducklake.__file__).parent
     return next(root.rglob("ducklake.duckdb_extension"))
+
+
+def install_extension(con: duckdb.DuckDBPyConnection | None = None) -> Path:
+    """Install the packaged DuckLake extension into DuckDB's extension directory (offline).
+
+    After this, `LOAD ducklake;` and `ATTACH 'ducklake:…'` work in any DuckDB of the same
+    version (the `duckdb` CLI included) without reaching the extension repository. Nothing is
+    copied when the installed extension already came from this package file. Returns the
+    installed file.
+    """
+    own = con is None
+    con = con or duckdb.connect()
+    try:
+        source = str(extension_path())
+        row = con.execute(
+            "SELECT installed, installed_from, install_path FROM duckdb_extensions() "
+            "WHERE extension_name = 'ducklake'"
+        ).fetchone()
+        if row is None or not row[0] or row[1] != source or not Path(row[2]).is_file():
+            con.execute(f"FORCE INSTALL {_literal(source)}")
+            row = con.execute(
+                "SELECT installed, installed_from, install_path FROM duckdb_extensions() "
+                "WHERE extension_name = 'ducklake'"
+            ).fetchone()
+        assert row is not None and row[0], "DuckLake extension not installed"
+        return Path(row[2])
+    finally:
+        if own:
+            con.close()
+
+
+def attach_version_sql(folder: Path, alias: str = "history") -> str:
+    """The ATTACH statement for a published version's history, from any directory.
+
+    A version's `history.ducklake` names its data folder relatively (`lake/`), which DuckDB
+    resolves against the working directory: inside the version folder a plain
+    `ATTACH 'ducklake:history.ducklake' AS history (READ_ONLY)` works; from elsewhere the data
+    path is given explicitly, as here.
+    """
+    folder = folder.resolve()
+    catalog = _literal(f"ducklake:{folder / 'history.ducklake'}")
+    data = _literal(f"{folder / VERSION_DATA_PATH.rstrip('/')}/")
+    return f"ATTACH {catalog} AS {alias} (READ_ONLY, DATA_PATH {data}, OVERRIDE_DATA_PATH TRUE)"
 
 
 def _literal(text: str) -> str:
@@ -278,9 +323,32 @@ class History:
         )
         atomic_write(self.ledger, dumps({"versions": entries}).encode())
 
-    def freeze(self, target: Path) -> None:
-        """Copy the (closed) catalog for a published version; data files are shared, immutable."""
+    def freeze(self, target: Path, data_path: str = VERSION_DATA_PATH) -> None:
+        """Copy the (closed) catalog for a published version, its data path set to `data_path`.
+
+        DuckLake reads a relative data path relative to the catalog file, so a version whose
+        catalog says `lake/` and holds the lake's data files under `lake/` (`data_files`) keeps
+        time travel wherever the version folder is copied or moved.
+        """
         shutil.copyfile(self.catalog, target)
+        con = duckdb.connect(str(target))  # the catalog is a plain DuckDB database
+        try:
+            con.execute(
+                "UPDATE ducklake_metadata SET value = ? WHERE key = 'data_path'", [data_path]
+            )
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+
+    def data_files(self) -> dict[str, Path]:
+        """Every data file of the lake, by its path under the data folder (`main/entities/…`)."""
+        if not self.data.is_dir():
+            return {}
+        return {
+            path.relative_to(self.data).as_posix(): path
+            for path in sorted(self.data.rglob("*"))
+            if path.is_file()
+        }
 
 
 def _jsonable(value: Any) -> Any:

@@ -22,7 +22,7 @@ import re
 import shutil
 import stat
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,6 +34,7 @@ import polars as pl
 from dagster import ConfigurableResource
 
 from resources.storage import atomic_write, dumps
+from schemas.catalog import TableDoc
 
 MANIFEST = "manifest.json"
 DATABASE = "sanctions.duckdb"
@@ -66,8 +67,40 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_database(path: Path, tables: Mapping[str, pl.DataFrame], sql: str = "") -> None:
-    """Write `tables` into a new DuckDB file at `path` (via a temp file and rename)."""
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def comment_sql(docs: Mapping[str, TableDoc], tables: Mapping[str, Iterable[str]]) -> str:
+    """`COMMENT ON TABLE/COLUMN` statements for the documented tables and columns present
+    (`tables`: table name -> its columns).
+
+    COMMENT takes no bound parameters: the text is quoted as a SQL string literal.
+    """
+    statements = []
+    for name, present in tables.items():
+        doc = docs.get(name)
+        if doc is None:
+            continue
+        if doc.description:
+            statements.append(f'COMMENT ON TABLE "{name}" IS {_literal(doc.description)};')
+        for column, text in doc.columns.items():
+            if column not in present:
+                continue
+            statements.append(f'COMMENT ON COLUMN "{name}"."{column}" IS {_literal(text)};')
+    return "\n".join(statements)
+
+
+def write_database(
+    path: Path,
+    tables: Mapping[str, pl.DataFrame],
+    sql: str = "",
+    docs: Mapping[str, TableDoc] | None = None,
+) -> None:
+    """Write `tables` into a new DuckDB file at `path` (via a temp file and rename).
+
+    `docs` (the data dictionary) become comments on the tables and their columns.
+    """
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.unlink(missing_ok=True)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -80,6 +113,8 @@ def write_database(path: Path, tables: Mapping[str, pl.DataFrame], sql: str = ""
                 con.unregister("incoming")
             if sql:
                 con.execute(sql)
+            if docs:
+                con.execute(comment_sql(docs, {n: df.columns for n, df in tables.items()}))
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -191,8 +226,14 @@ def publish_version(
     sql: str = "",
     extra_files: Mapping[str, bytes] | None = None,
     extra_manifest: Mapping[str, Any] | None = None,
+    linked_files: Mapping[str, Path] | None = None,
+    docs: Mapping[str, TableDoc] | None = None,
 ) -> tuple[str, Path]:
     """Write, verify and atomically expose a new version; returns (version, folder).
+
+    `linked_files` (name in the version -> existing immutable file) are hard-linked into the
+    version (copied where a link is not possible, e.g. across file systems) and listed in the
+    manifest like `extra_files`: the version then holds them itself.
 
     On any failure (disk full, a bad table) the half-written folder is removed and `latest`
     is left as it was.
@@ -214,10 +255,16 @@ def publish_version(
             path = tmp / f"{name}.parquet"
             df.write_parquet(path, compression="zstd", statistics=True)
             files[name] = {"file": path.name, "rows": df.height}
-        write_database(tmp / DATABASE, tables, sql)
+        write_database(tmp / DATABASE, tables, sql, docs)
         for name, data in (extra_files or {}).items():
             (tmp / name).parent.mkdir(parents=True, exist_ok=True)
             (tmp / name).write_bytes(data)
+        for name, source in (linked_files or {}).items():
+            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(source, tmp / name)
+            except OSError:  # another file system, or links not supported
+                shutil.copyfile(source, tmp / name)
         _verify(tmp, tables)
         manifest = {
             "version": version,
@@ -230,7 +277,10 @@ def publish_version(
                 for name, entry in files.items()
             },
             "database": {"file": DATABASE, "sha256": sha256_file(tmp / DATABASE)},
-            "files": {name: sha256_file(tmp / name) for name in (extra_files or {})},
+            "files": {
+                name: sha256_file(tmp / name)
+                for name in [*(extra_files or {}), *(linked_files or {})]
+            },
             **(extra_manifest or {}),
         }
         (tmp / MANIFEST).write_text(dumps(manifest))

@@ -18,6 +18,7 @@ from core.canonical import (
     DATE_PRECISIONS,
     ENTITY_TYPES,
     ID_TYPES,
+    JURISDICTION_CODES,
     NAME_QUALITIES,
     NAME_TYPES,
     REJECT_KINDS,
@@ -272,7 +273,13 @@ class Sanctions(pa.DataFrameModel):
     source: str = _source()
     publication_id: str = _publication()
     entity_id: str = _entity()
-    authority: str = pa.Field(description="Designating authority (e.g. `US OFAC`).")
+    jurisdiction: str = pa.Field(
+        isin=list(JURISDICTION_CODES),
+        description="Jurisdiction designating: US, EU, UK or UN (the coding of the divergence tables).",
+    )
+    authority: str = pa.Field(
+        description="Issuing body, as the list names it (e.g. `US OFAC`, `UK OFSI`, `US BIS Entity List`)."
+    )
     program: str = pa.Field(
         nullable=True, description="Sanctions program or regime code (e.g. RUSSIA-EO14024)."
     )

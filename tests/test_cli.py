@@ -165,6 +165,16 @@ def test_disk_full_ends_in_a_clear_message(small_disk: Path) -> None:
     assert first.returncode == 0, first.stderr[-3000:]
     version = latest_folder(data / "published")
     assert version is not None
+    assert f"PUBLISHED: new version {version.name}" in first.stdout
+
+    # nothing changed: said plainly on stdout, naming the current version
+    same = cli_run(data)
+    assert same.returncode == 0, same.stderr[-3000:]
+    assert (
+        "NOTHING PUBLISHED: no input (source publication, trade or reconciliation table) "
+        f"changed since the last version; the current version is still {version.name}"
+    ) in same.stdout
+    assert latest_folder(data / "published") == version
 
     # room for the new SDN publication's raw file and staging, not for its warehouse and
     # version: a step runs out of space

@@ -10,6 +10,7 @@ import io
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -26,7 +27,14 @@ import definitions
 from cli import report_failures
 from core.canonical import TABLE_NAMES
 from resources.fetcher import SnapshotFetcher
-from resources.history import History, entity_history, extension_path, lake_columns
+from resources.history import (
+    History,
+    attach_version_sql,
+    entity_history,
+    extension_path,
+    install_extension,
+    lake_columns,
+)
 from resources.storage import DataDir
 from resources.warehouse import PublishPolicy, sha256_file, verify_published
 from tests.conftest import snapshot_root
@@ -148,7 +156,7 @@ def test_time_travel_returns_the_earlier_publication(two_versions: tuple[Path, P
     ).fetchall()
     assert [str(h[2]) for h in history] == ["2023-12-28", "2024-05-03"]
     con.execute(f"LOAD '{extension_path()}'")
-    con.execute(f"ATTACH 'ducklake:{second / 'history.ducklake'}' AS history (READ_ONLY)")
+    con.execute(attach_version_sql(second))
     earlier = con.execute(
         f"SELECT count(*) FROM history.entities AT (VERSION => {history[0][1]}) WHERE source = 'us_ofac_sdn'"
     ).fetchone()
@@ -166,6 +174,96 @@ def test_time_travel_returns_the_earlier_publication(two_versions: tuple[Path, P
     assert con.execute("SELECT count(*) FROM entities WHERE source = 'us_ofac_sdn'").fetchone() == (
         13_821,
     )
+    con.close()
+
+
+TIME_TRAVEL = """
+SET autoinstall_known_extensions = false;
+SET custom_extension_repository = 'http://127.0.0.1:9';  -- nothing is downloaded
+LOAD ducklake;
+{attach};
+SELECT primary_name FROM history.entities AT (VERSION => {snapshot})
+WHERE entity_id = 'us_ofac_sdn-7489';
+SELECT count(*) FROM history.names AT (VERSION => {snapshot}) WHERE source = 'us_ofac_sdn';
+"""
+
+
+def test_moved_version_keeps_time_travel_offline(
+    two_versions: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    """A version folder copied elsewhere answers time-travel queries in a fresh `duckdb` CLI
+    process, from another directory, with the pipeline's lake out of reach and no network."""
+    data, first, second = two_versions
+    expected_names = (
+        pl.scan_parquet(first / "names.parquet")
+        .filter(pl.col("source") == "us_ofac_sdn")
+        .select(pl.len())
+        .collect()
+        .item()
+    )
+    moved = tmp_path / "elsewhere" / second.name
+    shutil.copytree(second, moved)
+    assert verify_published(moved) == []
+    lake_files = [n for n in manifest(moved)["files"] if n.startswith("lake/")]
+    assert lake_files and all((moved / n).is_file() for n in lake_files)
+    catalog = duckdb.connect(str(moved / "history.ducklake"), read_only=True)
+    data_path = catalog.execute(
+        "SELECT value FROM ducklake_metadata WHERE key = 'data_path'"
+    ).fetchone()
+    catalog.close()
+    assert data_path == ("lake/",)  # relative: nothing points outside the version
+    con = duckdb.connect(str(moved / "sanctions.duckdb"), read_only=True)
+    [(snapshot,)] = con.execute(
+        "SELECT snapshot_id FROM publication_history "
+        "WHERE source = 'us_ofac_sdn' AND published_at = DATE '2023-12-28'"
+    ).fetchall()
+    con.close()
+    home = tmp_path / "home"  # a fresh DuckDB extension directory
+    home.mkdir()
+    env = {**os.environ, "HOME": str(home)}
+    subprocess.run(
+        [sys.executable, "-c", "from resources.history import install_extension as i; i()"],
+        check=True,
+        cwd=ROOT,
+        env=env,
+    )
+    assert (home / ".duckdb" / "extensions").is_dir()
+    duckdb_cli = Path(sys.executable).parent / "duckdb"
+    away = data / "warehouse" / "lake.away"
+    (data / "warehouse" / "lake").rename(away)  # the pipeline's own lake is not used
+    try:
+        other = tmp_path / "other"
+        other.mkdir()
+        for cwd, attach in (
+            (other, attach_version_sql(moved)),
+            (moved, "ATTACH 'ducklake:history.ducklake' AS history (READ_ONLY)"),
+        ):
+            sql = TIME_TRAVEL.format(attach=attach, snapshot=snapshot)
+            done = subprocess.run(
+                [str(duckdb_cli), "-csv", "-noheader", "-c", sql],
+                cwd=cwd,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert done.returncode == 0, done.stderr
+            assert done.stdout.splitlines() == [
+                '"CHIWENGA, Constantine Gureya"',
+                str(expected_names),
+            ]
+    finally:
+        away.rename(data / "warehouse" / "lake")
+
+
+def test_extension_installs_once(tmp_path: Path) -> None:
+    """`install_extension` puts the packaged file into DuckDB's extension directory, once."""
+    con = duckdb.connect(config={"extension_directory": str(tmp_path / "ext")})
+    installed = install_extension(con)
+    assert installed.is_relative_to(tmp_path / "ext") and installed.is_file()
+    mtime = installed.stat().st_mtime_ns
+    assert install_extension(con) == installed and installed.stat().st_mtime_ns == mtime
+    con.execute("LOAD ducklake")
     con.close()
 
 

@@ -55,6 +55,32 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+def test_data_dictionary_in_the_published_database(published: Path) -> None:
+    con = duckdb.connect(str(published / "published" / "latest" / "sanctions.duckdb"), True)
+    tables = dict(
+        con.execute("SELECT table_name, comment FROM duckdb_tables() WHERE NOT internal").fetchall()
+    )
+    uncommented = con.execute(
+        "SELECT table_name || '.' || column_name FROM duckdb_columns() "
+        "WHERE NOT internal AND comment IS NULL AND table_name NOT IN "
+        "('changes', 'crosswalk', 'entity_history', 'publication_history')"
+    ).fetchall()
+    jurisdiction = con.execute(
+        "SELECT comment FROM duckdb_columns() "
+        "WHERE table_name = 'sanctions' AND column_name = 'jurisdiction'"
+    ).fetchone()
+    us = dict(
+        con.execute(
+            "SELECT source, count(*) FROM sanctions WHERE jurisdiction = 'US' GROUP BY ALL"
+        ).fetchall()
+    )
+    con.close()
+    assert all(tables.values()), [t for t, c in tables.items() if not c]  # every table
+    assert uncommented == []  # every column of a table with a Pandera model
+    assert jurisdiction is not None and jurisdiction[0].startswith("Jurisdiction designating")
+    assert set(us) == {"us_ofac_sdn", "us_ofac_cons", "us_csl"}
+
+
 def test_asset_keys_are_pinned() -> None:
     keys = {
         key.to_user_string() for key in definitions.defs.resolve_asset_graph().get_all_asset_keys()
@@ -79,7 +105,9 @@ def test_published_version_layout(published: Path) -> None:
         "clusters", "cluster_links", "cluster_conflicts", "divergence_coverage",
         "divergence_lag", "divergence_conflicts", "statements",
     }  # fmt: skip
-    assert set(manifest["files"]) == {
+    lake_files = {n for n in manifest["files"] if n.startswith("lake/")}
+    assert lake_files and all(n.endswith(".parquet") for n in lake_files)  # the history's data
+    assert set(manifest["files"]) - lake_files == {
         "history.ducklake", "charts/trade_eu_exports_index.png", "charts/trade_diversion.png",
         "charts/trade_chpl_exports_index.png", "charts/trade_chpl_substitution.png",
         "entities.ftm.json", "delta.ftm.json", "index.json",

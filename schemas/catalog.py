@@ -1,0 +1,62 @@
+"""The data dictionary of the published tables, read from their Pandera models.
+
+One place for what a table and each of its columns mean: the same descriptions become
+`COMMENT ON TABLE/COLUMN` in the published `sanctions.duckdb` (so `duckdb_tables()` and
+`duckdb_columns()` show them) and the column schema of each table's asset in Dagster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pandera.polars as pa
+
+from schemas import reconcile, trade
+from schemas.canonical import MODELS, Publications
+
+PUBLISHED_MODELS: dict[str, type[pa.DataFrameModel]] = {
+    "publications": Publications,
+    **MODELS,
+    **reconcile.MODELS,
+    **trade.MODELS,
+}
+# History tables are built by the pipeline from the lake, not validated by a model of their own:
+# what they hold, as CONTRACT.md ("History, time travel and change feed") says.
+HISTORY_TABLES: dict[str, str] = {
+    "changes": "One row per field-level change since the previous published version (party "
+    "added/removed/re-keyed, name/identifier/program added or removed, attribute changed), "
+    "naming the publications on both sides.",
+    "crosswalk": "One row per party re-keyed by its publisher (same content, new ID).",
+    "entity_history": "One row per stretch of consecutive publications listing a party; "
+    "`to_*` null while it is still listed.",
+    "publication_history": "One row per source publication ever published, with its DuckLake "
+    "snapshot (time travel: `AT (VERSION => snapshot_id)` in history.ducklake).",
+}
+
+
+@dataclass(frozen=True)
+class TableDoc:
+    """What a table holds and what each of its columns means."""
+
+    description: str
+    columns: dict[str, str] = field(default_factory=dict)
+
+
+def model_doc(model: type[pa.DataFrameModel]) -> TableDoc:
+    """The table and column descriptions of a Pandera model."""
+    schema = model.to_schema()
+    description = schema.description or (model.__doc__ or "").strip()
+    columns = {name: col.description for name, col in schema.columns.items() if col.description}
+    return TableDoc(description, columns)
+
+
+def dictionary(tables: Iterable[str]) -> dict[str, TableDoc]:
+    """The data dictionary of `tables` (those the catalog knows; others are left out)."""
+    docs: dict[str, TableDoc] = {}
+    for name in tables:
+        if name in PUBLISHED_MODELS:
+            docs[name] = model_doc(PUBLISHED_MODELS[name])
+        elif name in HISTORY_TABLES:
+            docs[name] = TableDoc(HISTORY_TABLES[name])
+    return docs

@@ -1,0 +1,171 @@
+"""The Dagster UI in a real browser: Debian's Chromium driven by Playwright against a real
+`dagster-webserver` on 127.0.0.1, after a real `cli.py run` on the shipped snapshots wrote its
+materializations and check results into the same DAGSTER_HOME.
+
+Opens the asset graph and a list's page, checks that the asset groups, the list's checks and
+the trade charts are there, and takes screenshots into the test's
+artefact folder (`<tmp>/screenshots`, named in the test output).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
+
+from tests.test_webserver import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's package (.ci/run installs it)
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 60_000
+expect.set_options(timeout=TIMEOUT_MS)  # the UI loads its data after the page
+
+
+@pytest.fixture(scope="module")
+def ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A data directory published by `cli.py run`, and a webserver on its Dagster instance."""
+    home = tmp_path_factory.mktemp("dagster_home")
+    data = tmp_path_factory.mktemp("data")
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "SANCTIONS_DATA_DIR": str(data),
+        "SANCTIONS_MODE": "snapshot",
+    }
+    done = subprocess.run(
+        [sys.executable, "cli.py", "run", "--data-dir", str(data)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    port = free_port()
+    log = open(home / "webserver.log", "wb")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "dagster_webserver", "-w", "workspace.yaml"),
+            *("-h", "127.0.0.1", "-p", str(port)),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/server_info", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None:
+                raise RuntimeError((home / "webserver.log").read_text()[-3000:])
+            time.sleep(0.5)
+        else:
+            raise TimeoutError("webserver did not start in 300 s")
+        yield url, data
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
+    profile = tmp_path_factory.mktemp("chromium-profile")  # a fresh --user-data-dir
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=FLAGS,
+            viewport={"width": 1600, "height": 1000},
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("screenshots")
+    print(f"screenshots: {folder}")
+    return folder
+
+
+def shoot(page: Page, shots: Path, name: str) -> Path:
+    path = shots / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 10_000  # a rendered page, not a blank one
+    return path
+
+
+def test_asset_graph_shows_the_groups(
+    ui: tuple[str, Path], browser: BrowserContext, shots: Path
+) -> None:
+    url, _ = ui
+    page = browser.new_page()
+    page.goto(f"{url}/assets?view=folder", wait_until="domcontentloaded")
+    for group in ("consolidated", "trade", "us_ofac_sdn", "eu_fsf", "un_sc"):
+        expect(page.get_by_text(group, exact=True).first).to_be_visible()
+    shoot(page, shots, "asset_groups")
+    page.goto(f"{url}/asset-groups", wait_until="domcontentloaded")
+    # the global lineage graph: one box per asset group (collapsed), named
+    for group in ("consolidated", "trade", "us_ofac_sdn"):
+        expect(page.get_by_text(group).first).to_be_visible()
+    shoot(page, shots, "asset_graph")
+    page.close()
+
+
+def test_a_list_page_shows_its_checks(
+    ui: tuple[str, Path], browser: BrowserContext, shots: Path
+) -> None:
+    url, _ = ui
+    page = browser.new_page()
+    page.goto(f"{url}/assets/us_ofac_sdn", wait_until="domcontentloaded")
+    expect(page.get_by_text("us_ofac_sdn").first).to_be_visible()
+    shoot(page, shots, "us_ofac_sdn_overview")
+    page.goto(f"{url}/assets/us_ofac_sdn?view=checks", wait_until="domcontentloaded")
+    for check in ("schema_valid", "records_accounted", "no_unknown_fields", "formats_agree"):
+        expect(page.get_by_text(check, exact=True).first).to_be_visible()
+    shoot(page, shots, "us_ofac_sdn_checks")
+    page.close()
+
+
+def test_trade_charts_are_on_the_asset_page(
+    ui: tuple[str, Path], browser: BrowserContext, shots: Path
+) -> None:
+    url, _ = ui
+    page = browser.new_page()
+    page.goto(f"{url}/assets/trade_indicators", wait_until="domcontentloaded")
+    for chart in ("chart_trade_diversion", "chart_trade_eu_exports_index"):
+        expect(page.get_by_text(chart).first).to_be_visible()
+    shoot(page, shots, "trade_indicators")
+    page.close()
