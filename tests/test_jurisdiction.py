@@ -12,10 +12,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-from core.resolve import AUTHORITIES
 
 from assets import eu_fsf, un_sc, us_csl, us_ofac_sdn
 from core.canonical import JURISDICTIONS
+from reconcile.divergence import AUTHORITIES
 from schemas.canonical import Sanctions
 from schemas.validate import validate
 
