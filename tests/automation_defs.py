@@ -29,9 +29,9 @@ UN_FILES = ("consolidated.xml",)
 
 
 def served_spec(spec: SourceSpec, files: dict[str, str]) -> SourceSpec:
-    """`spec` with the files the snapshot lacks optional (the server answers them 404); as
-    tests/test_live.py's, without importing the whole project's definitions (each run worker
-    of the daemon loads this module)."""
+    """`spec` with the files the snapshot lacks optional (the server answers them 404). Here,
+    not in tests/test_live.py, which uses it too, because each run worker of the daemon loads
+    this module and must not import the whole project's definitions."""
     formats = tuple(
         Format(
             fmt.name,

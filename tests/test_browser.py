@@ -12,15 +12,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
 
-from tests.test_webserver import free_port
+from tests.webserver import running_webserver
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's package (.ci/run installs it)
@@ -59,40 +57,8 @@ def ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
         timeout=1800,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    port = free_port()
-    log = open(home / "webserver.log", "wb")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "dagster_webserver", "-w", "workspace.yaml"),
-            *("-h", "127.0.0.1", "-p", str(port)),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/server_info", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None:
-                raise RuntimeError((home / "webserver.log").read_text()[-3000:])
-            time.sleep(0.5)
-        else:
-            raise TimeoutError("webserver did not start in 300 s")
+    with running_webserver(home, env, start_seconds=300) as url:
         yield url, data
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,6 @@ answer 404 and are declared optional here, as a publisher that does not serve th
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,10 +21,11 @@ from urllib.parse import urlsplit
 import pytest
 
 import definitions
-from assets.factory import Format, IngestOutcome, SourceSpec, ingest
+from assets.factory import IngestOutcome, SourceSpec, ingest
 from core.errors import FetchError
 from resources.fetcher import DEFAULT_USER_AGENT, LiveFetcher, SnapshotFetcher
 from resources.storage import DataDir
+from tests.automation_defs import served_spec
 from tests.conftest import FIXTURES, SNAPSHOTS
 from tests.httpserver import Server, serve
 
@@ -33,22 +33,6 @@ PAGE_PATH = "/government/publications/the-uk-sanctions-list"
 ASSETS = "https://assets.publishing.service.gov.uk"
 CSL_PATH = "/downloadable_consolidated_screening_list/v1/consolidated.csv"
 SOURCES = [module.SPEC.source for module in definitions.SOURCES]
-
-
-def served_spec(spec: SourceSpec, files: dict[str, str]) -> SourceSpec:
-    """`spec` with the files the snapshot lacks made optional (the server answers them 404)."""
-    formats = tuple(
-        Format(
-            fmt.name,
-            tuple(
-                f if f.name in files else dataclasses.replace(f, required=False) for f in fmt.files
-            ),
-            fmt.parse,
-            fmt.staged_models,
-        )
-        for fmt in spec.formats
-    )
-    return dataclasses.replace(spec, formats=formats)
 
 
 @pytest.fixture(scope="module")

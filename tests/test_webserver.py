@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.webserver import running_webserver
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,12 +34,6 @@ query Status($runId: ID!) {
 ASSETS = "query { assetNodes { assetKey { path } groupName } }"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     home = tmp_path_factory.mktemp("dagster_home")
@@ -49,53 +42,14 @@ def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, P
         "run_coordinator:\n  module: dagster._core.run_coordinator\n  class: DefaultRunCoordinator\n"
         "telemetry:\n  enabled: false\n"
     )
-    port = free_port()
     env = {
         **os.environ,
         "DAGSTER_HOME": str(home),
         "SANCTIONS_DATA_DIR": str(data),
         "SANCTIONS_MODE": "snapshot",
     }
-    log = open(home / "webserver.log", "wb")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "dagster_webserver",
-            "-w",
-            "workspace.yaml",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(port),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/server_info", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None:
-                raise RuntimeError((home / "webserver.log").read_text()[-3000:])
-            time.sleep(0.5)
-        else:
-            raise TimeoutError("webserver did not start in 120 s")
+    with running_webserver(home, env, start_seconds=120) as url:
         yield url, data
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 def graphql(url: str, query: str, variables: dict | None = None) -> dict:
