@@ -46,6 +46,13 @@ def _png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def _finish(fig: Figure, source: str) -> bytes:
+    """The chart's source line at its foot, the layout tightened around it, as PNG bytes."""
+    fig.text(0.01, 0.01, source, fontsize=7, color="grey")
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    return _png(fig)
+
+
 def _log_index_axis(
     ax: Axes, ticks: tuple[float, ...] = (12.5, 25, 50, 100, 200, 400, 800, 1600)
 ) -> None:
@@ -105,15 +112,7 @@ def monthly_index_chart(
     ax.set_title("EU-27 exports of all goods: Russia vs Central Asia and the Caucasus", fontsize=11)
     ax.grid(True, which="major", axis="y", alpha=0.3)
     ax.legend(loc="upper left", frameon=False)
-    fig.text(
-        0.01,
-        0.01,
-        f"Source: Eurostat Comext ({source}), EU27_2020 aggregate, values in EUR.",
-        fontsize=7,
-        color="grey",
-    )
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
-    return _png(fig)
+    return _finish(fig, f"Source: Eurostat Comext ({source}), EU27_2020 aggregate, values in EUR.")
 
 
 def diversion_chart(
@@ -163,15 +162,9 @@ def diversion_chart(
         f"Exports above their pre-war trend in {year}: third countries vs Russia", fontsize=11
     )
     ax.grid(True, axis="x", alpha=0.3)
-    fig.text(
-        0.01,
-        0.01,
-        f"Source: Eurostat Comext ({source}, {basis} totals), EU27_2020 aggregate, all goods.",
-        fontsize=7,
-        color="grey",
+    return _finish(
+        fig, f"Source: Eurostat Comext ({source}, {basis} totals), EU27_2020 aggregate, all goods."
     )
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
-    return _png(fig)
 
 
 def render_all(monthly: pl.DataFrame, diversion: pl.DataFrame) -> dict[str, bytes]:
@@ -225,16 +218,11 @@ def chpl_index_chart(
     )
     ax.grid(True, which="major", axis="y", alpha=0.3)
     ax.legend(loc="upper left", frameon=False, ncol=2, fontsize=8)
-    fig.text(
-        0.01,
-        0.01,
+    return _finish(
+        fig,
         "Source: Eurostat Data Browser DS-045409 (CN8 lines of CHPL HS6 codes), sum of the 27 "
         "member states, EUR; cells not available are not counted.",
-        fontsize=7,
-        color="grey",
     )
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
-    return _png(fig)
 
 
 def substitution_chart(substitution: pl.DataFrame, top: int = 12) -> bytes:
@@ -281,15 +269,10 @@ def substitution_chart(substitution: pl.DataFrame, top: int = 12) -> bytes:
     ax.set_title("Top substituted CHPL HS6 lines: direct fall vs neighbours' rise", fontsize=11)
     ax.grid(True, axis="x", alpha=0.3)
     ax.legend(loc="lower left", frameon=False, fontsize=8)
-    fig.text(
-        0.01,
-        0.01,
+    return _finish(
+        fig,
         "Source: Eurostat Data Browser DS-045409, CN8 lines summed to HS6, 27 member states, EUR.",
-        fontsize=7,
-        color="grey",
     )
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
-    return _png(fig)
 
 
 def render_chpl(chpl_monthly: pl.DataFrame, substitution: pl.DataFrame) -> dict[str, bytes]:
