@@ -87,12 +87,31 @@ def _chain(error: SerializableErrorInfo | None) -> Iterator[SerializableErrorInf
         error = error.cause or error.context
 
 
+def _says_disk_full(text: str) -> bool:
+    return any(words in text.lower() for words in DISK_FULL_TEXT)
+
+
 def step_error(error: SerializableErrorInfo) -> str:
     """The step's own error (the first that is not Dagster's wrapper around it), as raised: its
     message names the file, the place and the reason."""
     chain = list(_chain(error))
     own = next((e for e in chain if not (e.cls_name or "").startswith("Dagster")), chain[-1])
-    return own.message.strip()
+    message = own.message.strip()
+    # a full disk is said first, whichever error on the way up carried it (DuckDB's checkpoint
+    # failure comes wrapped in the error of whatever touched the database next)
+    full = next(
+        (
+            line.strip()
+            for e in chain
+            for line in (e.message or "").splitlines()
+            if _says_disk_full(line)
+        ),
+        None,
+    )
+    first = message.splitlines()[0] if message else ""
+    if full is not None and not _says_disk_full(first):
+        return f"{full}\n{message}"
+    return message
 
 
 # DuckDB writes its files in blocks of 256 KiB: a device with less free space than one block

@@ -213,9 +213,10 @@ def test_disk_full_ends_in_a_clear_message(small_disk: Path) -> None:
     assert temporary_files(data) == []
     assert latest_folder(data / "published") == version
 
-    # space freed: the same run publishes
+    # space freed: the same run publishes (a second version with its FtM export and delta
+    # needs more than the 400 MiB the first one fitted in)
     ballast.unlink()
-    resize(small_disk, 400 * 1024)
+    resize(small_disk, 1024 * 1024)
     again = cli_run(data, "--pin", "us_ofac_sdn=2024-05-03")
     assert again.returncode == 0, again.stderr[-3000:]
     published = latest_folder(data / "published")
