@@ -513,7 +513,7 @@ def build_consolidated(
                     sources,
                     inputs,
                     sql=SANCTIONED_ON,
-                    docs=dictionary([*tables, *history_tables, *extra_tables]),
+                    docs=dictionary([*tables, *history_tables, *extra_tables, *ftm_tables]),
                     extra_files={
                         "history.ducklake": frozen.read_bytes(),
                         **extra_files,

@@ -34,6 +34,26 @@ HISTORY_TABLES: dict[str, str] = {
     "snapshot (time travel: `AT (VERSION => snapshot_id)` in history.ducklake).",
 }
 
+# Built from the FtM export version by version (ftm/statements.py), not validated by a model.
+STATEMENTS = (
+    "One row per value of the FollowTheMoney export (entity, property, value), with when it was "
+    "first and last seen and whether it is still exported.",
+    {
+        "entity_id": "FtM entity ID (a record's entity_id with `-` for `_`, or a party-… cluster).",
+        "schema": "FtM schema of the entity (Person, Company, Vessel, Sanction, …).",
+        "prop": "FtM property name.",
+        "value": "The value, as exported.",
+        "source": "The list that publishes it; null for a reconciled party (see its referents).",
+        "first_seen": "Build time of the first published version that exported the value.",
+        "first_publication_id": "Source publication of that first version.",
+        "first_published_at": "Publisher's date of that first publication.",
+        "last_seen": "Build time of the latest published version that exported the value.",
+        "last_publication_id": "Source publication of that latest version.",
+        "last_published_at": "Publisher's date of that latest publication.",
+        "current": "Whether this version still exports the value.",
+    },
+)
+
 
 @dataclass(frozen=True)
 class TableDoc:
@@ -59,4 +79,6 @@ def dictionary(tables: Iterable[str]) -> dict[str, TableDoc]:
             docs[name] = model_doc(PUBLISHED_MODELS[name])
         elif name in HISTORY_TABLES:
             docs[name] = TableDoc(HISTORY_TABLES[name])
+        elif name == "statements":
+            docs[name] = TableDoc(*STATEMENTS)
     return docs
