@@ -6,7 +6,7 @@ Two tables, one line per source, read by `resources.fetcher.LiveFetcher`:
   (always allowed). A redirect anywhere else is refused.
 - `MAX_BYTES`: the largest file of the source the fetcher accepts, counted after HTTP
   decompression. Each limit is the size of the largest real file of that source we know
-  (`../shared/data/SOURCES.md`, `../shared/FORMATS.md`) times `MARGIN`; a body past it is refused
+  (the shipped snapshots and their READMEs, or the publisher's documented size, as each comment below says) times `MARGIN`; a body past it is refused
   while it streams, so a 3 GiB response or a gzip bomb never reaches memory.
 
 A `FileSpec` may set its own `max_bytes` and `hosts`; these tables are the defaults.
