@@ -3,8 +3,10 @@
     python cli.py run [--data-dir DIR] [--mode snapshot|live] [--pin SOURCE=DATE]
                       [--allow-shrink] [--keep-versions N]
 
-Runs the `refresh_all` job in-process against a persistent Dagster instance (the run then shows
-up in `dagster dev` on the same DAGSTER_HOME), then prints the mode, each source publication
+Runs in-process against a persistent Dagster instance (the runs then show up in `dagster dev` on
+the same DAGSTER_HOME): first `ingest_all` (every list and trade source), then, only for the
+derived assets Dagster reports stale, `refresh_all` on them (an unchanged re-run executes no
+consolidation, reconciliation or publish step). It then prints the mode, each source publication
 and its date, and the paths of the published version. A failed run prints each failed step's
 own error and each check that did not pass, with its reason; a full disk ends in one clear
 message, and the failed run's temporary files are removed. Exit codes: 0 published (or
@@ -346,12 +348,13 @@ def run(
 
     from dagster import DagsterInstance
 
+    from assets.staleness import stale_derived
     from definitions import build_definitions
     from resources.warehouse import exclusive, latest_folder
 
     # built now, from the environment just set (importing `definitions` earlier, to check the
     # pins, built its module-level `defs` without them)
-    job = build_definitions().resolve_job_def("refresh_all")
+    defs = build_definitions()
     # one command-line run at a time per data directory: a second one waits, and says so
     run_lock = data_dir / "warehouse" / ".run.lock"
 
@@ -365,21 +368,37 @@ def run(
         policy["keep_versions"] = keep_versions
     elif "SANCTIONS_KEEP_VERSIONS" in os.environ:
         policy["keep_versions"] = int(os.environ["SANCTIONS_KEEP_VERSIONS"])
+    run_config = {
+        "loggers": {"console": {"config": {"log_level": "INFO"}}},
+        "resources": {"publish_policy": {"config": policy}},
+    }
     before = latest_folder(data_dir / "published")
+    results: list[ExecuteInProcessResult] = []
+    rebuilt: list[str] = []
     try:
         dagster_home.mkdir(parents=True, exist_ok=True)
         with (
             exclusive(run_lock, wait_seconds=3600, on_wait=say_waiting),
             DagsterInstance.get() as instance,
         ):
-            result = job.execute_in_process(
-                instance=instance,
-                raise_on_error=False,
-                run_config={
-                    "loggers": {"console": {"config": {"log_level": "INFO"}}},
-                    "resources": {"publish_policy": {"config": policy}},
-                },
+            # phase 1: fetch, parse and check every list and trade source
+            results.append(
+                defs.resolve_job_def("ingest_all").execute_in_process(
+                    instance=instance, raise_on_error=False, run_config=run_config
+                )
             )
+            # phase 2, only for what Dagster reports stale (a new data version upstream, new
+            # code, or never built): an unchanged re-run executes no downstream step
+            if results[0].success and (stale := stale_derived(instance, defs)):
+                rebuilt = [key.to_user_string() for key in stale]
+                results.append(
+                    defs.resolve_job_def("refresh_all").execute_in_process(
+                        instance=instance,
+                        raise_on_error=False,
+                        run_config=run_config,
+                        asset_selection=stale,
+                    )
+                )
     except Exception as exc:
         if not is_disk_full(exc, (data_dir, dagster_home)):
             raise
@@ -387,16 +406,27 @@ def run(
         print(f"mode: {mode}   data directory: {data_dir}")
         report_disk_full(data_dir, "(the run and Dagster's event log stopped)", before, exc)
         return 1
-    print(f"mode: {mode}   data directory: {data_dir}   dagster run: {result.run_id}")
-    if step := report_failures(result):
-        report_disk_full(data_dir, f"(step {step} could not write)", before)
+    runs = ", ".join(result.run_id for result in results)
+    print(f"mode: {mode}   data directory: {data_dir}   dagster runs: {runs}")
+    if results[0].success:
+        print(
+            f"derived assets rebuilt: {', '.join(rebuilt)}"
+            if rebuilt
+            else "derived assets rebuilt: none (no list, trade source or code changed)"
+        )
+    published: bool | None = False if results[0].success and not rebuilt else None
+    for result in results:
+        if step := report_failures(result):
+            report_disk_full(data_dir, f"(step {step} could not write)", before)
+        outcome, _ = publish_outcome(result)
+        if outcome is not None:
+            published = outcome
     folder = latest_folder(data_dir / "published")
-    published, _ = publish_outcome(result)
     if folder is not None and (folder / "manifest.json").exists():
         print_summary(data_dir, folder, published)
     elif not published:
         print("NOTHING PUBLISHED: there is no published version yet")
-    return 0 if result.success else 1
+    return 0 if all(result.success for result in results) else 1
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,6 +26,7 @@ from assets import (
     gb_fcdo,
     gb_ofsi,
     reconcile,
+    staleness,
     trade,
     un_sc,
     us_csl,
@@ -59,6 +60,13 @@ refresh_all = define_asset_job(
     "refresh_all",
     selection="*",
     description="Fetch every list, validate, consolidate and publish a new version.",
+)
+# the command line's first phase: every asset that fetches (lists and trade sources); the
+# derived ones follow only when Dagster reports them stale (assets/staleness.py)
+ingest_all = define_asset_job(
+    "ingest_all",
+    selection=AssetSelection.all() - AssetSelection.assets(*staleness.DERIVED),
+    description="Fetch, parse and check every list and trade source (no consolidation).",
 )
 
 
@@ -108,17 +116,19 @@ def build_definitions(
     )
     return Definitions(
         assets=automation.apply_automation(
-            [module.asset for module in SOURCES]
-            + trade.TRADE_ASSETS
-            + reconcile.RECONCILE_ASSETS
-            + publish_assets,
+            staleness.with_code_versions(
+                [module.asset for module in SOURCES]
+                + trade.TRADE_ASSETS
+                + reconcile.RECONCILE_ASSETS
+                + publish_assets
+            ),
             auto,
         ),
         asset_checks=[check for module in SOURCES for check in module.checks]
         + trade.TRADE_CHECKS
         + reconcile.RECONCILE_CHECKS
         + publish_checks,
-        jobs=[refresh_all, *auto.jobs],
+        jobs=[refresh_all, ingest_all, *auto.jobs],
         sensors=auto.sensors,
         schedules=auto.schedules,
         resources={

@@ -637,10 +637,11 @@ def source_assets(spec: SourceSpec) -> tuple[AssetsDefinition, list[AssetChecksD
             f"published_at={metadata['published_at']} ({metadata['published_basis']}) "
             f"unchanged={outcome.unchanged}"
         )
-        # the publication is the data version: an unchanged payload keeps it, so declarative
-        # automation downstream (assets/automation.py) does not run for an unchanged list
+        # the publication read by this parser code is the data version: an unchanged payload
+        # keeps it, so nothing downstream runs for an unchanged list (assets/staleness.py)
         return MaterializeResult(
-            metadata=metadata, data_version=DataVersion(outcome.publication_id)
+            metadata=metadata,
+            data_version=DataVersion(f"{outcome.publication_id}.{parser_fingerprint()}"),
         )
 
     return ingest_asset, source_checks(spec)

@@ -29,6 +29,7 @@ from dagster import (
     AssetChecksDefinition,
     AssetExecutionContext,
     AssetsDefinition,
+    DataVersion,
     MaterializeResult,
     MetadataValue,
     asset,
@@ -359,7 +360,8 @@ def _materialize(
         if meta.get("input_key") == key:
             context.log.info(f"{source}: unchanged payloads, same parser: not parsed again")
             return MaterializeResult(
-                metadata={"mode": fetched.mode, "rows": meta["rows"], "unchanged": True}
+                metadata={"mode": fetched.mode, "rows": meta["rows"], "unchanged": True},
+                data_version=DataVersion(key),
             )
     with tempfile.TemporaryDirectory(dir=warehouse(data_dir), prefix=".scratch-") as tmp:
         if fetched.files:
@@ -371,7 +373,8 @@ def _materialize(
     context.log.info(
         f"{source}: mode={fetched.mode} rows={metadata['rows']} files={len(fetched.files)} {fetched.note}"
     )
-    return MaterializeResult(metadata=metadata)
+    # the payloads read by this parser code (`input_key`) are the data version (assets/staleness.py)
+    return MaterializeResult(metadata=metadata, data_version=DataVersion(key))
 
 
 def _parse_eurostat(fetched: Fetched, scratch: Path) -> tuple[TradeParse, pl.DataFrame]:
