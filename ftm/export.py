@@ -155,6 +155,10 @@ class _Builder:
 
     def __init__(self, stats: ExportStats) -> None:
         self.stats = stats
+        # FtM's cleaning is a pure function of (type, text, format) for every type but `entity`
+        # (which refuses a reference to the entity itself): the same country, date, program or
+        # name repeated across records is cleaned once
+        self.cleaned: dict[tuple[str, str, str | None], str | None] = {}
 
     def put(self, proxy: EntityProxy, props: Iterable[str], value: Any, label: str) -> bool:
         """Add `value` under the first of `props` the schema has; otherwise to notes."""
@@ -165,7 +169,13 @@ class _Builder:
             prop = proxy.schema.get(name)
             if prop is None or prop.stub:
                 continue
-            cleaned = prop.type.clean(text, proxy=proxy, format=prop.format)
+            if prop.type.name == "entity":
+                cleaned = prop.type.clean(text, proxy=proxy, format=prop.format)
+            else:
+                key = (prop.type.name, text, prop.format)
+                if key not in self.cleaned:
+                    self.cleaned[key] = prop.type.clean(text, format=prop.format)
+                cleaned = self.cleaned[key]
             if cleaned is None:
                 self.to_notes(proxy, f"{label}: {text}", f"invalid {prop.type.name} ({label})")
                 return False
