@@ -1,0 +1,290 @@
+"""OFAC's remarks read a whole column at a time: the grammar of `ofac.remarks`, as polars work.
+
+`ofac.remarks.parse_remarks` reads one remarks text in Python; the legacy CSV set holds some
+14,000 of them (56,000 fragments), and reading them one by one cost 40–80 times a bare read of
+the files. `read_remarks` gives, for a column of remarks texts, exactly the rows
+`parse_remarks` gives for each (same values, same order), working on whole columns:
+
+- splitting: a text whose parentheses hold no ``;`` (and nest at most three deep) is split on
+  ``;`` by polars, after the closing period is dropped as `ofac.remarks.split_fragments` drops
+  it; any other text is split by `split_fragments` itself;
+- reading: a fragment in printable ASCII, not wholly wrapped in parentheses, that starts with a
+  literal label of the tables and has a value after it, is read by polars expressions that
+  follow `ofac.remarks` family by family (identifiers with at most one trailing parenthesis,
+  places, countries, names, links, undated attributes); country names and dates of birth go
+  through the Python look-ups of `ofac.remarks` once per distinct value;
+- every other fragment (unlabelled shapes, numbered labels, dated attributes, issue and expiry
+  dates, phone numbers, IMO numbers, crypto wallets, e-mails and websites, several
+  parentheses, non-ASCII text, wrapped notes, values not plausible) is read by
+  `ofac.remarks.read_fragment`, once per distinct fragment.
+
+The ASCII rule (printable characters only) keeps the two regex engines in step: for ASCII text, Python's `re` and polars'
+(Rust) `regex` agree on `\\s`, `\\b`, case-insensitive matching and case mapping. The tests
+check `read_remarks` against `parse_remarks` on every shipped snapshot.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from ofac.remark_labels import ABBREVIATIONS
+from ofac.remarks import (
+    _DATED_ATTRIBUTES,
+    _LABELS,
+    _NUMBERED_TYPES,
+    _SELF_DESCRIBING,
+    _VERBATIM_LABELS,
+    _birth_date,
+    _country,
+    _place_country,
+    read_fragment,
+    split_fragments,
+)
+
+# The rows of each family, as `ofac.remarks.Remarks` holds them.
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "identifiers": {
+        "id_type": pl.String, "label": pl.String, "value": pl.String, "normalized": pl.String,
+        "country_code": pl.String, "country_raw": pl.String, "note": pl.String,
+    },
+    "birth_dates": {
+        "raw": pl.String, "date_from": pl.Date, "date_to": pl.Date, "precision": pl.String,
+        "circa": pl.Boolean,
+    },
+    "birth_places": {"place": pl.String, "country_code": pl.String},
+    "countries": {"country_code": pl.String, "raw": pl.String, "relation": pl.String},
+    "names": {"name": pl.String, "name_type": pl.String, "quality": pl.String},
+    "relationships": {"to_name": pl.String, "relation": pl.String},
+    "attributes": {"attribute": pl.String, "value": pl.String},
+}  # fmt: skip
+KEYS = {"row": pl.Int64, "seq": pl.Int64}
+
+# Characters Python's `str.isspace` counts as white space and Rust's does not: a text holding
+# one is split by Python (`str.strip` and `\s` would differ).
+_PY_ONLY_SPACE = r"[\x1c-\x1f]"
+_LABEL_ALTERNATION = "|".join(pl.escape_regex(k) for k in sorted(_LABELS, key=len, reverse=True))
+# A label and its separator, as `ofac.remarks._LABEL_RE` (ASCII case-insensitive: only
+# printable ASCII fragments are read here). Matched without capture groups, which let the
+# regex engine use its fast automaton; the label is what precedes the separator.
+_LABEL_AND_SEPARATOR = r"^(?i-u:" + _LABEL_ALTERNATION + r")(?:\s*[:,]\s*|\s+-\s+|\s+|$)"
+_SEPARATOR_AT_END = r"(?:\s*[:,]\s*|\s+-\s+|\s+)$"
+_FAMILIES = {label: family for label, (family, _) in _LABELS.items()}
+_TARGETS = {label: target for label, (_, target) in _LABELS.items()}
+# Identifier types read by the common rule (value, an optional trailing country in
+# parentheses); the others have rules of their own and go to Python.
+_PLAIN_ID_EXCLUDED = ("crypto_wallet", "imo", "phone", *sorted(_SELF_DESCRIBING))
+
+
+def _strip_period(text: pl.Expr) -> pl.Expr:
+    """`ofac.remarks._strip_period`: drop a closing period unless it ends an abbreviation."""
+    word = text.str.extract(r"([^ ]*)\.$", 1)
+    abbreviation = word.str.to_lowercase().is_in(sorted(ABBREVIATIONS)) | (
+        word.str.contains(r"^(?:[A-Za-z]{1,3}\.)+[A-Za-z]{1,3}$")
+        & ~word.str.to_lowercase().str.starts_with("www.")
+    )
+    return (
+        pl.when(text.str.ends_with(".") & ~abbreviation.fill_null(False))
+        .then(text.str.slice(0, text.str.len_chars() - 1).str.strip_chars_end())
+        .otherwise(text)
+    )
+
+
+def _clean(text: pl.Expr) -> pl.Expr:
+    """`ofac.remarks._clean`: runs of white space to one space, trimmed, closing period off."""
+    return _strip_period(text.str.replace_all(r"\s+", " ").str.strip_chars())
+
+
+def _lookup(values: pl.Series, fn: Any) -> dict[str, Any]:
+    return {v: fn(v) for v in values.drop_nulls().unique().to_list()}
+
+
+def split(texts: pl.DataFrame) -> pl.DataFrame:
+    """(row, text) → (row, seq, fragment): `split_fragments` of each text, in order."""
+    text = pl.col("text")
+    texts = texts.filter(
+        text.is_not_null() & ~text.str.strip_chars().is_in(["", "-0-"])
+    ).with_columns(
+        # parentheses that hold no `;`, removed three levels deep: a `;` left is at depth 0
+        flat=text.str.replace_all(r"\([^();]*\)", "")
+        .str.replace_all(r"\([^();]*\)", "")
+        .str.replace_all(r"\([^();]*\)", "")
+    )
+    simple = ~pl.col("flat").str.contains(r"[()]") & ~text.str.contains(_PY_ONLY_SPACE)
+    fast = (
+        texts.filter(simple)
+        .select("row", fragment=_strip_period(text.str.strip_chars()).str.split(";"))
+        .explode("fragment")
+        .with_columns(pl.col("fragment").str.strip_chars())
+        .filter(pl.col("fragment") != "")
+    )
+    rest = texts.filter(~simple)
+    slow = pl.DataFrame(
+        {"row": rest["row"], "fragment": [split_fragments(t) for t in rest["text"].to_list()]},
+        schema={"row": pl.Int64, "fragment": pl.List(pl.String)},
+    ).explode("fragment")
+    return (
+        pl.concat([fast, slow.filter(pl.col("fragment").is_not_null())])
+        .sort("row", maintain_order=True)
+        .with_columns(seq=pl.int_range(pl.len(), dtype=pl.Int64).over("row"))
+        .select("row", "seq", "fragment")
+    )
+
+
+def _labelled(frags: pl.DataFrame) -> pl.DataFrame:
+    """The fragments polars reads, with their label, family, target and value (`rest`)."""
+    fragment = pl.col("fragment")
+    body = pl.col("body")
+    candidates = frags.filter(
+        fragment.str.contains(r"^[\x20-\x7e]*$")
+        & ~(fragment.str.starts_with("(") & fragment.str.ends_with(")"))
+    ).with_columns(body=fragment.str.replace(r"(?i)^alt\.\s+", ""))
+    candidates = candidates.with_columns(after=body.str.replace(_LABEL_AND_SEPARATOR, "")).filter(
+        pl.col("after").str.len_bytes() < body.str.len_bytes()
+    )
+    label = body.str.slice(0, body.str.len_bytes() - pl.col("after").str.len_bytes()).str.replace(
+        _SEPARATOR_AT_END, ""
+    )
+    key = pl.col("label").str.to_lowercase()
+    return (
+        candidates.with_columns(label=label, rest=pl.col("after").str.strip_chars())
+        .with_columns(
+            family=key.replace_strict(_FAMILIES, default=None),
+            target=key.replace_strict(_TARGETS, default=None),
+        )
+        .filter(pl.col("family").is_not_null() & (pl.col("rest") != ""))
+    )
+
+
+def _identifiers(df: pl.DataFrame) -> pl.DataFrame:
+    """`ofac.remarks._identifier` for values with at most one trailing parenthesis."""
+    rest, id_type = pl.col("rest"), pl.col("target")
+    paren = rest.str.extract_groups(r"^(?P<before>[^()]*?)\s*\((?P<inner>[^()]*)\)$")
+    df = df.filter(
+        ~id_type.is_in(_PLAIN_ID_EXCLUDED)
+        & ~pl.col("label").str.to_lowercase().is_in(sorted(_VERBATIM_LABELS))
+        & ~rest.str.contains(r"(?:^|\s)(?:issued|expires)\b")
+    ).with_columns(paren.struct.unnest())
+    no_paren = ~pl.col("rest").str.contains(r"[()]")
+    one_country = pl.col("before").str.strip_chars().ne("").fill_null(False) & ~pl.col(
+        "inner"
+    ).str.contains(r"^[0-9A-Z]$").fill_null(True)
+    value = (
+        pl.when(no_paren).then(pl.col("rest")).otherwise(pl.col("before"))
+        .str.replace_all(r"\s+", " ").str.strip_chars()
+    )  # fmt: skip
+    plausible = (
+        (value != "")
+        & ~(id_type.is_in(sorted(_NUMBERED_TYPES)) & ~value.str.contains(r"\d"))
+        & ~value.str.contains(r"\b(?:and|at|of|under|were|was|is|by|in)\b")
+    )
+    df = (
+        df.filter(no_paren | one_country)
+        .with_columns(
+            value=value,
+            country_raw=pl.when(no_paren).then(None).otherwise(pl.col("inner").str.strip_chars()),
+        )
+        .filter(plausible)
+    )
+    codes = _lookup(df["country_raw"].filter(df["country_raw"] != ""), _country)
+    digits_only = pl.col("target").is_in(["mmsi"])
+    return df.select(
+        "row", "seq",
+        id_type="target",
+        label="label",
+        value="value",
+        normalized=pl.when(digits_only)
+        .then(pl.col("value").str.replace_all(r"\D", ""))
+        .otherwise(pl.col("value").str.replace_all(r"[\s.\-()]", "").str.to_uppercase()),
+        country_code=pl.col("country_raw").replace_strict(codes, default=None, return_dtype=pl.String),
+        country_raw="country_raw",
+        note=pl.lit(None, pl.String),
+    )  # fmt: skip
+
+
+def _birth_dates(df: pl.DataFrame) -> pl.DataFrame:
+    rows = {}
+    for rest in df["rest"].unique().to_list():
+        if (row := _birth_date(rest)) is not None:
+            rows[rest] = row
+    if not rows:
+        return pl.DataFrame(schema={**KEYS, **SCHEMAS["birth_dates"]})
+    parsed = pl.DataFrame(
+        [{"rest": k, **v} for k, v in rows.items()],
+        schema={"rest": pl.String, **SCHEMAS["birth_dates"]},
+    )
+    return (
+        df.select("row", "seq", "rest").join(parsed, on="rest", maintain_order="left").drop("rest")
+    )
+
+
+def _read_fast(labelled: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """Rows of each family for the labelled fragments polars can read."""
+    family, target, rest = pl.col("family"), pl.col("target"), pl.col("rest")
+    by = {
+        f: labelled.filter(family == f)
+        for f in ("identifier", "birth", "country", "name", "relation", "attribute")
+    }
+    out: dict[str, pl.DataFrame] = {"identifiers": _identifiers(by["identifier"])}
+    out["birth_dates"] = _birth_dates(by["birth"].filter(target == "dob"))
+    places = by["birth"].filter(target == "pob").with_columns(place=_clean(rest))
+    codes = _lookup(places["place"], _place_country)
+    out["birth_places"] = places.select(
+        "row", "seq", "place",
+        country_code=pl.col("place").replace_strict(codes, default=None, return_dtype=pl.String),
+    )  # fmt: skip
+    countries = by["country"].with_columns(raw=_clean(rest))
+    codes = _lookup(countries["raw"], _country)
+    out["countries"] = countries.select(
+        "row", "seq",
+        country_code=pl.col("raw").replace_strict(codes, default=None, return_dtype=pl.String),
+        raw="raw", relation="target",
+    )  # fmt: skip
+    quoted = rest.str.extract(r"(?s)^'(.*)'$", 1)
+    out["names"] = by["name"].select(
+        "row", "seq",
+        name=pl.when(quoted.is_not_null()).then(quoted.str.strip_chars()).otherwise(rest),
+        name_type="target",
+        quality=pl.when(quoted.is_not_null()).then(pl.lit("weak")),
+    ).filter(pl.col("name") != "")  # fmt: skip
+    out["relationships"] = by["relation"].select("row", "seq", to_name="rest", relation="target")
+    out["attributes"] = (
+        by["attribute"]
+        .filter(~target.is_in(sorted(_DATED_ATTRIBUTES)))
+        .select("row", "seq", attribute="target", value=_clean(rest))
+    )
+    return out
+
+
+def read_remarks(texts: pl.DataFrame) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
+    """`parse_remarks` of every text of `texts` (columns `row`, `text`).
+
+    Returns the rows of each family (columns `row`, `seq` — the fragment's place in its text —
+    then the family's columns), sorted by row and fragment, and the fragments not read
+    (`row`, `seq`, `fragment`) in the same order.
+    """
+    frags = split(texts.select(pl.col("row").cast(pl.Int64), "text"))
+    fast = _read_fast(_labelled(frags))
+    done = pl.concat([df.select("row", "seq") for df in fast.values()])
+    rest = frags.join(done, on=["row", "seq"], how="anti", maintain_order="left")
+    read = {f: read_fragment(f) for f in rest["fragment"].unique().to_list()}
+    slow: dict[str, list[dict[str, Any]]] = {name: [] for name in SCHEMAS}
+    unparsed = []
+    for row, seq, fragment in rest.iter_rows():
+        got = read[fragment]
+        if got is None:
+            unparsed.append((row, seq, fragment))
+        else:
+            slow[got[0]].append({"row": row, "seq": seq, **got[1]})
+    tables = {
+        name: pl.concat(
+            [
+                fast[name].select(*KEYS, *schema).cast({**KEYS, **schema}),
+                pl.DataFrame(slow[name], schema={**KEYS, **schema}, orient="row"),
+            ]
+        ).sort("row", "seq")
+        for name, schema in SCHEMAS.items()
+    }
+    left = pl.DataFrame(unparsed, schema={**KEYS, "fragment": pl.String}, orient="row")
+    return tables, left.sort("row", "seq")
