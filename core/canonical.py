@@ -173,6 +173,10 @@ for _table, _columns in TABLES.items():
         _columns["published"] = pl.String
 VERBATIM_COLUMNS = frozenset({"raw", "country_raw", "published"})
 _WHITESPACE = r"\s+"
+# A text `_WHITESPACE` normalisation changes: two white-space characters in a row, one that is
+# not a plain space, or a space at either end. Scanning for it is cheap, so the rewrite (and
+# the `published` record) is done for those rows only.
+_UNTIDY = r"\s\s|[^\S ]|^ | $"
 
 TABLE_NAMES = tuple(TABLES)
 
@@ -224,7 +228,8 @@ def conform(table: str, df: pl.DataFrame) -> pl.DataFrame:
 def normalise_whitespace(table: str, df: pl.DataFrame) -> pl.DataFrame:
     """Collapse whitespace in every text column; keep the published text in `published`.
 
-    Idempotent: a frame normalised before passes unchanged (its `published` is kept).
+    Idempotent: a frame normalised before passes unchanged (its `published` is kept). Only the
+    rows a cheap scan finds something to change in (`_UNTIDY`) are rewritten.
     """
     if "published" not in df.columns:
         return df
@@ -234,7 +239,7 @@ def normalise_whitespace(table: str, df: pl.DataFrame) -> pl.DataFrame:
         if t == pl.String and c not in VERBATIM_COLUMNS and c in df.columns
     ]
     clean = {c: pl.col(c).str.replace_all(_WHITESPACE, " ").str.strip_chars(" ") for c in columns}
-    changed = pl.any_horizontal([(pl.col(c) != clean[c]).fill_null(False) for c in columns])
+    changed = pl.any_horizontal([pl.col(c).str.contains(_UNTIDY).fill_null(False) for c in columns])
     df = df.with_row_index("_row")
     touched = df.filter(changed)
     if touched.height == 0:
@@ -248,14 +253,22 @@ def normalise_whitespace(table: str, df: pl.DataFrame) -> pl.DataFrame:
         kept = json.loads(row["published"]) if row["published"] else {}
         kept.update({c: row[c] for c in columns if row[c] is not None and row[c] != normal[c]})
         published.append(json.dumps(kept, ensure_ascii=False, sort_keys=True))
-    patch = pl.DataFrame(
-        {"_row": touched["_row"], "_published": published},
-        schema={"_row": df.schema["_row"], "_published": pl.String},
+    patch = touched.select(
+        "_row",
+        _published=pl.Series(published, dtype=pl.String),
+        **{f"_{c}": clean[c] for c in columns},
     )
     return (
-        df.join(patch, on="_row", how="left")
-        .with_columns(**clean, published=pl.coalesce("_published", "published"))
-        .drop("_row", "_published")
+        df.join(patch, on="_row", how="left", maintain_order="left")
+        .with_columns(
+            published=pl.coalesce("_published", "published"),
+            **{
+                c: pl.when(pl.col("_published").is_null())
+                .then(pl.col(c))
+                .otherwise(pl.col(f"_{c}"))
+                for c in columns
+            },
+        )
         .select(df.columns[1:])
     )
 
