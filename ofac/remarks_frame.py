@@ -29,14 +29,15 @@ from typing import Any
 
 import polars as pl
 
-from ofac.remark_labels import ABBREVIATIONS
+from core.dates import MONTHS
+from ofac.remark_labels import ABBREVIATIONS, VESSEL_IMO_LABELS
 from ofac.remarks import (
     _DATED_ATTRIBUTES,
+    _IMO_WEIGHTS,
     _LABELS,
     _NUMBERED_TYPES,
     _SELF_DESCRIBING,
     _VERBATIM_LABELS,
-    _birth_date,
     _country,
     _place_country,
     read_fragment,
@@ -157,27 +158,75 @@ def _labelled(frags: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+_PROSE = r"\b(?:and|at|of|under|were|was|is|by|in)\b"
+_ID_COLUMNS = ("row", "seq", *SCHEMAS["identifiers"])
+
+
 def _identifiers(df: pl.DataFrame) -> pl.DataFrame:
-    """`ofac.remarks._identifier` for values with at most one trailing parenthesis."""
-    rest, id_type = pl.col("rest"), pl.col("target")
-    paren = rest.str.extract_groups(r"^(?P<before>[^()]*?)\s*\((?P<inner>[^()]*)\)$")
-    df = df.filter(
-        ~id_type.is_in(_PLAIN_ID_EXCLUDED)
-        & ~pl.col("label").str.to_lowercase().is_in(sorted(_VERBATIM_LABELS))
-        & ~rest.str.contains(r"(?:^|\s)(?:issued|expires)\b")
-    ).with_columns(paren.struct.unnest())
-    no_paren = ~pl.col("rest").str.contains(r"[()]")
+    """`ofac.remarks._identifier`, by kind of identifier (see each reader)."""
+    id_type = pl.col("target")
+    return pl.concat(
+        [
+            _documents(df.filter(~id_type.is_in(_PLAIN_ID_EXCLUDED))),
+            _web(df.filter(id_type.is_in(sorted(_SELF_DESCRIBING)))),
+            _imo(df.filter(id_type == "imo")),
+            _crypto(df.filter(id_type == "crypto_wallet")),
+        ]
+    )
+
+
+def _documents(df: pl.DataFrame) -> pl.DataFrame:
+    """Documents and numbers: `VALUE [(Country)] [issued DATE] [expires DATE]`, at most one
+    parenthesis, which is not a check character (`D489833(9)`)."""
+    id_type = pl.col("target")
+    df = df.filter(~pl.col("label").str.to_lowercase().is_in(sorted(_VERBATIM_LABELS)))
+    dated = df.filter(pl.col("rest").str.contains(r"(?:^|\s)(?:issued|expires)\b"))
+    # `ofac.remarks._ISSUED_EXPIRES_RE` then `_TAIL_RE`, without look-ahead
+    dated = (
+        dated.with_columns(
+            pl.col("rest")
+            .str.extract_groups(r"^(?P<head>.*?)(?:^|\s+)(?P<tail>(?:issued|expires)\b.*)$")
+            .struct.unnest()
+        )
+        .with_columns(
+            pl.col("tail")
+            .str.extract_groups(r"^(?:issued\s+(?P<issued>.+?))?\s*(?:expires\s+(?P<expires>.+))?$")
+            .struct.unnest()
+        )
+        .filter(pl.col("issued").is_not_null() | pl.col("expires").is_not_null())
+        .with_columns(
+            value=pl.col("head"),
+            note=pl.concat_str(
+                [
+                    pl.format("issued {}", pl.col("issued").str.strip_chars()),
+                    pl.format("expires {}", pl.col("expires").str.strip_chars()),
+                ],
+                separator="; ",
+                ignore_nulls=True,
+            ),
+        )
+        .select(*df.columns, "value", "note")
+    )
+    plain = df.filter(~pl.col("rest").str.contains(r"(?:^|\s)(?:issued|expires)\b")).with_columns(
+        value=pl.col("rest"), note=pl.lit(None, pl.String)
+    )
+    df = pl.concat([plain, dated]).with_columns(
+        pl.col("value")
+        .str.extract_groups(r"^(?P<before>[^()]*?)\s*\((?P<inner>[^()]*)\)$")
+        .struct.unnest()
+    )
+    no_paren = ~pl.col("value").str.contains(r"[()]")
     one_country = pl.col("before").str.strip_chars().ne("").fill_null(False) & ~pl.col(
         "inner"
     ).str.contains(r"^[0-9A-Z]$").fill_null(True)
     value = (
-        pl.when(no_paren).then(pl.col("rest")).otherwise(pl.col("before"))
+        pl.when(no_paren).then(pl.col("value")).otherwise(pl.col("before"))
         .str.replace_all(r"\s+", " ").str.strip_chars()
     )  # fmt: skip
     plausible = (
         (value != "")
         & ~(id_type.is_in(sorted(_NUMBERED_TYPES)) & ~value.str.contains(r"\d"))
-        & ~value.str.contains(r"\b(?:and|at|of|under|were|was|is|by|in)\b")
+        & ~value.str.contains(_PROSE)
     )
     df = (
         df.filter(no_paren | one_country)
@@ -188,35 +237,154 @@ def _identifiers(df: pl.DataFrame) -> pl.DataFrame:
         .filter(plausible)
     )
     codes = _lookup(df["country_raw"].filter(df["country_raw"] != ""), _country)
-    digits_only = pl.col("target").is_in(["mmsi"])
     return df.select(
-        "row", "seq",
+        "row", "seq", "value", "country_raw", "note",
         id_type="target",
         label="label",
-        value="value",
-        normalized=pl.when(digits_only)
+        normalized=pl.when(id_type == "mmsi")
         .then(pl.col("value").str.replace_all(r"\D", ""))
         .otherwise(pl.col("value").str.replace_all(r"[\s.\-()]", "").str.to_uppercase()),
         country_code=pl.col("country_raw").replace_strict(codes, default=None, return_dtype=pl.String),
-        country_raw="country_raw",
-        note=pl.lit(None, pl.String),
-    )  # fmt: skip
+    ).select(_ID_COLUMNS)  # fmt: skip
+
+
+def _web(df: pl.DataFrame) -> pl.DataFrame:
+    """E-mail addresses and websites without parentheses or dates: closing periods dropped,
+    no space inside, compared in lower case."""
+    value = pl.col("rest").str.strip_chars_end(".").str.replace_all(r"\s+", " ").str.strip_chars()
+    return (
+        df.filter(~pl.col("rest").str.contains(r"[()]|(?:^|\s)(?:issued|expires)\b"))
+        .with_columns(value=value)
+        .filter((pl.col("value") != "") & ~pl.col("value").str.contains(" ", literal=True))
+        .select(
+            "row",
+            "seq",
+            "value",
+            id_type="target",
+            label="label",
+            normalized=pl.col("value").str.to_lowercase(),
+            country_code=pl.lit(None, pl.String),
+            country_raw=pl.lit(None, pl.String),
+            note=pl.lit(None, pl.String),
+        )
+        .select(_ID_COLUMNS)
+    )
+
+
+def _imo(df: pl.DataFrame) -> pl.DataFrame:
+    """IMO numbers: parentheses around the number dropped, digits compared; a ship's number
+    (`VESSEL_IMO_LABELS`) is checked by its check digit, others are company numbers."""
+    value = pl.col("rest").str.strip_chars("()").str.replace_all(r"\s+", " ").str.strip_chars()
+    digits = pl.col("normalized")
+    weighted = pl.sum_horizontal(
+        digits.str.slice(i, 1).cast(pl.Int32, strict=False) * w for i, w in enumerate(_IMO_WEIGHTS)
+    )
+    valid = (
+        (digits.str.len_bytes() == 7)
+        & ((weighted % 10) == digits.str.slice(6, 1).cast(pl.Int32, strict=False))
+    ).fill_null(False)
+    ship = pl.col("label").str.to_lowercase().is_in(sorted(VESSEL_IMO_LABELS))
+    return (
+        df.with_columns(value=value)
+        .filter(
+            (pl.col("value") != "")
+            & pl.col("value").str.contains(r"\d")
+            & ~pl.col("value").str.contains(_PROSE)
+        )
+        .with_columns(normalized=pl.col("value").str.replace_all(r"\D", ""))
+        .select(
+            "row",
+            "seq",
+            "value",
+            "normalized",
+            id_type="target",
+            label="label",
+            country_code=pl.lit(None, pl.String),
+            country_raw=pl.lit(None, pl.String),
+            note=pl.when(~ship)
+            .then(pl.lit("IMO company number"))
+            .when(~valid)
+            .then(pl.lit("invalid check digit")),
+        )
+        .select(_ID_COLUMNS)
+    )
+
+
+def _crypto(df: pl.DataFrame) -> pl.DataFrame:
+    """`Digital Currency Address - XBT 1Abc...`: the currency goes into the label and note."""
+    return (
+        df.with_columns(
+            pl.col("rest")
+            .str.extract_groups(r"^(?P<currency>[A-Z0-9]{2,6})\s+(?P<address>\S+)$")
+            .struct.unnest()
+        )
+        .filter(pl.col("address").is_not_null())
+        .select(
+            "row",
+            "seq",
+            id_type="target",
+            label=pl.format("{} - {}", "label", "currency"),
+            value="address",
+            normalized=pl.when(pl.col("address").str.contains(r"^0x[0-9a-fA-F]{40}$"))
+            .then(pl.col("address").str.to_lowercase())
+            .otherwise(pl.col("address")),
+            country_code=pl.lit(None, pl.String),
+            country_raw=pl.lit(None, pl.String),
+            note="currency",
+        )
+        .select(_ID_COLUMNS)
+    )
 
 
 def _birth_dates(df: pl.DataFrame) -> pl.DataFrame:
-    rows = {}
-    for rest in df["rest"].unique().to_list():
-        if (row := _birth_date(rest)) is not None:
-            rows[rest] = row
-    if not rows:
-        return pl.DataFrame(schema={**KEYS, **SCHEMAS["birth_dates"]})
-    parsed = pl.DataFrame(
-        [{"rest": k, **v} for k, v in rows.items()],
-        schema={"rest": pl.String, **SCHEMAS["birth_dates"]},
+    """`ofac.remarks._birth_date` for a day (`01 Jan 1960`), a month (`Jan 1960`) or a year.
+
+    `core.dates.parse_fuzzy` reads these three shapes as one day, a calendar month and a
+    calendar year; a value of another shape, a month name it does not know, a date that does
+    not exist or the year 0 is left to Python (which reports what it cannot read).
+    """
+    parts = pl.col("rest").str.extract_groups(
+        r"^(?:(?P<day>\d{1,2}) )?(?:(?P<month>[A-Za-z]{3,9}) )?(?P<year>\d{4})$"
     )
-    return (
-        df.select("row", "seq", "rest").join(parsed, on="rest", maintain_order="left").drop("rest")
+    month = (
+        pl.col("month")
+        .str.to_lowercase()
+        .replace_strict(MONTHS, default=None, return_dtype=pl.Int32)
     )
+    start = pl.concat_str(
+        [
+            pl.col("year"),
+            pl.when(pl.col("month").is_null())
+            .then(pl.lit(1))
+            .otherwise(month)
+            .cast(pl.String)
+            .str.zfill(2),
+            pl.col("day").fill_null("1").str.zfill(2),
+        ],
+        separator="-",
+    ).str.to_date("%Y-%m-%d", strict=False)
+    precision = (
+        pl.when(pl.col("day").is_not_null()).then(pl.lit("day"))
+        .when(pl.col("month").is_not_null()).then(pl.lit("month"))
+        .otherwise(pl.lit("year"))
+    )  # fmt: skip
+    read = (
+        df.with_columns(parts.struct.unnest())
+        .filter(
+            pl.col("year").is_not_null() & (pl.col("day").is_null() | pl.col("month").is_not_null())
+        )
+        .with_columns(date_from=start, precision=precision)
+        .filter(pl.col("date_from").is_not_null() & (pl.col("year") != "0000"))
+    )
+    end = (
+        pl.when(pl.col("precision") == "day").then(pl.col("date_from"))
+        .when(pl.col("precision") == "month").then(pl.col("date_from").dt.month_end())
+        .otherwise(pl.col("date_from").dt.offset_by("1y").dt.offset_by("-1d"))
+    )  # fmt: skip
+    return read.select(
+        "row", "seq", raw="rest", date_from="date_from", date_to=end, precision="precision",
+        circa=pl.lit(False),
+    )  # fmt: skip
 
 
 def _read_fast(labelled: pl.DataFrame) -> dict[str, pl.DataFrame]:
