@@ -60,17 +60,17 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "relationships": {"to_name": pl.String, "relation": pl.String},
     "attributes": {"attribute": pl.String, "value": pl.String},
 }  # fmt: skip
-KEYS = {"row": pl.Int64, "seq": pl.Int64}
 
 # Characters Python's `str.isspace` counts as white space and Rust's does not: a text holding
 # one is split by Python (`str.strip` and `\s` would differ).
 _PY_ONLY_SPACE = r"[\x1c-\x1f]"
+if any(label[-1] in " :,-" for label in _LABELS):
+    raise ValueError("a remarks label ends in a space, `:`, `,` or `-` (see `_labelled`)")
 _LABEL_ALTERNATION = "|".join(pl.escape_regex(k) for k in sorted(_LABELS, key=len, reverse=True))
 # A label and its separator, as `ofac.remarks._LABEL_RE` (ASCII case-insensitive: only
 # printable ASCII fragments are read here). Matched without capture groups, which let the
 # regex engine use its fast automaton; the label is what precedes the separator.
 _LABEL_AND_SEPARATOR = r"^(?i-u:" + _LABEL_ALTERNATION + r")(?:\s*[:,]\s*|\s+-\s+|\s+|$)"
-_SEPARATOR_AT_END = r"(?:\s*[:,]\s*|\s+-\s+|\s+)$"
 _FAMILIES = {label: family for label, (family, _) in _LABELS.items()}
 _TARGETS = {label: target for label, (_, target) in _LABELS.items()}
 # Identifier types read by the common rule (value, an optional trailing country in
@@ -104,31 +104,33 @@ def _lookup(values: pl.Series, fn: Any) -> dict[str, Any]:
 def split(texts: pl.DataFrame) -> pl.DataFrame:
     """(row, text) → (row, seq, fragment): `split_fragments` of each text, in order."""
     text = pl.col("text")
-    texts = texts.filter(
-        text.is_not_null() & ~text.str.strip_chars().is_in(["", "-0-"])
-    ).with_columns(
+    texts = texts.filter(text.is_not_null()).with_columns(body=text.str.strip_chars())
+    texts = texts.filter(~pl.col("body").is_in(["", "-0-"])).with_columns(
         # parentheses that hold no `;`, removed three levels deep: a `;` left is at depth 0
         flat=text.str.replace_all(r"\([^();]*\)", "")
         .str.replace_all(r"\([^();]*\)", "")
         .str.replace_all(r"\([^();]*\)", "")
     )
     simple = ~pl.col("flat").str.contains(r"[()]") & ~text.str.contains(_PY_ONLY_SPACE)
-    fast = (
-        texts.filter(simple)
-        .select("row", fragment=_strip_period(text.str.strip_chars()).str.split(";"))
-        .explode("fragment")
-        .with_columns(pl.col("fragment").str.strip_chars())
-        .filter(pl.col("fragment") != "")
+    fragments = pl.col("fragment")
+    fast = texts.filter(simple).select(
+        "row",
+        fragment=_strip_period(pl.col("body"))
+        .str.split(";")
+        .list.eval(pl.element().str.strip_chars())
+        .list.filter(pl.element() != ""),
     )
     rest = texts.filter(~simple)
     slow = pl.DataFrame(
         {"row": rest["row"], "fragment": [split_fragments(t) for t in rest["text"].to_list()]},
         schema={"row": pl.Int64, "fragment": pl.List(pl.String)},
-    ).explode("fragment")
+    )
     return (
-        pl.concat([fast, slow.filter(pl.col("fragment").is_not_null())])
-        .sort("row", maintain_order=True)
-        .with_columns(seq=pl.int_range(pl.len(), dtype=pl.Int64).over("row"))
+        pl.concat([fast, slow])
+        .sort("row")
+        .with_columns(seq=pl.int_ranges(0, fragments.list.len(), dtype=pl.Int64))
+        .explode("fragment", "seq")
+        .filter(fragments.is_not_null())
         .select("row", "seq", "fragment")
     )
 
@@ -144,8 +146,16 @@ def _labelled(frags: pl.DataFrame) -> pl.DataFrame:
     candidates = candidates.with_columns(after=body.str.replace(_LABEL_AND_SEPARATOR, "")).filter(
         pl.col("after").str.len_bytes() < body.str.len_bytes()
     )
-    label = body.str.slice(0, body.str.len_bytes() - pl.col("after").str.len_bytes()).str.replace(
-        _SEPARATOR_AT_END, ""
+    # the label and its separator; no label ends in a space, `:`, `,` or `-` (and the text is
+    # printable ASCII, so its only white space is the space): strip the separator's spaces,
+    # its one `:`, `,` or `-`, and the spaces before that
+    prefix = body.str.slice(0, body.str.len_bytes() - pl.col("after").str.len_bytes())
+    prefix = prefix.str.strip_chars_end(" ")
+    label = (
+        pl.when(prefix.str.contains(r"[:,\-]$"))
+        .then(prefix.str.slice(0, prefix.str.len_bytes() - 1))
+        .otherwise(prefix)
+        .str.strip_chars_end(" ")
     )
     key = pl.col("label").str.to_lowercase()
     return (
@@ -159,7 +169,7 @@ def _labelled(frags: pl.DataFrame) -> pl.DataFrame:
 
 
 _PROSE = r"\b(?:and|at|of|under|were|was|is|by|in)\b"
-_ID_COLUMNS = ("row", "seq", *SCHEMAS["identifiers"])
+_ID_COLUMNS = ("fid", *SCHEMAS["identifiers"])
 
 
 def _identifiers(df: pl.DataFrame) -> pl.DataFrame:
@@ -238,7 +248,7 @@ def _documents(df: pl.DataFrame) -> pl.DataFrame:
     )
     codes = _lookup(df["country_raw"].filter(df["country_raw"] != ""), _country)
     return df.select(
-        "row", "seq", "value", "country_raw", "note",
+        "fid", "value", "country_raw", "note",
         id_type="target",
         label="label",
         normalized=pl.when(id_type == "mmsi")
@@ -257,8 +267,7 @@ def _web(df: pl.DataFrame) -> pl.DataFrame:
         .with_columns(value=value)
         .filter((pl.col("value") != "") & ~pl.col("value").str.contains(" ", literal=True))
         .select(
-            "row",
-            "seq",
+            "fid",
             "value",
             id_type="target",
             label="label",
@@ -293,8 +302,7 @@ def _imo(df: pl.DataFrame) -> pl.DataFrame:
         )
         .with_columns(normalized=pl.col("value").str.replace_all(r"\D", ""))
         .select(
-            "row",
-            "seq",
+            "fid",
             "value",
             "normalized",
             id_type="target",
@@ -320,8 +328,7 @@ def _crypto(df: pl.DataFrame) -> pl.DataFrame:
         )
         .filter(pl.col("address").is_not_null())
         .select(
-            "row",
-            "seq",
+            "fid",
             id_type="target",
             label=pl.format("{} - {}", "label", "currency"),
             value="address",
@@ -382,7 +389,7 @@ def _birth_dates(df: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.col("date_from").dt.offset_by("1y").dt.offset_by("-1d"))
     )  # fmt: skip
     return read.select(
-        "row", "seq", raw="rest", date_from="date_from", date_to=end, precision="precision",
+        "fid", raw="rest", date_from="date_from", date_to=end, precision="precision",
         circa=pl.lit(False),
     )  # fmt: skip
 
@@ -399,28 +406,28 @@ def _read_fast(labelled: pl.DataFrame) -> dict[str, pl.DataFrame]:
     places = by["birth"].filter(target == "pob").with_columns(place=_clean(rest))
     codes = _lookup(places["place"], _place_country)
     out["birth_places"] = places.select(
-        "row", "seq", "place",
+        "fid", "place",
         country_code=pl.col("place").replace_strict(codes, default=None, return_dtype=pl.String),
     )  # fmt: skip
     countries = by["country"].with_columns(raw=_clean(rest))
     codes = _lookup(countries["raw"], _country)
     out["countries"] = countries.select(
-        "row", "seq",
+        "fid",
         country_code=pl.col("raw").replace_strict(codes, default=None, return_dtype=pl.String),
         raw="raw", relation="target",
     )  # fmt: skip
     quoted = rest.str.extract(r"(?s)^'(.*)'$", 1)
     out["names"] = by["name"].select(
-        "row", "seq",
+        "fid",
         name=pl.when(quoted.is_not_null()).then(quoted.str.strip_chars()).otherwise(rest),
         name_type="target",
         quality=pl.when(quoted.is_not_null()).then(pl.lit("weak")),
     ).filter(pl.col("name") != "")  # fmt: skip
-    out["relationships"] = by["relation"].select("row", "seq", to_name="rest", relation="target")
+    out["relationships"] = by["relation"].select("fid", to_name="rest", relation="target")
     out["attributes"] = (
         by["attribute"]
         .filter(~target.is_in(sorted(_DATED_ATTRIBUTES)))
-        .select("row", "seq", attribute="target", value=_clean(rest))
+        .select("fid", attribute="target", value=_clean(rest))
     )
     return out
 
@@ -433,26 +440,28 @@ def read_remarks(texts: pl.DataFrame) -> tuple[dict[str, pl.DataFrame], pl.DataF
     (`row`, `seq`, `fragment`) in the same order.
     """
     frags = split(texts.select(pl.col("row").cast(pl.Int64), "text"))
-    fast = _read_fast(_labelled(frags))
-    done = pl.concat([df.select("row", "seq") for df in fast.values()])
-    rest = frags.join(done, on=["row", "seq"], how="anti", maintain_order="left")
-    read = {f: read_fragment(f) for f in rest["fragment"].unique().to_list()}
+    # each distinct fragment is read once (31,000 of the SDN list's 56,000), then joined back
+    distinct = frags.select("fragment").unique(maintain_order=True).with_row_index("fid")
+    frags = frags.join(distinct, on="fragment", maintain_order="left")
+    fast = _read_fast(_labelled(distinct))
+    done = pl.concat([df.select("fid") for df in fast.values()])
+    rest = distinct.join(done, on="fid", how="anti")
     slow: dict[str, list[dict[str, Any]]] = {name: [] for name in SCHEMAS}
-    unparsed = []
-    for row, seq, fragment in rest.iter_rows():
-        got = read[fragment]
+    unread = []
+    for fid, fragment in rest.iter_rows():
+        got = read_fragment(fragment)
         if got is None:
-            unparsed.append((row, seq, fragment))
+            unread.append(fid)
         else:
-            slow[got[0]].append({"row": row, "seq": seq, **got[1]})
-    tables = {
-        name: pl.concat(
+            slow[got[0]].append({"fid": fid, **got[1]})
+    tables = {}
+    for name, schema in SCHEMAS.items():
+        rows = pl.concat(
             [
-                fast[name].select(*KEYS, *schema).cast({**KEYS, **schema}),
-                pl.DataFrame(slow[name], schema={**KEYS, **schema}, orient="row"),
+                fast[name].select("fid", *schema).cast({"fid": pl.UInt32, **schema}),
+                pl.DataFrame(slow[name], schema={"fid": pl.UInt32, **schema}),
             ]
-        ).sort("row", "seq")
-        for name, schema in SCHEMAS.items()
-    }
-    left = pl.DataFrame(unparsed, schema={**KEYS, "fragment": pl.String}, orient="row")
-    return tables, left.sort("row", "seq")
+        )
+        tables[name] = frags.join(rows, on="fid", maintain_order="left").drop("fid", "fragment")
+    left = frags.filter(pl.col("fid").is_in(pl.Series(unread, dtype=pl.UInt32).implode()))
+    return tables, left.drop("fid")
