@@ -244,18 +244,29 @@ def normalise_whitespace(table: str, df: pl.DataFrame) -> pl.DataFrame:
     touched = df.filter(changed)
     if touched.height == 0:
         return df.drop("_row")
-    published: list[str] = []
-    for row, normal in zip(
-        touched.iter_rows(named=True),
-        touched.select(**clean).iter_rows(named=True),
-        strict=True,
-    ):
-        kept = json.loads(row["published"]) if row["published"] else {}
-        kept.update({c: row[c] for c in columns if row[c] is not None and row[c] != normal[c]})
-        published.append(json.dumps(kept, ensure_ascii=False, sort_keys=True))
+    # `published` as `json.dumps(..., ensure_ascii=False, sort_keys=True)` writes it, built by
+    # polars; Python writes it where the row already has one (merged) or a rare control code
+    written = touched.select(_published_json(columns)).to_series()
+    hard = touched.select(
+        pl.col("published").is_not_null()
+        | pl.any_horizontal(pl.col(c).str.contains(_RARE_CONTROL).fill_null(False) for c in columns)
+    ).to_series()
+    if hard.any():
+        at = hard.arg_true()
+        slow = touched[at]
+        published: list[str] = []
+        for row, normal in zip(
+            slow.iter_rows(named=True),
+            slow.select(**clean).iter_rows(named=True),
+            strict=True,
+        ):
+            kept = json.loads(row["published"]) if row["published"] else {}
+            kept.update({c: row[c] for c in columns if row[c] is not None and row[c] != normal[c]})
+            published.append(json.dumps(kept, ensure_ascii=False, sort_keys=True))
+        written = written.scatter(at, pl.Series(published, dtype=pl.String))
     patch = touched.select(
         "_row",
-        _published=pl.Series(published, dtype=pl.String),
+        _published=written,
         **{f"_{c}": clean[c] for c in columns},
     )
     return (
@@ -270,6 +281,32 @@ def normalise_whitespace(table: str, df: pl.DataFrame) -> pl.DataFrame:
             },
         )
         .select(df.columns[1:])
+    )
+
+
+# JSON's short escapes (`json.dumps` writes every other character below 0x20 as \u00XX).
+_JSON_ESCAPES = (
+    ("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"),
+    ("\b", "\\b"), ("\f", "\\f"),
+)  # fmt: skip
+_RARE_CONTROL = r"[\x00-\x07\x0b\x0e-\x1f]"
+
+
+def _published_json(columns: list[str]) -> pl.Expr:
+    """{column: text as published} of the untidy columns, keys sorted, as `json.dumps` with
+    `ensure_ascii=False` writes it (for texts without the rare control codes)."""
+    pieces = []
+    for c in sorted(columns):
+        text = pl.col(c)
+        for char, escape in _JSON_ESCAPES:
+            text = text.str.replace_all(char, escape, literal=True)
+        pieces.append(
+            pl.when(pl.col(c).str.contains(_UNTIDY).fill_null(False)).then(
+                pl.concat_str(pl.lit(f'{json.dumps(c)}: "'), text, pl.lit('"'))
+            )
+        )
+    return pl.concat_str(
+        pl.lit("{"), pl.concat_str(pieces, separator=", ", ignore_nulls=True), pl.lit("}")
     )
 
 
