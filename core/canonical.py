@@ -264,24 +264,15 @@ def normalise_whitespace(table: str, df: pl.DataFrame) -> pl.DataFrame:
             kept.update({c: row[c] for c in columns if row[c] is not None and row[c] != normal[c]})
             published.append(json.dumps(kept, ensure_ascii=False, sort_keys=True))
         written = written.scatter(at, pl.Series(published, dtype=pl.String))
-    patch = touched.select(
-        "_row",
-        _published=written,
-        **{f"_{c}": clean[c] for c in columns},
-    )
-    return (
-        df.join(patch, on="_row", how="left", maintain_order="left")
-        .with_columns(
-            published=pl.coalesce("_published", "published"),
-            **{
-                c: pl.when(pl.col("_published").is_null())
-                .then(pl.col(c))
-                .otherwise(pl.col(f"_{c}"))
-                for c in columns
-            },
-        )
-        .select(df.columns[1:])
-    )
+    # the rewritten rows put back in place, column by column (only the columns they change)
+    at = touched["_row"]
+    cleaned = touched.select(**clean)
+    updates = {
+        c: df[c].scatter(at, cleaned[c])
+        for c in columns
+        if not touched[c].equals(cleaned[c], null_equal=True)
+    }
+    return df.drop("_row").with_columns(published=df["published"].scatter(at, written), **updates)
 
 
 # JSON's short escapes (`json.dumps` writes every other character below 0x20 as \u00XX).
