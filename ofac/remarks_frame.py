@@ -168,7 +168,11 @@ def _labelled(frags: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-_PROSE = r"\b(?:and|at|of|under|were|was|is|by|in)\b"
+# `\b` is ASCII (`(?-u:\b)`): the same on printable ASCII, and the regex engine's fast automaton
+# handles it (a Unicode word boundary sends it to a slow one).
+_B = r"(?-u:\b)"
+_PROSE = _B + r"(?:and|at|of|under|were|was|is|by|in)" + _B
+_DATED = r"(?:^|\s)(?:issued|expires)" + _B
 _ID_COLUMNS = ("fid", *SCHEMAS["identifiers"])
 
 
@@ -190,12 +194,12 @@ def _documents(df: pl.DataFrame) -> pl.DataFrame:
     parenthesis, which is not a check character (`D489833(9)`)."""
     id_type = pl.col("target")
     df = df.filter(~pl.col("label").str.to_lowercase().is_in(sorted(_VERBATIM_LABELS)))
-    dated = df.filter(pl.col("rest").str.contains(r"(?:^|\s)(?:issued|expires)\b"))
+    dated = df.filter(pl.col("rest").str.contains(_DATED))
     # `ofac.remarks._ISSUED_EXPIRES_RE` then `_TAIL_RE`, without look-ahead
     dated = (
         dated.with_columns(
             pl.col("rest")
-            .str.extract_groups(r"^(?P<head>.*?)(?:^|\s+)(?P<tail>(?:issued|expires)\b.*)$")
+            .str.extract_groups(r"^(?P<head>.*?)(?:^|\s+)(?P<tail>(?:issued|expires)" + _B + ".*)$")
             .struct.unnest()
         )
         .with_columns(
@@ -217,35 +221,41 @@ def _documents(df: pl.DataFrame) -> pl.DataFrame:
         )
         .select(*df.columns, "value", "note")
     )
-    plain = df.filter(~pl.col("rest").str.contains(r"(?:^|\s)(?:issued|expires)\b")).with_columns(
+    plain = df.filter(~pl.col("rest").str.contains(_DATED)).with_columns(
         value=pl.col("rest"), note=pl.lit(None, pl.String)
     )
-    df = pl.concat([plain, dated]).with_columns(
-        pl.col("value")
-        .str.extract_groups(r"^(?P<before>[^()]*?)\s*\((?P<inner>[^()]*)\)$")
-        .struct.unnest()
+    df = pl.concat([plain, dated])
+    no_paren = ~(
+        pl.col("value").str.contains("(", literal=True)
+        | pl.col("value").str.contains(")", literal=True)
     )
-    no_paren = ~pl.col("value").str.contains(r"[()]")
-    one_country = pl.col("before").str.strip_chars().ne("").fill_null(False) & ~pl.col(
-        "inner"
-    ).str.contains(r"^[0-9A-Z]$").fill_null(True)
-    value = (
-        pl.when(no_paren).then(pl.col("value")).otherwise(pl.col("before"))
-        .str.replace_all(r"\s+", " ").str.strip_chars()
-    )  # fmt: skip
+    # one trailing parenthesis (the country), with a value before it, not a check character
+    paren = (
+        df.filter(~no_paren)
+        .with_columns(
+            pl.col("value")
+            .str.extract_groups(r"^(?P<before>[^()]*?)\s*\((?P<inner>[^()]*)\)$")
+            .struct.unnest()
+        )
+        .filter(
+            pl.col("before").str.strip_chars().ne("").fill_null(False)
+            & ~pl.col("inner").str.contains(r"^[0-9A-Z]$").fill_null(True)
+        )
+        .select(
+            *(c for c in df.columns if c != "value"),
+            value="before",
+            country_raw=pl.col("inner").str.strip_chars(),
+        )
+    )
+    plain = df.filter(no_paren).with_columns(country_raw=pl.lit(None, pl.String))
+    df = pl.concat([plain, paren], how="diagonal")
+    value = pl.col("value").str.replace_all(r"\s+", " ").str.strip_chars()
     plausible = (
         (value != "")
         & ~(id_type.is_in(sorted(_NUMBERED_TYPES)) & ~value.str.contains(r"\d"))
         & ~value.str.contains(_PROSE)
     )
-    df = (
-        df.filter(no_paren | one_country)
-        .with_columns(
-            value=value,
-            country_raw=pl.when(no_paren).then(None).otherwise(pl.col("inner").str.strip_chars()),
-        )
-        .filter(plausible)
-    )
+    df = df.with_columns(value=value).filter(plausible)
     codes = _lookup(df["country_raw"].filter(df["country_raw"] != ""), _country)
     return df.select(
         "fid", "value", "country_raw", "note",
@@ -263,7 +273,7 @@ def _web(df: pl.DataFrame) -> pl.DataFrame:
     no space inside, compared in lower case."""
     value = pl.col("rest").str.strip_chars_end(".").str.replace_all(r"\s+", " ").str.strip_chars()
     return (
-        df.filter(~pl.col("rest").str.contains(r"[()]|(?:^|\s)(?:issued|expires)\b"))
+        df.filter(~pl.col("rest").str.contains(r"[()]|" + _DATED))
         .with_columns(value=value)
         .filter((pl.col("value") != "") & ~pl.col("value").str.contains(" ", literal=True))
         .select(
