@@ -71,8 +71,11 @@ _LABEL_ALTERNATION = "|".join(pl.escape_regex(k) for k in sorted(_LABELS, key=le
 # printable ASCII fragments are read here). Matched without capture groups, which let the
 # regex engine use its fast automaton; the label is what precedes the separator.
 _LABEL_AND_SEPARATOR = r"^(?i-u:" + _LABEL_ALTERNATION + r")(?:\s*[:,]\s*|\s+-\s+|\s+|$)"
-_FAMILIES = {label: family for label, (family, _) in _LABELS.items()}
-_TARGETS = {label: target for label, (_, target) in _LABELS.items()}
+_LABEL_FRAME = pl.DataFrame(
+    [(label, family, target) for label, (family, target) in _LABELS.items()],
+    schema={"key": pl.String, "family": pl.String, "target": pl.String},
+    orient="row",
+)
 # Identifier types read by the common rule (value, an optional trailing country in
 # parentheses); the others have rules of their own and go to Python.
 _PLAIN_ID_EXCLUDED = ("crypto_wallet", "imo", "phone", *sorted(_SELF_DESCRIBING))
@@ -80,14 +83,14 @@ _PLAIN_ID_EXCLUDED = ("crypto_wallet", "imo", "phone", *sorted(_SELF_DESCRIBING)
 
 def _strip_period(text: pl.Expr) -> pl.Expr:
     """`ofac.remarks._strip_period`: drop a closing period unless it ends an abbreviation."""
-    word = text.str.extract(r"([^ ]*)\.$", 1)
-    abbreviation = word.str.to_lowercase().is_in(sorted(ABBREVIATIONS)) | (
-        word.str.contains(r"^(?:[A-Za-z]{1,3}\.)+[A-Za-z]{1,3}$")
-        & ~word.str.to_lowercase().str.starts_with("www.")
+    word = text.str.extract(r"([^ ]*)\.$", 1)  # the last word, where the text ends with "."
+    lower = word.str.to_lowercase()
+    abbreviation = lower.is_in(sorted(ABBREVIATIONS)) | (
+        word.str.contains(r"^(?:[A-Za-z]{1,3}\.)+[A-Za-z]{1,3}$") & ~lower.str.starts_with("www.")
     )
     return (
-        pl.when(text.str.ends_with(".") & ~abbreviation.fill_null(False))
-        .then(text.str.slice(0, text.str.len_chars() - 1).str.strip_chars_end())
+        pl.when(word.is_not_null() & ~abbreviation)
+        .then(text.str.strip_suffix(".").str.strip_chars_end())
         .otherwise(text)
     )
 
@@ -104,21 +107,33 @@ def _lookup(values: pl.Series, fn: Any) -> dict[str, Any]:
 def split(texts: pl.DataFrame) -> pl.DataFrame:
     """(row, text) → (row, seq, fragment): `split_fragments` of each text, in order."""
     text = pl.col("text")
-    texts = texts.filter(text.is_not_null()).with_columns(body=text.str.strip_chars())
-    texts = texts.filter(~pl.col("body").is_in(["", "-0-"])).with_columns(
-        # parentheses that hold no `;`, removed three levels deep: a `;` left is at depth 0
-        flat=text.str.replace_all(r"\([^();]*\)", "")
-        .str.replace_all(r"\([^();]*\)", "")
-        .str.replace_all(r"\([^();]*\)", "")
+    # lazy queries throughout: polars then computes an expression used twice only once
+    texts = (
+        texts.lazy()
+        .filter(text.is_not_null())
+        .with_columns(body=text.str.strip_chars())
+        .filter(~pl.col("body").is_in(["", "-0-"]))
+        .with_columns(
+            # parentheses that hold no `;`, removed three levels deep: a `;` left is at depth 0
+            flat=text.str.replace_all(r"\([^();]*\)", "")
+            .str.replace_all(r"\([^();]*\)", "")
+            .str.replace_all(r"\([^();]*\)", "")
+        )
+        .collect()
     )
     simple = ~pl.col("flat").str.contains(r"[()]") & ~text.str.contains(_PY_ONLY_SPACE)
     fragments = pl.col("fragment")
-    fast = texts.filter(simple).select(
-        "row",
-        fragment=_strip_period(pl.col("body"))
-        .str.split(";")
-        .list.eval(pl.element().str.strip_chars())
-        .list.filter(pl.element() != ""),
+    fast = (
+        texts.lazy()
+        .filter(simple)
+        .select(
+            "row",
+            fragment=_strip_period(pl.col("body"))
+            .str.split(";")
+            .list.eval(pl.element().str.strip_chars())
+            .list.filter(pl.element() != ""),
+        )
+        .collect()
     )
     rest = texts.filter(~simple)
     slow = pl.DataFrame(
@@ -139,12 +154,15 @@ def _labelled(frags: pl.DataFrame) -> pl.DataFrame:
     """The fragments polars reads, with their label, family, target and value (`rest`)."""
     fragment = pl.col("fragment")
     body = pl.col("body")
-    candidates = frags.filter(
-        fragment.str.contains(r"^[\x20-\x7e]*$")
-        & ~(fragment.str.starts_with("(") & fragment.str.ends_with(")"))
-    ).with_columns(body=fragment.str.replace(r"(?i)^alt\.\s+", ""))
-    candidates = candidates.with_columns(after=body.str.replace(_LABEL_AND_SEPARATOR, "")).filter(
-        pl.col("after").str.len_bytes() < body.str.len_bytes()
+    candidates = (
+        frags.lazy()
+        .filter(
+            fragment.str.contains(r"^[\x20-\x7e]*$")
+            & ~(fragment.str.starts_with("(") & fragment.str.ends_with(")"))
+        )
+        .with_columns(body=fragment.str.replace(r"(?i)^alt\.\s+", ""))
+        .with_columns(after=body.str.replace(_LABEL_AND_SEPARATOR, ""))
+        .filter(pl.col("after").str.len_bytes() < body.str.len_bytes())
     )
     # the label and its separator; no label ends in a space, `:`, `,` or `-` (and the text is
     # printable ASCII, so its only white space is the space): strip the separator's spaces,
@@ -157,14 +175,12 @@ def _labelled(frags: pl.DataFrame) -> pl.DataFrame:
         .otherwise(prefix)
         .str.strip_chars_end(" ")
     )
-    key = pl.col("label").str.to_lowercase()
     return (
         candidates.with_columns(label=label, rest=pl.col("after").str.strip_chars())
-        .with_columns(
-            family=key.replace_strict(_FAMILIES, default=None),
-            target=key.replace_strict(_TARGETS, default=None),
-        )
-        .filter(pl.col("family").is_not_null() & (pl.col("rest") != ""))
+        .with_columns(key=pl.col("label").str.to_lowercase())
+        .join(_LABEL_FRAME.lazy(), on="key")
+        .filter(pl.col("rest") != "")
+        .collect()
     )
 
 
