@@ -244,6 +244,10 @@ def normalise_whitespace(table: str, df: pl.DataFrame) -> pl.DataFrame:
     touched = df.filter(changed)
     if touched.height == 0:
         return df.drop("_row")
+    # only the columns some touched row changes are rewritten (often one of them)
+    flags = touched.select(pl.col(c).str.contains(_UNTIDY).any() for c in columns).row(0)
+    columns = [c for c, flag in zip(columns, flags, strict=True) if flag]
+    clean = {c: clean[c] for c in columns}
     # `published` as `json.dumps(..., ensure_ascii=False, sort_keys=True)` writes it, built by
     # polars; Python writes it where the row already has one (merged) or a rare control code
     written = touched.select(_published_json(columns)).to_series()
@@ -267,11 +271,7 @@ def normalise_whitespace(table: str, df: pl.DataFrame) -> pl.DataFrame:
     # the rewritten rows put back in place, column by column (only the columns they change)
     at = touched["_row"]
     cleaned = touched.select(**clean)
-    updates = {
-        c: df[c].scatter(at, cleaned[c])
-        for c in columns
-        if not touched[c].equals(cleaned[c], null_equal=True)
-    }
+    updates = {c: df[c].scatter(at, cleaned[c]) for c in columns}
     return df.drop("_row").with_columns(published=df["published"].scatter(at, written), **updates)
 
 
