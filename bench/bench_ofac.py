@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -69,38 +70,43 @@ def bare_set(files: dict[str, bytes]) -> list[pl.DataFrame]:
     return [bare_csv(data) for data in files.values()]
 
 
+W = (38, 10, 10, 8, 9)
+
+
+def compare(
+    label: str, ours: Callable[[], object], bare: Callable[[], object], runs: int = 5
+) -> None:
+    """One line: wall medians and their ratio, then the ratio of CPU seconds."""
+    bare_s, ours_s, times = ratio(ours, bare, runs)
+    cpu = ratio(ours, bare, runs, clock="cpu")[2]
+    print(row(label, bare_s, ours_s, times, cpu, widths=W))
+
+
 def per_file() -> None:
     print(f"median of 5 alternating runs each, same process; load: {os.getloadavg()[0]:.2f}")
-    print(row("file (strict read vs bare read)", "bare s", "parser s", "ratio"))
+    print(
+        row("file (strict read vs bare read)", "bare s", "parser s", "ratio", "cpu ratio", widths=W)
+    )
     files = {name: (SDN / name).read_bytes() for name in SDN_FILES}
     for name, columns in SDN_FILES.items():
         data = files[name]
-        bare, ours, times = ratio(lambda n=name, d=data, c=columns: read_ofac_csv(n, d, c),
-                                  lambda d=data: bare_csv(d))  # fmt: skip
-        print(row(name, bare, ours, times))
-    bare, ours, times = ratio(lambda: SDN_LIST.parse_csv(files), lambda: bare_set(files))
-    print(row("SDN CSV set → canonical (remarks too)", bare, ours, times))
-    sdn_ratio = times
+        compare(name, lambda n=name, d=data, c=columns: read_ofac_csv(n, d, c),
+                lambda d=data: bare_csv(d))  # fmt: skip
+    compare("SDN CSV set → canonical (remarks too)", lambda: SDN_LIST.parse_csv(files),
+            lambda: bare_set(files))  # fmt: skip
     cons = {
         n: (CONS / n).read_bytes()
         for n in ("CONS_PRIM.CSV", "CONS_ADD.CSV", "CONS_ALT.CSV", "CONS_COMMENTS.CSV")
     }
-    bare, ours, times = ratio(lambda: CONS_LIST.parse_csv(cons), lambda: bare_set(cons))
-    print(row("CONS CSV set → canonical", bare, ours, times))
+    compare("CONS CSV set → canonical", lambda: CONS_LIST.parse_csv(cons), lambda: bare_set(cons))
     xml = (CONS / "CONSOLIDATED.XML").read_bytes()
-    bare, ours, times = ratio(
-        lambda: CONS_LIST.parse_xml({"CONSOLIDATED.XML": xml}), lambda: etree.fromstring(xml)
-    )
-    print(row("CONSOLIDATED.XML → canonical", bare, ours, times))
+    compare("CONSOLIDATED.XML → canonical", lambda: CONS_LIST.parse_xml({"CONSOLIDATED.XML": xml}),
+            lambda: etree.fromstring(xml))  # fmt: skip
 
     print()
-    print(row("SDN CSV set scale", "bare s", "parser s", "ratio"))
     ten_files = replicate(files, 10)
-    bare10, ten, times10 = ratio(
-        lambda: SDN_LIST.parse_csv(ten_files), lambda: bare_set(ten_files), runs=3
-    )
-    print(row("1× (13,821 entries)", "", "", sdn_ratio))
-    print(row("10× (138,210 entries)", bare10, ten, times10))
+    compare("SDN CSV set ×10 (138,210 entries)", lambda: SDN_LIST.parse_csv(ten_files),
+            lambda: bare_set(ten_files), runs=3)  # fmt: skip
     print(f"peak RSS of this process: {peak_rss_mb():.0f} MB")
 
 

@@ -10,17 +10,19 @@ the files. `read_remarks` gives, for a column of remarks texts, exactly the rows
   it; any other text is split by `split_fragments` itself;
 - reading: a fragment in printable ASCII, not wholly wrapped in parentheses, that starts with a
   literal label of the tables and has a value after it, is read by polars expressions that
-  follow `ofac.remarks` family by family (identifiers with at most one trailing parenthesis,
-  places, countries, names, links, undated attributes); country names and dates of birth go
-  through the Python look-ups of `ofac.remarks` once per distinct value;
-- every other fragment (unlabelled shapes, numbered labels, dated attributes, issue and expiry
-  dates, phone numbers, IMO numbers, crypto wallets, e-mails and websites, several
-  parentheses, non-ASCII text, wrapped notes, values not plausible) is read by
-  `ofac.remarks.read_fragment`, once per distinct fragment.
+  follow `ofac.remarks` family by family: documents and numbers (at most one trailing
+  parenthesis, issue and expiry dates), e-mails, websites, IMO numbers, wallets, dates of birth
+  of the three common shapes, places, countries, names, links, undated attributes; country
+  names go through the Python look-ups of `ofac.remarks` once per distinct value;
+- every other fragment (unlabelled shapes, numbered labels, dated attributes, phone numbers,
+  several parentheses, non-ASCII text, wrapped notes, values not plausible) is read by
+  `ofac.remarks.read_fragment`, once per distinct fragment (about 1,300 of the SDN list's
+  31,000 distinct fragments).
 
-The ASCII rule (printable characters only) keeps the two regex engines in step: for ASCII text, Python's `re` and polars'
-(Rust) `regex` agree on `\\s`, `\\b`, case-insensitive matching and case mapping. The tests
-check `read_remarks` against `parse_remarks` on every shipped snapshot.
+The ASCII rule (printable characters only) keeps the two regex engines in step: on such text
+Python's `re` and polars' (Rust) `regex` agree on `\\s`, `\\b`, `$`, case-insensitive matching
+and case mapping. The tests check `read_remarks` against `parse_remarks` on every shipped
+snapshot and on odd shapes.
 """
 
 from __future__ import annotations
@@ -121,7 +123,13 @@ def split(texts: pl.DataFrame) -> pl.DataFrame:
         )
         .collect()
     )
-    simple = ~pl.col("flat").str.contains(r"[()]") & ~text.str.contains(_PY_ONLY_SPACE)
+    # Python's `$` also matches before a final line break: a last word ending in one (`…\n.`)
+    # is left to Python as well
+    simple = (
+        ~pl.col("flat").str.contains(r"[()]")
+        & ~text.str.contains(_PY_ONLY_SPACE)
+        & ~pl.col("body").str.ends_with("\n.")
+    )
     fragments = pl.col("fragment")
     fast = (
         texts.lazy()

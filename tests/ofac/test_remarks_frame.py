@@ -34,6 +34,7 @@ ODD = [
     "Vessel Registration Identification IMO 9513323; Company Number IMO 1234567",
     "Digital Currency Address - XBT 1EfMVkxQQuZfBdocpJu6RUsCJvenQWbQyE; Fax (357)(22668608)",
     "Minister of Defense; Listing Date (EO 14024 Directive 3): 24 Feb 2022; \x1cGender Female",
+    "Gender Male; a.k.a. 'X' A.B\n.",
     "  ",
     "-0-",
     None,
