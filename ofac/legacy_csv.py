@@ -78,12 +78,8 @@ def read_ofac_csv(name: str, data: bytes, columns: tuple[str, ...]) -> pl.DataFr
     short = df.select(pl.any_horizontal(pl.all().is_null()).arg_true()).to_series()
     if short.len():
         raise SourceFormatError(name, f"record {short[0] + 1}", f"fewer than {len(columns)} fields")
-    df = df.with_columns(
-        pl.when(pl.col(c).str.strip_chars() == NULL)
-        .then(None)
-        .otherwise(pl.col(c).str.strip_chars())
-        .alias(c)
-        for c in columns
+    df = df.with_columns(pl.col(columns).str.strip_chars()).with_columns(
+        pl.when(pl.col(c) == NULL).then(None).otherwise(pl.col(c)).alias(c) for c in columns
     )
     bad = df.select(pl.col("ent_num").cast(pl.Int64, strict=False).is_null().arg_true()).to_series()
     if bad.len():
