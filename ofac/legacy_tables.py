@@ -45,7 +45,7 @@ def _rejects(rows: list[dict[str, Any]]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=_REJECT)
 
 
-def imo_kind(df: pl.DataFrame) -> pl.DataFrame:
+def imo_kinds(df: pl.DataFrame) -> pl.DataFrame:
     """`ofac.rows.imo_kind` on a column of identifiers with their party's `etype`."""
     imo = pl.col("id_type") == "imo"
     note = pl.col("note").fill_null("")
@@ -138,7 +138,7 @@ def build_tables(
         )
         for table, df in remark_rows.items()
     }
-    remarks["identifiers"] = imo_kind(remarks["identifiers"])
+    remarks["identifiers"] = imo_kinds(remarks["identifiers"])
     left = unparsed.group_by("row", maintain_order=True).agg(
         unparsed_remarks=pl.col("fragment").str.join("; ")
     )
