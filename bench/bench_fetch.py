@@ -5,7 +5,8 @@
 A local HTTP server (`tests/httpserver.py`) serves a generated 3 GiB body and a gzip bomb
 (1 GiB of zeros in about 1 MB); the fetcher must stop each at the file's limit
 (`resources/publishers.py`). Every case runs `LiveFetcher.fetch` in a fresh Python process and
-reports that process's peak resident memory (`ru_maxrss` from `os.wait4`), beside a baseline
+reports that process's own peak resident memory (its VmHWM, `bench.common.peak_rss_mb`: the
+`ru_maxrss` of `os.wait4` would start from this parent's size, server included), beside a baseline
 process that only imports the fetcher. Peak − baseline is what the body cost; it should stay
 near the limit (the bytes kept, plus one copy when a payload is returned), far from the body's
 size. The real SDN.CSV (3.4 MB, plain and gzip-encoded) gives the honest case.
@@ -38,6 +39,7 @@ SNAPSHOT = ROOT / "snapshots" / "us_ofac_sdn" / "2023-12-28"
 
 CHILD = """
 import sys, time
+from bench.common import peak_rss_mb
 from core.errors import FetchError
 from resources.fetcher import FileSpec, LiveFetcher
 source, name, url = sys.argv[1:4]
@@ -49,13 +51,18 @@ try:
     outcome = f"payload of {len(payload.data):,} bytes"
 except FetchError as exc:
     outcome = f"refused ({exc.cause})"
-print(f"{time.monotonic() - started:.2f}\\t{outcome}")
+print(f"{time.monotonic() - started:.2f}\\t{outcome}\\t{peak_rss_mb():.0f}")
 """
 
 
 def child(*args: str) -> tuple[float, str, int]:
     """Run CHILD with `args`; (seconds, outcome, peak RSS in MiB)."""
-    code = CHILD if args else "import resources.fetcher; print('0\\timport')"
+    code = (
+        CHILD
+        if args
+        else "import resources.fetcher\nfrom bench.common import peak_rss_mb\n"
+        "print(f'0\\timport\\t{peak_rss_mb():.0f}')"
+    )
     process = subprocess.Popen(
         [sys.executable, "-c", code, *args],
         cwd=ROOT,
@@ -65,10 +72,9 @@ def child(*args: str) -> tuple[float, str, int]:
     )
     assert process.stdout is not None
     out = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    seconds, outcome = out.strip().split("\t")
-    return float(seconds), outcome, usage.ru_maxrss // 1024
+    process.wait()
+    seconds, outcome, peak = out.strip().split("\t")
+    return float(seconds), outcome, int(peak)
 
 
 def main() -> None:

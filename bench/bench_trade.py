@@ -9,7 +9,7 @@
 3. A synthetic UN Comtrade bulk file in the documented layout (tab-separated, HS6 rows; default
    10 million rows) generated into a temporary folder, then streamed to parquet by
    `un_comtrade.ingest_csv` in a fresh process, whose wall time, CPU time and peak resident
-   memory (ru_maxrss) are reported. Target: ≤ 30 s and ≤ 2 GB.
+   memory (its own VmHWM, `bench.common.peak_rss_mb`) are reported. Target: ≤ 30 s and ≤ 2 GB.
 
     .venv/bin/python -m bench.bench_trade [--rows 10000000] [--skip-big]
 """
@@ -101,9 +101,10 @@ def bench_real() -> None:
 
 
 CN8_CHILD = """
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
+from bench.common import peak_rss_mb
 import fastexcel
 import polars as pl
 from trade import chpl_codes, chpl_indicators, eurostat_databrowser, indicators
@@ -130,7 +131,7 @@ for _ in range(3):
     out = fn()
     times.append(time.perf_counter() - start)
 print(json.dumps({"out": out, "wall": min(times),
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_mb": peak_rss_mb()}))
 """
 
 
@@ -182,8 +183,9 @@ def generate(path: Path, rows: int) -> float:
 
 
 CHILD = """
-import json, resource, sys, time
+import json, sys, time
 sys.path.insert(0, sys.argv[3])
+from bench.common import peak_rss_mb
 import polars as pl
 from trade import un_comtrade
 start, cpu = time.perf_counter(), time.process_time()
@@ -195,7 +197,7 @@ else:  # bare streaming read of the same file, same column types, no checks
     pl.scan_csv(sys.argv[1], separator="\\t", schema=schema).sink_parquet(sys.argv[2])
     rows = pl.scan_parquet(sys.argv[2]).select(pl.len()).collect().item()
 print(json.dumps({"rows": rows, "wall": time.perf_counter() - start, "cpu": time.process_time() - cpu,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_mb": peak_rss_mb()}))
 """
 
 

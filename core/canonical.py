@@ -173,6 +173,10 @@ for _table, _columns in TABLES.items():
         _columns["published"] = pl.String
 VERBATIM_COLUMNS = frozenset({"raw", "country_raw", "published"})
 _WHITESPACE = r"\s+"
+# A text `_WHITESPACE` normalisation changes: two white-space characters in a row, one that is
+# not a plain space, or a space at either end. Scanning for it is cheap, so the rewrite (and
+# the `published` record) is done for those rows only.
+_UNTIDY = r"\s\s|[^\S ]|^ | $"
 
 TABLE_NAMES = tuple(TABLES)
 
@@ -224,7 +228,8 @@ def conform(table: str, df: pl.DataFrame) -> pl.DataFrame:
 def normalise_whitespace(table: str, df: pl.DataFrame) -> pl.DataFrame:
     """Collapse whitespace in every text column; keep the published text in `published`.
 
-    Idempotent: a frame normalised before passes unchanged (its `published` is kept).
+    Idempotent: a frame normalised before passes unchanged (its `published` is kept). Only the
+    rows a cheap scan finds something to change in (`_UNTIDY`) are rewritten.
     """
     if "published" not in df.columns:
         return df
@@ -234,29 +239,65 @@ def normalise_whitespace(table: str, df: pl.DataFrame) -> pl.DataFrame:
         if t == pl.String and c not in VERBATIM_COLUMNS and c in df.columns
     ]
     clean = {c: pl.col(c).str.replace_all(_WHITESPACE, " ").str.strip_chars(" ") for c in columns}
-    changed = pl.any_horizontal([(pl.col(c) != clean[c]).fill_null(False) for c in columns])
+    changed = pl.any_horizontal([pl.col(c).str.contains(_UNTIDY).fill_null(False) for c in columns])
     df = df.with_row_index("_row")
     touched = df.filter(changed)
     if touched.height == 0:
         return df.drop("_row")
-    published: list[str] = []
-    for row, normal in zip(
-        touched.iter_rows(named=True),
-        touched.select(**clean).iter_rows(named=True),
-        strict=True,
-    ):
-        kept = json.loads(row["published"]) if row["published"] else {}
-        kept.update({c: row[c] for c in columns if row[c] is not None and row[c] != normal[c]})
-        published.append(json.dumps(kept, ensure_ascii=False, sort_keys=True))
-    patch = pl.DataFrame(
-        {"_row": touched["_row"], "_published": published},
-        schema={"_row": df.schema["_row"], "_published": pl.String},
-    )
-    return (
-        df.join(patch, on="_row", how="left")
-        .with_columns(**clean, published=pl.coalesce("_published", "published"))
-        .drop("_row", "_published")
-        .select(df.columns[1:])
+    # only the columns some touched row changes are rewritten (often one of them)
+    flags = touched.select(pl.col(c).str.contains(_UNTIDY).any() for c in columns).row(0)
+    columns = [c for c, flag in zip(columns, flags, strict=True) if flag]
+    clean = {c: clean[c] for c in columns}
+    # `published` as `json.dumps(..., ensure_ascii=False, sort_keys=True)` writes it, built by
+    # polars; Python writes it where the row already has one (merged) or a rare control code
+    written = touched.select(_published_json(columns)).to_series()
+    hard = touched.select(
+        pl.col("published").is_not_null()
+        | pl.any_horizontal(pl.col(c).str.contains(_RARE_CONTROL).fill_null(False) for c in columns)
+    ).to_series()
+    if hard.any():
+        at = hard.arg_true()
+        slow = touched[at]
+        published: list[str] = []
+        for row, normal in zip(
+            slow.iter_rows(named=True),
+            slow.select(**clean).iter_rows(named=True),
+            strict=True,
+        ):
+            kept = json.loads(row["published"]) if row["published"] else {}
+            kept.update({c: row[c] for c in columns if row[c] is not None and row[c] != normal[c]})
+            published.append(json.dumps(kept, ensure_ascii=False, sort_keys=True))
+        written = written.scatter(at, pl.Series(published, dtype=pl.String))
+    # the rewritten rows put back in place, column by column (only the columns they change)
+    at = touched["_row"]
+    cleaned = touched.select(**clean)
+    updates = {c: df[c].scatter(at, cleaned[c]) for c in columns}
+    return df.drop("_row").with_columns(published=df["published"].scatter(at, written), **updates)
+
+
+# JSON's short escapes (`json.dumps` writes every other character below 0x20 as \u00XX).
+_JSON_ESCAPES = (
+    ("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"),
+    ("\b", "\\b"), ("\f", "\\f"),
+)  # fmt: skip
+_RARE_CONTROL = r"[\x00-\x07\x0b\x0e-\x1f]"
+
+
+def _published_json(columns: list[str]) -> pl.Expr:
+    """{column: text as published} of the untidy columns, keys sorted, as `json.dumps` with
+    `ensure_ascii=False` writes it (for texts without the rare control codes)."""
+    pieces = []
+    for c in sorted(columns):
+        text = pl.col(c)
+        for char, escape in _JSON_ESCAPES:
+            text = text.str.replace_all(char, escape, literal=True)
+        pieces.append(
+            pl.when(pl.col(c).str.contains(_UNTIDY).fill_null(False)).then(
+                pl.concat_str(pl.lit(f'{json.dumps(c)}: "'), text, pl.lit('"'))
+            )
+        )
+    return pl.concat_str(
+        pl.lit("{"), pl.concat_str(pieces, separator=", ", ignore_nulls=True), pl.lit("}")
     )
 
 

@@ -360,6 +360,25 @@ def parse_remarks(text: str | None) -> Remarks:
     return out
 
 
+_FAMILIES = (
+    "identifiers", "birth_dates", "birth_places", "countries", "names", "relationships",
+    "attributes",
+)  # fmt: skip
+
+
+def read_fragment(fragment: str) -> tuple[str, dict] | None:
+    """What `parse_remarks` reads from one fragment: (family, row), or None when unparsed.
+
+    A fragment gives at most one row, so a whole text's rows are its fragments' rows in order
+    (`ofac.remarks_frame` reads a column of texts this way).
+    """
+    out = Remarks([], [], [], [], [], [], [])
+    inner = _unwrapped(fragment)
+    if not (inner and _parse_fragment(inner, out)) and not _parse_fragment(fragment, out):
+        return None
+    return next((family, rows[0]) for family in _FAMILIES if (rows := getattr(out, family)))
+
+
 def _unwrapped(fragment: str) -> str | None:
     """The text inside a fragment wholly wrapped in one pair of parentheses, else None.
 
