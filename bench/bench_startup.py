@@ -1,6 +1,6 @@
 """Start-up cost of the Dagster definitions against Dagster's own import.
 
-    .venv/bin/python -m bench.bench_startup [--reps 9] [--cold] [--top 25]
+    .venv/bin/python -m bench.bench_startup [--reps 9] [--cold 3] [--top 25]
 
 `python -c "import definitions"` (what `dagster dev`, the daemon and every run worker pay
 before any asset runs) and `python -c "import dagster"` run in fresh processes, interleaved
@@ -9,9 +9,9 @@ both), with the bytecode caches warm (one unmeasured run of each first). The med
 wall time and of the CPU time (user + system of the child) are printed with their ratio; the
 CPU time is steadier on a shared machine. The target of issue #17 is a ratio ≤ 1.3.
 
-`--cold` measures once more without bytecode caches (each run compiles into an empty
-`PYTHONPYCACHEPREFIX`, so the project's `__pycache__` folders are neither read nor written):
-for information, as a fresh checkout or a changed file pays it.
+`--cold N` measures N more runs of each without bytecode caches (each run compiles into an empty
+`PYTHONPYCACHEPREFIX`: no `__pycache__` is read, of the project or of the libraries, and none is
+written): for information, the worst case of a fresh install.
 
 Then one `-X importtime` run of each lists the modules `import definitions` loads beyond
 `import dagster`: by top-level package (self time summed) and the slowest single imports
@@ -131,7 +131,13 @@ def report_modules(env: dict[str, str], top: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--reps", type=int, default=9, help="repetitions of each import")
-    parser.add_argument("--cold", action="store_true", help="also measure without bytecode caches")
+    parser.add_argument(
+        "--cold",
+        type=int,
+        default=0,
+        metavar="REPS",
+        help="also measure without bytecode caches, REPS runs each (every module is compiled)",
+    )
     parser.add_argument("--top", type=int, default=25, help="modules listed")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as data:
@@ -146,8 +152,8 @@ def main() -> None:
         )
         if args.cold:
             report(
-                f"cold (no bytecode caches), {args.reps} interleaved runs each",
-                measure(args.reps, env, True),
+                f"cold (no bytecode caches), {args.cold} interleaved runs each",
+                measure(args.cold, env, True),
             )
         report_modules(env, args.top)
         print(f"\nload average after: {os.getloadavg()[0]:.2f}")
