@@ -331,7 +331,7 @@ def validate_publication(spec: SourceSpec, folder: Path, meta: dict[str, Any]) -
 
 
 def _validate_formats(spec: SourceSpec, folder: Path, meta: dict[str, Any]) -> list[Failure]:
-    from schemas.canonical import MODELS
+    from schemas.canonical import MODELS  # pandera: loaded when validating
 
     failures: list[Failure] = []
     for fmt_name in meta["formats"]:
