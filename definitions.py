@@ -58,7 +58,9 @@ publish_assets, publish_checks = consolidated.build_consolidated(
 
 refresh_all = define_asset_job(
     "refresh_all",
-    selection="*",
+    # every asset: what the string "*" selects, without loading Dagster's selection-language
+    # parser (antlr) with the definitions
+    selection=AssetSelection.all(),
     description="Fetch every list, validate, consolidate and publish a new version.",
 )
 # the command line's first phase: every asset that fetches (lists and trade sources); the

@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-import httpx
 from dagster import (
     AssetKey,
     AssetsDefinition,
@@ -262,6 +261,8 @@ def alert(source: str, reason: str, link: str, url: str | None = None) -> bool:
     Returns False when no webhook is configured. A webhook that fails raises: the sensor's tick
     fails visibly in the UI and the alert is tried again at its next tick.
     """
+    import httpx  # only when an alert is sent: not loaded with the definitions
+
     url = url or os.environ.get(WEBHOOK_ENV)
     if not url:
         get_dagster_logger().warning(f"alert not sent (no {WEBHOOK_ENV}): {source}: {reason}")

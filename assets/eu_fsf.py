@@ -1,11 +1,13 @@
 """EU Financial Sanctions Files (`eu_fsf`): the Dagster declaration.
 
-The parsers, constants and canonical mapping are in the package `eu_fsf/`.
+The parsers, constants and canonical mapping are in the package `eu_fsf/`; the parsers and
+the staged models are imported when the asset runs (`core.lazy`), not with the definitions.
 """
 
 from __future__ import annotations
 
 from assets.factory import Format, SourceSpec, source_assets
+from core.lazy import LazyMapping, lazy_function
 from eu_fsf.constants import (
     AUTHORITY,
     CSV_FILE,
@@ -18,11 +20,12 @@ from eu_fsf.constants import (
     XML_FILE,
     XML_URL,
 )
-from eu_fsf.csv import parse_csv
-from eu_fsf.legacy_csv import parse_legacy
-from eu_fsf.xml import parse_xml
 from resources.fetcher import FileSpec
-from schemas.eu_fsf import MODELS as STAGED_MODELS
+
+parse_csv = lazy_function("eu_fsf.csv", "parse_csv")
+parse_legacy = lazy_function("eu_fsf.legacy_csv", "parse_legacy")
+parse_xml = lazy_function("eu_fsf.xml", "parse_xml")
+STAGED_MODELS = LazyMapping("schemas.eu_fsf", "MODELS")
 
 SPEC = SourceSpec(
     source=SOURCE,

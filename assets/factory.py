@@ -16,9 +16,8 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandera.polars as pa
 import polars as pl
 from dagster import (
     AssetCheckExecutionContext,
@@ -48,8 +47,10 @@ from resources.staging import (
     write_publication,
 )
 from resources.storage import DataDir
-from schemas.canonical import MODELS
 from schemas.validate import Failure, failures_markdown, markdown_table, validate
+
+if TYPE_CHECKING:  # pandera loads when a validation runs, not with the definitions
+    import pandera.polars as pa
 
 Parser = Callable[[Mapping[str, bytes]], ParseResult]
 
@@ -61,7 +62,7 @@ class Format:
     name: str
     files: tuple[FileSpec, ...]
     parse: Parser
-    staged_models: Mapping[str, type[pa.DataFrameModel]] = field(default_factory=dict)
+    staged_models: Mapping[str, type["pa.DataFrameModel"]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -330,6 +331,8 @@ def validate_publication(spec: SourceSpec, folder: Path, meta: dict[str, Any]) -
 
 
 def _validate_formats(spec: SourceSpec, folder: Path, meta: dict[str, Any]) -> list[Failure]:
+    from schemas.canonical import MODELS  # pandera: loaded when validating
+
     failures: list[Failure] = []
     for fmt_name in meta["formats"]:
         fmt = spec.format(fmt_name)

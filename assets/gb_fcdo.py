@@ -1,11 +1,13 @@
 """UK Sanctions List (FCDO) (`gb_fcdo`): the Dagster declaration.
 
-The parsers, constants and canonical mapping are in the package `gb_fcdo/`.
+The parsers, constants and canonical mapping are in the package `gb_fcdo/`; the parsers and
+the staged models are imported when the asset runs (`core.lazy`), not with the definitions.
 """
 
 from __future__ import annotations
 
 from assets.factory import Format, SourceSpec, source_assets
+from core.lazy import LazyMapping, lazy_function
 from gb_fcdo.constants import (
     AUTHORITY,
     BASE_URL,
@@ -16,10 +18,12 @@ from gb_fcdo.constants import (
     SOURCE,
     XML_NAME,
 )
-from gb_fcdo.csv import parse_csv
-from gb_fcdo.xml import parse_xml
 from resources.fetcher import FileSpec
-from schemas.gb_fcdo import CSV_MODELS, XML_MODELS
+
+parse_csv = lazy_function("gb_fcdo.csv", "parse_csv")
+parse_xml = lazy_function("gb_fcdo.xml", "parse_xml")
+CSV_MODELS = LazyMapping("schemas.gb_fcdo", "CSV_MODELS")
+XML_MODELS = LazyMapping("schemas.gb_fcdo", "XML_MODELS")
 
 # the documented direct URLs; when one fails, the link is looked up on the publication page
 XML_FILES = (FileSpec(XML_NAME, BASE_URL + XML_NAME, "xml", page=PUBLICATION_PAGE),)

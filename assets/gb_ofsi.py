@@ -1,11 +1,13 @@
 """OFSI Consolidated List (`gb_ofsi`, frozen 2026-01-28): the Dagster declaration.
 
-The parsers, constants and canonical mapping are in the package `gb_ofsi/`.
+The parsers, constants and canonical mapping are in the package `gb_ofsi/`; the parsers and
+the staged models are imported when the asset runs (`core.lazy`), not with the definitions.
 """
 
 from __future__ import annotations
 
 from assets.factory import Format, SourceSpec, source_assets
+from core.lazy import LazyMapping, lazy_function
 from gb_ofsi.constants import (
     AUTHORITY,
     BASE_URL,
@@ -17,12 +19,16 @@ from gb_ofsi.constants import (
     XLSX_NAME,
     XML_NAME,
 )
-from gb_ofsi.csv import parse_csv
-from gb_ofsi.legacy_csv import parse_csv_legacy
-from gb_ofsi.xlsx import parse_xlsx
-from gb_ofsi.xml import parse_xml
 from resources.fetcher import FileSpec
-from schemas.gb_ofsi import CSV_MODELS, LEGACY_MODELS, XLSX_MODELS, XML_MODELS
+
+parse_csv = lazy_function("gb_ofsi.csv", "parse_csv")
+parse_csv_legacy = lazy_function("gb_ofsi.legacy_csv", "parse_csv_legacy")
+parse_xlsx = lazy_function("gb_ofsi.xlsx", "parse_xlsx")
+parse_xml = lazy_function("gb_ofsi.xml", "parse_xml")
+CSV_MODELS = LazyMapping("schemas.gb_ofsi", "CSV_MODELS")
+LEGACY_MODELS = LazyMapping("schemas.gb_ofsi", "LEGACY_MODELS")
+XLSX_MODELS = LazyMapping("schemas.gb_ofsi", "XLSX_MODELS")
+XML_MODELS = LazyMapping("schemas.gb_ofsi", "XML_MODELS")
 
 SPEC = SourceSpec(
     source=SOURCE,

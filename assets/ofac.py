@@ -2,16 +2,21 @@
 
 Both publish the same three formats, read by the `ofac` package: the legacy CSV set
 (`ofac/legacy_csv.py`), the classic XML (`ofac/classic_xml.py`) and the Enhanced XML
-(`ofac/enhanced.py`); `ofac/lists.py` names each list's files.
+(`ofac/enhanced.py`); `ofac/lists.py` names each list's files. The parsers and the staged
+models are imported when an asset runs (`core.lazy`), not with the definitions.
 """
 
 from __future__ import annotations
 
 from assets.factory import Format, SourceSpec
+from core.lazy import LazyMapping
 from ofac.constants import AUTHORITY, BASE_URL
 from ofac.lists import OfacList
 from resources.fetcher import FileSpec
-from schemas.ofac import CSV_MODELS, ENHANCED_MODELS, XML_MODELS
+
+CSV_MODELS = LazyMapping("schemas.ofac", "CSV_MODELS")
+XML_MODELS = LazyMapping("schemas.ofac", "XML_MODELS")
+ENHANCED_MODELS = LazyMapping("schemas.ofac", "ENHANCED_MODELS")
 
 
 def ofac_spec(lst: OfacList, description: str, sanity_floor: int) -> SourceSpec:

@@ -38,12 +38,10 @@ from dagster import (
 
 from assets.factory import fingerprint
 from core.canonical import Unknown
-from core.countries import VALID_CODES
 from core.errors import FetchError
 from core.zipsafe import extract_members
 from resources.fetcher import DEFAULT_SNAPSHOT_DIR, Fetcher, FileSpec, Payload
 from resources.storage import DataDir, dumps
-from schemas.trade import MODELS
 from schemas.validate import failures_markdown, validate
 from trade import (
     cepii_baci,
@@ -708,6 +706,8 @@ def _failures(bad: pl.DataFrame, what: str) -> tuple[bool, dict[str, Any]]:
 
 def schema_valid(table: str) -> CheckFn:
     def fn(data_dir: DataDir) -> tuple[bool, dict[str, Any]]:
+        from schemas.trade import MODELS  # pandera: loaded when checking
+
         failures = validate({table: MODELS[table]}, {table: read_table(data_dir, table)})
         return not failures, {
             "failure_cases": MetadataValue.md(failures_markdown(failures) if failures else "none")
@@ -744,6 +744,8 @@ def codes_resolve(table: str, pairs: Iterable[tuple[str, str | None]]) -> CheckF
     """Every code present, of a known kind, and a valid ISO alpha-2 code where it is a country."""
 
     def fn(data_dir: DataDir) -> tuple[bool, dict[str, Any]]:
+        from core.countries import VALID_CODES  # pycountry: loaded when checking
+
         df = read_table(data_dir, table)
         bad = pl.lit(False)
         for code, kind in pairs:
@@ -840,6 +842,8 @@ def source_files_present(data_dir: DataDir) -> tuple[bool, dict[str, Any]]:
 
 
 def indicators_valid(data_dir: DataDir) -> tuple[bool, dict[str, Any]]:
+    from schemas.trade import MODELS  # pandera: loaded when checking
+
     frames = {t: read_table(data_dir, t) for t in ("trade_flows", *INDICATOR_TABLES)}
     failures = validate({t: MODELS[t] for t in frames}, frames)
     return not failures, {

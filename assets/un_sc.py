@@ -1,15 +1,18 @@
 """UN Security Council Consolidated List — `un_sc`: the Dagster declaration.
 
-The parser lives in the `un_sc` package (`un_sc/xml.py` and the modules it names).
+The parser lives in the `un_sc` package (`un_sc/xml.py` and the modules it names); it and the
+staged models are imported when the asset runs (`core.lazy`), not with the definitions.
 """
 
 from __future__ import annotations
 
 from assets.factory import Format, SourceSpec, source_assets
+from core.lazy import LazyMapping, lazy_function
 from resources.fetcher import FileSpec
-from schemas.un_sc import MODELS as STAGED_MODELS
 from un_sc.constants import AUTHORITY, FILE_NAME, SANITY_FLOOR, SOURCE, URL
-from un_sc.xml import parse
+
+parse = lazy_function("un_sc.xml", "parse")
+STAGED_MODELS = LazyMapping("schemas.un_sc", "MODELS")
 
 SPEC = SourceSpec(
     source=SOURCE,

@@ -1,17 +1,21 @@
 """US Consolidated Screening List (trade.gov) — `us_csl`: the Dagster declaration.
 
 The parsers live in the `us_csl` package (`us_csl/csv.py`, `us_csl/json.py` and the modules they
-name).
+name); they and the staged models are imported when the asset runs (`core.lazy`), not with the
+definitions.
 """
 
 from __future__ import annotations
 
 from assets.factory import Format, SourceSpec, source_assets
+from core.lazy import LazyMapping, lazy_function
 from resources.fetcher import FileSpec
-from schemas.us_csl import CSV_MODELS, JSON_MODELS
 from us_csl.constants import AUTHORITY, BASE_URL, CSV_NAME, JSON_NAME, SANITY_FLOOR, SOURCE
-from us_csl.csv import parse_csv
-from us_csl.json import parse_json
+
+parse_csv = lazy_function("us_csl.csv", "parse_csv")
+parse_json = lazy_function("us_csl.json", "parse_json")
+CSV_MODELS = LazyMapping("schemas.us_csl", "CSV_MODELS")
+JSON_MODELS = LazyMapping("schemas.us_csl", "JSON_MODELS")
 
 SPEC = SourceSpec(
     source=SOURCE,

@@ -4,15 +4,14 @@ pycountry knows the official names; publishers use their own short forms ("Korea
 "Burma", "Region: Crimea"), which are mapped here explicitly. An unresolvable value returns
 None and the raw text is kept beside it, so nothing is guessed. `country_in_text` reads the
 issuing country a document's free-text note names (`Issued by the Democratic People's
-Republic of Korea`).
+Republic of Korea`). pycountry is imported when a code or name is first resolved, not with this
+module (the Dagster definitions import it).
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
-
-import pycountry
 
 # Publisher spellings pycountry does not know, or knows ambiguously. Values are ISO alpha-2.
 ALIASES: dict[str, str] = {
@@ -196,6 +195,8 @@ def resolve(raw: str | None) -> str | None:
     key = value.lower()
     if key in ALIASES:
         return ALIASES[key]
+    import pycountry
+
     if len(value) == 2 and value.isalpha():
         code = value.upper()
         if pycountry.countries.get(alpha_2=code) or code in LEGACY_CODES:
@@ -211,6 +212,8 @@ def resolve(raw: str | None) -> str | None:
 def _official_names() -> dict[str, str]:
     """pycountry's names, official names and common names (lower case) → alpha-2; a name
     matches as `name` before it matches as an official or common name."""
+    import pycountry
+
     index: dict[str, str] = {}
     for attr in ("name", "official_name", "common_name"):
         for country in pycountry.countries:
@@ -367,6 +370,17 @@ def country_in_text(text: str | None) -> str | None:
     return None
 
 
-VALID_CODES: frozenset[str] = frozenset(c.alpha_2 for c in pycountry.countries) | frozenset(
-    LEGACY_CODES
-)
+@lru_cache(maxsize=1)
+def valid_codes() -> frozenset[str]:
+    """Every ISO 3166-1 alpha-2 code, and the legacy codes kept (`LEGACY_CODES`)."""
+    import pycountry
+
+    return frozenset(c.alpha_2 for c in pycountry.countries) | frozenset(LEGACY_CODES)
+
+
+def __getattr__(name: str) -> frozenset[str]:
+    # `VALID_CODES` (= `valid_codes()`) is built when first imported, so that loading the Dagster
+    # definitions, which import this module, does not read pycountry's database
+    if name == "VALID_CODES":
+        return valid_codes()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

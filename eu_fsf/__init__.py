@@ -37,6 +37,7 @@ canonical tables by one function, so the formats cannot drift apart. Decisions:
 Where each part is:
 
 - `constants`: names, URLs, files, sanity floor, vocabularies;
+- `columns`: the staged frames' columns and types, read from their models (`schemas.eu_fsf`);
 - `xml`: XML 1.1 reader; `csv`: CSV 1.1 reader; `legacy_csv`: CSV 1.0 reader (and its re-save);
 - `staged`: the staged frames all three are read into;
 - `mapping` and `facts`: the canonical mapping shared by every format.
@@ -44,10 +45,22 @@ Where each part is:
 The Dagster declaration is `assets/eu_fsf.py`.
 """
 
+from core.lazy import lazy_exports
 from eu_fsf.constants import CSV_FILE, LEGACY_FILE, XML_FILE
-from eu_fsf.csv import parse_csv, parse_csv_file
-from eu_fsf.legacy_csv import parse_legacy, parse_legacy_file
-from eu_fsf.xml import parse_xml, parse_xml_file
+
+# Imported when first asked for (`core.lazy`): `assets/eu_fsf.py` reads `eu_fsf.constants`
+# with the Dagster definitions, which must not load the parsers.
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "parse_csv": "eu_fsf.csv",
+        "parse_csv_file": "eu_fsf.csv",
+        "parse_legacy": "eu_fsf.legacy_csv",
+        "parse_legacy_file": "eu_fsf.legacy_csv",
+        "parse_xml": "eu_fsf.xml",
+        "parse_xml_file": "eu_fsf.xml",
+    },
+)
 
 __all__ = [
     "CSV_FILE",

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import polars as pl
-
-from schemas.eu_fsf import MODELS as STAGED_MODELS
-
 SOURCE = "eu_fsf"
 AUTHORITY = "EU"
 TOKEN = "dG9rZW4tMjAxNw"  # public token printed on the FSF portal, not a secret
@@ -57,9 +53,4 @@ SCRIPTS = (
     "Cyrillic", "Greek", "Arabic", "Hebrew", "Georgian", "Armenian", "Han", "Hangul", "Thai",
     "Latin",
 )  # fmt: skip
-STAGED_COLUMNS = frozenset(c for model in STAGED_MODELS.values() for c in model.to_schema().columns)
 FACT_TABLES = ("regulations", "names", "addresses", "birthdates", "identifications", "citizenships")
-STAGED_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
-    table: {col: pl.Int64 if col == "position" else pl.String for col in model.to_schema().columns}
-    for table, model in STAGED_MODELS.items()
-}

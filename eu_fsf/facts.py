@@ -11,6 +11,7 @@ import polars as pl
 
 from core.canonical import Unknown
 from core.countries import resolve
+from eu_fsf.columns import STAGED_COLUMNS
 from eu_fsf.constants import (
     CONTACT_TYPES,
     COUNTRY_OVERRIDES,
@@ -18,7 +19,6 @@ from eu_fsf.constants import (
     OTHER_ID_CODES,
     SCRIPTS,
     SOURCE,
-    STAGED_COLUMNS,
     UNKNOWN_COUNTRY,
 )
 from schemas.canonical import EARLIEST_BIRTH, imo_valid

@@ -12,7 +12,8 @@ import polars as pl
 
 from core.canonical import Unknown
 from core.errors import SourceFormatError
-from eu_fsf.constants import FACT_TABLES, STAGED_SCHEMAS
+from eu_fsf.columns import STAGED_SCHEMAS
+from eu_fsf.constants import FACT_TABLES
 from eu_fsf.facts import _blank_null
 
 # --- staging: the shape every format is read into --------------------------------------------

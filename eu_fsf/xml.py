@@ -13,7 +13,8 @@ from core.canonical import ParseResult, Unknown
 from core.errors import SourceFormatError
 from core.xmlsafe import local
 from core.xmlsafe import parse_xml as parse_xml_safely
-from eu_fsf.constants import NAMESPACE, STAGED_SCHEMAS, XML_FILE
+from eu_fsf.columns import STAGED_SCHEMAS
+from eu_fsf.constants import NAMESPACE, XML_FILE
 from eu_fsf.facts import _iso_date
 from eu_fsf.mapping import _result
 from eu_fsf.staged import Staged, _conform_staged, _staged_frame

@@ -24,12 +24,12 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
-from followthemoney import Dataset, StatementEntity, model
-from followthemoney.proxy import EntityProxy
-from followthemoney.util import make_entity_id
+
+if TYPE_CHECKING:  # followthemoney is imported by the functions that build entities
+    from followthemoney.proxy import EntityProxy
 
 DATASET = "sanctions_etl"
 
@@ -239,6 +239,9 @@ def _org_schema(ids: list[dict[str, Any]]) -> str:
 
 def build_entities(tables: Mapping[str, pl.DataFrame]) -> tuple[list[dict[str, Any]], ExportStats]:
     """Every entity of the export as FtM dicts (validated by construction), sorted by ID."""
+    from followthemoney import model
+    from followthemoney.util import make_entity_id
+
     stats = ExportStats()
     b = _Builder(stats)
     entities = tables["entities"]
@@ -408,6 +411,9 @@ def build_entities(tables: Mapping[str, pl.DataFrame]) -> tuple[list[dict[str, A
 
 def _link(b: _Builder, holder: EntityProxy, target: EntityProxy, relation: str) -> EntityProxy:
     """The FtM interval for one relationship, by kind and by what the schemata allow."""
+    from followthemoney import model
+    from followthemoney.util import make_entity_id
+
     link_id = make_entity_id(holder.id, relation, target.id)
     if relation in OWNS and target.schema.is_a("Asset") and holder.schema.is_a("LegalEntity"):
         link = model.make_entity("Ownership")
@@ -448,6 +454,8 @@ def _clusters(
     b: _Builder, clusters: pl.DataFrame | None, proxies: Mapping[str, EntityProxy]
 ) -> list[dict[str, Any]]:
     """One canonical entity per cluster of two or more members, with `referents`."""
+    from followthemoney import Dataset, StatementEntity, model
+
     if clusters is None:
         return []
     dataset = Dataset.make({"name": DATASET, "title": DATASET})

@@ -31,8 +31,19 @@ Where each part is: `constants` (names, URLs, sanity floor, vocabularies), `xml`
 form → canonical tables). The Dagster declaration is `assets/gb_fcdo.py`.
 """
 
+from core.lazy import lazy_exports
 from gb_fcdo.constants import CSV_NAME, XML_NAME
-from gb_fcdo.csv import parse_csv, parse_csv_file
-from gb_fcdo.xml import parse_xml, parse_xml_file
+
+# Imported when first asked for (`core.lazy`): `assets/gb_fcdo.py` reads `gb_fcdo.constants`
+# with the Dagster definitions, which must not load the parsers.
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "parse_csv": "gb_fcdo.csv",
+        "parse_csv_file": "gb_fcdo.csv",
+        "parse_xml": "gb_fcdo.xml",
+        "parse_xml_file": "gb_fcdo.xml",
+    },
+)
 
 __all__ = ["CSV_NAME", "XML_NAME", "parse_csv", "parse_csv_file", "parse_xml", "parse_xml_file"]

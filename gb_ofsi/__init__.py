@@ -36,11 +36,24 @@ publisher format (`xlsx`, `csv`, `xml`, `legacy_csv`), `read` (checks they share
 (`mapping`, with `context` and `party`). The Dagster declaration is `assets/gb_ofsi.py`.
 """
 
+from core.lazy import lazy_exports
 from gb_ofsi.constants import CSV_NAME, LEGACY_NAME, XLSX_NAME, XML_NAME
-from gb_ofsi.csv import parse_conlist_csv, parse_csv
-from gb_ofsi.legacy_csv import parse_csv_legacy, parse_legacy_csv
-from gb_ofsi.xlsx import parse_conlist_xlsx, parse_xlsx
-from gb_ofsi.xml import parse_conlist_xml, parse_xml
+
+# Imported when first asked for (`core.lazy`): `assets/gb_ofsi.py` reads `gb_ofsi.constants`
+# with the Dagster definitions, which must not load the parsers.
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "parse_conlist_csv": "gb_ofsi.csv",
+        "parse_csv": "gb_ofsi.csv",
+        "parse_csv_legacy": "gb_ofsi.legacy_csv",
+        "parse_legacy_csv": "gb_ofsi.legacy_csv",
+        "parse_conlist_xlsx": "gb_ofsi.xlsx",
+        "parse_xlsx": "gb_ofsi.xlsx",
+        "parse_conlist_xml": "gb_ofsi.xml",
+        "parse_xml": "gb_ofsi.xml",
+    },
+)
 
 __all__ = [
     "CSV_NAME",

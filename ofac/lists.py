@@ -2,18 +2,18 @@
 
 The SDN list and the consolidated (non-SDN) list are read by the same parsers
 (`ofac.legacy_csv`, `ofac.classic_xml`, `ofac.enhanced`); an `OfacList` binds them to one
-list's file names and source name.
+list's file names and source name. The parsers are imported when a list is parsed, not with
+this module: the Dagster definitions read the file names (`assets/ofac.py`) and must stay light.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from core.canonical import ParseResult
-from ofac.classic_xml import parse_xml_file
-from ofac.enhanced import parse_enhanced
-from ofac.legacy_csv import parse_csv_set
+if TYPE_CHECKING:
+    from core.canonical import ParseResult
 
 
 @dataclass(frozen=True)
@@ -31,14 +31,20 @@ class OfacList:
 
     def parse_csv(self, files: Mapping[str, bytes]) -> ParseResult:
         """The legacy CSV set → canonical tables."""
+        from ofac.legacy_csv import parse_csv_set
+
         return parse_csv_set(files, self.source, *self.csv_names)
 
     def parse_xml(self, files: Mapping[str, bytes]) -> ParseResult:
         """The classic XML → canonical tables."""
+        from ofac.classic_xml import parse_xml_file
+
         return parse_xml_file(self.xml_name, files[self.xml_name], self.source)
 
     def parse_enhanced_xml(self, files: Mapping[str, bytes]) -> ParseResult:
         """The Enhanced XML (bare, or zipped for the consolidated list) → canonical tables."""
+        from ofac.enhanced import parse_enhanced
+
         return parse_enhanced(files, self.source, self.enhanced_name)
 
 

@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from functools import lru_cache
 
 import polars as pl
-from text_unidecode import unidecode
 
 from core.countries import resolve as resolve_country
 
@@ -149,6 +148,8 @@ def _transliterate(names: pl.Series) -> pl.Series:
     others = names.filter(~names.str.contains(r"^[\x00-\x7f]*$")).unique().drop_nulls()
     if others.is_empty():
         return names
+    from text_unidecode import unidecode  # only when a name is not ASCII
+
     # NFKC, then text-unidecode's tables: what normality 2 did without ICU (the measured
     # quality in tests/reconcile/test_quality.py was reached with it; ICU transliterates
     # some names differently)

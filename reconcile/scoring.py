@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from rapidfuzz import fuzz
-from rapidfuzz.process import cpdist
 
 from reconcile.deterministic import COUNTRY_BOUND, MIN_DOCUMENT_LENGTH, document_number
 from reconcile.weights import AGREEING_SIMILARITY, DEFAULT, Settings
@@ -185,6 +183,9 @@ def _similarities(pairs: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame:
 
     Names are gathered a chunk at a time, so only one chunk's strings are alive at once.
     """
+    from rapidfuzz import fuzz  # here, not with the module: the definitions import it
+    from rapidfuzz.process import cpdist
+
     keys = names["key"]
 
     def compare(frame_: pl.DataFrame, scorer: Any) -> pl.Series:

@@ -19,16 +19,17 @@ from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-import httpx
-import lxml.html
 from dagster import ConfigurableResource, get_dagster_logger
-from lxml import etree
 
 from core.errors import FetchError, SourceFormatError
 from core.sniff import check_payload
 from resources import publishers
+
+if TYPE_CHECKING:  # httpx and lxml are imported where a fetch runs, not with the definitions
+    import httpx
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SNAPSHOT_DIR = REPO_ROOT / "snapshots"
@@ -233,6 +234,8 @@ class LiveFetcher(Fetcher):
         as for `fetch`. A failure raises `FetchError` (the sensor reports it and tries again at
         its next tick; the fetch itself retries, this check does not).
         """
+        import httpx
+
         url = self.url_overrides.get(f"{source}/{spec.name}", spec.url)
         allowed = _allowed_hosts(source, spec, url, self.page_overrides.get(source, spec.page))
         limit = spec.max_bytes or publishers.max_bytes(source, spec.name)
@@ -303,6 +306,8 @@ class LiveFetcher(Fetcher):
         self, url: str, allowed: frozenset[str], limit: int, conditional: dict[str, str]
     ) -> _Answer:
         """GET `url` with retries; returns a 200, a 304 or a 404/410, else raises FetchError."""
+        import httpx
+
         headers = {"User-Agent": self.user_agent, "Accept-Encoding": "gzip", **conditional}
         # the per-read timeout never exceeds the deadline, so a stalled read ends by it too
         read = min(self.timeout_seconds, self.deadline_seconds)
@@ -381,6 +386,8 @@ class LiveFetcher(Fetcher):
         self, url: str, target: str, allowed: frozenset[str], redirected: bool
     ) -> None:
         """Refuse schemes, hosts and addresses the fetcher must never contact."""
+        import httpx
+
         what = f"redirect to {target}" if redirected else target
         try:
             parsed = httpx.URL(target)
@@ -423,6 +430,8 @@ class LiveFetcher(Fetcher):
 
     def _read_body(self, url: str, response: httpx.Response, limit: int, deadline: float) -> bytes:
         """Stream the body: decompressed by hand (bounded), timed, checked against its length."""
+        import httpx
+
         encoding = response.headers.get("content-encoding", "identity").strip().lower()
         if encoding not in ("identity", "", "gzip", "x-gzip", "deflate"):
             raise FetchError(url, f"unsupported Content-Encoding {encoding!r}", "encoding")
@@ -584,6 +593,9 @@ def link_on_page(page: str, html: bytes, spec: FileSpec) -> str:
     whose path ends in `.<kind>` count. Several of that type and none named `spec.name` is
     ambiguous and refused (never guessed).
     """
+    import lxml.html
+    from lxml import etree
+
     parser = lxml.html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
     try:
         document = lxml.html.document_fromstring(html, parser=parser)
@@ -636,6 +648,8 @@ def _conditional(previous: PreviousFetch | None) -> dict[str, str]:
 def _tls() -> ssl.SSLContext:
     """httpx's default TLS context, built once: loading the CA bundle costs about 0.05-0.25 s,
     more than a whole conditional request, and a sensor probes every few minutes."""
+    import httpx
+
     return httpx.create_ssl_context()
 
 

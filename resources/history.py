@@ -25,14 +25,15 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
-import duckdb_extension_ducklake
 import polars as pl
 
 from core.canonical import TABLE_NAMES, table_schema
 from resources.storage import atomic_write, dumps
+
+if TYPE_CHECKING:  # duckdb is imported where the lake is opened, not with the definitions
+    import duckdb
 
 CATALOG = "catalog.ducklake"
 LEDGER = "published.json"
@@ -49,6 +50,8 @@ DUCKDB_TYPES = {
 
 def extension_path() -> Path:
     """The DuckLake extension shipped inside its PyPI package (loaded offline, by path)."""
+    import duckdb_extension_ducklake
+
     root = Path(duckdb_extension_ducklake.__file__).parent
     return next(root.rglob("ducklake.duckdb_extension"))
 
@@ -61,6 +64,8 @@ def install_extension(con: duckdb.DuckDBPyConnection | None = None) -> Path:
     copied when the installed extension already came from this package file. Returns the
     installed file.
     """
+    import duckdb
+
     own = con is None
     con = con or duckdb.connect()
     try:
@@ -109,6 +114,8 @@ def connect(
     catalog: Path, data_path: Path | None = None, read_only: bool = False
 ) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with the lake at `catalog` attached as `lake`."""
+    import duckdb
+
     con = duckdb.connect()
     # LOAD and ATTACH take no bound parameters: paths are quoted as SQL string literals
     con.execute(f"LOAD {_literal(str(extension_path()))}")
@@ -330,6 +337,8 @@ class History:
         catalog says `lake/` and holds the lake's data files under `lake/` (`data_files`) keeps
         time travel wherever the version folder is copied or moved.
         """
+        import duckdb
+
         shutil.copyfile(self.catalog, target)
         con = duckdb.connect(str(target))  # the catalog is a plain DuckDB database
         try:

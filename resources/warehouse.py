@@ -27,14 +27,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 import polars as pl
 from dagster import ConfigurableResource
 
 from resources.storage import atomic_write, dumps
-from schemas.catalog import TableDoc
+
+if TYPE_CHECKING:  # duckdb is imported where a database is opened, not with the definitions
+    from schemas.catalog import TableDoc
 
 MANIFEST = "manifest.json"
 DATABASE = "sanctions.duckdb"
@@ -101,6 +102,8 @@ def write_database(
 
     `docs` (the data dictionary) become comments on the tables and their columns.
     """
+    import duckdb
+
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.unlink(missing_ok=True)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -134,6 +137,8 @@ def _utc(df: pl.DataFrame) -> pl.DataFrame:
 
 def read_database(path: Path, tables: list[str]) -> dict[str, pl.DataFrame]:
     """Read whole tables from a DuckDB file, opened read-only."""
+    import duckdb
+
     con = duckdb.connect(str(path), read_only=True)
     try:
         return {name: _utc(con.execute(f'SELECT * FROM "{name}"').pl()) for name in tables}
@@ -355,6 +360,8 @@ def remove_old_versions(published: Path, keep: int) -> list[str]:
 
 def _verify(folder: Path, tables: Mapping[str, pl.DataFrame]) -> None:
     """Re-read what was written: every table in parquet and DuckDB has the rows it should."""
+    import duckdb
+
     con = duckdb.connect(str(folder / DATABASE), read_only=True)
     try:
         for name, df in tables.items():

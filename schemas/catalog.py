@@ -9,18 +9,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING
 
-import pandera.polars as pa
+if TYPE_CHECKING:
+    import pandera.polars as pa
 
-from schemas import reconcile, trade
-from schemas.canonical import MODELS, Publications
 
-PUBLISHED_MODELS: dict[str, type[pa.DataFrameModel]] = {
-    "publications": Publications,
-    **MODELS,
-    **reconcile.MODELS,
-    **trade.MODELS,
-}
+@cache
+def published_models() -> dict[str, type[pa.DataFrameModel]]:
+    """The model of each published table that has one, by table name.
+
+    Imported here, not with this module: pandera (which imports pandas) is slow to load, and
+    only the publishing step reads the dictionary (`import definitions` stays light).
+    """
+    from schemas import reconcile, trade
+    from schemas.canonical import MODELS, Publications
+
+    return {"publications": Publications, **MODELS, **reconcile.MODELS, **trade.MODELS}
+
+
 # History tables are built by the pipeline from the lake, not validated by a model of their own:
 # what they hold, as CONTRACT.md ("History, time travel and change feed") says.
 HISTORY_TABLES: dict[str, str] = {
@@ -74,9 +82,10 @@ def model_doc(model: type[pa.DataFrameModel]) -> TableDoc:
 def dictionary(tables: Iterable[str]) -> dict[str, TableDoc]:
     """The data dictionary of `tables` (those the catalog knows; others are left out)."""
     docs: dict[str, TableDoc] = {}
+    models = published_models()
     for name in tables:
-        if name in PUBLISHED_MODELS:
-            docs[name] = model_doc(PUBLISHED_MODELS[name])
+        if name in models:
+            docs[name] = model_doc(models[name])
         elif name in HISTORY_TABLES:
             docs[name] = TableDoc(HISTORY_TABLES[name])
         elif name == "statements":

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandera.polars as pa
-import polars as pl
+if TYPE_CHECKING:  # pandera (it imports pandas) and polars load when a validation runs
+    import pandera.polars as pa
+    import polars as pl
 
 
 @dataclass
@@ -24,6 +25,9 @@ def validate(
     models: Mapping[str, type[pa.DataFrameModel]], frames: Mapping[str, pl.DataFrame]
 ) -> list[Failure]:
     """Validate each frame with its model (lazily: all failures, not the first one)."""
+    import pandera.polars as pa
+    import polars as pl
+
     failures: list[Failure] = []
     for table, model in models.items():
         if table not in frames:

@@ -11,7 +11,7 @@ import polars as pl
 from core.canonical import frame
 from resources.warehouse import write_database
 from schemas.canonical import Sanctions
-from schemas.catalog import PUBLISHED_MODELS, dictionary
+from schemas.catalog import dictionary, published_models
 
 
 def test_comments_in_the_duckdb_file(tmp_path: Path) -> None:
@@ -46,7 +46,7 @@ def test_every_model_column_has_a_description() -> None:
     # a column without a description would be an undocumented column in the published file
     missing = [
         f"{table}.{column}"
-        for table, model in PUBLISHED_MODELS.items()
+        for table, model in published_models().items()
         for column, spec in model.to_schema().columns.items()
         if not spec.description
     ]

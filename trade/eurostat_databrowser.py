@@ -39,8 +39,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import fastexcel
 import polars as pl
 
 from core.canonical import Unknown
@@ -48,6 +48,9 @@ from core.errors import SourceFormatError
 from core.sniff import require_content
 from core.zipsafe import ZipLimits, check_zip
 from trade.eurostat_comext import labels
+
+if TYPE_CHECKING:  # fastexcel is imported where a workbook is opened, not with the definitions
+    import fastexcel
 from trade.tables import SCHEMAS, TradeParse, conform, empty, rejects_frame
 
 SOURCE = "eurostat_cn8"
@@ -118,6 +121,8 @@ def open_workbook(name: str, data: bytes) -> fastexcel.ExcelReader:
     Every member's declared and actual expanded size is checked (`core.zipsafe`) before calamine
     inflates anything, so a zip bomb is refused with the file, the member and the size.
     """
+    import fastexcel
+
     require_content(name, data)
     members = [info.filename for info in check_zip(name, data, XLSX_LIMITS)]
     if "xl/workbook.xml" not in members:

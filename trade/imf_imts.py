@@ -14,7 +14,6 @@ import re
 from functools import lru_cache
 
 import polars as pl
-import pycountry
 
 from core.errors import SourceFormatError
 from core.sniff import read_text
@@ -75,6 +74,8 @@ def resolve_code(code: str) -> tuple[str, str] | None:
     """(code, kind) for an IMF counterpart code: ISO alpha-2 for economies; None if unknown."""
     if code in IMF_CODES:
         return IMF_CODES[code]
+    import pycountry  # here, not with the module: the definitions import it
+
     hit = pycountry.countries.get(alpha_3=code) if len(code) == 3 else None
     return (hit.alpha_2, "country") if hit else None
 

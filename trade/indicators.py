@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from core.countries import VALID_CODES
+from core.countries import valid_codes
 from trade.tables import EU27, SCHEMAS, Frame, conform, empty
 
 RUSSIA = "RU"
@@ -411,7 +411,7 @@ def diversion(
     partners = series.filter(
         (pl.col("year") >= first_year)
         & (pl.col("partner_code") != RUSSIA)
-        & pl.col("partner_code").is_in(list(VALID_CODES))
+        & pl.col("partner_code").is_in(list(valid_codes()))
         & pl.col("trend_value").is_not_null()
     )
     out = partners.join(russia, on=keys, how="left").with_columns(

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-import pycountry
 
 from core.canonical import Unknown
 from core.errors import SourceFormatError
@@ -104,6 +103,8 @@ VALUE_COLUMNS = (
 
 def iso_codes() -> dict[str, tuple[str, str]]:
     """ISO alpha-3 (and Comtrade area codes) → (alpha-2 code, kind)."""
+    import pycountry  # here, not with the module: the definitions import it
+
     table = {c.alpha_3: (c.alpha_2, "country") for c in pycountry.countries}
     return {**table, **AREA_CODES}
 

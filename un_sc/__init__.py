@@ -26,6 +26,10 @@ the tree flattened to columns, and the `parse` entry point), `mapping` (columns 
 entries, value lists and rejects), `records` (aliases, addresses, births, documents).
 """
 
-from un_sc.xml import parse, parse_consolidated
+from core.lazy import lazy_exports
+
+# Imported when first asked for (`core.lazy`): `assets/un_sc.py` reads `un_sc.constants`
+# with the Dagster definitions, which must not load the parsers.
+__getattr__ = lazy_exports(__name__, {"parse": "un_sc.xml", "parse_consolidated": "un_sc.xml"})
 
 __all__ = ["parse", "parse_consolidated"]

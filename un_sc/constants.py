@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from lxml import etree
-
 SOURCE = "un_sc"
 FILE_NAME = "consolidated.xml"
 URL = "https://scsanctions.un.org/resources/xml/en/consolidated.xml"
@@ -126,5 +124,3 @@ PLAIN_NUMBER = re.compile(rf"^{_SERIES}{_NUMBER_TOKEN}(?:\s+{_NUMBER_TOKEN})*$")
 TRAILING_NUMBER = re.compile(rf"(?:^|\s)({_SERIES}{_NUMBER_TOKEN})$")
 # A remark after the number: "(Expired 25 Jan. 2016)", ", South Sudan".
 TRAILING_REMARK = re.compile(r"\s*(?:\([^()]*\)|,[^,\d]*)\s*$")
-# Elements below a leaf (root/container/entry/child/leaf/…): the format has none.
-NESTED = etree.XPath("*/*/*/*/*")

@@ -23,7 +23,6 @@ from un_sc.constants import (
     ENTITY_TYPES,
     FILE_NAME,
     GROUPS,
-    NESTED,
     ROOT_ATTRIBUTES,
     SCALARS,
     SOURCE,
@@ -48,6 +47,9 @@ from un_sc.records import (
     map_documents,
     map_places_of_birth,
 )
+
+# Elements below a leaf (root/container/entry/child/leaf/…): the format has none.
+NESTED = etree.XPath("*/*/*/*/*")
 
 # --- flattening -----------------------------------------------------------------------------
 

@@ -72,7 +72,18 @@ two readers, each with its `parse_*` entry point), `records` (the shape both rea
 `labels` (labels, countries, birth dates, party identity) and `mapping` (to canonical tables).
 """
 
-from us_csl.csv import parse_csv, parse_csv_bytes
-from us_csl.json import parse_json, parse_json_bytes
+from core.lazy import lazy_exports
+
+# Imported when first asked for (`core.lazy`): `assets/us_csl.py` reads `us_csl.constants`
+# with the Dagster definitions, which must not load the parsers.
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "parse_csv": "us_csl.csv",
+        "parse_csv_bytes": "us_csl.csv",
+        "parse_json": "us_csl.json",
+        "parse_json_bytes": "us_csl.json",
+    },
+)
 
 __all__ = ["parse_csv", "parse_csv_bytes", "parse_json", "parse_json_bytes"]

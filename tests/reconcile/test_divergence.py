@@ -83,3 +83,8 @@ def test_models_refuse_bad_rows(built: dict[str, pl.DataFrame]) -> None:
         found = validate(model, {"cluster_links": inside})
         checks = [c for f in found for c in f.failure_cases["check"].to_list()]
         assert checks == (["across_sources"] if refused else [])
+
+
+def test_tables_named_once_for_the_asset(built: dict[str, pl.DataFrame]) -> None:
+    # the asset reads and writes `divergence.TABLES` without loading the models (pandera) first
+    assert tuple(built) == divergence.TABLES == tuple(MODELS)
