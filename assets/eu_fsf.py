@@ -5,7 +5,7 @@ The parsers, constants and canonical mapping are in the package `eu_fsf/`.
 
 from __future__ import annotations
 
-from assets.factory import Format, SourceSpec, source_assets
+from assets.factory import Format, SourceSpec, source_asset
 from eu_fsf.constants import (
     AUTHORITY,
     CSV_FILE,
@@ -47,4 +47,4 @@ SPEC = SourceSpec(
     authority=AUTHORITY,
 )
 
-asset, checks = source_assets(SPEC)
+asset = source_asset(SPEC)

@@ -5,7 +5,7 @@ The parsers, constants and canonical mapping are in the package `gb_fcdo/`.
 
 from __future__ import annotations
 
-from assets.factory import Format, SourceSpec, source_assets
+from assets.factory import Format, SourceSpec, source_asset
 from gb_fcdo.constants import (
     AUTHORITY,
     BASE_URL,
@@ -42,4 +42,4 @@ SPEC = SourceSpec(
     authority=AUTHORITY,
 )
 
-asset, checks = source_assets(SPEC)
+asset = source_asset(SPEC)

@@ -5,7 +5,7 @@ The parsers, constants and canonical mapping are in the package `gb_ofsi/`.
 
 from __future__ import annotations
 
-from assets.factory import Format, SourceSpec, source_assets
+from assets.factory import Format, SourceSpec, source_asset
 from gb_ofsi.constants import (
     AUTHORITY,
     BASE_URL,
@@ -62,4 +62,4 @@ SPEC = SourceSpec(
     authority=AUTHORITY,
 )
 
-asset, checks = source_assets(SPEC)
+asset = source_asset(SPEC)

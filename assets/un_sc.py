@@ -5,7 +5,7 @@ The parser lives in the `un_sc` package (`un_sc/xml.py` and the modules it names
 
 from __future__ import annotations
 
-from assets.factory import Format, SourceSpec, source_assets
+from assets.factory import Format, SourceSpec, source_asset
 from resources.fetcher import FileSpec
 from schemas.un_sc import MODELS as STAGED_MODELS
 from un_sc.constants import AUTHORITY, FILE_NAME, SANITY_FLOOR, SOURCE, URL
@@ -21,4 +21,4 @@ SPEC = SourceSpec(
     authority=AUTHORITY,
 )
 
-asset, checks = source_assets(SPEC)
+asset = source_asset(SPEC)

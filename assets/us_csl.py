@@ -6,7 +6,7 @@ name).
 
 from __future__ import annotations
 
-from assets.factory import Format, SourceSpec, source_assets
+from assets.factory import Format, SourceSpec, source_asset
 from resources.fetcher import FileSpec
 from schemas.us_csl import CSV_MODELS, JSON_MODELS
 from us_csl.constants import AUTHORITY, BASE_URL, CSV_NAME, JSON_NAME, SANITY_FLOOR, SOURCE
@@ -31,4 +31,4 @@ SPEC = SourceSpec(
     authority=AUTHORITY,
 )
 
-asset, checks = source_assets(SPEC)
+asset = source_asset(SPEC)
