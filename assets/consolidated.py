@@ -5,8 +5,9 @@ warehouse (re-validating it first: invalid data never flows on, even when a chec
 `published_version` runs only after every blocking check passed: it commits the publications
 to the DuckLake history, writes an immutable version under `published/<version>/` and switches
 `published/latest` after the written files were verified. A publication held back by a check
-is therefore never in the history a version publishes. Their checks
-(`assets/consolidated_checks.py`) run in their own steps, after the materialization.
+is therefore never in the history a version publishes. The checks of both
+(`assets/consolidated_checks.py`) run in the step of the asset they check, after its
+materialization.
 """
 
 import hashlib

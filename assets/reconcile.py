@@ -199,7 +199,7 @@ def check_counts_per_source(
 
 class CheckFrames:
     """What the checks read: the tables and canonical entities in hand, else read once (the
-    tables from `folder`, the entities from the warehouse)."""
+    tables from the reconciliation folder, the entities from the warehouse)."""
 
     def __init__(
         self,
@@ -212,8 +212,8 @@ class CheckFrames:
         self._entities = entities
 
     def table(self, name: str) -> pl.DataFrame:
-        if name not in self._tables:
-            self._tables[name] = read_tables(reconcile_dir(self.data_dir))[name]
+        if name not in self._tables:  # the six are read together, once
+            self._tables = {**read_tables(reconcile_dir(self.data_dir)), **self._tables}
         return self._tables[name]
 
     def tables(self) -> dict[str, pl.DataFrame]:
