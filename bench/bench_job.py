@@ -2,6 +2,7 @@
 
     python -m bench.bench_job                 # fresh temp data dir and DAGSTER_HOME
     python -m bench.bench_job --keep DIR      # use (and keep) DIR instead
+    python -m bench.bench_job --steps         # also each step's work, largest first
 
 Runs `cli.py run` (snapshot mode) twice in a fresh data directory with a fresh DAGSTER_HOME:
 a first run, then an unchanged re-run. For every Dagster run each invocation made, it reads
@@ -43,6 +44,7 @@ class RunFigures:
     run_seconds: float
     span_seconds: float
     work_seconds: float
+    work_by_step: dict[str, float]
 
     @property
     def overhead(self) -> float:
@@ -83,6 +85,7 @@ def figures(instance: object, run_id: str) -> RunFigures:
         run_end - run_start,
         sum(spans.values()),
         sum(work.values()),
+        work,
     )
 
 
@@ -115,7 +118,9 @@ def new_runs(home: Path, seen: set[str]) -> list[str]:
     return ids
 
 
-def report(label: str, home: Path, seen: set[str], process_seconds: float) -> None:
+def report(
+    label: str, home: Path, seen: set[str], process_seconds: float, by_step: bool = False
+) -> None:
     from dagster import DagsterInstance
 
     ids = new_runs(home, seen)
@@ -132,6 +137,9 @@ def report(label: str, home: Path, seen: set[str], process_seconds: float) -> No
             f"(between steps {f.run_seconds - f.span_seconds:.2f} s, "
             f"around step bodies {f.span_seconds - f.work_seconds:.2f} s)"
         )
+        if by_step:
+            for step, seconds in sorted(f.work_by_step.items(), key=lambda kv: -kv[1]):
+                print(f"    {step:<28} {seconds:7.2f} s")
     if len(runs) > 1:
         total = sum(f.run_seconds for f in runs)
         work = sum(f.work_seconds for f in runs)
@@ -144,6 +152,7 @@ def report(label: str, home: Path, seen: set[str], process_seconds: float) -> No
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", type=Path, help="work in this directory and keep it")
+    parser.add_argument("--steps", action="store_true", help="also print each step's work")
     args = parser.parse_args(argv)
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory(prefix="bench_job-") as tmp:
@@ -154,7 +163,7 @@ def main(argv: list[str] | None = None) -> None:
         seen: set[str] = set()
         for label in ("first run", "unchanged re-run"):
             seconds = run_cli(data, home)
-            report(label, home, seen, seconds)
+            report(label, home, seen, seconds, args.steps)
 
 
 if __name__ == "__main__":
