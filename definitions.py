@@ -48,7 +48,7 @@ SOURCES: tuple[ModuleType, ...] = (
 )
 SPECS = [module.SPEC for module in SOURCES]
 
-publish_assets, publish_checks = consolidated.build_consolidated(
+publish_assets = consolidated.build_consolidated(
     SPECS,
     extras=[
         consolidated.Publishes("reconciliation", reconcile.reconcile_tables, stale=reconcile.stale),
@@ -105,9 +105,9 @@ def build_definitions(
     automation_enabled: bool | None = None,
     automation_interval_seconds: int = 30,
 ) -> Definitions:
-    """All assets, checks, the refresh job and the automation, with the given (or
-    environment's) resources; automation runs when `automation_enabled` (default: the
-    environment's `SANCTIONS_AUTOMATION`)."""
+    """All assets (their checks declared on them, run in their steps), the refresh job and the
+    automation, with the given (or environment's) resources; automation runs when
+    `automation_enabled` (default: the environment's `SANCTIONS_AUTOMATION`)."""
     trade_keys = [key.to_user_string() for a in trade.TRADE_ASSETS for key in a.keys]
     auto = automation.build_automation(
         SPECS,
@@ -126,10 +126,6 @@ def build_definitions(
             ),
             auto,
         ),
-        asset_checks=[check for module in SOURCES for check in module.checks]
-        + trade.TRADE_CHECKS
-        + reconcile.RECONCILE_CHECKS
-        + publish_checks,
         jobs=[refresh_all, ingest_all, *auto.jobs],
         sensors=auto.sensors,
         schedules=auto.schedules,

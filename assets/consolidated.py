@@ -5,12 +5,14 @@ warehouse (re-validating it first: invalid data never flows on, even when a chec
 `published_version` runs only after every blocking check passed: it commits the publications
 to the DuckLake history, writes an immutable version under `published/<version>/` and switches
 `published/latest` after the written files were verified. A publication held back by a check
-is therefore never in the history a version publishes.
+is therefore never in the history a version publishes. The checks of both
+(`assets/consolidated_checks.py`) run in the step of the asset they check, after its
+materialization.
 """
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -18,24 +20,25 @@ from typing import Any
 
 import polars as pl
 from dagster import (
-    AssetCheckExecutionContext,
     AssetCheckResult,
-    AssetChecksDefinition,
     AssetExecutionContext,
     AssetsDefinition,
     MaterializeResult,
     MetadataValue,
     asset,
-    asset_check,
 )
 
-from assets.factory import (
-    SourceSpec,
-    account,
-    current_folder,
-    schema_fingerprint,
-    validate_publication,
+from assets.consolidated_checks import (
+    CONSOLIDATED_CHECKS,
+    PUBLISHED_CHECKS,
+    canonical_valid,
+    counts_per_source,
+    manifest_intact,
+    no_sudden_shrink,
 )
+from assets.factory import SourceSpec, current_folder
+from assets.fingerprints import schema_fingerprint
+from assets.source_checks import validate_publication
 from core.canonical import TABLE_NAMES
 from core.changes import State, change_feed
 from ftm import publish as ftm_publish
@@ -46,24 +49,22 @@ from resources.history import (
     History,
     entity_history,
 )
-from resources.staging import read_meta, read_tables
+from resources.staging import Staged
 from resources.storage import DataDir, atomic_write
 from resources.warehouse import (
     Base,
     PublishPolicy,
     exclusive,
     inputs_hash,
-    latest_pointer,
     publish_version,
     published_base,
     read_database,
     remove_old_versions,
     repoint_latest,
-    verify_published,
     write_database,
 )
 from schemas.catalog import dictionary
-from schemas.validate import failures_markdown, markdown_table, validate
+from schemas.validate import failures_markdown, markdown_table
 
 GROUP = "consolidated"
 ALL_TABLES = ("publications", *TABLE_NAMES)
@@ -115,29 +116,32 @@ def publication_rows(meta: dict[str, Any]) -> list[dict[str, Any]]:
 
 def gather(
     specs: Sequence[SourceSpec], data_dir: DataDir
-) -> tuple[dict[str, pl.DataFrame], dict[str, str]]:
+) -> tuple[dict[str, pl.DataFrame], dict[str, str], dict[str, Staged]]:
     """Current staged publication of every source, validated, as consolidated tables.
 
-    Also returns, per source, the staging folder it came from (publication + parser version).
+    Also returns, per source, the staging folder it came from (publication + parser version),
+    and its staged frames as read (for the checks).
     """
     parts: dict[str, list[pl.DataFrame]] = {name: [] for name in TABLE_NAMES}
     publications: list[dict[str, Any]] = []
     staged: dict[str, str] = {}
+    by_source: dict[str, Staged] = {}
     for spec in specs:
         folder, meta = current_folder(data_dir, spec.source)
-        failures = validate_publication(spec, folder, meta)
+        by_source[spec.source] = Staged(folder, meta)
+        failures = validate_publication(spec, folder, meta, by_source[spec.source])
         if failures:
             raise InvalidStagedData(
                 f"{spec.source} publication {meta['publication_id']} is invalid; not consolidated:\n"
                 + failures_markdown(failures, limit=10)
             )
-        for name, df in read_tables(folder, meta["primary_format"]).items():
+        for name, df in by_source[spec.source].tables(meta["primary_format"]).items():
             parts[name].append(df)
         publications.extend(publication_rows(meta))
         staged[spec.source] = folder.name
     tables = {"publications": pl.DataFrame(publications, schema=PUBLICATION_SCHEMA)}
     tables.update({name: pl.concat(frames, how="vertical") for name, frames in parts.items()})
-    return tables, staged
+    return tables, staged, by_source
 
 
 def commit_history(
@@ -192,26 +196,6 @@ def primary_publications(publications: pl.DataFrame, data_dir: DataDir) -> pl.Da
     """The publication each source's canonical rows come from (one row per source)."""
     ids = [staged_as.split(".", 1)[0] for staged_as in warehouse_inputs(data_dir).values()]
     return publications.filter(pl.col("publication_id").is_in(ids))
-
-
-def shrinkage(
-    tables: dict[str, pl.DataFrame], previous: dict[str, Any] | None
-) -> list[dict[str, Any]]:
-    """Per source: entities in the last published version and now, and the fraction lost."""
-    if previous is None:
-        return []
-    before: dict[str, int] = {}
-    for entry in previous["sources"]:
-        before[entry["source"]] = max(before.get(entry["source"], 0), entry["canonical_entities"])
-    now = dict(tables["entities"].group_by("source").len().iter_rows())
-    rows = []
-    for source, count in sorted(before.items()):
-        after = now.get(source, 0)
-        lost = (count - after) / count if count else 0.0
-        rows.append(
-            {"source": source, "published": count, "now": after, "lost_fraction": round(lost, 4)}
-        )
-    return rows
 
 
 def version_extras(
@@ -297,8 +281,8 @@ def content_hash(tables: dict[str, pl.DataFrame]) -> str:
 def build_consolidated(
     specs: Sequence[SourceSpec],
     extras: Sequence[Publishes] = (),
-) -> tuple[list[AssetsDefinition], list[AssetChecksDefinition]]:
-    """The consolidated and published assets over `specs`, with their checks.
+) -> list[AssetsDefinition]:
+    """The consolidated and published assets over `specs`, their checks declared on them.
 
     `extras` add tables and files (trade indicators, charts…) to every published version.
     """
@@ -310,9 +294,12 @@ def build_consolidated(
         deps=sources,
         kinds={"duckdb", "polars", "ducklake"},
         description="Every list's current publication in the canonical tables of CONTRACT.md (warehouse DuckDB); committed to the DuckLake history when published.",
+        check_specs=CONSOLIDATED_CHECKS,
     )
-    def consolidated(context: AssetExecutionContext, data_dir: DataDir) -> MaterializeResult:
-        tables, staged = gather(specs, data_dir)
+    def consolidated(
+        context: AssetExecutionContext, data_dir: DataDir, publish_policy: PublishPolicy
+    ) -> Iterator[MaterializeResult | AssetCheckResult]:
+        tables, staged, frames = gather(specs, data_dir)
         with exclusive(data_dir.lock):
             rewritten = not warehouse_is_current(data_dir, staged)
             if rewritten:
@@ -335,112 +322,18 @@ def build_consolidated(
                 .to_dicts()
             )
         )
-        return MaterializeResult(metadata=metadata)
-
-    @asset_check(
-        asset=consolidated,
-        name="canonical_valid",
-        blocking=True,
-        description="Pandera: every consolidated table is valid; entity IDs unique.",
-    )
-    def canonical_valid(context: AssetCheckExecutionContext, data_dir: DataDir) -> AssetCheckResult:
-        inputs = inputs_path(data_dir).read_text()
-        marker = data_dir.warehouse_db.with_name(
-            f".canonical-valid-{hashlib.sha256(inputs.encode()).hexdigest()[:16]}-{schema_fingerprint()}"
+        yield MaterializeResult(metadata=metadata)
+        # the checks, on the tables the warehouse now holds (those in hand)
+        inputs = json.dumps(staged, sort_keys=True)
+        yield canonical_valid(
+            tables,
+            data_dir.warehouse_db.with_name(
+                f".canonical-valid-{hashlib.sha256(inputs.encode()).hexdigest()[:16]}-{schema_fingerprint()}"
+            ),
         )
-        if marker.exists():
-            return AssetCheckResult(
-                passed=True, metadata={"validated": "earlier, same inputs and models"}
-            )
-        from schemas.canonical import MODELS, Publications  # pandera: loaded when checking
-
-        tables = read_database(data_dir.warehouse_db, list(ALL_TABLES))
-        failures = validate({**MODELS, "publications": Publications}, tables)
-        duplicate_ids = tables["entities"].filter(pl.col("entity_id").is_duplicated()).height
-        if not failures and duplicate_ids == 0:
-            marker.touch()
-        return AssetCheckResult(
-            passed=not failures and duplicate_ids == 0,
-            metadata={
-                "failure_count": sum(f.count for f in failures),
-                "duplicate_entity_ids": duplicate_ids,
-                "failure_cases": MetadataValue.md(
-                    failures_markdown(failures) if failures else "none"
-                ),
-            },
-        )
-
-    @asset_check(
-        asset=consolidated,
-        name="counts_per_source",
-        blocking=True,
-        description="Per source: source entries = canonical entities + rejected entries, and the warehouse holds exactly the staged rows.",
-    )
-    def counts_per_source(
-        context: AssetCheckExecutionContext, data_dir: DataDir
-    ) -> AssetCheckResult:
-        tables = read_database(data_dir.warehouse_db, ["entities", "rejects", "publications"])
-        # the staging folders this warehouse was built from (another run may have moved CURRENT)
-        staged = warehouse_inputs(data_dir)
-        rows: list[dict[str, Any]] = []
-        for spec in specs:
-            folder = data_dir.staging_dir(spec.source, staged[spec.source])
-            meta = read_meta(folder)
-            primary = meta["primary_format"]
-            entry_count = meta["formats"][primary]["entry_count"]
-            entities = tables["entities"].filter(pl.col("source") == spec.source).height
-            rejected = (
-                tables["rejects"]
-                .filter((pl.col("source") == spec.source) & (pl.col("kind") == "entry"))
-                .height
-            )
-            accounted = all(r["ok"] for r in account(spec, folder, meta) if r["format"] == primary)
-            rows.append(
-                {
-                    "source": spec.source,
-                    "publication_id": meta["publication_id"],
-                    "source_entries": entry_count,
-                    "entities": entities,
-                    "rejected_entries": rejected,
-                    "child_rows_accounted": accounted,
-                    "ok": entry_count == entities + rejected and accounted,
-                }
-            )
-        return AssetCheckResult(
-            passed=all(r["ok"] for r in rows),
-            metadata={"per_source": MetadataValue.md(markdown_table(rows))},
-        )
-
-    @asset_check(
-        asset=consolidated,
-        name="no_sudden_shrink",
-        blocking=True,
-        description="No list lost more than the allowed fraction of its parties since the last published version (PublishPolicy); held back otherwise.",
-    )
-    def no_sudden_shrink(
-        context: AssetCheckExecutionContext, data_dir: DataDir, publish_policy: PublishPolicy
-    ) -> AssetCheckResult:
-        tables = read_database(data_dir.warehouse_db, ["entities"])
+        yield counts_per_source(specs, tables, frames)
         # compared with the newest published version that verifies against its manifest
-        rows = shrinkage(tables, published_base(data_dir.published).manifest)
-        shrunk = [r for r in rows if r["lost_fraction"] > publish_policy.max_shrink_fraction]
-        message = "; ".join(
-            f"list {r['source']} shrank from {r['published']:,} to {r['now']:,} parties "
-            f"({r['lost_fraction']:.1%} > {publish_policy.max_shrink_fraction:.0%})"
-            for r in shrunk
-        )
-        if shrunk and not publish_policy.allow_shrink:
-            message += " — held back: publish only with the override PublishPolicy.allow_shrink=true (`cli.py run --allow-shrink`)"
-        elif shrunk:
-            message += " — published anyway: PublishPolicy.allow_shrink=true"
-        return AssetCheckResult(
-            passed=not shrunk or publish_policy.allow_shrink,
-            description=message or "no list shrank beyond the allowed fraction",
-            metadata={
-                "per_source": MetadataValue.md(markdown_table(rows) or "first version"),
-                "message": message or "ok",
-            },
-        )
+        yield no_sudden_shrink(tables, published_base(data_dir.published).manifest, publish_policy)
 
     @asset(
         name="published_version",
@@ -448,8 +341,15 @@ def build_consolidated(
         deps=[consolidated, *(extra.dep for extra in extras)],
         kinds={"duckdb", "parquet"},
         description="Immutable published version: sanctions.duckdb, one parquet per table, change feed, history, manifest.json; `latest` switched atomically.",
+        check_specs=PUBLISHED_CHECKS,
     )
     def published_version(
+        context: AssetExecutionContext, data_dir: DataDir, publish_policy: PublishPolicy
+    ) -> Iterator[MaterializeResult | AssetCheckResult]:
+        yield publish(context, data_dir, publish_policy)
+        yield manifest_intact(data_dir.published)
+
+    def publish(
         context: AssetExecutionContext, data_dir: DataDir, publish_policy: PublishPolicy
     ) -> MaterializeResult:
         published = data_dir.published
@@ -562,33 +462,7 @@ def build_consolidated(
             }
         )
 
-    @asset_check(
-        asset=published_version,
-        name="manifest_intact",
-        blocking=True,
-        description="Every file of the latest version matches the sha256 in its manifest (and the manifest the one in latest.json).",
-    )
-    def manifest_intact(context: AssetCheckExecutionContext, data_dir: DataDir) -> AssetCheckResult:
-        latest = (data_dir.published / "latest").resolve()
-        pointer = latest_pointer(data_dir.published)
-        expected = (
-            pointer["manifest_sha256"] if pointer and pointer["version"] == latest.name else None
-        )
-        problems = verify_published(latest, expected)
-        return AssetCheckResult(
-            passed=not problems,
-            description=f"version {latest.name} is damaged: {'; '.join(problems)}"
-            if problems
-            else f"version {latest.name} matches its manifest",
-            metadata={"version": latest.name, "problems": "; ".join(problems) or "none"},
-        )
-
-    return [consolidated, published_version], [
-        canonical_valid,
-        counts_per_source,
-        no_sudden_shrink,
-        manifest_intact,
-    ]
+    return [consolidated, published_version]
 
 
 def report_damage(context: AssetExecutionContext, base: Base) -> None:

@@ -6,7 +6,7 @@ the staged models are imported when the asset runs (`core.lazy`), not with the d
 
 from __future__ import annotations
 
-from assets.factory import Format, SourceSpec, source_assets
+from assets.factory import Format, SourceSpec, source_asset
 from core.lazy import LazyMapping, lazy_function
 from eu_fsf.constants import (
     AUTHORITY,
@@ -50,4 +50,4 @@ SPEC = SourceSpec(
     authority=AUTHORITY,
 )
 
-asset, checks = source_assets(SPEC)
+asset = source_asset(SPEC)

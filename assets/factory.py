@@ -1,53 +1,49 @@
 """One shape for every list: a `SourceSpec` becomes an ingest asset and its checks.
 
 A list module declares its files, formats, parsers and thresholds as data (a `SourceSpec`)
-and calls `source_assets(spec)`. The ingest asset fetches every file, archives the raw bytes,
+and calls `source_asset(spec)`. The ingest asset fetches every file, archives the raw bytes,
 parses each available format (unless this exact publication was parsed before), and writes an
-immutable staging folder. Blocking checks validate the staged and canonical frames and prove
-that every source record is accounted for; warning checks report unknown fields and format
-disagreements.
+immutable staging folder. Its checks (`assets/source_checks.py`) run in the same step, on the
+frames just parsed: blocking checks validate the staged and canonical frames and prove that
+every source record is accounted for (a failure fails the step, so nothing downstream runs);
+warning checks report unknown fields and format disagreements.
 """
 
-import hashlib
-import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import polars as pl
 from dagster import (
-    AssetCheckExecutionContext,
     AssetCheckResult,
-    AssetChecksDefinition,
-    AssetCheckSeverity,
     AssetExecutionContext,
     AssetsDefinition,
     DataVersion,
     MaterializeResult,
     MetadataValue,
     asset,
-    asset_check,
 )
 
 from assets.automation import Cadence, default_cadence
+
+# fingerprints and the check functions keep their historical home here too (re-exported)
+from assets.fingerprints import fingerprint as fingerprint
+from assets.fingerprints import parser_fingerprint as parser_fingerprint
+from assets.fingerprints import schema_fingerprint as schema_fingerprint
+from assets.source_checks import COMPARED as COMPARED
+from assets.source_checks import account as account
+from assets.source_checks import check_results, check_specs
+from assets.source_checks import compare_formats as compare_formats
+from assets.source_checks import floor_row as floor_row
+from assets.source_checks import layout_only_attributes as layout_only_attributes
+from assets.source_checks import validate_publication as validate_publication
 from core.canonical import ParseResult
 from core.errors import FetchError
 from resources.fetcher import Fetcher, FileSpec, Payload
-from resources.staging import (
-    publication_id,
-    read_meta,
-    read_staged,
-    read_table,
-    read_tables,
-    read_unknowns,
-    write_publication,
-)
+from resources.staging import Staged, publication_id, read_meta, write_publication
 from resources.storage import DataDir
-from schemas.validate import Failure, failures_markdown, markdown_table, validate
 
 if TYPE_CHECKING:  # pandera loads when a validation runs, not with the definitions
     import pandera.polars as pa
@@ -156,6 +152,13 @@ class IngestOutcome:
     meta: dict[str, Any]
     unchanged: bool
     fetched_at: str | None = None  # this run's fetch (the staged meta keeps the first one)
+    # the staged frames: those this run parsed (in memory), else read from `folder` when asked
+    staged: Staged | None = None
+
+    def frames(self) -> Staged:
+        if self.staged is None:
+            self.staged = Staged(self.folder, self.meta)
+        return self.staged
 
 
 def ingest(spec: SourceSpec, fetcher: Fetcher, data_dir: DataDir) -> IngestOutcome:
@@ -182,8 +185,8 @@ def ingest(spec: SourceSpec, fetcher: Fetcher, data_dir: DataDir) -> IngestOutco
     staged_as = f"{pub_id}.{parser_fingerprint()}"
     folder = data_dir.staging_dir(spec.source, staged_as)
     unchanged = folder.exists()
+    results: dict[str, ParseResult] = {}
     if not unchanged:
-        results: dict[str, ParseResult] = {}
         formats_meta: dict[str, Any] = {}
         for fmt_name, payloads in fetched.items():
             fmt = spec.format(fmt_name)
@@ -215,13 +218,15 @@ def ingest(spec: SourceSpec, fetcher: Fetcher, data_dir: DataDir) -> IngestOutco
         }
         write_publication(folder, results, meta)
     data_dir.set_current_publication(spec.source, staged_as)
+    meta = read_meta(folder)
     return IngestOutcome(
         spec.source,
         pub_id,
         folder,
-        read_meta(folder),
+        meta,
         unchanged,
         fetched_at=fetched[primary][0].fetched_at.isoformat(),
+        staged=Staged(folder, meta, results),
     )
 
 
@@ -242,8 +247,8 @@ def _http_datetime(value: str) -> datetime:
     return parsedate_to_datetime(value)
 
 
-def _preview(folder: Path, fmt: str) -> str:
-    entities = read_table(folder, fmt, "entities")
+def _preview(staged: Staged, fmt: str) -> str:
+    entities = staged.table(fmt, "entities")
     cols = ["entity_id", "entity_type", "primary_name", "listed_on"]
     return (
         entities.select(cols).head(8).to_pandas().to_markdown(index=False)
@@ -276,13 +281,13 @@ def materialize_metadata(outcome: IngestOutcome, mode: str) -> dict[str, Any]:
     }
     for table, count in fmeta["counts"].items():
         metadata[f"rows_{table}"] = count
-    preview = _preview(outcome.folder, primary)
+    preview = _preview(outcome.frames(), primary)
     if preview:
         metadata["preview"] = MetadataValue.md(preview)
     return metadata
 
 
-# --- checks ------------------------------------------------------------------------------------
+# --- staging ------------------------------------------------------------------------------------
 
 
 def current_folder(data_dir: DataDir, source: str) -> tuple[Path, dict[str, Any]]:
@@ -293,335 +298,8 @@ def current_folder(data_dir: DataDir, source: str) -> tuple[Path, dict[str, Any]
     return folder, read_meta(folder)
 
 
-def fingerprint(*folders: str) -> str:
-    """Short hash of the Python sources in `folders` (relative to the project root)."""
-    digest = hashlib.sha256()
-    root = Path(__file__).resolve().parent.parent
-    for folder in folders:
-        for path in sorted((root / folder).glob("*.py")):
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:12]
-
-
-@cache
-def schema_fingerprint() -> str:
-    """Hash of the Pandera models' source: a validation result holds only for the same models."""
-    return fingerprint("schemas")
-
-
-@cache
-def parser_fingerprint() -> str:
-    """Hash of the parsers' source: a staged parse is reused only by the same parser code."""
-    return fingerprint("assets", "core", "ofac", "eu_fsf", "gb_fcdo", "gb_ofsi", "un_sc", "us_csl")
-
-
-def validate_publication(spec: SourceSpec, folder: Path, meta: dict[str, Any]) -> list[Failure]:
-    """Staged and canonical Pandera validation of every format of a staged publication.
-
-    A staged publication never changes, so a pass is remembered (a marker named after the
-    models' fingerprint) and not recomputed; a failure is always recomputed and reported.
-    """
-    marker = folder / f".valid-{schema_fingerprint()}"
-    if marker.exists():
-        return []
-    failures = _validate_formats(spec, folder, meta)
-    if not failures:
-        marker.touch()
-    return failures
-
-
-def _validate_formats(spec: SourceSpec, folder: Path, meta: dict[str, Any]) -> list[Failure]:
-    from schemas.canonical import MODELS  # pandera: loaded when validating
-
-    failures: list[Failure] = []
-    for fmt_name in meta["formats"]:
-        fmt = spec.format(fmt_name)
-        for failure in validate(fmt.staged_models, read_staged(folder, fmt_name)):
-            failure.table = f"{fmt_name}:staged_{failure.table}"
-            failures.append(failure)
-        for failure in validate(MODELS, read_tables(folder, fmt_name)):
-            failure.table = f"{fmt_name}:{failure.table}"
-            failures.append(failure)
-    return failures
-
-
-def account(spec: SourceSpec, folder: Path, meta: dict[str, Any]) -> list[dict[str, Any]]:
-    """Per format: source entries = entities + rejected entries; per child file likewise."""
-    rows: list[dict[str, Any]] = []
-    for fmt_name, fmeta in meta["formats"].items():
-        tables = read_tables(folder, fmt_name)
-        rejects = tables["rejects"]
-        entities = tables["entities"].height
-        rejected_entries = rejects.filter(pl.col("kind") == "entry").height
-        rows.append(
-            {
-                "format": fmt_name,
-                "what": "entries",
-                "source_records": fmeta["entry_count"],
-                "taken": entities,
-                "rejected": rejected_entries,
-                "ok": fmeta["entry_count"] == entities + rejected_entries,
-            }
-        )
-        if fmeta["declared_count"] is not None:
-            rows.append(
-                {
-                    "format": fmt_name,
-                    "what": "declared count",
-                    "source_records": fmeta["declared_count"],
-                    "taken": fmeta["entry_count"],
-                    "rejected": 0,
-                    "ok": fmeta["declared_count"] == fmeta["entry_count"],
-                }
-            )
-        for file, count in fmeta["file_rows"].items():
-            taken = sum(
-                df.filter(pl.col("origin") == file).height
-                for name, df in tables.items()
-                if name not in ("entities", "rejects")
-            )
-            rejected = rejects.filter(pl.col("file") == file).height
-            merged = fmeta.get("merged_rows", {}).get(file, 0)
-            rows.append(
-                {
-                    "format": fmt_name,
-                    "what": f"rows of {file}"
-                    + (f" ({merged} folded into identical rows)" if merged else ""),
-                    "source_records": count,
-                    "taken": taken + merged,
-                    "rejected": rejected,
-                    "ok": count == taken + merged + rejected,
-                }
-            )
-        rows.append(floor_row(spec, fmt_name, fmeta, entities))
-    return rows
-
-
-def floor_row(
-    spec: SourceSpec, fmt_name: str, fmeta: dict[str, Any], entities: int
-) -> dict[str, Any]:
-    """The sanity-floor row of the accounting: a known excerpt is named, not held to it."""
-    excerpt = [spec.excerpts.get(f["sha256"]) for f in fmeta["files"]]
-    if excerpt and all(excerpt):
-        return {
-            "format": fmt_name,
-            "what": f"sanity floor ({spec.sanity_floor}) not applied: known excerpt ({excerpt[0]})",
-            "source_records": entities,
-            "taken": entities,
-            "rejected": 0,
-            "ok": True,
-        }
-    return {
-        "format": fmt_name,
-        "what": f"sanity floor ({spec.sanity_floor} entities)",
-        "source_records": spec.sanity_floor,
-        "taken": entities,
-        "rejected": 0,
-        "ok": entities >= spec.sanity_floor,
-    }
-
-
-def source_checks(spec: SourceSpec) -> list[AssetChecksDefinition]:
-    """Blocking schema and accounting checks, and warning checks for unknowns and agreement."""
-
-    @asset_check(
-        asset=spec.source,
-        name="schema_valid",
-        blocking=True,
-        description="Pandera: staged and canonical tables are valid.",
-    )
-    def schema_valid(context: AssetCheckExecutionContext, data_dir: DataDir) -> AssetCheckResult:
-        folder, meta = current_folder(data_dir, spec.source)
-        failures = validate_publication(spec, folder, meta)
-        return AssetCheckResult(
-            passed=not failures,
-            metadata={
-                "publication_id": meta["publication_id"],
-                "failing_tables": ", ".join(f.table for f in failures) or "none",
-                "failure_count": sum(f.count for f in failures),
-                "failure_cases": MetadataValue.md(
-                    failures_markdown(failures) if failures else "none"
-                ),
-            },
-        )
-
-    @asset_check(
-        asset=spec.source,
-        name="records_accounted",
-        blocking=True,
-        description="Every source record is an entity or a reject; declared counts and the sanity floor hold.",
-    )
-    def records_accounted(
-        context: AssetCheckExecutionContext, data_dir: DataDir
-    ) -> AssetCheckResult:
-        folder, meta = current_folder(data_dir, spec.source)
-        rows = account(spec, folder, meta)
-        return AssetCheckResult(
-            passed=all(r["ok"] for r in rows),
-            metadata={
-                "publication_id": meta["publication_id"],
-                "accounting": MetadataValue.md(markdown_table(rows)),
-            },
-        )
-
-    @asset_check(
-        asset=spec.source,
-        name="no_unknown_fields",
-        blocking=False,
-        description="Fields, elements and codes the parser does not know (reported, not lost).",
-    )
-    def no_unknown_fields(
-        context: AssetCheckExecutionContext, data_dir: DataDir
-    ) -> AssetCheckResult:
-        folder, meta = current_folder(data_dir, spec.source)
-        unknown = pl.concat([read_unknowns(folder, f) for f in meta["formats"]])
-        summary = unknown.group_by("what").agg(
-            pl.len().alias("count"), pl.col("value").first().alias("example")
-        )
-        return AssetCheckResult(
-            passed=unknown.height == 0,
-            severity=AssetCheckSeverity.WARN,
-            metadata={
-                "unknown_count": unknown.height,
-                "by_kind": MetadataValue.md(
-                    markdown_table(summary.sort("count", descending=True).head(40).to_dicts())
-                ),
-            },
-        )
-
-    checks = [schema_valid, records_accounted, no_unknown_fields]
-    if len(spec.formats) > 1:
-        checks.append(_formats_agree(spec))
-    return checks
-
-
-def _norm(column: str) -> pl.Expr:
-    """Comparable text: upper case, commas and whitespace collapsed, no sentence-ending period.
-
-    Commas count as spaces: one publication joins the parts of an address with commas where
-    another writes them in one field ("Moscow 101000" against "Moscow, 101000"). A double quote
-    counts as a single one: OFAC's legacy CSV writes `"` inside a value as `'`.
-    """
-    return (
-        pl.col(column)
-        .cast(pl.String)
-        .str.to_uppercase()
-        .str.replace_all(r"[\s,]+", " ")
-        .str.replace_all('"', "'")
-        .str.strip_chars(" .")
-        .fill_null("")
-    )
-
-
-# One normalised value per canonical table: what two formats of one publication must agree on.
-# Columns a format may not carry at all (origin, labels as written, notes) are left out.
-COMPARED: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("entry", "entities", ("entity_type", "primary_name")),
-    ("name", "names", ("name",)),
-    ("address", "addresses", ("full_address", "country_code")),
-    ("identifier", "identifiers", ("id_type", "normalized", "country_code")),
-    ("birth_date", "birth_dates", ("date_from", "date_to", "precision")),
-    ("birth_place", "birth_places", ("place", "country_code")),
-    ("country", "countries", ("relation", "country_code", "raw")),
-    ("program", "sanctions", ("program",)),
-    ("attribute", "attributes", ("attribute", "value")),
-    ("relationship", "relationships", ("relation", "to_name")),
-)
-
-
-def layout_only_attributes(folder: Path, primary: str, other: str) -> list[str]:
-    """Attribute kinds (normalised) that only one of two formats carries at all.
-
-    Such a kind is a field one layout lacks (the FCDO CSV has no `SanctionsImposedIndicators`),
-    not a difference of any entry: `compare_formats` leaves it out and `formats_agree` names it.
-    """
-    kinds = [
-        set(read_table(folder, fmt, "attributes").select(_norm("attribute")).to_series())
-        for fmt in (primary, other)
-    ]
-    return sorted(kinds[0] ^ kinds[1])
-
-
-def compare_formats(folder: Path, meta: dict[str, Any], other: str) -> pl.DataFrame:
-    """Differences by entry between the canonical format and `other`, over every canonical table.
-
-    Each table is reduced to one normalised value per row (`COMPARED`); a value one format has
-    for an entry and the other has not is a difference (`side` names the format holding it).
-    Attribute kinds only one layout carries at all are left out (`layout_only_attributes`).
-    """
-    primary = meta["primary_format"]
-    diffs: list[pl.DataFrame] = []
-
-    def keyed(fmt: str, table: str, columns: tuple[str, ...]) -> pl.DataFrame:
-        df = read_table(folder, fmt, table)
-        key = "entity_id" if "entity_id" in df.columns else "from_entity_id"
-        value = pl.concat_str([_norm(c) for c in columns], separator=" | ")
-        return df.select(pl.col(key).alias("entity_id"), value.alias("value")).unique()
-
-    layout_only = layout_only_attributes(folder, primary, other)
-    for what, table, columns in COMPARED:
-        left, right = keyed(primary, table, columns), keyed(other, table, columns)
-        if table == "attributes" and layout_only:
-            # a kind of fact one layout has no field for is not an entry's difference
-            kind = pl.col("value").str.split(" | ").list.first()
-            left, right = (df.filter(~kind.is_in(layout_only)) for df in (left, right))
-        only_left = left.join(right, on=["entity_id", "value"], how="anti").with_columns(
-            side=pl.lit(f"only in {primary}")
-        )
-        only_right = right.join(left, on=["entity_id", "value"], how="anti").with_columns(
-            side=pl.lit(f"only in {other}")
-        )
-        diffs.append(pl.concat([only_left, only_right]).with_columns(what=pl.lit(what)))
-    return (
-        pl.concat(diffs)
-        .select("entity_id", "what", "side", "value")
-        .sort("entity_id", "what", "side", "value")
-    )
-
-
-def _formats_agree(spec: SourceSpec) -> AssetChecksDefinition:
-    @asset_check(
-        asset=spec.source,
-        name="formats_agree",
-        blocking=False,
-        description=f"When several formats ({', '.join(f.name for f in spec.formats)}) are present, they agree on every canonical table, by entry.",
-    )
-    def formats_agree(context: AssetCheckExecutionContext, data_dir: DataDir) -> AssetCheckResult:
-        folder, meta = current_folder(data_dir, spec.source)
-        present = [f for f in meta["formats"] if f != meta["primary_format"]]
-        if not present:
-            return AssetCheckResult(
-                passed=True, metadata={"compared": f"only {meta['primary_format']} present"}
-            )
-        metadata: dict[str, Any] = {}
-        total = 0
-        for other in present:
-            diffs = compare_formats(folder, meta, other)
-            total += diffs.height
-            dates = {f: meta["formats"][f]["published_at"] for f in (meta["primary_format"], other)}
-            metadata[f"{other}_published"] = json.dumps(dates)
-            metadata[f"{other}_differences"] = diffs.height
-            metadata[f"{other}_layout_only_attributes"] = (
-                ", ".join(layout_only_attributes(folder, meta["primary_format"], other)) or "none"
-            )
-            metadata[f"{other}_by_entry"] = MetadataValue.md(
-                markdown_table(diffs.head(50).to_dicts()) or "none"
-            )
-            metadata[f"{other}_summary"] = MetadataValue.json(
-                {
-                    f"{r['what']} {r['side']}": r["len"]
-                    for r in diffs.group_by("what", "side").len().to_dicts()
-                }
-            )
-        return AssetCheckResult(
-            passed=total == 0, severity=AssetCheckSeverity.WARN, metadata=metadata
-        )
-
-    return formats_agree
-
-
-def source_assets(spec: SourceSpec) -> tuple[AssetsDefinition, list[AssetChecksDefinition]]:
-    """The ingest asset of a list and its checks."""
+def source_asset(spec: SourceSpec) -> AssetsDefinition:
+    """The ingest asset of a list, its checks declared on it and run in its step."""
 
     @asset(
         name=spec.source,
@@ -629,10 +307,11 @@ def source_assets(spec: SourceSpec) -> tuple[AssetsDefinition, list[AssetChecksD
         kinds=set(spec.kinds),
         description=f"{spec.publisher}: {spec.description}",
         metadata={"publisher": spec.publisher, "formats": ", ".join(f.name for f in spec.formats)},
+        check_specs=check_specs(spec),
     )
     def ingest_asset(
         context: AssetExecutionContext, fetcher: Fetcher, data_dir: DataDir
-    ) -> MaterializeResult:
+    ) -> Iterator[MaterializeResult | AssetCheckResult]:
         outcome = ingest(spec, fetcher, data_dir)
         metadata = materialize_metadata(outcome, fetcher.mode)
         context.log.info(
@@ -642,9 +321,11 @@ def source_assets(spec: SourceSpec) -> tuple[AssetsDefinition, list[AssetChecksD
         )
         # the publication read by this parser code is the data version: an unchanged payload
         # keeps it, so nothing downstream runs for an unchanged list (assets/staleness.py)
-        return MaterializeResult(
+        yield MaterializeResult(
             metadata=metadata,
             data_version=DataVersion(f"{outcome.publication_id}.{parser_fingerprint()}"),
         )
+        # then its checks, on the frames in hand: a failed blocking one fails this step
+        yield from check_results(spec, outcome.frames())
 
-    return ingest_asset, source_checks(spec)
+    return ingest_asset

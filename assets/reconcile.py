@@ -9,10 +9,11 @@ name/birth-date/nationality links), derives the divergence between authorities
 read first and its IDs carried over (`reconcile.clusters.assign_cluster_ids`). The work itself is
 the pure `reconcile.divergence.reconcile`.
 
-Blocking checks prove every record sits in exactly one cluster, no cluster mixes entity types,
-every deterministic link carries its evidence, per-source counts equal the canonical ones, and
-the six tables pass their Pandera models. `reconcile_tables` hands the checked tables to the
-published version; the lead registers `RECONCILE_ASSETS` and `RECONCILE_CHECKS`.
+Blocking checks, run in the asset's own step on the tables it has just built, prove every
+record sits in exactly one cluster, no cluster mixes entity types, every deterministic link
+carries its evidence, per-source counts equal the canonical ones, and the six tables pass their
+Pandera models; a failed one fails the step, so nothing is published. `reconcile_tables` hands
+the checked tables to the published version; the lead registers `RECONCILE_ASSETS`.
 
 When the warehouse holds the same staged publications and the code is the same, the tables are
 not rebuilt and a check that passed on them is not run again: `.built-from.json` beside them
@@ -20,31 +21,28 @@ records what they were built from and the sha256 of each file, so a table change
 since is rebuilt and checked.
 """
 
-import functools
 import hashlib
 import io
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 from dagster import (
-    AssetCheckExecutionContext,
     AssetCheckResult,
-    AssetChecksDefinition,
+    AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
     MaterializeResult,
     MetadataValue,
     asset,
-    asset_check,
 )
 
 from assets.consolidated import inputs_path
-from assets.factory import fingerprint, schema_fingerprint
+from assets.fingerprints import fingerprint, schema_fingerprint
 from reconcile.deterministic import PROBABILISTIC
 from reconcile.divergence import TABLES, reconcile
 from reconcile.inputs import INPUT_COLUMNS
@@ -194,6 +192,118 @@ def check_counts_per_source(
     return bool(rows["ok"].all()), {"per_source": rows.to_dicts()}
 
 
+# --- the checks, declared on the asset and run in its step ------------------------------------
+
+
+class CheckFrames:
+    """What the checks read: the tables and canonical entities in hand, else read once (the
+    tables from the reconciliation folder, the entities from the warehouse)."""
+
+    def __init__(
+        self,
+        data_dir: DataDir,
+        tables: Mapping[str, pl.DataFrame] | None = None,
+        entities: pl.DataFrame | None = None,
+    ) -> None:
+        self.data_dir = data_dir
+        self._tables = dict(tables or {})
+        self._entities = entities
+
+    def table(self, name: str) -> pl.DataFrame:
+        if name not in self._tables:  # the six are read together, once
+            self._tables = {**read_tables(reconcile_dir(self.data_dir)), **self._tables}
+        return self._tables[name]
+
+    def tables(self) -> dict[str, pl.DataFrame]:
+        return {name: self.table(name) for name in TABLES}
+
+    def entities(self) -> pl.DataFrame:
+        if self._entities is None:
+            self._entities = read_database(self.data_dir.warehouse_db, ["entities"])["entities"]
+        return self._entities
+
+
+def _result(name: str, passed: bool, metadata: dict[str, Any]) -> AssetCheckResult:
+    shown = {
+        key: MetadataValue.json(value) if isinstance(value, list | dict) else value
+        for key, value in metadata.items()
+    }
+    return AssetCheckResult(check_name=name, passed=passed, metadata=shown)
+
+
+def _valid(frames: CheckFrames) -> AssetCheckResult:
+    from schemas.reconcile import MODELS  # pandera: loaded when checking
+
+    failures = validate(MODELS, frames.tables())
+    return AssetCheckResult(
+        check_name="reconcile_valid",
+        passed=not failures,
+        metadata={
+            "failure_count": sum(f.count for f in failures),
+            "failure_cases": MetadataValue.md(failures_markdown(failures) if failures else "none"),
+        },
+    )
+
+
+# name -> (description, evaluation on the frames); every check is blocking
+CHECKS: dict[str, tuple[str, Callable[[CheckFrames], AssetCheckResult]]] = {
+    "one_cluster_per_record": (
+        "Every canonical entity is in exactly one cluster (singletons included).",
+        lambda f: _result(
+            "one_cluster_per_record",
+            *check_one_cluster_each(f.table("clusters"), f.entities().select("entity_id")),
+        ),
+    ),
+    "one_entity_type_per_cluster": (
+        "No cluster mixes entity types.",
+        lambda f: _result("one_entity_type_per_cluster", *check_one_type_each(f.table("clusters"))),
+    ),
+    "deterministic_links_evidenced": (
+        "Every deterministic link carries its rule and the shared value as evidence.",
+        lambda f: _result(
+            "deterministic_links_evidenced", *check_links_evidenced(f.table("cluster_links"))
+        ),
+    ),
+    "counts_match_canonical": (
+        "Per source, entities in clusters equal the canonical entity count.",
+        lambda f: _result(
+            "counts_match_canonical",
+            *check_counts_per_source(
+                f.table("clusters"), f.entities().select("source", "entity_id")
+            ),
+        ),
+    ),
+    "reconcile_valid": (
+        "Pandera: the six reconciliation tables match their models (schemas/reconcile.py).",
+        _valid,
+    ),
+}
+CHECK_SPECS = [
+    AssetCheckSpec(name, asset="reconciliation", blocking=True, description=description)
+    for name, (description, _) in CHECKS.items()
+]
+
+
+def check_results(folder: Path, key: str | None, frames: CheckFrames) -> Iterator[AssetCheckResult]:
+    """Every check on the tables in `folder` (built from `key`): one that passed on these very
+    tables (same inputs, code, files, models) is not run again; a pass is remembered."""
+    for name, (_, evaluate) in CHECKS.items():
+        marker = (
+            None if key is None else folder / f".passed-{name}-{key[:16]}-{schema_fingerprint()}"
+        )
+        if marker is not None and marker.exists():
+            yield AssetCheckResult(
+                check_name=name, passed=True, metadata={"checked": "earlier, on the same tables"}
+            )
+            continue
+        result = evaluate(frames)
+        if result.passed and marker is not None:
+            for stale_marker in folder.glob(f".passed-{name}-*"):
+                stale_marker.unlink(missing_ok=True)
+            marker.touch()
+        yield result
+
+
 # --- Dagster ---------------------------------------------------------------------------------
 
 
@@ -205,13 +315,16 @@ def check_counts_per_source(
     description="One party, many lists: clusters of the entries of every list that are one "
     "party (with the links and evidence behind them), attribute conflicts inside them, and "
     "the divergence between US, EU, UK and UN (coverage, listing lag, conflicts).",
+    check_specs=CHECK_SPECS,
 )
-def reconciliation(context: AssetExecutionContext, data_dir: DataDir) -> MaterializeResult:
+def reconciliation(
+    context: AssetExecutionContext, data_dir: DataDir
+) -> Iterator[MaterializeResult | AssetCheckResult]:
     folder = reconcile_dir(data_dir)
     key = build_key(data_dir)
     if (record := built_from(folder, key)) is not None:
         context.log.info("reconciliation: same warehouse inputs and code, tables not rebuilt")
-        return MaterializeResult(
+        yield MaterializeResult(
             metadata={
                 "unchanged": True,
                 **record["rows"],
@@ -220,6 +333,8 @@ def reconciliation(context: AssetExecutionContext, data_dir: DataDir) -> Materia
                 "path": MetadataValue.path(str(folder)),
             }
         )
+        yield from check_results(folder, key, CheckFrames(data_dir))
+        return
     started = time.perf_counter()
     inputs = read_inputs(data_dir.warehouse_db)
     previous_path = folder / "clusters.parquet"
@@ -255,7 +370,7 @@ def reconciliation(context: AssetExecutionContext, data_dir: DataDir) -> Materia
         f"reconciliation: {stats['clusters']:,} parties from "
         f"{tables['clusters'].height:,} entries in {seconds:.1f}s"
     )
-    return MaterializeResult(
+    yield MaterializeResult(
         metadata={
             "unchanged": False,
             **rows,
@@ -284,135 +399,11 @@ def reconciliation(context: AssetExecutionContext, data_dir: DataDir) -> Materia
             "path": MetadataValue.path(str(folder)),
         }
     )
-
-
-def _remembered(data_dir: DataDir, name: str) -> Path | None:
-    """Where a pass of check `name` on the current tables is remembered, or None when the
-    tables are not the ones last built from the current inputs (the check must run)."""
-    folder = reconcile_dir(data_dir)
-    key = build_key(data_dir)
-    if key is None or built_from(folder, key) is None:
-        return None
-    return folder / f".passed-{name}-{key[:16]}-{schema_fingerprint()}"
-
-
-def _remember_pass(
-    check: Callable[[AssetCheckExecutionContext, DataDir], AssetCheckResult],
-) -> Callable[[AssetCheckExecutionContext, DataDir], AssetCheckResult]:
-    """Run the check (named after its function) unless it passed on these very tables (same
-    inputs, code, files); remember a pass."""
-
-    @functools.wraps(check)
-    def run(context: AssetCheckExecutionContext, data_dir: DataDir) -> AssetCheckResult:
-        marker = _remembered(data_dir, check.__name__)
-        if marker is not None and marker.exists():
-            return AssetCheckResult(
-                passed=True, metadata={"checked": "earlier, on the same tables"}
-            )
-        result = check(context, data_dir)
-        if result.passed and marker is not None:
-            for stale in marker.parent.glob(f".passed-{check.__name__}-*"):
-                stale.unlink(missing_ok=True)
-            marker.touch()
-        return result
-
-    return run
-
-
-def _result(passed: bool, metadata: dict[str, Any]) -> AssetCheckResult:
-    shown = {
-        key: MetadataValue.json(value) if isinstance(value, list | dict) else value
-        for key, value in metadata.items()
-    }
-    return AssetCheckResult(passed=passed, metadata=shown)
-
-
-@asset_check(
-    asset=reconciliation,
-    name="one_cluster_per_record",
-    blocking=True,
-    description="Every canonical entity is in exactly one cluster (singletons included).",
-)
-@_remember_pass
-def one_cluster_per_record(
-    context: AssetCheckExecutionContext, data_dir: DataDir
-) -> AssetCheckResult:
-    clusters = pl.read_parquet(reconcile_dir(data_dir) / "clusters.parquet")
-    entities = read_database(data_dir.warehouse_db, ["entities"])["entities"]
-    return _result(*check_one_cluster_each(clusters, entities.select("entity_id")))
-
-
-@asset_check(
-    asset=reconciliation,
-    name="one_entity_type_per_cluster",
-    blocking=True,
-    description="No cluster mixes entity types.",
-)
-@_remember_pass
-def one_entity_type_per_cluster(
-    context: AssetCheckExecutionContext, data_dir: DataDir
-) -> AssetCheckResult:
-    clusters = pl.read_parquet(reconcile_dir(data_dir) / "clusters.parquet")
-    return _result(*check_one_type_each(clusters))
-
-
-@asset_check(
-    asset=reconciliation,
-    name="deterministic_links_evidenced",
-    blocking=True,
-    description="Every deterministic link carries its rule and the shared value as evidence.",
-)
-@_remember_pass
-def deterministic_links_evidenced(
-    context: AssetCheckExecutionContext, data_dir: DataDir
-) -> AssetCheckResult:
-    links = pl.read_parquet(reconcile_dir(data_dir) / "cluster_links.parquet")
-    return _result(*check_links_evidenced(links))
-
-
-@asset_check(
-    asset=reconciliation,
-    name="counts_match_canonical",
-    blocking=True,
-    description="Per source, entities in clusters equal the canonical entity count.",
-)
-@_remember_pass
-def counts_match_canonical(
-    context: AssetCheckExecutionContext, data_dir: DataDir
-) -> AssetCheckResult:
-    clusters = pl.read_parquet(reconcile_dir(data_dir) / "clusters.parquet")
-    entities = read_database(data_dir.warehouse_db, ["entities"])["entities"]
-    return _result(*check_counts_per_source(clusters, entities.select("source", "entity_id")))
-
-
-@asset_check(
-    asset=reconciliation,
-    name="reconcile_valid",
-    blocking=True,
-    description="Pandera: the six reconciliation tables match their models (schemas/reconcile.py).",
-)
-@_remember_pass
-def reconcile_valid(context: AssetCheckExecutionContext, data_dir: DataDir) -> AssetCheckResult:
-    from schemas.reconcile import MODELS  # pandera: loaded when checking
-
-    failures = validate(MODELS, read_tables(reconcile_dir(data_dir)))
-    return AssetCheckResult(
-        passed=not failures,
-        metadata={
-            "failure_count": sum(f.count for f in failures),
-            "failure_cases": MetadataValue.md(failures_markdown(failures) if failures else "none"),
-        },
-    )
+    entities = inputs["entities"].select("source", "entity_id")
+    yield from check_results(folder, key, CheckFrames(data_dir, tables, entities))
 
 
 RECONCILE_ASSETS: list[AssetsDefinition] = [reconciliation]
-RECONCILE_CHECKS: list[AssetChecksDefinition] = [
-    one_cluster_per_record,
-    one_entity_type_per_cluster,
-    deterministic_links_evidenced,
-    counts_match_canonical,
-    reconcile_valid,
-]
 
 
 def stale(published: dict[str, pl.DataFrame], canonical: dict[str, pl.DataFrame]) -> str | None:

@@ -6,7 +6,7 @@ staged models are imported when the asset runs (`core.lazy`), not with the defin
 
 from __future__ import annotations
 
-from assets.factory import Format, SourceSpec, source_assets
+from assets.factory import Format, SourceSpec, source_asset
 from core.lazy import LazyMapping, lazy_function
 from resources.fetcher import FileSpec
 from un_sc.constants import AUTHORITY, FILE_NAME, SANITY_FLOOR, SOURCE, URL
@@ -24,4 +24,4 @@ SPEC = SourceSpec(
     authority=AUTHORITY,
 )
 
-asset, checks = source_assets(SPEC)
+asset = source_asset(SPEC)

@@ -7,7 +7,7 @@ definitions.
 
 from __future__ import annotations
 
-from assets.factory import Format, SourceSpec, source_assets
+from assets.factory import Format, SourceSpec, source_asset
 from core.lazy import LazyMapping, lazy_function
 from resources.fetcher import FileSpec
 from us_csl.constants import AUTHORITY, BASE_URL, CSV_NAME, JSON_NAME, SANITY_FLOOR, SOURCE
@@ -35,4 +35,4 @@ SPEC = SourceSpec(
     authority=AUTHORITY,
 )
 
-asset, checks = source_assets(SPEC)
+asset = source_asset(SPEC)

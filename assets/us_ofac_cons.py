@@ -8,7 +8,7 @@ other formats present are reconciled with the canonical one by `formats_agree`.
 
 from __future__ import annotations
 
-from assets.factory import source_assets
+from assets.factory import source_asset
 from assets.ofac import ofac_spec
 from ofac.lists import CONS
 
@@ -24,4 +24,4 @@ DESCRIPTION = "Consolidated (non-SDN) Sanctions List (Enhanced XML, legacy CSV s
 SPEC = ofac_spec(CONS, DESCRIPTION, SANITY_FLOOR)
 CSV_FILES, XML_FILES, ENHANCED_FILES = (f.files for f in SPEC.formats)
 
-asset, checks = source_assets(SPEC)
+asset = source_asset(SPEC)

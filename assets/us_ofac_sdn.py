@@ -8,7 +8,7 @@ the canonical one by the `formats_agree` check.
 
 from __future__ import annotations
 
-from assets.factory import source_assets
+from assets.factory import source_asset
 from assets.ofac import ofac_spec
 from ofac.lists import SDN
 
@@ -25,4 +25,4 @@ DESCRIPTION = "Specially Designated Nationals and Blocked Persons list (Enhanced
 SPEC = ofac_spec(SDN, DESCRIPTION, SANITY_FLOOR)
 CSV_FILES, XML_FILES, ENHANCED_FILES = (f.files for f in SPEC.formats)
 
-asset, checks = source_assets(SPEC)
+asset = source_asset(SPEC)

@@ -79,3 +79,46 @@ def read_staged(folder: Path, fmt: str) -> dict[str, pl.DataFrame]:
 
 def read_unknowns(folder: Path, fmt: str) -> pl.DataFrame:
     return pl.read_parquet(folder / fmt / "unknowns.parquet")
+
+
+class Staged:
+    """A staged publication's frames, each read from its folder at most once.
+
+    The run that parses a publication hands its frames over (`from_results`: the very frames
+    `write_publication` wrote), so the checks of that run read nothing back; an unchanged
+    publication's frames are read from the folder the first time a check asks for them.
+    """
+
+    def __init__(
+        self, folder: Path, meta: dict[str, Any], results: dict[str, ParseResult] | None = None
+    ) -> None:
+        self.folder = folder
+        self.meta = meta
+        self._tables: dict[str, dict[str, pl.DataFrame]] = {}
+        self._staged: dict[str, dict[str, pl.DataFrame]] = {}
+        self._unknowns: dict[str, pl.DataFrame] = {}
+        for fmt, result in (results or {}).items():
+            self._tables[fmt] = dict(result.tables)
+            self._staged[fmt] = dict(result.staged)
+            self._unknowns[fmt] = result.unknowns_frame()
+
+    def table(self, fmt: str, table: str) -> pl.DataFrame:
+        cached = self._tables.setdefault(fmt, {})
+        if table not in cached:
+            cached[table] = read_table(self.folder, fmt, table)
+        return cached[table]
+
+    def tables(self, fmt: str) -> dict[str, pl.DataFrame]:
+        """The canonical tables of format `fmt` (as `read_tables`)."""
+        return {name: self.table(fmt, name) for name in TABLE_NAMES}
+
+    def staged(self, fmt: str) -> dict[str, pl.DataFrame]:
+        """The source-shaped tables of format `fmt` (as `read_staged`)."""
+        if fmt not in self._staged:
+            self._staged[fmt] = read_staged(self.folder, fmt)
+        return self._staged[fmt]
+
+    def unknowns(self, fmt: str) -> pl.DataFrame:
+        if fmt not in self._unknowns:
+            self._unknowns[fmt] = read_unknowns(self.folder, fmt)
+        return self._unknowns[fmt]

@@ -18,7 +18,7 @@ from typing import Any
 from dagster import Definitions, in_process_executor
 
 from assets import automation, consolidated, reconcile, un_sc, us_ofac_sdn
-from assets.factory import Format, SourceSpec, source_assets
+from assets.factory import Format, SourceSpec, source_asset
 from resources.fetcher import LiveFetcher
 from resources.storage import DataDir
 from resources.warehouse import PublishPolicy
@@ -52,8 +52,8 @@ def build(config: dict[str, Any]) -> Definitions:
         served_spec(us_ofac_sdn.SPEC, {n: n for n in SDN_FILES}),
         served_spec(un_sc.SPEC, {n: n for n in UN_FILES}),
     ]
-    lists = [source_assets(spec) for spec in specs]
-    publish_assets, publish_checks = consolidated.build_consolidated(
+    lists = [source_asset(spec) for spec in specs]
+    publish_assets = consolidated.build_consolidated(
         specs,
         extras=[
             consolidated.Publishes(
@@ -79,11 +79,8 @@ def build(config: dict[str, Any]) -> Definitions:
     )
     return Definitions(
         assets=automation.apply_automation(
-            [a for a, _ in lists] + reconcile.RECONCILE_ASSETS + publish_assets, auto
+            lists + reconcile.RECONCILE_ASSETS + publish_assets, auto
         ),
-        asset_checks=[c for _, checks in lists for c in checks]
-        + reconcile.RECONCILE_CHECKS
-        + publish_checks,
         jobs=auto.jobs,
         sensors=auto.sensors,
         # no cron fallbacks here: they fire on the wall clock (OFAC's at :15 of every even

@@ -18,7 +18,7 @@ import cli
 import definitions
 from assets import us_ofac_sdn
 from assets.consolidated import build_consolidated
-from assets.factory import Format, SourceSpec, source_assets
+from assets.factory import Format, SourceSpec, source_asset
 from core.canonical import ParseResult
 from ofac.lists import SDN
 from resources.fetcher import FileSpec, SnapshotFetcher
@@ -274,11 +274,8 @@ def test_invalid_data_is_blocked_by_checks(tmp_path: Path) -> None:
     good = run(definitions.build_definitions(SnapshotFetcher(), DataDir(root=str(data))))
     assert good.success
     version = latest_version(data)
-    asset, checks = source_assets(spec)
-    cons_assets, cons_checks = build_consolidated([spec])
     defs = Definitions(
-        assets=[asset, *cons_assets],
-        asset_checks=[*checks, *cons_checks],
+        assets=[source_asset(spec), *build_consolidated([spec])],
         jobs=[define_asset_job("refresh_all", selection="*")],
         resources={
             "fetcher": SnapshotFetcher(),

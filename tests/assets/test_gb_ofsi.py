@@ -27,7 +27,7 @@ def test_spec_formats_and_files() -> None:
         "csv_legacy": (LEGACY, base + "ConList.csv", "csv"),
     }
     assert gb_ofsi.asset.key.to_user_string() == "gb_ofsi"
-    checks = {spec.name for check in gb_ofsi.checks for spec in check.check_specs}
+    checks = {spec.name for spec in gb_ofsi.asset.check_specs}
     assert checks == {"schema_valid", "records_accounted", "no_unknown_fields", "formats_agree"}
 
 
@@ -46,7 +46,7 @@ def test_materialize_a_pinned_snapshot(snapshots: Path, tmp_path: Path) -> None:
     """The real asset and its checks, on the 2018 publication (the smallest)."""
     fetcher = SnapshotFetcher(root=str(snapshots), pins={"gb_ofsi": "2018-04-13"})
     result = materialize(
-        [gb_ofsi.asset, *gb_ofsi.checks],
+        [gb_ofsi.asset],
         resources={"fetcher": fetcher, "data_dir": DataDir(root=str(tmp_path))},
     )
     assert result.success

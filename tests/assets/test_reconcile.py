@@ -11,7 +11,6 @@ from dagster import materialize
 from assets.consolidated import inputs_path
 from assets.reconcile import (
     RECONCILE_ASSETS,
-    RECONCILE_CHECKS,
     check_counts_per_source,
     check_links_evidenced,
     check_one_cluster_each,
@@ -59,7 +58,7 @@ def test_asset_writes_checked_tables_and_keeps_ids(tmp_path: Path) -> None:
     write_database(data_dir.warehouse_db, tables)
     with pytest.raises(FileNotFoundError, match="reconciliation"):
         reconcile_tables(data_dir)
-    first = materialize(RECONCILE_ASSETS + RECONCILE_CHECKS, resources={"data_dir": data_dir})
+    first = materialize(RECONCILE_ASSETS, resources={"data_dir": data_dir})
     assert first.success
     checks = {e.check_name: e.passed for e in first.get_asset_check_evaluations()}
     assert checks == {
@@ -89,7 +88,7 @@ def test_unchanged_inputs_are_not_reconciled_again(tmp_path: Path) -> None:
     data_dir = DataDir(root=str(tmp_path))
     write_database(data_dir.warehouse_db, tables)
     inputs_path(data_dir).write_text('{"gb_ofsi": "gb_ofsi-2025-04-14.abc"}')
-    assets = RECONCILE_ASSETS + RECONCILE_CHECKS
+    assets = RECONCILE_ASSETS
     first = materialize(assets, resources={"data_dir": data_dir})
     assert (
         first.asset_materializations_for_node("reconciliation")[0].metadata["unchanged"].value

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from dagster import ExecuteInProcessResult, materialize
 
-from assets import trade
+from assets import trade, trade_checks
 from resources.fetcher import SnapshotFetcher
 from resources.storage import DataDir
 
@@ -31,7 +31,7 @@ Run = tuple[ExecuteInProcessResult, Path]
 
 def _run(root: Path, data: Path) -> ExecuteInProcessResult:
     return materialize(
-        [*trade.TRADE_ASSETS, *trade.TRADE_CHECKS],
+        trade.TRADE_ASSETS,
         resources={"fetcher": SnapshotFetcher(root=str(root)), "data_dir": DataDir(root=str(data))},
     )
 
@@ -70,8 +70,16 @@ def with_fixtures(snapshots: Path, fixtures: Path, tmp_path_factory: pytest.Temp
 def test_asset_keys_and_checks() -> None:
     assert {a.key.to_user_string() for a in trade.TRADE_ASSETS} == ASSET_KEYS
     assert all(a.group_names_by_key[a.key] == "trade" for a in trade.TRADE_ASSETS)
-    checked = {next(iter(c.check_keys)).asset_key.to_user_string() for c in trade.TRADE_CHECKS}
+    checked = {c.asset for c in trade.TRADE_CHECKS}
     assert checked == ASSET_KEYS  # every asset has at least one check
+    # declared on the asset that runs them in its step, each blocking
+    declared = {
+        (spec.asset_key.to_user_string(), spec.name, spec.blocking)
+        for a in trade.TRADE_ASSETS
+        for spec in a.check_specs
+    }
+    assert declared == {(c.asset, c.name, True) for c in trade.TRADE_CHECKS}
+    assert len(declared) == len(trade.TRADE_CHECKS) == 37
     assert all(
         spec.url.startswith("https://") for specs in trade.LIVE_FILES.values() for spec in specs
     )
@@ -167,9 +175,8 @@ def test_hs6_fixtures_flow_through(with_fixtures: Run) -> None:
     assert {"un_comtrade", "cepii_baci", "eurostat_comext"} == set(diversion["source"])
 
 
-def test_blocking_checks_catch_bad_data(shipped: Run, tmp_path: Path) -> None:
+def test_blocking_checks_catch_bad_data(shipped: Run) -> None:
     _, data = shipped
-    bad = DataDir(root=str(tmp_path))
     frame = trade.read_table(DataDir(root=str(data)), "eurostat_comext")
     poisoned = frame.with_columns(
         value_eur=pl.when(pl.col("source_line") == 2).then(-1.0).otherwise(pl.col("value_eur")),
@@ -180,12 +187,15 @@ def test_blocking_checks_catch_bad_data(shipped: Run, tmp_path: Path) -> None:
         .then(pl.lit(13, pl.Int8))
         .otherwise(pl.col("month")),
     )
-    trade._write(bad, "eurostat_comext", poisoned)
-    assert trade.values_valid("eurostat_comext", ["value_eur"])(bad)[0] is False
-    assert (
-        trade.codes_resolve("eurostat_comext", [("partner_code", "partner_kind")])(bad)[0] is False
-    )
-    assert trade.periods_valid("eurostat_comext")(bad)[0] is False
+    # the 2nd, 3rd and 4th line of each of the 286 downloads; one download's 3rd line has a
+    # partner of a special kind, whose code is not held to ISO: its `ZZ` resolves
+    passed, metadata = trade_checks.values_valid(poisoned, ["value_eur"])
+    assert passed is False and metadata["bad_values"] == 286
+    passed, metadata = trade_checks.codes_resolve(poisoned, [("partner_code", "partner_kind")])
+    assert passed is False and metadata["unresolved_codes"] == 285
+    passed, metadata = trade_checks.periods_valid(poisoned)
+    assert passed is False and metadata["bad_periods"] == 286
+    assert trade_checks.values_valid(frame, ["value_eur"])[0] is True
     doubled = pl.concat(
         [
             frame,
@@ -198,8 +208,7 @@ def test_blocking_checks_catch_bad_data(shipped: Run, tmp_path: Path) -> None:
             ),
         ]
     )
-    trade._write(bad, "eurostat_comext", doubled)
-    passed, metadata = trade.aggregates_not_double_counted(bad)
+    passed, metadata = trade_checks.aggregates_not_double_counted(doubled)
     assert passed is False and metadata["periods_over_aggregate"] == 272
 
 
@@ -272,28 +281,22 @@ def test_eurostat_live_mode_reads_the_api_over_http(
     assert (same["value_eur"] == same["value_eur_right"]).all()
 
 
-def test_cn8_checks_catch_bad_data(shipped: Run, tmp_path: Path) -> None:
+def test_cn8_checks_catch_bad_data(shipped: Run) -> None:
     """A `:` turned into 0, and a CN8 line whose HS6 is no HS 2022 subheading, are caught."""
     _, data = shipped
-    good, bad = DataDir(root=str(data)), DataDir(root=str(tmp_path))
-    assert trade.not_available_is_null(good)[0] is True
-    assert trade.cn8_subheadings_exist(good)[0] is True
+    good = DataDir(root=str(data))
     cells = trade.read_table(good, "eurostat_cn8")
-    trade._write(
-        bad, "eurostat_cn8", cells.with_columns(value_eur=pl.col("value_eur").fill_null(0))
-    )
-    passed, metadata = trade.not_available_is_null(bad)
-    assert passed is False and metadata["cells_flag_mismatch"] == 2_071_024
     products = trade.read_table(good, "eurostat_cn8_products")
-    trade._write(bad, "hs_codes", trade.read_table(good, "hs_codes"))
-    trade._write(
-        bad,
-        "eurostat_cn8_products",
-        products.with_columns(
-            hs6=pl.when(pl.col("product_code") == "85423190")
-            .then(pl.lit("854299"))
-            .otherwise(pl.col("hs6"))
-        ),
+    hs_codes = trade.read_table(good, "hs_codes")
+    assert trade_checks.not_available_is_null(cells)[0] is True
+    assert trade_checks.cn8_subheadings_exist(products, hs_codes)[0] is True
+    zeroed = cells.with_columns(value_eur=pl.col("value_eur").fill_null(0))
+    passed, metadata = trade_checks.not_available_is_null(zeroed)
+    assert passed is False and metadata["cells_flag_mismatch"] == 2_071_024
+    wrong = products.with_columns(
+        hs6=pl.when(pl.col("product_code") == "85423190")
+        .then(pl.lit("854299"))
+        .otherwise(pl.col("hs6"))
     )
-    passed, metadata = trade.cn8_subheadings_exist(bad)
+    passed, metadata = trade_checks.cn8_subheadings_exist(wrong, hs_codes)
     assert passed is False and metadata["unknown_hs6"] == 1

@@ -195,7 +195,7 @@ def test_snapshot_catalog_serves_newest_and_keeps_older(snapshots: Path) -> None
 
 def test_materializes_from_snapshot(tmp_path: Path) -> None:
     result = materialize(
-        [un_sc.asset, *un_sc.checks],
+        [un_sc.asset],
         resources={"fetcher": SnapshotFetcher(), "data_dir": DataDir(root=str(tmp_path))},
     )
     assert result.success

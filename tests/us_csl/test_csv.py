@@ -255,7 +255,7 @@ def test_snapshot_is_the_real_gzip_under_the_official_name(
 
 def test_materializes_from_snapshot(tmp_path: Path) -> None:
     result = materialize(
-        [us_csl.asset, *us_csl.checks],
+        [us_csl.asset],
         resources={"fetcher": SnapshotFetcher(), "data_dir": DataDir(root=str(tmp_path))},
     )
     assert result.success

@@ -1,0 +1,170 @@
+"""Dagster's own share of a full refresh: steps, run time, step work and overhead.
+
+    python -m bench.bench_job                 # fresh temp data dir and DAGSTER_HOME
+    python -m bench.bench_job --keep DIR      # use (and keep) DIR instead
+    python -m bench.bench_job --steps         # also each step's work, largest first
+
+Runs `cli.py run` (snapshot mode) twice in a fresh data directory with a fresh DAGSTER_HOME:
+a first run, then an unchanged re-run. For every Dagster run each invocation made, it reads
+the run's event log (`DagsterInstance.all_logs`) and prints:
+
+- steps: how many steps started (each is an op: an asset, or a separate asset check);
+- run: wall time from the run's start event to its end event;
+- step spans: sum over steps of STEP_START to STEP_SUCCESS/STEP_FAILURE (event timestamps);
+- step work: sum of the steps' compute time (`StepSuccessData.duration_ms`, measured by
+  Dagster around the step body; a failed step counts its span);
+- overhead: run - step work, i.e. what Dagster spends between steps (planning, event log
+  writes, resource set-up) plus inside steps around the body; with its ratio to the run.
+
+The process's own wall time (Python start-up, imports, building the definitions, the summary
+printed after the run) is printed beside it. Figures are printed, not asserted; note the
+machine's load (printed first) beside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+END_EVENTS = {"STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"}
+
+
+@dataclass
+class RunFigures:
+    run_id: str
+    status: str
+    steps: int
+    run_seconds: float
+    span_seconds: float
+    work_seconds: float
+    work_by_step: dict[str, float]
+
+    @property
+    def overhead(self) -> float:
+        return self.run_seconds - self.work_seconds
+
+
+def figures(instance: object, run_id: str) -> RunFigures:
+    """Steps, run time, step spans and step work of one run, from its event log."""
+    logs = instance.all_logs(run_id)  # type: ignore[attr-defined]
+    starts: dict[str, float] = {}
+    spans: dict[str, float] = {}
+    work: dict[str, float] = {}
+    run_start = run_end = None
+    status = "?"
+    for entry in logs:
+        event = entry.dagster_event
+        if event is None:
+            continue
+        kind = event.event_type_value
+        if kind == "PIPELINE_START":
+            run_start = entry.timestamp
+        elif kind in ("PIPELINE_SUCCESS", "PIPELINE_FAILURE", "PIPELINE_CANCELED"):
+            run_end, status = entry.timestamp, kind.removeprefix("PIPELINE_").lower()
+        elif kind == "STEP_START":
+            starts[event.step_key] = entry.timestamp
+        elif kind in END_EVENTS and event.step_key in starts:
+            spans[event.step_key] = entry.timestamp - starts[event.step_key]
+            if kind == "STEP_SUCCESS":
+                work[event.step_key] = event.event_specific_data.duration_ms / 1000
+            else:
+                work[event.step_key] = spans[event.step_key]
+    if run_start is None or run_end is None:
+        raise RuntimeError(f"run {run_id} has no start or end event")
+    return RunFigures(
+        run_id,
+        status,
+        len(starts),
+        run_end - run_start,
+        sum(spans.values()),
+        sum(work.values()),
+        work,
+    )
+
+
+def run_cli(data: Path, home: Path) -> float:
+    """One `cli.py run` in `data` with DAGSTER_HOME `home`; its wall time in seconds."""
+    env = {**os.environ, "DAGSTER_HOME": str(home), "SANCTIONS_MODE": "snapshot"}
+    env.pop("SANCTIONS_PINS", None)
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), "run", "--data-dir", str(data)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        print(done.stdout[-3000:], done.stderr[-3000:], sep="\n", file=sys.stderr)
+        raise SystemExit(f"cli.py run failed ({done.returncode})")
+    return seconds
+
+
+def new_runs(home: Path, seen: set[str]) -> list[str]:
+    """Runs of the instance at `home` not in `seen`, oldest first."""
+    from dagster import DagsterInstance
+
+    os.environ["DAGSTER_HOME"] = str(home)
+    with DagsterInstance.get() as instance:
+        ids = [r.run_id for r in reversed(instance.get_runs()) if r.run_id not in seen]
+    return ids
+
+
+def report(
+    label: str, home: Path, seen: set[str], process_seconds: float, by_step: bool = False
+) -> None:
+    from dagster import DagsterInstance
+
+    ids = new_runs(home, seen)
+    seen.update(ids)
+    os.environ["DAGSTER_HOME"] = str(home)
+    with DagsterInstance.get() as instance:
+        runs = [figures(instance, run_id) for run_id in ids]
+    print(f"{label}: cli.py run took {process_seconds:.1f} s, {len(runs)} Dagster run(s)")
+    for f in runs:
+        print(
+            f"  run {f.run_id[:8]} ({f.status}): {f.steps} steps; run {f.run_seconds:.2f} s, "
+            f"step spans {f.span_seconds:.2f} s, step work {f.work_seconds:.2f} s; "
+            f"overhead {f.overhead:.2f} s = {f.overhead / f.run_seconds:.1%} of the run "
+            f"(between steps {f.run_seconds - f.span_seconds:.2f} s, "
+            f"around step bodies {f.span_seconds - f.work_seconds:.2f} s)"
+        )
+        if by_step:
+            for step, seconds in sorted(f.work_by_step.items(), key=lambda kv: -kv[1]):
+                print(f"    {step:<28} {seconds:7.2f} s")
+    if len(runs) > 1:
+        total = sum(f.run_seconds for f in runs)
+        work = sum(f.work_seconds for f in runs)
+        print(
+            f"  all runs: {sum(f.steps for f in runs)} steps; run {total:.2f} s, step work "
+            f"{work:.2f} s; overhead {total - work:.2f} s = {(total - work) / total:.1%}"
+        )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keep", type=Path, help="work in this directory and keep it")
+    parser.add_argument("--steps", action="store_true", help="also print each step's work")
+    args = parser.parse_args(argv)
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    with tempfile.TemporaryDirectory(prefix="bench_job-") as tmp:
+        base = args.keep or Path(tmp)
+        data, home = base / "data", base / "dagster_home"
+        home.mkdir(parents=True, exist_ok=True)
+        (home / "dagster.yaml").touch()  # default instance settings, said once here
+        seen: set[str] = set()
+        for label in ("first run", "unchanged re-run"):
+            seconds = run_cli(data, home)
+            report(label, home, seen, seconds, args.steps)
+
+
+if __name__ == "__main__":
+    main()
