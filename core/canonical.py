@@ -309,13 +309,18 @@ def note_legacy_codes(df: pl.DataFrame) -> pl.DataFrame:
     """
     if "country_code" not in df.columns or "note" not in df.columns:
         return df
+    # only the rows with such a code are looked at (a few, often none), then put back in place
+    at = df.get_column("country_code").is_in(list(LEGACY_NOTES)).arg_true()
+    if at.len() == 0:
+        return df
     meaning = pl.col("country_code").replace_strict(LEGACY_NOTES, default=None)
     present = pl.col("note").fill_null("").str.contains(meaning, literal=True)
-    return df.with_columns(
-        note=pl.when(meaning.is_null() | present.fill_null(False))
+    noted = df[at].select(
+        pl.when(meaning.is_null() | present.fill_null(False))
         .then(pl.col("note"))
         .otherwise(pl.concat_str([pl.col("note"), meaning], separator="; ", ignore_nulls=True))
     )
+    return df.with_columns(note=df.get_column("note").scatter(at, noted.to_series()))
 
 
 # Issued documents: their label may name the issuer ("Bosnian Personal ID No.").
