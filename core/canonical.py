@@ -238,41 +238,44 @@ def normalise_whitespace(table: str, df: pl.DataFrame) -> pl.DataFrame:
         for c, t in TABLES[table].items()
         if t == pl.String and c not in VERBATIM_COLUMNS and c in df.columns
     ]
-    clean = {c: pl.col(c).str.replace_all(_WHITESPACE, " ").str.strip_chars(" ") for c in columns}
-    changed = pl.any_horizontal([pl.col(c).str.contains(_UNTIDY).fill_null(False) for c in columns])
-    df = df.with_row_index("_row")
-    touched = df.filter(changed)
-    if touched.height == 0:
-        return df.drop("_row")
-    # only the columns some touched row changes are rewritten (often one of them)
-    flags = touched.select(pl.col(c).str.contains(_UNTIDY).any() for c in columns).row(0)
+    # one scan of every cell; which columns and rows need a rewrite is then read off its marks
+    marks = df.select(pl.col(c).str.contains(_UNTIDY).fill_null(False) for c in columns)
+    flags = marks.select(pl.all().any()).row(0) if columns else ()
+    # only the columns some row changes are rewritten (often one of them)
     columns = [c for c, flag in zip(columns, flags, strict=True) if flag]
-    clean = {c: clean[c] for c in columns}
-    # `published` as `json.dumps(..., ensure_ascii=False, sort_keys=True)` writes it, built by
-    # polars; Python writes it where the row already has one (merged) or a rare control code
-    written = touched.select(_published_json(columns)).to_series()
-    hard = touched.select(
-        pl.col("published").is_not_null()
-        | pl.any_horizontal(pl.col(c).str.contains(_RARE_CONTROL).fill_null(False) for c in columns)
-    ).to_series()
+    if not columns:
+        return df
+    at = marks.select(pl.any_horizontal(columns)).to_series().arg_true()
+    touched = df[at]
+    clean = {c: pl.col(c).str.replace_all(_WHITESPACE, " ").str.strip_chars(" ") for c in columns}
+    # in one query over the touched rows: `published` as `json.dumps(..., ensure_ascii=False,
+    # sort_keys=True)` writes it, built by polars; whether Python must write it instead (the
+    # row already has one, merged, or holds a rare control code); the normalised texts
+    done = touched.select(
+        _published_json(columns).alias("_written"),
+        (
+            pl.col("published").is_not_null()
+            | pl.any_horizontal(
+                pl.col(c).str.contains(_RARE_CONTROL).fill_null(False) for c in columns
+            )
+        ).alias("_hard"),
+        **clean,
+    )
+    written, hard, cleaned = done["_written"], done["_hard"], done.drop("_written", "_hard")
     if hard.any():
-        at = hard.arg_true()
-        slow = touched[at]
+        rows = hard.arg_true()
+        slow = touched[rows]
         published: list[str] = []
         for row, normal in zip(
-            slow.iter_rows(named=True),
-            slow.select(**clean).iter_rows(named=True),
-            strict=True,
+            slow.iter_rows(named=True), cleaned[rows].iter_rows(named=True), strict=True
         ):
             kept = json.loads(row["published"]) if row["published"] else {}
             kept.update({c: row[c] for c in columns if row[c] is not None and row[c] != normal[c]})
             published.append(json.dumps(kept, ensure_ascii=False, sort_keys=True))
-        written = written.scatter(at, pl.Series(published, dtype=pl.String))
+        written = written.scatter(rows, pl.Series(published, dtype=pl.String))
     # the rewritten rows put back in place, column by column (only the columns they change)
-    at = touched["_row"]
-    cleaned = touched.select(**clean)
     updates = {c: df[c].scatter(at, cleaned[c]) for c in columns}
-    return df.drop("_row").with_columns(published=df["published"].scatter(at, written), **updates)
+    return df.with_columns(published=df["published"].scatter(at, written), **updates)
 
 
 # JSON's short escapes (`json.dumps` writes every other character below 0x20 as \u00XX).
@@ -309,13 +312,18 @@ def note_legacy_codes(df: pl.DataFrame) -> pl.DataFrame:
     """
     if "country_code" not in df.columns or "note" not in df.columns:
         return df
+    # only the rows with such a code are looked at (a few, often none), then put back in place
+    at = df.get_column("country_code").is_in(list(LEGACY_NOTES)).arg_true()
+    if at.len() == 0:
+        return df
     meaning = pl.col("country_code").replace_strict(LEGACY_NOTES, default=None)
     present = pl.col("note").fill_null("").str.contains(meaning, literal=True)
-    return df.with_columns(
-        note=pl.when(meaning.is_null() | present.fill_null(False))
+    noted = df[at].select(
+        pl.when(meaning.is_null() | present.fill_null(False))
         .then(pl.col("note"))
         .otherwise(pl.concat_str([pl.col("note"), meaning], separator="; ", ignore_nulls=True))
     )
+    return df.with_columns(note=df.get_column("note").scatter(at, noted.to_series()))
 
 
 # Issued documents: their label may name the issuer ("Bosnian Personal ID No.").
