@@ -497,6 +497,7 @@ def trade_indicators_asset(
             )
         ),
     }
+    metadata = {**inline_charts(ratios, tables["trade_chpl_annual"]), **metadata}
     for name, png in chart_pngs(data_dir).items():
         metadata[f"chart_{name.removesuffix('.png')}"] = MetadataValue.md(
             f"![chart](data:image/png;base64,{base64.b64encode(png).decode()})"
@@ -504,6 +505,38 @@ def trade_indicators_asset(
     context.log.info(f"trade_indicators: EU exports 2023 / 2021 = {ratios}")
     yield MaterializeResult(metadata=metadata)
     yield from check_results("trade_indicators", TradeFrames(data_dir, tables))
+
+
+def inline_charts(
+    ratios: dict[str, float | None], chpl_annual: pl.DataFrame, year: int = 2022
+) -> dict[str, MetadataValue]:
+    """The two headline figures as charts shown inline on the asset's page (the full PNG charts
+    follow behind "[Show Markdown]" and are in every version's charts/ folder)."""
+    from trade.inline_charts import bar_chart_markdown
+
+    chpl = chpl_annual.filter(
+        (pl.col("year") == year) & (pl.col("product_scope") == "CHPL all tiers")
+    ).sort("index_2021", descending=True, nulls_last=True)
+    return {
+        "inline_eu_exports_2023_vs_2021": MetadataValue.md(
+            bar_chart_markdown(
+                "EU exports 2023 / 2021, all goods",
+                {p: r for p, r in ratios.items() if r is not None},
+                reference=1.0,
+            )
+        ),
+        "inline_chpl_exports_index": MetadataValue.md(
+            bar_chart_markdown(
+                f"EU exports of CHPL goods {year}, 2021 = 100",
+                {
+                    r["partner_code"]: r["index_2021"]
+                    for r in chpl.iter_rows(named=True)
+                    if r["index_2021"] is not None
+                },
+                reference=100.0,
+            )
+        ),
+    }
 
 
 TRADE_ASSETS: list[AssetsDefinition] = [

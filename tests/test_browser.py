@@ -133,5 +133,28 @@ def test_trade_charts_are_on_the_asset_page(
     page.goto(f"{url}/assets/trade_indicators", wait_until="domcontentloaded")
     for chart in ("chart_trade_diversion", "chart_trade_eu_exports_index"):
         expect(page.get_by_text(chart).first).to_be_visible()
+    # the headline charts are drawn inline, without "[Show Markdown]": rendered images
+    for title in ("EU exports 2023 / 2021, all goods", "EU exports of CHPL goods 2022, 2021 = 100"):
+        image = page.locator(f'img[alt="{title}"]').first
+        expect(image).to_be_visible()
+        assert image.evaluate("img => img.complete && img.naturalWidth") == 240
     shoot(page, shots, "trade_indicators")
+    page.close()
+
+
+def test_a_failed_check_shows_its_failure_cases(
+    ui: tuple[str, Path], browser: BrowserContext, shots: Path
+) -> None:
+    """OFSI's frozen list holds one name whose script FtM-style type/language is unknown
+    (`non-Latin script type/language without a name`): its warning check did not pass, and its
+    page shows the reason and the case."""
+    url, _ = ui
+    page = browser.new_page()
+    page.goto(f"{url}/assets/gb_ofsi?view=checks", wait_until="domcontentloaded")
+    row = page.get_by_text("no_unknown_fields", exact=True).first
+    expect(row).to_be_visible()
+    row.click()
+    expect(page.get_by_text("unknown_count").first).to_be_visible()
+    expect(page.get_by_text("non-Latin script type/language without a name").first).to_be_visible()
+    shoot(page, shots, "gb_ofsi_failed_check")
     page.close()
