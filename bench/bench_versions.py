@@ -120,114 +120,132 @@ def database_parts(folder: Path, out: Path) -> dict[str, int]:
     return sizes
 
 
+def shared_names(published: Path, names: list[str]) -> list[str]:
+    """Files of the last of `names` that are one inode with a file of an earlier one."""
+    folder = published / names[-1]
+    earlier = {
+        (st.st_dev, st.st_ino)
+        for n in names[:-1]
+        for p in (published / n).rglob("*")
+        if p.is_file() and (st := p.stat())
+    }
+    return sorted(
+        {
+            group(p.relative_to(folder).as_posix())
+            for p in folder.rglob("*")
+            if p.is_file() and (p.stat().st_dev, p.stat().st_ino) in earlier
+        }
+    )
+
+
+def changed_parts(before: dict[str, tuple[str, int]], after: dict[str, tuple[str, int]]) -> int:
+    return sum(size for name, (sha, size) in after.items() if before.get(name) != (sha, size))
+
+
+def publish_versions(root: Path, count: int) -> tuple[Path, list[int]]:
+    """Publish `count` versions under `root`; returns the published folder and, per version
+    after the first, the bytes of the per-source parts that changed (option 3)."""
+    snapshots, data = root / "snapshots", root / "data"
+    dates = write_versions(snapshots, count)
+    published = data / "published"
+    instance = DagsterInstance.ephemeral()
+    print(f"{'#':>3} {'run s':>7} {'folder MB':>10} {'added MB':>9} {'all MB':>9}  shared")
+    total_before = 0
+    parts_before: dict[str, tuple[str, int]] = {}
+    part_new: list[int] = []
+    for k, pin in enumerate(dates):
+        defs = build_definitions(
+            SnapshotFetcher(root=str(snapshots), pins={"us_ofac_sdn": pin}),
+            DataDir(root=str(data)),
+            PublishPolicy(),
+        )
+        keys = None
+        if k:  # only the SDN and what depends on it: the other inputs did not change
+            selection = AssetSelection.assets("us_ofac_sdn").downstream()
+            keys = list(selection.resolve(defs.resolve_asset_graph()))
+        start = time.perf_counter()
+        result = defs.resolve_job_def("refresh_all").execute_in_process(
+            instance=instance, raise_on_error=False, asset_selection=keys
+        )
+        elapsed = time.perf_counter() - start
+        assert result.success, f"run for {pin} failed"
+        names = version_names(published)
+        assert len(names) == k + 1, f"{pin}: no new version published"
+        own = du(published / names[-1])
+        total = du(*(published / n for n in names))
+        shared = shared_names(published, names)
+        print(
+            f"{k:>3} {elapsed:>7.1f} {own / MB:>10.1f} {(total - total_before) / MB:>9.1f}"
+            f" {total / MB:>9.1f}  {len(shared)} files: {', '.join(shared)[:150]}",
+            flush=True,
+        )
+        total_before = total
+        parts = per_source_parts(published / names[-1])
+        if k:
+            part_new.append(changed_parts(parts_before, parts))
+        parts_before = parts
+    return published, part_new
+
+
+def report(published: Path, part_new: list[int] | None, scratch: Path) -> None:
+    """Disk of the versions in `published` against the first one, per file, and the options."""
+    names = version_names(published)
+    folders = [published / n for n in names]
+    if part_new is None:  # a folder published before: per-source parts of the last two
+        before, after = (per_source_parts(f) for f in folders[-2:])
+        part_new = [changed_parts(before, after)]
+    first = du(folders[0])
+    total = du(*folders)
+    print(f"load: {os.getloadavg()[0]:.2f}")
+    print(
+        f"\none version: {first / MB:.1f} MB; all {len(folders)}: {total / MB:.1f} MB "
+        f"= {total / first:.2f}x one version (target <= 3x); "
+        f"du -s -c: {du_command(*folders) / MB:.1f} MB; "
+        f"mean added per version after the first: {(total - first) / (len(folders) - 1) / MB:.1f} MB"
+    )
+    print(f"\nper file: distinct copies across the {len(folders)} versions")
+    inodes: dict[str, dict[tuple[int, int], int]] = defaultdict(dict)
+    for f in folders:
+        for p in f.rglob("*"):
+            if p.is_file():
+                st = p.stat()
+                inodes[group(p.relative_to(f).as_posix())][(st.st_dev, st.st_ino)] = (
+                    st.st_blocks * 512
+                )
+    for name, copies in sorted(inodes.items(), key=lambda kv: -sum(kv[1].values())):
+        print(f"  {name:<36} {len(copies):>5} copies {sum(copies.values()) / MB:>9.1f} MB")
+    last = folders[-1]
+    sizes = database_parts(last, scratch)
+    database = (last / "sanctions.duckdb").stat().st_size
+    ftm_lines = (last / "entities.ftm.json").stat().st_size
+    print("\noptions not taken, measured on the last version:")
+    print(
+        f"  sanctions.duckdb {database / MB:.1f} MB; rewritten as three files: trade tables "
+        f"{sizes['trade'] / MB:.1f} MB (unchanged across these versions), statements "
+        f"{sizes['statements'] / MB:.1f} MB, the rest {sizes['rest'] / MB:.1f} MB"
+    )
+    print(
+        "  per source (tables with a source column, entities.ftm.json by publisher): bytes "
+        f"whose part changed per version: mean {sum(part_new) / len(part_new) / MB:.1f} MB, "
+        f"max {max(part_new) / MB:.1f} MB (entities.ftm.json alone is {ftm_lines / MB:.1f} MB)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--versions", type=int, default=20)
-    parser.add_argument("--root", type=Path, default=None, help="kept after the run if given")
+    parser.add_argument("--root", type=Path, default=None, help="parent of the temporary folder")
+    parser.add_argument(
+        "--report", type=Path, default=None, help="only report on this published/ folder"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=args.root) as tmp:
-        snapshots, data, scratch = Path(tmp) / "snapshots", Path(tmp) / "data", Path(tmp) / "x"
-        scratch.mkdir()
-        dates = write_versions(snapshots, args.versions)
-        published = data / "published"
-        instance = DagsterInstance.ephemeral()
         print(f"load before: {os.getloadavg()[0]:.2f}")
-        print(f"{'#':>3} {'run s':>7} {'folder MB':>10} {'added MB':>9} {'all MB':>9}  shared")
-        total_before = 0
-        part_hashes: dict[str, tuple[str, int]] = {}
-        part_new: list[int] = []
-        first_size = 0
-        for k, pin in enumerate(dates):
-            defs = build_definitions(
-                SnapshotFetcher(root=str(snapshots), pins={"us_ofac_sdn": pin}),
-                DataDir(root=str(data)),
-                PublishPolicy(),
-            )
-            job = defs.resolve_job_def("refresh_all")
-            keys = None
-            if k:
-                selection = AssetSelection.assets("us_ofac_sdn").downstream()
-                keys = list(selection.resolve(defs.resolve_asset_graph()))
-            start = time.perf_counter()
-            result = job.execute_in_process(
-                instance=instance, raise_on_error=False, asset_selection=keys
-            )
-            elapsed = time.perf_counter() - start
-            assert result.success, f"run for {pin} failed"
-            names = version_names(published)
-            assert len(names) == k + 1, f"{pin}: no new version published"
-            folder = published / names[-1]
-            own = du(folder)
-            total = du(*(published / n for n in names))
-            earlier = {
-                (st.st_dev, st.st_ino)
-                for n in names[:-1]
-                for p in (published / n).rglob("*")
-                if p.is_file() and (st := p.stat())
-            }
-            shared = sorted(
-                {
-                    group(p.relative_to(folder).as_posix())
-                    for p in folder.rglob("*")
-                    if p.is_file() and (p.stat().st_dev, p.stat().st_ino) in earlier
-                }
-            )
-            first_size = first_size or own
-            print(
-                f"{k:>3} {elapsed:>7.1f} {own / MB:>10.1f} {(total - total_before) / MB:>9.1f}"
-                f" {total / MB:>9.1f}  {len(shared)} files: {', '.join(shared)[:150]}"
-            )
-            total_before = total
-            parts = per_source_parts(folder)
-            if k:
-                part_new.append(
-                    sum(
-                        size
-                        for name, (sha, size) in parts.items()
-                        if part_hashes.get(name) != (sha, size)
-                    )
-                )
-            part_hashes = parts
-
-        folders = [published / n for n in version_names(published)]
-        last = folders[-1]
-        total = du(*folders)
-        print(f"load after: {os.getloadavg()[0]:.2f}")
-        print(
-            f"\none version: {first_size / MB:.1f} MB; all {len(folders)}: {total / MB:.1f} MB "
-            f"= {total / first_size:.2f}x one version (target <= 3x); "
-            f"du -s -c: {du_command(*folders) / MB:.1f} MB"
-        )
-        print(f"\nper file of the last version: distinct copies across the {len(folders)} versions")
-        inodes: dict[str, dict[tuple[int, int], int]] = defaultdict(dict)
-        for f in folders:
-            for p in f.rglob("*"):
-                if p.is_file():
-                    st = p.stat()
-                    inodes[group(p.relative_to(f).as_posix())][(st.st_dev, st.st_ino)] = (
-                        st.st_blocks * 512
-                    )
-        rows = sorted(inodes.items(), key=lambda kv: -sum(kv[1].values()))
-        for name, copies in rows:
-            print(f"  {name:<36} {len(copies):>5} copies {sum(copies.values()) / MB:>9.1f} MB")
-
-        increments = part_new
-        sizes = database_parts(last, scratch)
-        database = (last / "sanctions.duckdb").stat().st_size
-        ftm_lines = (last / "entities.ftm.json").stat().st_size
-        print("\noptions not taken, measured on the last version:")
-        print(
-            f"  sanctions.duckdb {database / MB:.1f} MB; rewritten as three files: trade tables "
-            f"{sizes['trade'] / MB:.1f} MB (unchanged across these versions), statements "
-            f"{sizes['statements'] / MB:.1f} MB, the rest {sizes['rest'] / MB:.1f} MB"
-        )
-        print(
-            "  per source (tables with a source column, entities.ftm.json by publisher): bytes "
-            f"whose part changed per version: mean {sum(increments) / len(increments) / MB:.1f} MB, "
-            f"max {max(increments) / MB:.1f} MB (entities.ftm.json alone is {ftm_lines / MB:.1f} MB)"
-            if increments
-            else "  per source: one version only"
-        )
+        if args.report:
+            report(args.report, None, Path(tmp))
+            return
+        published, part_new = publish_versions(Path(tmp), args.versions)
+        report(published, part_new, Path(tmp))
 
 
 if __name__ == "__main__":
