@@ -274,3 +274,22 @@ def test_unchanged_files_are_hard_linked_never_copied(tmp_path: Path) -> None:
     os.rename(third, moved)
     assert verify_published(moved) == []
     assert pl.read_parquet(moved / "b.parquet").equals(tables(1)["b"])
+
+
+def test_no_link_possible_keeps_the_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the file system refuses a link (another device, the link limit), the version keeps
+    its own copy and is complete."""
+    published = tmp_path / "published"
+    first = published / publish(published, 1)
+
+    def refuse(*_: object, **__: object) -> None:
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", refuse)
+    inputs = hashlib.sha256(b"again").hexdigest()
+    _, second = publish_version(
+        published, tables(1), [], inputs, extra_files={"charts/c.png": b"png"}
+    )
+    assert not (second / "b.parquet").samefile(first / "b.parquet")
+    assert verify_published(second) == []
+    assert not list(second.rglob(".*"))
