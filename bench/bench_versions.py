@@ -13,6 +13,20 @@ file once); then per file of the version, how many distinct copies the versions 
 bytes; then what the layout options not taken would save (measured on these versions):
 trade tables in a DuckDB file of their own, one file per source for tables and the FtM export,
 and the statements table out of `sanctions.duckdb`.
+
+Measured 2026-12-04 (2 shared cores, load 12-16 from other sessions; the 20-version run was
+cut at 11 versions by the deadline, `--report` on its folder): one version 240.1 MB; 11 versions
+2215.3 MB = 9.2x one version, each later version adding 186.5-210.4 MB (growing ~2.3 MB a
+version: the statements table keeps every value ever seen, the lake catalog every snapshot).
+Shared (one inode across all versions): the trade tables' parquet, hs/chpl codes, charts, the
+crosswalk and the lake's data files (~2.3 MB a version plus the lake). Rewritten every version:
+sanctions.duckdb 85.5 -> 103.8 MB, entities.ftm.json 56 MB, delta.ftm.json 14 MB (every SDN
+entity is a MOD: snapshot mode puts the publication's `snapshot://<date>/…` URL in each entity's
+notes), statements.parquet 12.4-12.6 MB, history.ducklake 9.2 -> 11 MB, ~9 MB of parquet tables
+holding every list. Options not taken: trade tables in their own DuckDB file saves 19.1 MB a
+version; one file per source saves ~34 MB a version (43.3 MB of parts change against ~77 MB
+of whole files) but splits entities.ftm.json and `<table>.parquet`. The 3x target needs under
+25 MB added a version; entities.ftm.json alone, required whole in each version, is 56 MB.
 """
 
 from __future__ import annotations
