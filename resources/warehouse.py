@@ -1,5 +1,9 @@
 """DuckDB warehouse and published versions.
 
+A file whose bytes an earlier published version already holds is hard-linked from it, not
+copied (`share_unchanged`): unchanged tables, charts and lake data files cost their disk space
+once across versions, and every version folder still holds all of its files itself.
+
 The warehouse file is rebuilt in a temporary file and swapped in with a rename, so no reader
 ever sees half a table. A published version is written to a hidden folder, verified (row
 counts and sha256 of every file re-read), made read-only (files and folders), renamed into
@@ -271,6 +275,7 @@ def publish_version(
             except OSError:  # another file system, or links not supported
                 shutil.copyfile(source, tmp / name)
         _verify(tmp, tables)
+        hashes = share_unchanged(published, tmp)
         manifest = {
             "version": version,
             "built_at": built.isoformat(),
@@ -278,14 +283,10 @@ def publish_version(
             "inputs_hash": inputs,
             "sources": sources,
             "tables": {
-                name: {**entry, "sha256": sha256_file(tmp / entry["file"])}
-                for name, entry in files.items()
+                name: {**entry, "sha256": hashes[entry["file"]]} for name, entry in files.items()
             },
-            "database": {"file": DATABASE, "sha256": sha256_file(tmp / DATABASE)},
-            "files": {
-                name: sha256_file(tmp / name)
-                for name in [*(extra_files or {}), *(linked_files or {})]
-            },
+            "database": {"file": DATABASE, "sha256": hashes[DATABASE]},
+            "files": {name: hashes[name] for name in [*(extra_files or {}), *(linked_files or {})]},
             **(extra_manifest or {}),
         }
         (tmp / MANIFEST).write_text(dumps(manifest))
@@ -296,6 +297,60 @@ def publish_version(
         raise
     switch_latest(published, version)
     return version, final
+
+
+def _manifest_files(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(file, sha256) of every file a manifest lists."""
+    entries = [(t["file"], t["sha256"]) for t in manifest["tables"].values()]
+    entries.append((manifest["database"]["file"], manifest["database"]["sha256"]))
+    return entries + list(manifest.get("files", {}).items())
+
+
+def share_unchanged(published: Path, folder: Path) -> dict[str, str]:
+    """Hard-link every file of the new version `folder` whose bytes an existing version already
+    holds, instead of keeping a second copy; returns the sha256 of every file (by name).
+
+    Candidates come from the manifests of the published versions (newest first), whatever the
+    file's name there, and each is re-hashed before it is linked: a damaged file (its bytes no
+    longer those of its manifest) is never shared into a new version. A version folder holds
+    its files itself (links, not pointers elsewhere), so retention removing the older version
+    removes a name, not the content, and a copied or moved folder (`cp -r`) is complete.
+    Where a link is not possible (another file system, the link limit) the copy stays.
+    """
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+    hashes = {p.relative_to(folder).as_posix(): sha256_file(p) for p in files}
+    wanted = set(hashes.values())
+    candidates: dict[str, list[Path]] = {}
+    for name in reversed(version_names(published)):
+        try:
+            entries = _manifest_files(json.loads((published / name / MANIFEST).read_text()))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            continue  # an unreadable manifest offers nothing to share
+        for file, sha in entries:
+            if sha in wanted:
+                candidates.setdefault(sha, []).append(published / name / file)
+    checked: dict[Path, str] = {}
+    for path in files:
+        sha = hashes[path.relative_to(folder).as_posix()]
+        for candidate in candidates.get(sha, []):
+            link = path.with_name(f".{path.name}.link")
+            try:
+                if os.path.samefile(candidate, path):
+                    break  # already one file (e.g. a lake data file linked from the warehouse)
+                if candidate.stat().st_size != path.stat().st_size:
+                    continue
+                if candidate not in checked:
+                    checked[candidate] = sha256_file(candidate)
+                if checked[candidate] != sha:
+                    continue  # damaged since it was published: not shared
+                link.unlink(missing_ok=True)
+                os.link(candidate, link)
+                os.replace(link, path)
+                break
+            except OSError:  # gone meanwhile, another file system, too many links…
+                link.unlink(missing_ok=True)
+                continue
+    return hashes
 
 
 def _seal(folder: Path) -> None:
@@ -421,10 +476,7 @@ def verify_published(folder: Path, manifest_sha256: str | None = None) -> list[s
     if manifest_sha256 is not None and sha256_file(manifest_path) != manifest_sha256:
         return [f"{manifest_path}: sha256 differs from latest.json"]
     try:
-        manifest = json.loads(manifest_path.read_text())
-        entries = [(t["file"], t["sha256"]) for t in manifest["tables"].values()]
-        entries.append((manifest["database"]["file"], manifest["database"]["sha256"]))
-        entries += list(manifest.get("files", {}).items())
+        entries = _manifest_files(json.loads(manifest_path.read_text()))
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         return [f"{manifest_path}: unreadable ({type(exc).__name__}: {exc})"]
     problems = []

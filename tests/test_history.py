@@ -201,9 +201,14 @@ def test_moved_version_keeps_time_travel_offline(
         .collect()
         .item()
     )
+    # the trade tables did not change: the second version links the first's file, one inode
+    shared = ("trade_flows.parquet", "hs_codes.parquet", "charts/trade_diversion.png")
+    assert all((second / n).samefile(first / n) for n in shared)
+    assert not (second / "names.parquet").samefile(first / "names.parquet")
     moved = tmp_path / "elsewhere" / second.name
     shutil.copytree(second, moved)
     assert verify_published(moved) == []
+    assert not any((moved / n).samefile(second / n) for n in shared)  # the copy holds its own
     lake_files = [n for n in manifest(moved)["files"] if n.startswith("lake/")]
     assert lake_files and all((moved / n).is_file() for n in lake_files)
     catalog = duckdb.connect(str(moved / "history.ducklake"), read_only=True)

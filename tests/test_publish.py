@@ -238,3 +238,58 @@ def test_damaged_latest_is_named_and_rebuilt_from_the_warehouse(tmp_path: Path) 
         again = run(data, instance, keep_versions=1)
         assert again.success
         assert latest_folder(published) == second
+
+
+def test_unchanged_files_are_hard_linked_never_copied(tmp_path: Path) -> None:
+    """Table `b` and the chart do not change between versions: each later version links the
+    file of the earlier one (one inode); `a` changes and gets its own file. A damaged file is
+    never shared, retention removes names not content, and a copied folder is complete."""
+    published = tmp_path / "published"
+    first = published / publish(published, 1)
+
+    def two(marker: int) -> dict[str, pl.DataFrame]:
+        return {"a": tables(marker)["a"], "b": tables(1)["b"]}
+
+    inputs = hashlib.sha256(b"second").hexdigest()
+    _, second = publish_version(published, two(2), [], inputs, extra_files={"charts/c.png": b"png"})
+    for name in ("b.parquet", "charts/c.png"):
+        assert (second / name).stat().st_ino == (first / name).stat().st_ino
+        assert (second / name).stat().st_nlink == 2
+    assert (second / "a.parquet").stat().st_ino != (first / "a.parquet").stat().st_ino
+    assert pl.read_parquet(second / "a.parquet")["version"].unique().to_list() == [2]
+    assert verify_published(second) == []
+    assert stat.S_IMODE((second / "b.parquet").stat().st_mode) == 0o444
+    assert not list(second.rglob(".*"))  # no link left half-made
+
+    # b damaged in both (one inode): the next version writes its own, intact copy
+    damage(second / "b.parquet")
+    _, third = publish_version(published, two(3), [], inputs[::-1], extra_files={})
+    assert (third / "b.parquet").stat().st_ino != (second / "b.parquet").stat().st_ino
+    assert verify_published(third) == []
+
+    # retention removes the first two: the third still holds every file it lists
+    assert remove_old_versions(published, keep=1) == [first.name, second.name]
+    assert verify_published(third) == []
+    moved = tmp_path / "elsewhere"
+    os.rename(third, moved)
+    assert verify_published(moved) == []
+    assert pl.read_parquet(moved / "b.parquet").equals(tables(1)["b"])
+
+
+def test_no_link_possible_keeps_the_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the file system refuses a link (another device, the link limit), the version keeps
+    its own copy and is complete."""
+    published = tmp_path / "published"
+    first = published / publish(published, 1)
+
+    def refuse(*_: object, **__: object) -> None:
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", refuse)
+    inputs = hashlib.sha256(b"again").hexdigest()
+    _, second = publish_version(
+        published, tables(1), [], inputs, extra_files={"charts/c.png": b"png"}
+    )
+    assert not (second / "b.parquet").samefile(first / "b.parquet")
+    assert verify_published(second) == []
+    assert not list(second.rglob(".*"))
