@@ -10,7 +10,7 @@ is therefore never in the history a version publishes.
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -38,6 +38,7 @@ from assets.factory import (
 )
 from core.canonical import TABLE_NAMES
 from core.changes import State, change_feed
+from ftm import checks as ftm_checks
 from ftm import publish as ftm_publish
 from resources.history import (
     SANCTIONED_ON,
@@ -446,11 +447,12 @@ def build_consolidated(
         group_name=GROUP,
         deps=[consolidated, *(extra.dep for extra in extras)],
         kinds={"duckdb", "parquet"},
+        check_specs=ftm_checks.check_specs(sources),  # FtM assertions, run in this step (ftm/)
         description="Immutable published version: sanctions.duckdb, one parquet per table, change feed, history, manifest.json; `latest` switched atomically.",
     )
     def published_version(
         context: AssetExecutionContext, data_dir: DataDir, publish_policy: PublishPolicy
-    ) -> MaterializeResult:
+    ) -> Iterator[MaterializeResult | AssetCheckResult]:
         published = data_dir.published
         with exclusive(data_dir.lock):
             base = published_base(published)
@@ -473,7 +475,7 @@ def build_consolidated(
                 context.log.info(
                     f"inputs unchanged since version {previous['version']}: nothing published"
                 )
-                return MaterializeResult(
+                yield MaterializeResult(
                     metadata={
                         "version": previous["version"],
                         "unchanged": True,
@@ -481,6 +483,7 @@ def build_consolidated(
                         "history_commits": "none: nothing published",
                     }
                 )
+                return
             if base.damage:
                 context.log.warning(
                     f"rebuilding a fresh version from the warehouse: latest ({base.latest}) is damaged"
@@ -506,6 +509,12 @@ def build_consolidated(
                     {**tables, **history_tables, **extra_tables},
                     published,
                     previous["version"] if previous else None,
+                    lake=data_dir.lake,
+                    formats=ftm_checks.format_disagreements(data_dir, warehouse_inputs(data_dir)),
+                )
+                # FtM assertions: results recorded; a failed blocking one raises, nothing published
+                yield from ftm_checks.check_results(
+                    [spec.source for spec in specs], ftm_summary["assertions"]
                 )
                 version, folder = publish_version(
                     published,
@@ -542,7 +551,7 @@ def build_consolidated(
             history_tables["changes"].group_by("source", "change").len().sort("source", "change")
         )
         context.log.info(f"published version {version} at {folder}; latest -> {version}")
-        return MaterializeResult(
+        yield MaterializeResult(
             metadata={
                 "version": version,
                 "unchanged": False,
