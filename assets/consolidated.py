@@ -483,6 +483,10 @@ def build_consolidated(
                         "history_commits": "none: nothing published",
                     }
                 )
+                # FtM assertions: as the unchanged version was published with them (ftm/)
+                yield from ftm_checks.unchanged_results(
+                    [spec.source for spec in specs], published / previous["version"]
+                )
                 return
             if base.damage:
                 context.log.warning(

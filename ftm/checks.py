@@ -10,13 +10,16 @@ its check results are recorded: nothing is published and the previous version st
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, MetadataValue
 
 from assets.factory import compare_formats, layout_only_attributes
 from ftm.assertions import BLOCKING, describe, load_bounds
+from ftm.delta import INDEX_FILE
 from resources.staging import read_meta
 from resources.storage import DataDir
 from schemas.validate import markdown_table
@@ -58,8 +61,17 @@ def check_specs(sources: Iterable[str]) -> list[AssetCheckSpec]:
     ]
 
 
+def unchanged_results(sources: Iterable[str], folder: Path) -> Iterator[AssetCheckResult]:
+    """When nothing is published: the results the current version (`folder`) was published
+    with, from its `index.json` (a version from before the assertions has none to report)."""
+    index = folder / INDEX_FILE
+    rows = json.loads(index.read_text()).get("assertions", []) if index.is_file() else []
+    rows = [r for r in rows if "severity" in r]
+    yield from check_results(sources, rows, f"unchanged since version {folder.name}: ")
+
+
 def check_results(
-    sources: Iterable[str], rows: Sequence[Mapping[str, Any]]
+    sources: Iterable[str], rows: Sequence[Mapping[str, Any]], said: str = ""
 ) -> Iterator[AssetCheckResult]:
     """One result per declared check from the evaluated assertions (`summary["assertions"]`);
     then, if a blocking one failed, `BlockingAssertionFailed` naming every failed assertion."""
@@ -74,8 +86,11 @@ def check_results(
             check_name=_name(source, severity),
             passed=not failed,
             severity=AssetCheckSeverity.ERROR if severity == BLOCKING else AssetCheckSeverity.WARN,
-            description="; ".join(describe(r) for r in failed)
-            or f"{len(mine)} {severity} assertion(s) of {source} hold",
+            description=said
+            + (
+                "; ".join(describe(r) for r in failed)
+                or f"{len(mine)} {severity} assertion(s) of {source} hold"
+            ),
             metadata={"assertions": MetadataValue.md(markdown_table(list(mine)) or "none")},
         )
     if blocked:
@@ -128,4 +143,10 @@ def format_disagreements(data_dir: DataDir, staged: Mapping[str, str]) -> dict[s
     return out
 
 
-__all__ = ["BlockingAssertionFailed", "check_results", "check_specs", "format_disagreements"]
+__all__ = [
+    "BlockingAssertionFailed",
+    "check_results",
+    "check_specs",
+    "format_disagreements",
+    "unchanged_results",
+]
