@@ -41,6 +41,7 @@ from assets.fingerprints import schema_fingerprint
 from assets.source_checks import validate_publication
 from core.canonical import TABLE_NAMES
 from core.changes import State, change_feed
+from ftm import checks as ftm_checks
 from ftm import publish as ftm_publish
 from resources.history import (
     SANCTIONED_ON,
@@ -341,17 +342,18 @@ def build_consolidated(
         deps=[consolidated, *(extra.dep for extra in extras)],
         kinds={"duckdb", "parquet"},
         description="Immutable published version: sanctions.duckdb, one parquet per table, change feed, history, manifest.json; `latest` switched atomically.",
-        check_specs=PUBLISHED_CHECKS,
+        # the manifest check, and the FtM assertions per list (ftm/), run in this step
+        check_specs=[*PUBLISHED_CHECKS, *ftm_checks.check_specs(sources)],
     )
     def published_version(
         context: AssetExecutionContext, data_dir: DataDir, publish_policy: PublishPolicy
     ) -> Iterator[MaterializeResult | AssetCheckResult]:
-        yield publish(context, data_dir, publish_policy)
+        yield from publish(context, data_dir, publish_policy)
         yield manifest_intact(data_dir.published)
 
     def publish(
         context: AssetExecutionContext, data_dir: DataDir, publish_policy: PublishPolicy
-    ) -> MaterializeResult:
+    ) -> Iterator[MaterializeResult | AssetCheckResult]:
         published = data_dir.published
         with exclusive(data_dir.lock):
             base = published_base(published)
@@ -374,7 +376,7 @@ def build_consolidated(
                 context.log.info(
                     f"inputs unchanged since version {previous['version']}: nothing published"
                 )
-                return MaterializeResult(
+                yield MaterializeResult(
                     metadata={
                         "version": previous["version"],
                         "unchanged": True,
@@ -382,6 +384,11 @@ def build_consolidated(
                         "history_commits": "none: nothing published",
                     }
                 )
+                # FtM assertions: as the unchanged version was published with them (ftm/)
+                yield from ftm_checks.unchanged_results(
+                    [spec.source for spec in specs], published / previous["version"]
+                )
+                return
             if base.damage:
                 context.log.warning(
                     f"rebuilding a fresh version from the warehouse: latest ({base.latest}) is damaged"
@@ -407,6 +414,12 @@ def build_consolidated(
                     {**tables, **history_tables, **extra_tables},
                     published,
                     previous["version"] if previous else None,
+                    lake=data_dir.lake,
+                    formats=ftm_checks.format_disagreements(data_dir, warehouse_inputs(data_dir)),
+                )
+                # FtM assertions: results recorded; a failed blocking one raises, nothing published
+                yield from ftm_checks.check_results(
+                    [spec.source for spec in specs], ftm_summary["assertions"]
                 )
                 version, folder = publish_version(
                     published,
@@ -443,7 +456,7 @@ def build_consolidated(
             history_tables["changes"].group_by("source", "change").len().sort("source", "change")
         )
         context.log.info(f"published version {version} at {folder}; latest -> {version}")
-        return MaterializeResult(
+        yield MaterializeResult(
             metadata={
                 "version": version,
                 "unchanged": False,

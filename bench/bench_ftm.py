@@ -1,10 +1,13 @@
 """FtM export against the DuckDB publish: size and time on a published version.
 
-    .venv/bin/python -m bench.bench_ftm [published version folder]
+    .venv/bin/python -m bench.bench_ftm [data directory]
 
 Without an argument the default snapshot run is executed into a temporary data directory
-first. Printed: time to build the FtM entities (`ftm.export.build_entities`), to serialise
-them, the delta and the statements table, against writing `sanctions.duckdb`
+first; the latest version and the history lake of the data directory are measured. Printed:
+time to build the FtM entities (`ftm.export.build_entities`), to serialise them, the delta,
+and the statements table from the lake (`ftm.history_statements.version_history`: cold, every
+publication read from the lake and exported, then warm, from the per-publication cache),
+against writing `sanctions.duckdb`
 (`resources.warehouse.write_database`) and the parquet files of the same tables; and the
 sizes of `entities.ftm.json` (raw and gzip-compressed as a consumer would ship it),
 `statements.parquet` and `sanctions.duckdb`.
@@ -13,10 +16,10 @@ sizes of `entities.ftm.json` (raw and gzip-compressed as a consumer would ship i
 from __future__ import annotations
 
 import gzip
+import shutil
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
@@ -24,7 +27,7 @@ import polars as pl
 from bench.common import peak_rss_mb, row
 from ftm.delta import compute_delta
 from ftm.export import build_entities, to_lines
-from ftm.statements import update_statements
+from ftm.history_statements import CACHE, version_history
 from resources.warehouse import write_database
 
 
@@ -32,18 +35,20 @@ def _tables(folder: Path) -> dict[str, pl.DataFrame]:
     return {p.stem: pl.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
 
 
-def _default_run(data: Path) -> Path:
-    from tests.test_history import latest, run
+def _default_run(data: Path) -> None:
+    from tests.test_history import run
 
     assert run(data).success
-    return latest(data)
 
 
 def main() -> None:
-    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else None
+    data = Path(sys.argv[1]) if len(sys.argv) > 1 else None
     with tempfile.TemporaryDirectory() as tmp:
-        if folder is None:
-            folder = _default_run(Path(tmp) / "data")
+        if data is None:
+            data = Path(tmp) / "data"
+            _default_run(data)
+        folder = (data / "published" / "latest").resolve()
+        lake = data / "warehouse" / "lake"
         tables = _tables(folder)
         tables.pop("statements", None)
         start = time.perf_counter()
@@ -55,9 +60,13 @@ def main() -> None:
         start = time.perf_counter()
         compute_delta(export, export)
         t_delta = time.perf_counter() - start
+        shutil.rmtree(lake.parent / CACHE, ignore_errors=True)
         start = time.perf_counter()
-        statements = update_statements(None, entities, tables["publications"], datetime.now(UTC))
+        statements, _, _ = version_history(lake, tables["publication_history"])
         t_statements = time.perf_counter() - start
+        start = time.perf_counter()
+        version_history(lake, tables["publication_history"])
+        t_warm = time.perf_counter() - start
         out = Path(tmp) / "out"
         out.mkdir()
         start = time.perf_counter()
@@ -80,7 +89,8 @@ def main() -> None:
             ("FtM entities (build + validate)", t_build),
             ("FtM JSON lines", t_lines),
             ("delta (export against itself)", t_delta),
-            ("statements table", t_statements),
+            ("statements from the lake (cold)", t_statements),
+            ("statements from the lake (warm)", t_warm),
             ("DuckDB publish (sanctions.duckdb)", t_duckdb),
             ("parquet publish (all tables)", t_parquet),
         ):

@@ -1,25 +1,47 @@
-"""Warning checks on a version's lists, with bounds taken from the lists' published history.
+"""Assertions on a version's lists: entity counts per FtM schema and fill rates, each with a
+severity (blocking or warning), configured per list as data (`ftm/bounds.json`).
 
-Per list: entity counts per type, and fill rates of properties that matter (share of vessels
-with an IMO number, of persons with a birth date, of persons with a nationality). The bounds
-are not guessed: a count or a fill rate is flagged when it falls below the lowest value the
-list has had in the versions recorded in `versions.json`, or a count rises above the highest
-by more than the largest rise seen between two consecutive versions. With no history yet
-there is nothing to compare against, and the check says so.
+Pure functions: `list_metrics` measures an export, `evaluate` compares the measures with the
+configured bounds, `derive` turns the figures observed in the lists' real publications into
+bounds by the rule below. `python -m ftm.derive_bounds` measures every real publication shipped
+under `snapshots/` and writes `ftm/bounds.json` (the observed figures, their sources and the
+rule beside the thresholds); the publishing asset evaluates them as Dagster asset checks
+(`ftm/checks.py`), and a failed blocking assertion stops the publication.
+
+The rule (`derive`), with its reasons:
+- `count_<Schema>` minimum = ⌊lowest observed × 0.9⌋, blocking. 0.9 is the project's own
+  shrink tolerance (`PublishPolicy.max_shrink_fraction` = 10 %): a list losing more than a tenth
+  of a kind of party is held back there too. No minimum when it would be 0.
+- `count_<Schema>` maximum = ⌈highest observed × (1 + r)⌉, warning. r is the largest relative
+  rise of that count between two consecutive real publications of the list; for a list with
+  one publication, or whose count never rose, the largest such rise seen in any list. Lists grow: a rise past it is news
+  for a human, not a reason to hold data back.
+- `fill_<metric>` minimum = lowest observed × 0.9 (rounded down to 4 decimals), over the
+  publications that have entities of the schema; blocking when each of them has at least 20
+  entities of the schema (below that one entity
+  moves the share by more than 5 points), warning otherwise. No minimum when it would be 0.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+import json
+import math
+from collections.abc import Collection, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
+BOUNDS_FILE = Path(__file__).with_name("bounds.json")
+PARTY_SCHEMATA = ("Person", "Organization", "Company", "Vessel", "Airplane", "LegalEntity")
 # (schema, property) → metric name: the share of the schema's entities with the property
 FILL_RATES = {
     ("Vessel", "imoNumber"): "vessel_imo",
     ("Person", "birthDate"): "person_birth_date",
     ("Person", "nationality"): "person_nationality",
 }
+SHRINK_TOLERANCE = 0.9  # PublishPolicy.max_shrink_fraction = 0.10
+MIN_RATE_BASE = 20  # entities of the schema for a fill rate to be blocking
+BLOCKING, WARNING = "blocking", "warning"
 
 
 def list_metrics(entities: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, float]]:
@@ -30,13 +52,7 @@ def list_metrics(entities: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, f
         if e.get("referents"):
             continue
         publishers = e["properties"].get("publisher", [])
-        if len(publishers) != 1 or e["schema"] not in (
-            "Person",
-            "Organization",
-            "Company",
-            "Vessel",
-            "Airplane",
-        ):
+        if len(publishers) != 1 or e["schema"] not in PARTY_SCHEMATA:
             continue
         source = publishers[0]
         mine = counts.setdefault(source, {})
@@ -57,40 +73,110 @@ def list_metrics(entities: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, f
     return out
 
 
-def check(
-    current: Mapping[str, Mapping[str, float]], history: Sequence[Mapping[str, Mapping[str, float]]]
+def load_bounds(path: Path = BOUNDS_FILE) -> dict[str, Any]:
+    """The configured bounds: `lists.<source>.assertions`, each `{metric, min or max, severity}`
+    (none configured while the file does not exist: `python -m ftm.derive_bounds` writes it)."""
+    return json.loads(path.read_text()) if path.is_file() else {"lists": {}}
+
+
+def _schema_of(metric: str) -> str | None:
+    if metric.startswith("count_"):
+        return metric.removeprefix("count_")
+    for (schema, _), name in FILL_RATES.items():
+        if metric == f"fill_{name}":
+            return schema
+    return None
+
+
+def evaluate(
+    metrics: Mapping[str, Mapping[str, float]],
+    bounds: Mapping[str, Any],
+    only: Collection[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """One row per list and metric: the value, the bounds from history, and `ok`/`warning`."""
+    """One row per configured assertion: the list, metric, value, bound, severity and status
+    (`ok`, `failed`, or `not applicable`: a fill rate of a schema the list now has none of,
+    which its count assertion judges). A list with no entities counts 0 of everything. `only`:
+    the lists of this deployment (a configured list not deployed is not judged)."""
     rows = []
-    for source, metrics in sorted(current.items()):
-        for name, value in sorted(metrics.items()):
-            past = [h[source][name] for h in history if name in h.get(source, {})]
-            if not past:
-                rows.append(
-                    {
-                        "source": source,
-                        "metric": name,
-                        "value": value,
-                        "status": "no history",
-                        "min": None,
-                        "max": None,
-                    }
-                )
-                continue
-            low = min(past)
-            high = None
-            if name.startswith("count_"):
-                rises = [max(b - a, 0) for a, b in itertools.pairwise(past)]
-                high = max(past) + max(rises, default=0)
-            bad = value < low or (high is not None and value > high)
+    for source, config in sorted(bounds["lists"].items()):
+        if only is not None and source not in only:
+            continue
+        mine = metrics.get(source, {})
+        for bound in config["assertions"]:
+            metric = bound["metric"]
+            value = mine.get(metric, 0 if metric.startswith("count_") else None)
+            low, high = bound.get("min"), bound.get("max")
+            if value is None:
+                status = "not applicable"
+            elif (low is not None and value < low) or (high is not None and value > high):
+                status = "failed"
+            else:
+                status = "ok"
             rows.append(
                 {
                     "source": source,
-                    "metric": name,
+                    "metric": metric,
                     "value": value,
-                    "status": "warning" if bad else "ok",
                     "min": low,
                     "max": high,
+                    "severity": bound["severity"],
+                    "status": status,
                 }
             )
     return rows
+
+
+def describe(row: Mapping[str, Any]) -> str:
+    """One failed assertion in words."""
+    bound = (
+        f"below its minimum {row['min']}"
+        if row["min"] is not None and row["value"] < row["min"]
+        else f"above its maximum {row['max']}"
+    )
+    return f"{row['source']} {row['metric']} = {row['value']} is {bound} ({row['severity']})"
+
+
+def _rises(series: Sequence[float]) -> list[float]:
+    return [(b - a) / a for a, b in itertools.pairwise(series) if a > 0 and b > a]
+
+
+def derive(observed: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """Bounds per list from the figures of its real publications (the module's rule).
+
+    `observed[source]` is the list's publications, oldest first, each `{"metrics": …}`."""
+    counts = {
+        (source, m)
+        for source, pubs in observed.items()
+        for p in pubs
+        for m in p["metrics"]
+        if m.startswith("count_")
+    }
+    pooled = max(
+        (r for s, m in counts for r in _rises([p["metrics"].get(m, 0) for p in observed[s]])),
+        default=0.0,
+    )
+    out: dict[str, dict[str, Any]] = {}
+    for source, pubs in sorted(observed.items()):
+        assertions: list[dict[str, Any]] = []
+        for metric in sorted({m for p in pubs for m in p["metrics"]}):
+            schema = _schema_of(metric)
+            if metric.startswith("count_"):
+                series = [p["metrics"].get(metric, 0) for p in pubs]
+                rise = max(_rises(series), default=pooled) if len(pubs) > 1 else pooled
+                low = math.floor(min(series) * SHRINK_TOLERANCE)
+                if low > 0:  # the minimum holds data back
+                    assertions.append({"metric": metric, "min": low, "severity": BLOCKING})
+                # the maximum only warns (see the rule)
+                high = math.ceil(max(series) * (1 + rise))
+                assertions.append({"metric": metric, "max": high, "severity": WARNING})
+                continue
+            # over the publications that have the schema at all (OFSI's 2018 CSV has no vessels)
+            having = [p["metrics"] for p in pubs if metric in p["metrics"]]
+            low_rate = math.floor(min(m[metric] for m in having) * SHRINK_TOLERANCE * 10_000)
+            if low_rate <= 0:
+                continue
+            base = min(m.get(f"count_{schema}", 0) for m in having)
+            severity = BLOCKING if base >= MIN_RATE_BASE else WARNING
+            assertions.append({"metric": metric, "min": low_rate / 10_000, "severity": severity})
+        out[source] = {"assertions": assertions}
+    return out

@@ -14,6 +14,7 @@ from typing import Any
 from ftm.export import read_lines, to_lines
 
 DELTA_FILE = "delta.ftm.json"
+DELISTED_FILE = "delisted.ftm.json"
 ENTITIES_FILE = "entities.ftm.json"
 INDEX_FILE = "index.json"
 VERSIONS_FILE = "versions.json"

@@ -97,6 +97,8 @@ ATTRIBUTE_PROPS: dict[str, tuple[str, ...]] = {
     "position": ("position",),
     "occupation": ("profession",),
 }
+# attributes that give the end of a listing (a Sanction's `endDate`)
+END_DATE = {"end_date"}
 # relationship kinds (canonical `relation`, OFAC's relationship types)
 OWNERSHIP = {"owned_or_controlled_by", "owned_by", "controlled_by", "parent_company"}
 # the holder owns the target
@@ -358,7 +360,15 @@ def build_entities(tables: Mapping[str, pl.DataFrame]) -> tuple[list[dict[str, A
                 continue
             props = COUNTRY_PROPS.get(c["relation"], ("country",))
             b.put(proxy, props, c["country_code"], f"country {c['relation']}")
+        # the end of a listing where the source gives it (the CSL's `end_date`): the Sanction's
+        # `endDate` below (delistings known only from the history: ftm/history_statements.py)
+        ends = [a["value"] for a in child["attributes"].get(eid, []) if a["attribute"] in END_DATE]
+        if not child["sanctions"].get(eid):
+            for end in ends:  # no Sanction to carry it: kept, in notes
+                b.to_notes(proxy, f"end_date: {end}", "end_date without a sanction")
         for at in child["attributes"].get(eid, []):
+            if at["attribute"] in END_DATE:
+                continue
             props = ATTRIBUTE_PROPS.get(at["attribute"])
             if props:
                 b.put(proxy, props, at["value"], f"attribute {at['attribute']}")
@@ -377,6 +387,8 @@ def build_entities(tables: Mapping[str, pl.DataFrame]) -> tuple[list[dict[str, A
             b.put(sanction, ["provisions"], s["legal_basis"], "legal_basis")
             b.put(sanction, ["listingDate"], s["listed_on"] or row["listed_on"], "listed_on")
             b.put(sanction, ["startDate"], s["listed_on"] or row["listed_on"], "listed_on")
+            for end in ends:
+                b.put(sanction, ["endDate"], end, "end_date")
             b.put(sanction, ["sourceUrl"], url, "url")
             b.put(sanction, ["publisher"], row["source"], "source")
             for ref in un_refs:
@@ -401,12 +413,32 @@ def build_entities(tables: Mapping[str, pl.DataFrame]) -> tuple[list[dict[str, A
             b.put(link, ["publisher"], holder.get("publisher"), "source")
             out.append(link)
 
-    stats_out = out
     canonical = _clusters(b, tables.get("clusters"), proxies)
-    records = [p.to_dict() for p in stats_out] + canonical
+    records = _merged([p.to_dict() for p in out] + canonical)
     for rec in records:
         stats.schemata[rec["schema"]] += 1
     return sorted((_canonical_form(r) for r in records), key=lambda r: r["id"]), stats
+
+
+def _merged(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One entity per ID: satellites derived from the same content get the same ID (a UN
+    passport the list writes under three language labels is one document), and their values
+    are merged, so no label is lost and no ID appears twice."""
+    from followthemoney import model
+
+    by_id: dict[str, dict[str, Any]] = {}
+    for rec in records:
+        have = by_id.get(rec["id"])
+        if have is None:
+            by_id[rec["id"]] = {
+                **rec,
+                "properties": {k: list(v) for k, v in rec["properties"].items()},
+            }
+            continue
+        have["schema"] = model.common_schema(have["schema"], rec["schema"]).name
+        for prop, values in rec["properties"].items():
+            have["properties"].setdefault(prop, []).extend(values)
+    return list(by_id.values())
 
 
 def _link(b: _Builder, holder: EntityProxy, target: EntityProxy, relation: str) -> EntityProxy:

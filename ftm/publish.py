@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from ftm.assertions import check, list_metrics
+from ftm.assertions import evaluate, list_metrics, load_bounds
 from ftm.delta import (
+    DELISTED_FILE,
     DELTA_FILE,
     ENTITIES_FILE,
     INDEX_FILE,
@@ -24,7 +24,7 @@ from ftm.delta import (
     versions_entry,
 )
 from ftm.export import build_entities, ftm_id, to_lines
-from ftm.statements import update_statements
+from ftm.history_statements import version_history
 from resources.storage import atomic_write
 from resources.warehouse import version_names
 
@@ -57,7 +57,10 @@ def _issues(tables: Mapping[str, pl.DataFrame], source: str) -> dict[str, Any]:
 
 
 def dataset_index(
-    tables: Mapping[str, pl.DataFrame], stats: Mapping[str, Any], delta: Mapping[str, int]
+    tables: Mapping[str, pl.DataFrame],
+    stats: Mapping[str, Any],
+    delta: Mapping[str, int],
+    formats: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """`index.json`: per list its publisher, publication and how its date is known, counts by
     type, changes in this version and issues; and the export's counts and notes."""
@@ -92,17 +95,26 @@ def dataset_index(
                 )
                 if changes is not None
                 else {},
-                "issues": _issues(tables, source),
+                # formats_disagree: ftm/checks.py format_disagreements (the formats_agree check)
+                "issues": {**_issues(tables, source), **(formats or {}).get(source, {})},
             }
         )
     return {"lists": lists, "export": dict(stats), "delta": dict(delta)}
 
 
 def version_files(
-    tables: Mapping[str, pl.DataFrame], published: Path, previous: str | None
+    tables: Mapping[str, pl.DataFrame],
+    published: Path,
+    previous: str | None,
+    *,
+    lake: Path,
+    formats: Mapping[str, Any] | None = None,
 ) -> tuple[dict[str, bytes], dict[str, pl.DataFrame], dict[str, Any]]:
     """The version's FtM files (relative name → bytes), its `statements` table, and a
     summary for `versions.json`.
+
+    `lake`: the versioned store, read for `statements` and `delisted.ftm.json` (with the
+    version's `publication_history`); `formats`: per list, the formats that disagree.
 
     The delta is taken against the previous version's export (`previous`, the newest intact
     version); with none (first version, or one published before the export existed) every
@@ -114,32 +126,20 @@ def version_files(
     ops = compute_delta(prior, export)
     counts = delta_counts(ops)
     summary = stats.to_dict()
-    index = dataset_index(tables, summary, counts)
-    # assertions: bounds from the metrics of the versions recorded so far
-    versions_path = published / VERSIONS_FILE
-    history = (
-        [v.get("metrics", {}) for v in json.loads(versions_path.read_text())["versions"]]
-        if versions_path.is_file()
-        else []
-    )
+    index = dataset_index(tables, summary, counts, formats)
+    # --- ftm: assertions (ftm/bounds.json), statements and delistings from the lake ---
     metrics = list_metrics(entities)
-    checks = check(metrics, history)
+    checks = evaluate(metrics, load_bounds(), set(tables["publications"]["source"]))
     index["assertions"] = checks
-    warnings = [c for c in checks if c["status"] == "warning"]
+    statements, delisted, per_list = version_history(lake, tables["publication_history"])
+    index["delisted"] = per_list
+    # --- end ftm ---
     files = {
         ENTITIES_FILE: export,
         DELTA_FILE: delta_lines(ops),
+        DELISTED_FILE: to_lines(delisted),
         INDEX_FILE: (json.dumps(index, indent=1, default=str) + "\n").encode(),
     }
-    before_statements = published / previous / "statements.parquet" if previous else None
-    statements = update_statements(
-        pl.read_parquet(before_statements)
-        if before_statements is not None and before_statements.is_file()
-        else None,
-        entities,
-        tables["publications"],
-        datetime.now(UTC),
-    )
     return (
         files,
         {"statements": statements},
@@ -148,7 +148,7 @@ def version_files(
             "delta": counts,
             "previous": previous if prior is not None else None,
             "metrics": metrics,
-            "warnings": warnings,
+            "assertions": checks,
         },
     )
 

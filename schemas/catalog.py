@@ -42,23 +42,24 @@ HISTORY_TABLES: dict[str, str] = {
     "snapshot (time travel: `AT (VERSION => snapshot_id)` in history.ducklake).",
 }
 
-# Built from the FtM export version by version (ftm/statements.py), not validated by a model.
+# Built from the history lake's publications (ftm/history_statements.py), not validated by a model.
 STATEMENTS = (
-    "One row per value of the FollowTheMoney export (entity, property, value), with when it was "
-    "first and last seen and whether it is still exported.",
+    "One row per value of the FollowTheMoney export of every publication in the history lake "
+    "(entity, property, value), with the first and the last publication that carried it.",
     {
-        "entity_id": "FtM entity ID (a record's entity_id with `-` for `_`, or a party-… cluster).",
-        "schema": "FtM schema of the entity (Person, Company, Vessel, Sanction, …).",
+        "entity_id": "FtM entity ID (a record's entity_id with `-` for `_`, or a satellite's hash).",
+        "schema": "FtM schema of the entity (Person, Company, Vessel, Sanction, …), its latest.",
         "prop": "FtM property name.",
         "value": "The value, as exported.",
-        "source": "The list that publishes it; null for a reconciled party (see its referents).",
-        "first_seen": "Build time of the first published version that exported the value.",
-        "first_publication_id": "Source publication of that first version.",
+        "source": "The list that publishes it.",
+        "first_seen": "When the pipeline fetched the first publication that carried the value.",
+        "first_publication_id": "That first publication.",
         "first_published_at": "Publisher's date of that first publication.",
-        "last_seen": "Build time of the latest published version that exported the value.",
-        "last_publication_id": "Source publication of that latest version.",
-        "last_published_at": "Publisher's date of that latest publication.",
-        "current": "Whether this version still exports the value.",
+        "last_seen": "When the pipeline fetched the last publication that carried the value.",
+        "last_publication_id": "That last publication (the list's latest while `current`).",
+        "last_published_at": "Publisher's date of that last publication.",
+        "publications": "How many of the list's publications carried the value.",
+        "current": "Whether the list's latest publication still carries the value.",
     },
 )
 

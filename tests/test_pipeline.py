@@ -110,7 +110,7 @@ def test_published_version_layout(published: Path) -> None:
     assert set(manifest["files"]) - lake_files == {
         "history.ducklake", "charts/trade_eu_exports_index.png", "charts/trade_diversion.png",
         "charts/trade_chpl_exports_index.png", "charts/trade_chpl_substitution.png",
-        "entities.ftm.json", "delta.ftm.json", "index.json",
+        "entities.ftm.json", "delta.ftm.json", "delisted.ftm.json", "index.json",
     }  # fmt: skip
     sources = {(s["source"], s["format"]): s for s in manifest["sources"]}
     assert sources[("us_ofac_sdn", "csv")]["published_at"] == "2023-12-28"
