@@ -35,9 +35,8 @@ import json
 from collections import defaultdict
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 import polars as pl
 
 from core.canonical import TABLE_NAMES
@@ -45,6 +44,9 @@ from ftm.assertions import PARTY_SCHEMATA
 from ftm.export import build_entities
 from ftm.statements import explode
 from resources.history import LAKE, History
+
+if TYPE_CHECKING:  # duckdb loads when the lake is read, not with the definitions
+    import duckdb
 
 CACHE = "ftm_statements"
 KEY = ["entity_id", "prop", "value"]
