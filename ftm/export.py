@@ -152,6 +152,9 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
+SNAPSHOT_SCHEME = "snapshot://"
+
+
 class _Builder:
     """Adds values to proxies, sending what FtM cannot hold to notes (counted)."""
 
@@ -250,7 +253,14 @@ def build_entities(tables: Mapping[str, pl.DataFrame]) -> tuple[list[dict[str, A
     urls = {}
     if "publications" in tables:
         for row in tables["publications"].iter_rows(named=True):
-            urls[row["publication_id"]] = row.get("url")
+            url = row.get("url")
+            if url and url.startswith(SNAPSHOT_SCHEME):
+                # a shipped snapshot's address names our copy, not a web address: as an
+                # entity value it would be a note that changes with every publication (every
+                # entity "modified" in each delta). The publication is in index.json.
+                stats.note("snapshot address left out of sourceUrl", url)
+                url = None
+            urls[row["publication_id"]] = url
     child = {
         name: _groups(tables.get(name))
         for name in (
