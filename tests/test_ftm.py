@@ -16,6 +16,8 @@ from nomenklatura.db import make_session
 from nomenklatura.matching import ScoringConfig, get_algorithm
 from nomenklatura.store import load_entity_file_store
 
+from cli import step_error
+from ftm.assertions import PARTY_SCHEMATA
 from ftm.delta import apply_delta
 from ftm.export import build_entities, ftm_id, read_lines
 from tests.test_history import ROOT, ent_nums, latest, manifest, run
@@ -203,6 +205,242 @@ def test_deltas_reach_the_latest_export(versions: tuple[Path, Path, Path]) -> No
     assert index["versions"][1]["delta"]["MOD"] > 0
 
 
+def test_dataset_index(versions: tuple[Path, Path, Path]) -> None:
+    _, _, second = versions
+    index = json.loads((second / "index.json").read_text())
+    lists = {entry["source"]: entry for entry in index["lists"]}
+    assert set(lists) == {
+        "us_ofac_sdn",
+        "us_ofac_cons",
+        "eu_fsf",
+        "gb_fcdo",
+        "gb_ofsi",
+        "un_sc",
+        "us_csl",
+    }
+    entities_pq = pl.read_parquet(second / "entities.parquet")
+    sdn = lists["us_ofac_sdn"]
+    assert (
+        sum(sdn["entities_by_type"].values())
+        == entities_pq.filter(pl.col("source") == "us_ofac_sdn").height
+    )
+    assert sdn["published_at"].startswith("2024-05-03")
+    rejects = pl.read_parquet(second / "rejects.parquet")
+    for source, entry in lists.items():
+        assert (
+            entry["issues"]["rejects"]["count"] == rejects.filter(pl.col("source") == source).height
+        )
+
+
+def test_statements_since_when(versions: tuple[Path, Path, Path]) -> None:
+    """Statements from the lake: every SDN passport's first and last publication."""
+    _, first, second = versions
+    pubs = pl.read_parquet(second / "publications.parquet").filter(
+        pl.col("source") == "us_ofac_sdn"
+    )
+    old_pub = pl.read_parquet(first / "publications.parquet").filter(
+        (pl.col("source") == "us_ofac_sdn") & (pl.col("format") == "csv")
+    )["publication_id"][0]
+    new_pub = pubs["publication_id"][0]
+    passports = {
+        v: {
+            (e["id"], p)
+            for e in entities(v).values()
+            if e["id"].startswith("us-ofac-sdn-")
+            for p in e["properties"].get("passportNumber", [])
+        }
+        for v in (first, second)
+    }
+    before, after = passports[first], passports[second]
+    statements = pl.read_parquet(second / "statements.parquet")
+    rows = {
+        (r["entity_id"], r["value"]): r
+        for r in statements.filter(
+            pl.col("entity_id").str.starts_with("us-ofac-sdn-")
+            & (pl.col("prop") == "passportNumber")
+        ).iter_rows(named=True)
+    }
+    assert set(rows) == before | after and before - after and after - before
+    for key, r in rows.items():
+        assert r["first_published_at"].isoformat() == (
+            "2023-12-28" if key in before else "2024-05-03"
+        )
+        assert r["last_published_at"].isoformat() == (
+            "2024-05-03" if key in after else "2023-12-28"
+        )
+        assert r["current"] == (key in after)
+        assert r["publications"] == len([v for v in (before, after) if key in v])
+    # Victor BOYARKIN's Russian passport, listed in both publications
+    kept = rows[("us-ofac-sdn-26194", "200042334")]
+    assert (kept["first_publication_id"], kept["last_publication_id"]) == (old_pub, new_pub)
+    assert kept["current"] and kept["schema"] == "Person"
+    # Emmerson MNANGAGWA stays listed (re-designated under GLOMAG) but OFAC dropped passport
+    # AD00060 and gave AD005831 and AD006846: the old one was last seen in 2023-12-28
+    dropped = rows[("us-ofac-sdn-7513", "AD00060")]
+    assert dropped["last_publication_id"] == old_pub and not dropped["current"]
+    assert dropped["last_published_at"].isoformat() == "2023-12-28"
+    assert rows[("us-ofac-sdn-7513", "AD005831")]["first_publication_id"] == new_pub
+    # the first version's statements hold its publications only, each seen once
+    assert pl.read_parquet(first / "statements.parquet")["publications"].max() == 1
+    # the README's question, asked of the analyst database
+    import duckdb
+
+    con = duckdb.connect(str(second / "sanctions.duckdb"), read_only=True)
+    since = con.execute(
+        "SELECT first_published_at::VARCHAR, first_publication_id, last_published_at::VARCHAR "
+        "FROM statements WHERE entity_id = ? AND prop = 'passportNumber' AND value = ?",
+        ["us-ofac-sdn-7513", "AD00060"],
+    ).fetchall()
+    con.close()
+    assert since == [("2023-12-28", old_pub, "2023-12-28")]
+
+
+def test_delistings(versions: tuple[Path, Path, Path]) -> None:
+    """A party gone from the next publication is delisted on that publication's date."""
+    _, first, second = versions
+    gone = ent_nums(SDN / "2023-12-28" / "SDN.CSV") - ent_nums(SDN / "2024-05-03" / "SDN.CSV")
+    delisted = {e["id"]: e for e in read_lines((second / "delisted.ftm.json").read_bytes())}
+    parties = {i for i, e in delisted.items() if e["schema"] in PARTY_SCHEMATA}
+    assert parties == {ftm_id(i) for i in gone}
+    # the same parties as the history's stretches that ended (entity_history)
+    ended = pl.read_parquet(second / "entity_history.parquet").filter(
+        pl.col("to_publication_id").is_not_null()
+    )
+    assert {ftm_id(i) for i in ended["entity_id"]} == parties
+    index = json.loads((second / "index.json").read_text())
+    assert index["delisted"] == {"us_ofac_sdn": len(gone)} and len(gone) == 112
+    assert json.loads((first / "index.json").read_text())["delisted"] == {}
+    assert (first / "delisted.ftm.json").read_bytes() == b""
+    # Robert MUGABE (OFAC ended the Zimbabwe program in March 2024): his Sanction ends with
+    # the 2024-05-03 publication, the first that no longer lists him
+    mugabe = delisted["us-ofac-sdn-7480"]
+    assert mugabe["properties"]["passportNumber"] == ["AD002119"]
+    sanctions = [
+        e
+        for e in delisted.values()
+        if e["schema"] == "Sanction" and e["properties"]["entity"] == ["us-ofac-sdn-7480"]
+    ]
+    assert len(sanctions) == 1
+    sanction = sanctions[0]["properties"]
+    assert sanction["program"] == ["ZIMBABWE"] and sanction["endDate"] == ["2024-05-03"]
+    assert sanction["status"] == ["delisted"]
+    # followthemoney validates them (references resolve within the file or the export)
+    _validate({**entities(second), **delisted})
+    # the endDate is a statement too, first seen in the publication where he disappeared
+    end = pl.read_parquet(second / "statements.parquet").filter(
+        (pl.col("entity_id") == sanctions[0]["id"]) & (pl.col("prop") == "endDate")
+    )
+    assert end["value"].to_list() == ["2024-05-03"]
+    assert end["first_published_at"][0].isoformat() == "2024-05-03" and end["current"][0]
+    # where the source gives the end (the CSL's end_date), the exported Sanction carries it
+    export = entities(second)
+    ends = pl.read_parquet(second / "attributes.parquet").filter(pl.col("attribute") == "end_date")
+    assert ends.height == 417
+    sanction_ends: dict[str, set[str]] = {}
+    for e in export.values():
+        if e["schema"] == "Sanction" and "endDate" in e["properties"]:
+            for holder in e["properties"]["entity"]:
+                sanction_ends.setdefault(holder, set()).update(e["properties"]["endDate"])
+    expected: dict[str, set[str]] = {}
+    for entity_id, value in ends.select("entity_id", "value").iter_rows():
+        expected.setdefault(ftm_id(entity_id), set()).add(value)
+    assert sanction_ends == expected
+    ash = pl.read_parquet(second / "entities.parquet").filter(pl.col("primary_name") == "I. ASH")
+    assert sanction_ends[ftm_id(ash["entity_id"][0])] == {"2056-06-29"}
+
+
+def test_index_lists_disagreeing_formats(versions: tuple[Path, Path, Path]) -> None:
+    """OFAC's non-SDN list ships as CSV (canonical), XML and Enhanced XML of other dates."""
+    _, _, second = versions
+    lists = {e["source"]: e for e in json.loads((second / "index.json").read_text())["lists"]}
+    cons = lists["us_ofac_cons"]["issues"]
+    assert cons["formats_compared"] == {"canonical": "csv", "others": ["enhanced", "xml"]}
+    by_format = {d["format"]: d for d in cons["disagreeing_formats"]}
+    assert set(by_format) == {"enhanced", "xml"}
+    xml = by_format["xml"]
+    assert xml["published_at"] == {"csv": "2025-12-19", "xml": "2025-03-28"}
+    assert (xml["differences"], xml["entries"]) == (76, 14)
+    assert sum(xml["by_kind"].values()) == xml["differences"]
+    assert xml["by_kind"]["identifier only in csv"] == 22
+    assert by_format["enhanced"]["differences"] == 711
+    assert xml["examples"] and all(
+        {"entity_id", "what", "side", "value"} == set(x) for x in xml["examples"]
+    )
+    # a list published in one format only has nothing to compare
+    assert "formats_compared" not in lists["us_ofac_sdn"]["issues"]
+
+
+def test_assertions_from_history(versions: tuple[Path, Path, Path]) -> None:
+    """Bounds derived from the real publications, evaluated on every version."""
+    data, first, second = versions
+    from ftm.assertions import derive, evaluate, load_bounds
+
+    bounds = load_bounds()
+    history = json.loads((data / "published" / "versions.json").read_text())["versions"]
+    # the figures beside the thresholds are the real ones: the pipeline measures the same
+    observed = {p["published_at"]: p for p in bounds["lists"]["us_ofac_sdn"]["observed"]}
+    assert observed["2023-12-28"]["metrics"] == history[0]["metrics"]["us_ofac_sdn"]
+    assert observed["2024-05-03"]["metrics"] == history[1]["metrics"]["us_ofac_sdn"]
+    assert observed["2023-12-28"]["metrics"]["count_Vessel"] == 764
+    # and the thresholds are the rule applied to them
+    derived = derive({s: e["observed"] for s, e in bounds["lists"].items()})
+    assert {s: e["assertions"] for s, e in bounds["lists"].items()} == {
+        s: e["assertions"] for s, e in derived.items()
+    }
+    sdn = {(a["metric"], a["severity"]): a for a in bounds["lists"]["us_ofac_sdn"]["assertions"]}
+    assert sdn[("count_Vessel", "blocking")]["min"] == int(764 * 0.9)  # 687
+    assert sdn[("fill_vessel_imo", "blocking")]["min"] == 0.8917  # ⌊0.9908 × 0.9⌋
+    for folder in (first, second):
+        rows = json.loads((folder / "index.json").read_text())["assertions"]
+        assert rows and all(r["status"] in ("ok", "not applicable") for r in rows), folder
+    # a version whose SDN vessels lost their IMO numbers fails a blocking assertion
+    degraded = {"us_ofac_sdn": {**history[1]["metrics"]["us_ofac_sdn"], "fill_vessel_imo": 0.5}}
+    failed = [r for r in evaluate(degraded, bounds) if r["status"] == "failed"]
+    assert [(r["metric"], r["severity"]) for r in failed if r["source"] == "us_ofac_sdn"] == [
+        ("fill_vessel_imo", "blocking")
+    ]
+
+
+def test_blocking_assertion_stops_publication(
+    versions: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    """SDN 2024-05-03 with its vessels' IMO numbers struck out: the publishing step fails on
+    `ftm_bounds_us_ofac_sdn`, nothing is published, the previous version stays latest."""
+    import re
+
+    from tests.conftest import snapshot_root
+
+    data, _, second = versions
+    root = snapshot_root(tmp_path)
+    csv = root / "us_ofac_sdn" / "2024-05-03" / "SDN.CSV"
+    text, struck = re.subn(
+        rb"Vessel Registration Identification IMO \d+(; )?", b"", csv.read_bytes()
+    )
+    assert struck == 850
+    csv.write_bytes(text)
+    versions_before = (data / "published" / "versions.json").read_bytes()
+    result = run(data, pins={"us_ofac_sdn": "2024-05-03"}, root=root)
+    assert not result.success
+    failures = [e for e in result.all_events if e.is_step_failure]
+    assert [e.step_key for e in failures] == ["published_version"]
+    said = step_error(failures[0].event_specific_data.error)
+    # 3 of 851 vessels keep an IMO number written another way ("Identification Number IMO")
+    assert "BlockingAssertionFailed: blocking FtM assertion(s) failed, nothing published" in said
+    assert "us_ofac_sdn fill_vessel_imo = 0.0035 is below its minimum 0.8917 (blocking)" in said
+    evaluations = {
+        e.event_specific_data.check_name: e.event_specific_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+        and e.event_specific_data.check_name.startswith("ftm_bounds_")
+    }
+    check = evaluations["ftm_bounds_us_ofac_sdn"]
+    assert not check.passed and check.blocking
+    assert "us_ofac_sdn fill_vessel_imo = 0.0035 is below its minimum 0.8917" in check.description
+    assert evaluations["ftm_bounds_un_sc"].passed
+    assert latest(data) == second
+    assert (data / "published" / "versions.json").read_bytes() == versions_before
+
+
 def test_snapshot_address_is_not_an_entity_value(versions: tuple[Path, Path, Path]) -> None:
     """The same records published under another snapshot address export the same entities:
     the address names our copy, not a value of the party (else every party of a list would be
@@ -213,8 +451,8 @@ def test_snapshot_address_is_not_an_entity_value(versions: tuple[Path, Path, Pat
     moved = tables["publications"].with_columns(
         pl.col("url").str.replace(r"^snapshot://\d{4}-\d{2}-\d{2}/", "snapshot://2099-01-01/")
     )
-    entities, stats = build_entities(tables)
+    exported, stats = build_entities(tables)
     again, _ = build_entities({**tables, "publications": moved})
-    assert again == entities
+    assert again == exported
     assert stats.notes["snapshot address left out of sourceUrl"] == tables["publications"].height
-    assert not any("snapshot://" in json.dumps(e) for e in entities[:2000])
+    assert not any("snapshot://" in json.dumps(e) for e in exported)
