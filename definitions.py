@@ -51,8 +51,15 @@ SPECS = [module.SPEC for module in SOURCES]
 publish_assets = consolidated.build_consolidated(
     SPECS,
     extras=[
-        consolidated.Publishes("reconciliation", reconcile.reconcile_tables, stale=reconcile.stale),
-        consolidated.Publishes("trade_indicators", trade.publish_tables, trade.chart_pngs),
+        consolidated.Publishes(
+            "reconciliation",
+            reconcile.reconcile_tables,
+            stale=reconcile.stale,
+            names=reconcile.TABLES,
+        ),
+        consolidated.Publishes(
+            "trade_indicators", trade.publish_tables, trade.chart_pngs, names=trade.PUBLISHED
+        ),
     ],
 )
 
@@ -67,7 +74,7 @@ refresh_all = define_asset_job(
 # derived ones follow only when Dagster reports them stale (assets/staleness.py)
 ingest_all = define_asset_job(
     "ingest_all",
-    selection=AssetSelection.all() - AssetSelection.assets(*staleness.DERIVED),
+    selection=AssetSelection.all() - AssetSelection.assets(*staleness.DERIVED).downstream(),
     description="Fetch, parse and check every list and trade source (no consolidation).",
 )
 
@@ -116,6 +123,13 @@ def build_definitions(
         enabled=automation_enabled,
         automation_interval_seconds=automation_interval_seconds,
     )
+    # the published tables are materialized by the publish step: they follow its condition
+    for spec in publish_assets[-1].specs:
+        if (
+            spec.key.to_user_string() != "published_version"
+            and "published_version" in auto.conditions
+        ):
+            auto.conditions[spec.key.to_user_string()] = auto.conditions["published_version"]
     return Definitions(
         assets=automation.apply_automation(
             staleness.with_code_versions(

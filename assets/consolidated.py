@@ -22,10 +22,13 @@ import polars as pl
 from dagster import (
     AssetCheckResult,
     AssetExecutionContext,
+    AssetKey,
     AssetsDefinition,
+    AssetSpec,
     MaterializeResult,
     MetadataValue,
     asset,
+    multi_asset,
 )
 
 from assets.consolidated_checks import (
@@ -39,6 +42,7 @@ from assets.consolidated_checks import (
 from assets.factory import SourceSpec, current_folder
 from assets.fingerprints import schema_fingerprint
 from assets.source_checks import validate_publication
+from assets.tables import table_results, table_specs
 from core.canonical import TABLE_NAMES
 from core.changes import State, change_feed
 from ftm import checks as ftm_checks
@@ -57,6 +61,7 @@ from resources.warehouse import (
     PublishPolicy,
     exclusive,
     inputs_hash,
+    latest_folder,
     publish_version,
     published_base,
     read_database,
@@ -64,7 +69,7 @@ from resources.warehouse import (
     repoint_latest,
     write_database,
 )
-from schemas.catalog import dictionary
+from schemas.catalog import HISTORY_TABLES, dictionary
 from schemas.validate import failures_markdown, markdown_table
 
 GROUP = "consolidated"
@@ -267,6 +272,8 @@ class Publishes:
     files: Callable[[DataDir], dict[str, bytes]] | None = None
     # given (its tables, the canonical tables): why they do not belong together, or None
     stale: Callable[[dict[str, pl.DataFrame], dict[str, pl.DataFrame]], str | None] | None = None
+    # the names of the tables it contributes (each one a published table asset)
+    names: tuple[str, ...] = ()
 
 
 def content_hash(tables: dict[str, pl.DataFrame]) -> str:
@@ -336,20 +343,42 @@ def build_consolidated(
         # compared with the newest published version that verifies against its manifest
         yield no_sudden_shrink(tables, published_base(data_dir.published).manifest, publish_policy)
 
-    @asset(
+    # every published table is an asset of its own, materialized by this same step
+    origins: dict[str, list[str]] = {
+        **{name: ["consolidated"] for name in (*ALL_TABLES, *HISTORY_TABLES)},
+        "statements": ["consolidated", "reconciliation"],
+        **{name: [extra.dep] for extra in extras for name in extra.names},
+    }
+
+    @multi_asset(
         name="published_version",
-        group_name=GROUP,
-        deps=[consolidated, *(extra.dep for extra in extras)],
-        kinds={"duckdb", "parquet"},
-        description="Immutable published version: sanctions.duckdb, one parquet per table, change feed, history, manifest.json; `latest` switched atomically.",
+        specs=[
+            AssetSpec(
+                "published_version",
+                group_name=GROUP,
+                deps=[consolidated, *(extra.dep for extra in extras)],
+                kinds={"duckdb", "parquet"},
+                description="Immutable published version: sanctions.duckdb, one parquet per table, change feed, history, manifest.json; `latest` switched atomically.",
+            ),
+            *table_specs(origins),
+        ],
         # the manifest check, and the FtM assertions per list (ftm/), run in this step
         check_specs=[*PUBLISHED_CHECKS, *ftm_checks.check_specs(sources)],
     )
     def published_version(
         context: AssetExecutionContext, data_dir: DataDir, publish_policy: PublishPolicy
     ) -> Iterator[MaterializeResult | AssetCheckResult]:
-        yield from publish(context, data_dir, publish_policy)
+        new_version = False
+        for result in publish(context, data_dir, publish_policy):
+            if isinstance(result, MaterializeResult) and result.asset_key is None:
+                new_version = not (result.metadata or {}).get("unchanged", False)
+                result = result._replace(asset_key=AssetKey("published_version"))
+            yield result
         yield manifest_intact(data_dir.published)
+        # a new version materializes each of its tables (rows, column schema); an unchanged
+        # run materializes none of them
+        if new_version and (folder := latest_folder(data_dir.published)) is not None:
+            yield from table_results(folder, set(origins))
 
     def publish(
         context: AssetExecutionContext, data_dir: DataDir, publish_policy: PublishPolicy

@@ -56,7 +56,8 @@ def with_code_versions(assets: list[AssetsDefinition]) -> list[AssetsDefinition]
 
 def stale_derived(instance: DagsterInstance, defs: Definitions) -> list[AssetKey]:
     """The derived assets Dagster reports stale or missing (a new input data version, new code,
-    or never materialized), with everything downstream of them, in graph order."""
+    or never materialized), with everything downstream of them, in graph order, and the assets
+    their steps materialize with them (the published tables)."""
     from dagster import AssetKey
     from dagster._core.asset_graph_view.asset_graph_view import AssetGraphView, TemporalContext
     from dagster._core.definitions.data_version import CachingStaleStatusResolver, StaleStatus
@@ -81,4 +82,9 @@ def stale_derived(instance: DagsterInstance, defs: Definitions) -> list[AssetKey
             if key not in stale and any(p in stale for p in graph.get(key).parent_keys):
                 stale.add(key)
                 changed = True
-    return [k for k in keys if k in stale]
+    # an asset materialized with others in one step (the published tables with
+    # `published_version`) is selected with them
+    selected = [k for k in keys if k in stale]
+    for key in list(selected):
+        selected += sorted(set(graph.get(key).execution_set_asset_keys) - set(selected))
+    return selected

@@ -11,14 +11,11 @@ not the definition, so that loading the definitions does not import Pandera.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from dagster import AssetKey, AssetSpec, MaterializeResult, MetadataValue
-
-if TYPE_CHECKING:
-    import polars as pl
 
 GROUP = "published"
 OWNERS = ["team:sanctions-data"]
@@ -50,7 +47,7 @@ def table_specs(origins: Mapping[str, Sequence[str]]) -> list[AssetSpec]:
     ]
 
 
-def column_schema(name: str, frame: pl.DataFrame) -> MetadataValue:
+def column_schema(name: str, schema: Mapping[str, object]) -> MetadataValue:
     """Dagster's column schema of a published table: each column's type and meaning."""
     from dagster import TableColumn, TableSchema
 
@@ -60,26 +57,30 @@ def column_schema(name: str, frame: pl.DataFrame) -> MetadataValue:
     described = doc.columns if doc else {}
     columns = [
         TableColumn(name=column, type=str(dtype), description=described.get(column))
-        for column, dtype in frame.schema.items()
+        for column, dtype in schema.items()
     ]
     return MetadataValue.table_schema(TableSchema(columns=columns))
 
 
-def table_results(
-    tables: Mapping[str, pl.DataFrame], folder: Path, version: str
-) -> Iterator[MaterializeResult]:
-    """One materialization per published table of `version` (written in `folder`)."""
+def table_results(folder: Path, names: set[str]) -> Iterator[MaterializeResult]:
+    """One materialization per published table of the version in `folder` (its manifest's
+    row count, its parquet file's columns with their meaning from the data dictionary)."""
+    import polars as pl
+
     from schemas.catalog import dictionary
 
+    manifest = json.loads((folder / "manifest.json").read_text())
+    tables = {n: t for n, t in manifest["tables"].items() if n in names}
     docs = dictionary(tables)
-    for name, frame in sorted(tables.items()):
+    for name, table in sorted(tables.items()):
+        path = folder / table["file"]
         yield MaterializeResult(
             asset_key=table_key(name),
             metadata={
-                "dagster/row_count": frame.height,
-                "dagster/column_schema": column_schema(name, frame),
+                "dagster/row_count": table["rows"],
+                "dagster/column_schema": column_schema(name, pl.read_parquet_schema(path)),
                 "description": docs[name].description if name in docs else "",
-                "version": version,
-                "parquet": MetadataValue.path(str(folder / f"{name}.parquet")),
+                "version": manifest["version"],
+                "parquet": MetadataValue.path(str(path)),
             },
         )
