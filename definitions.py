@@ -3,7 +3,8 @@
 Adding a list means adding its module to `SOURCES`. The fetcher is the live one when
 `SANCTIONS_MODE=live` (User-Agent from `SANCTIONS_USER_AGENT` when set), else the snapshot
 shipped in the repo (`SANCTIONS_PINS=source=date,…` selects older snapshot publications); the
-data directory is `SANCTIONS_DATA_DIR` (default `./data`).
+data directory is `SANCTIONS_DATA_DIR` (default `./data`); the storage backend is
+`SANCTIONS_STORAGE` (`local` by default, `shared`: `resources/backend.py`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from assets import (
     us_ofac_cons,
     us_ofac_sdn,
 )
+from resources.backend import StorageBackend, storage_from_env
 from resources.fetcher import USER_AGENT_ENV, Fetcher, LiveFetcher, SnapshotFetcher
 from resources.storage import DataDir
 from resources.warehouse import PublishPolicy
@@ -94,6 +96,7 @@ def build_definitions(
     policy: PublishPolicy | None = None,
     automation_enabled: bool | None = None,
     automation_interval_seconds: int = 30,
+    storage: StorageBackend | None = None,
 ) -> Definitions:
     """All assets, checks, the refresh job and the automation, with the given (or
     environment's) resources; automation runs when `automation_enabled` (default: the
@@ -125,6 +128,8 @@ def build_definitions(
             "fetcher": fetcher or fetcher_from_env(),
             "data_dir": data_dir or data_dir_from_env(),
             "publish_policy": policy or policy_from_env(),
+            # `local` unless SANCTIONS_STORAGE=shared (resources/backend.py lists the settings)
+            "storage": storage or storage_from_env(),
         },
         executor=in_process_executor,
     )

@@ -39,6 +39,7 @@ from assets.factory import (
 from core.canonical import TABLE_NAMES
 from core.changes import State, change_feed
 from ftm import publish as ftm_publish
+from resources.backend import StorageBackend
 from resources.history import (
     SANCTIONED_ON,
     VERSION_DATA_PATH,
@@ -142,14 +143,17 @@ def gather(
 
 
 def commit_history(
-    tables: dict[str, pl.DataFrame], staged: dict[str, str], data_dir: DataDir
+    tables: dict[str, pl.DataFrame],
+    staged: dict[str, str],
+    data_dir: DataDir,
+    history: History | None = None,
 ) -> list[Committed]:
     """Commit each source's current publication to the lake (one snapshot per new publication).
 
     Called only while publishing, after every blocking check passed: the lake then holds no
-    publication a check held back.
+    publication a check held back. `history`: the storage backend's lake (default: local).
     """
-    history = History(data_dir.lake)
+    history = history or History(data_dir.lake)
     committed = []
     with history.open() as con:
         for source, staged_as in sorted(staged.items()):
@@ -220,6 +224,7 @@ def version_extras(
     tables: dict[str, pl.DataFrame],
     previous: dict[str, Any] | None,
     committed: Sequence[Committed],
+    history: History | None = None,
 ) -> tuple[dict[str, pl.DataFrame], int, Path, set[int]]:
     """History tables for a new version: change feed, crosswalk, entity and publication history.
 
@@ -227,7 +232,7 @@ def version_extras(
     whose publishing failed is in the lake but in none of these tables. Also returns the lake
     snapshot, the frozen catalog and the snapshots this version publishes.
     """
-    history = History(data_dir.lake)
+    history = history or History(data_dir.lake)
     primary = primary_publications(tables["publications"], data_dir)
     with history.open() as con:
         snapshot = history.current_snapshot(con)
@@ -449,10 +454,16 @@ def build_consolidated(
         description="Immutable published version: sanctions.duckdb, one parquet per table, change feed, history, manifest.json; `latest` switched atomically.",
     )
     def published_version(
-        context: AssetExecutionContext, data_dir: DataDir, publish_policy: PublishPolicy
+        context: AssetExecutionContext,
+        data_dir: DataDir,
+        publish_policy: PublishPolicy,
+        storage: StorageBackend,
     ) -> MaterializeResult:
         published = data_dir.published
-        with exclusive(data_dir.lock):
+        # storage backend (resources/backend.py): `shared` adds a PostgreSQL lock, follows the
+        # bucket's latest, and `shared.done` pushes the version and moves the bucket's latest
+        with exclusive(data_dir.lock), storage.publishing(published, context.log) as shared:
+            history = storage.history(data_dir.lake)
             base = published_base(published)
             report_damage(context, base)
             publications = read_database(data_dir.warehouse_db, ["publications"])["publications"]
@@ -470,6 +481,7 @@ def build_consolidated(
             previous = base.manifest
             if base.latest_intact and previous is not None and previous["inputs_hash"] == inputs:
                 repoint_latest(published)
+                shared.done(previous["version"], publish_policy.keep_versions)
                 context.log.info(
                     f"inputs unchanged since version {previous['version']}: nothing published"
                 )
@@ -492,9 +504,9 @@ def build_consolidated(
                     raise RuntimeError(
                         f"{extra.dep} does not match the warehouse: {problem}; nothing published"
                     )
-            committed = commit_history(tables, warehouse_inputs(data_dir), data_dir)
+            committed = commit_history(tables, warehouse_inputs(data_dir), data_dir, history)
             history_tables, snapshot, frozen, in_history = version_extras(
-                data_dir, tables, previous, committed
+                data_dir, tables, previous, committed, history
             )
             try:
                 primary = set(
@@ -519,20 +531,24 @@ def build_consolidated(
                         **extra_files,
                         **ftm_files,
                     },
-                    extra_manifest={"lake_snapshot": snapshot, "lake_data_path": VERSION_DATA_PATH},
+                    extra_manifest={
+                        "lake_snapshot": snapshot,
+                        "lake_data_path": shared.version_data_path,
+                    },
                     # the lake's data files go into the version: it keeps time travel when moved
                     linked_files={
                         f"{VERSION_DATA_PATH}{name}": path
-                        for name, path in History(data_dir.lake).data_files().items()
+                        for name, path in history.data_files().items()
                     },
                 )
             finally:
                 frozen.unlink(missing_ok=True)
-            History(data_dir.lake).record_published(version, snapshot, in_history)
+            history.record_published(version, snapshot, in_history)
             ftm_publish.record_version(
                 published, json.loads((folder / "manifest.json").read_text()), ftm_summary
             )
             removed = remove_old_versions(published, publish_policy.keep_versions)
+            removed_shared = shared.done(version, publish_policy.keep_versions)
         if removed:
             context.log.info(
                 f"retention (newest {publish_policy.keep_versions} kept, and latest): "
@@ -557,6 +573,7 @@ def build_consolidated(
                 "history_commits": MetadataValue.md(history_commits(committed)),
                 "rebuilt_damaged_latest": base.latest if base.damage else "no",
                 "removed_versions": ", ".join(removed) or "none",
+                "removed_versions_shared": ", ".join(removed_shared) or "none",
                 **{f"rows_{name}": df.height for name, df in tables.items()},
             }
         )
