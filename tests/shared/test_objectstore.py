@@ -122,9 +122,11 @@ def test_readers_never_see_half_a_version_and_retention(
     assert set(seen) <= set(versions)
     store = backend.store()
     assert objectstore.version_names(store) == versions
-    with caplog.at_level(logging.INFO):
-        with backend.publishing(published, logging.getLogger("test")) as publish:
-            removed = publish.done(versions[-1], keep_versions=2)
+    with (
+        caplog.at_level(logging.INFO),
+        backend.publishing(published, logging.getLogger("test")) as publish,
+    ):
+        removed = publish.done(versions[-1], keep_versions=2)
     assert removed == versions[:4]
     assert objectstore.version_names(store) == versions[4:]
     assert f"removed 4 version(s): {', '.join(versions[:4])}" in caplog.text
