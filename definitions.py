@@ -16,8 +16,10 @@ from dagster import (
     AssetSelection,
     Definitions,
     EnvVar,
+    ExecutorDefinition,
     define_asset_job,
     in_process_executor,
+    multiprocess_executor,
 )
 
 from assets import (
@@ -84,6 +86,22 @@ def policy_from_env() -> PublishPolicy:
     return PublishPolicy()
 
 
+def executor_from_env() -> ExecutorDefinition:
+    """`SANCTIONS_EXECUTOR`: `in_process` (default), `multiprocess` (the lists ingest in parallel,
+    one process per step; needs a persistent Dagster instance, e.g. deploy/dagster.yaml) or `k8s`
+    (one Kubernetes Job per step, `dagster_k8s.k8s_job_executor`: deploy/k8s.md)."""
+    name = os.environ.get("SANCTIONS_EXECUTOR", "in_process")
+    if name == "in_process":
+        return in_process_executor
+    if name == "multiprocess":
+        return multiprocess_executor
+    if name == "k8s":
+        from dagster_k8s import k8s_job_executor
+
+        return k8s_job_executor
+    raise ValueError(f"SANCTIONS_EXECUTOR must be in_process, multiprocess or k8s, not {name!r}")
+
+
 def data_dir_from_env() -> DataDir:
     if "SANCTIONS_DATA_DIR" in os.environ:
         return DataDir(root=EnvVar("SANCTIONS_DATA_DIR"))
@@ -131,7 +149,7 @@ def build_definitions(
             # `local` unless SANCTIONS_STORAGE=shared (resources/backend.py lists the settings)
             "storage": storage or storage_from_env(),
         },
-        executor=in_process_executor,
+        executor=executor_from_env(),
     )
 
 

@@ -118,20 +118,19 @@ def test_whole_pipeline_on_the_shared_backend(
         first="{first}",
     )
     cli = str(Path(sys.executable).parent / "duckdb")
-    snaps = subprocess.run(
-        [cli, "-csv", "-noheader", "-c", sql.split("SELECT count(*)")[0]],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-    assert len(snaps) == 2  # the two SDN publications
-    out = subprocess.run(
-        [cli, "-csv", "-noheader", "-c", sql.format(first=snaps[0])],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split("\n")
-    assert out[2:5] == ["13821", "14965", '"CHIWENGA, Constantine Gureya"'], out
+
+    def duckdb_cli(script: str) -> list[str]:
+        done = subprocess.run(
+            [cli, "-csv", "-noheader", "-c", script], capture_output=True, text=True, check=True
+        )
+        lines = done.stdout.splitlines()
+        assert lines[0] == "true", lines  # CREATE SECRET's answer
+        return lines[1:]
+
+    snaps = duckdb_cli(sql.split("SELECT count(*)")[0])
+    assert len(snaps) == 2, snaps  # the two SDN publications
+    out = duckdb_cli(sql.format(first=snaps[0]))
+    assert out == [*snaps, "13821", "14965", '"CHIWENGA, Constantine Gureya"'], out
 
     # the same data from s3:// with polars (storage_options pointing at the local server)
     options = {
