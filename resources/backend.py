@@ -49,7 +49,7 @@ from typing import Any
 import duckdb
 import duckdb_extension_httpfs
 import duckdb_extension_postgres_scanner
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, EnvVar
 
 from resources import objectstore
 from resources.history import (
@@ -365,22 +365,33 @@ class SharedHistory(History):
 
 
 def storage_from_env() -> StorageBackend:
-    """The backend the environment selects (see the module's table); `local` by default."""
+    """The backend the environment selects (see the module's table); `local` by default.
+
+    The catalog string and the bucket's keys are passed as `EnvVar`s: Dagster resolves them
+    when a run starts and its UI shows the variables' names, never their values.
+    """
     env = os.environ
     kind = env.get("SANCTIONS_STORAGE", LOCAL)
     if kind == LOCAL:
         return StorageBackend()
-    backend = StorageBackend(
+    if kind != SHARED:
+        raise ValueError(f"SANCTIONS_STORAGE must be 'local' or 'shared', not {kind!r}")
+    missing = [v for v in ("SANCTIONS_LAKE_CATALOG", "SANCTIONS_S3_BUCKET") if not env.get(v)]
+    if missing:
+        raise ValueError(f"SANCTIONS_STORAGE=shared needs {', '.join(missing)}")
+    secrets = {
+        field: EnvVar(var)
+        for field, var in (("key_id", "AWS_ACCESS_KEY_ID"), ("secret", "AWS_SECRET_ACCESS_KEY"))
+        if var in env
+    }
+    return StorageBackend(
         kind=kind,
-        catalog=env.get("SANCTIONS_LAKE_CATALOG", ""),
-        bucket=env.get("SANCTIONS_S3_BUCKET", ""),
+        catalog=EnvVar("SANCTIONS_LAKE_CATALOG"),
+        bucket=env["SANCTIONS_S3_BUCKET"],
         prefix=env.get("SANCTIONS_S3_PREFIX", "sanctions"),
         endpoint=env.get("SANCTIONS_S3_ENDPOINT", ""),
         region=env.get("SANCTIONS_S3_REGION", "us-east-1"),
         use_ssl=env.get("SANCTIONS_S3_USE_SSL", "true").lower() not in ("false", "0", "no"),
         url_style=env.get("SANCTIONS_S3_URL_STYLE", "path"),
-        key_id=env.get("AWS_ACCESS_KEY_ID", ""),
-        secret=env.get("AWS_SECRET_ACCESS_KEY", ""),
+        **secrets,
     )
-    assert backend.shared  # validates kind and the required settings
-    return backend

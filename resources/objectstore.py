@@ -36,7 +36,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from botocore.exceptions import ClientError
 
@@ -46,6 +46,8 @@ from resources.warehouse import (
     MANIFEST,
     VERSION_NAME,
     _version_order,
+    sha256_file,
+    verify_published,
 )
 
 PUBLISHED = "published"
@@ -94,8 +96,24 @@ class ObjectStore:
             raise
         return answer["Body"].read(), answer["ETag"]
 
-    def put(self, key: str, data: bytes, *, if_none_match: bool = False, if_match: str = "") -> str:
-        """Write one object (conditionally when asked); returns its ETag."""
+    def digest(self, key: str) -> str | None:
+        """The object's sha256, streamed (None when there is no such object)."""
+        try:
+            answer = self.client.get_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if _not_found(exc):
+                return None
+            raise
+        digest = hashlib.sha256()
+        for chunk in answer["Body"].iter_chunks(1 << 20):
+            digest.update(chunk)
+        return digest.hexdigest()
+
+    def put(
+        self, key: str, data: bytes | BinaryIO, *, if_none_match: bool = False, if_match: str = ""
+    ) -> str:
+        """Write one object (conditionally when asked; `data` may be an open file, streamed);
+        returns its ETag."""
         extra: dict[str, str] = {}
         if if_none_match:
             extra["IfNoneMatch"] = "*"
@@ -174,12 +192,11 @@ def push_version(store: ObjectStore, folder: Path) -> str:
     for path in sorted(files, key=lambda p: p.name == MANIFEST):
         name = path.relative_to(folder).as_posix()
         key = store.key(PUBLISHED, version, name)
-        data = path.read_bytes()
         try:
-            store.put(key, data, if_none_match=True)
+            with open(path, "rb") as handle:
+                store.put(key, handle, if_none_match=True)
         except PublishConflict:
-            found = store.get(key)
-            if found is None or sha256(found[0]) != sha256(data):
+            if store.digest(key) != sha256_file(path):
                 raise RuntimeError(
                     f"{store.url(PUBLISHED, version, name)} exists with other bytes: "
                     "a published version is never overwritten; nothing moved"
@@ -199,11 +216,11 @@ def verify_remote(store: ObjectStore, version: str, manifest_sha256: str | None)
         return [f"{store.url(PUBLISHED, version, MANIFEST)}: sha256 differs from latest.json"]
     problems = []
     for name, expected in manifest_entries(json.loads(found[0])).items():
-        got = store.get(store.key(PUBLISHED, version, name))
+        got = store.digest(store.key(PUBLISHED, version, name))
         url = store.url(PUBLISHED, version, name)
         if got is None:
             problems.append(f"{url}: missing")
-        elif sha256(got[0]) != expected:
+        elif got != expected:
             problems.append(f"{url}: sha256 differs from the manifest's {expected[:12]}…")
     return problems
 
@@ -233,11 +250,12 @@ def pull_version(store: ObjectStore, version: str, target: Path, manifest_sha256
         raise RuntimeError(f"version {version} on the store is damaged: {'; '.join(problems)}")
     base = store.key(PUBLISHED, version) + "/"
     for key in store.keys(base):
-        found = store.get(key)
-        assert found is not None
         path = target / key[len(base) :]
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(found[0])
+        store.client.download_file(store.bucket, key, str(path))
+    problems = verify_published(target, manifest_sha256)  # and again, as downloaded
+    if problems:
+        raise RuntimeError(f"version {version} downloaded damaged: {'; '.join(problems)}")
 
 
 def remove_old_versions(store: ObjectStore, keep: int) -> list[str]:
