@@ -3,7 +3,8 @@
 Adding a list means adding its module to `SOURCES`. The fetcher is the live one when
 `SANCTIONS_MODE=live` (User-Agent from `SANCTIONS_USER_AGENT` when set), else the snapshot
 shipped in the repo (`SANCTIONS_PINS=source=date,…` selects older snapshot publications); the
-data directory is `SANCTIONS_DATA_DIR` (default `./data`).
+data directory is `SANCTIONS_DATA_DIR` (default `./data`); the storage backend is
+`SANCTIONS_STORAGE` (`local` by default, `shared`: `resources/backend.py`).
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from dagster import (
     AssetSelection,
     Definitions,
     EnvVar,
+    ExecutorDefinition,
     define_asset_job,
     in_process_executor,
+    multiprocess_executor,
 )
 
 from assets import (
@@ -33,6 +36,7 @@ from assets import (
     us_ofac_cons,
     us_ofac_sdn,
 )
+from resources.backend import StorageBackend, storage_from_env
 from resources.fetcher import USER_AGENT_ENV, Fetcher, LiveFetcher, SnapshotFetcher
 from resources.storage import DataDir
 from resources.warehouse import PublishPolicy
@@ -99,6 +103,22 @@ def policy_from_env() -> PublishPolicy:
     return PublishPolicy()
 
 
+def executor_from_env() -> ExecutorDefinition:
+    """`SANCTIONS_EXECUTOR`: `in_process` (default), `multiprocess` (the lists ingest in parallel,
+    one process per step; needs a persistent Dagster instance, e.g. deploy/dagster.yaml) or `k8s`
+    (one Kubernetes Job per step, `dagster_k8s.k8s_job_executor`: deploy/k8s.md)."""
+    name = os.environ.get("SANCTIONS_EXECUTOR", "in_process")
+    if name == "in_process":
+        return in_process_executor
+    if name == "multiprocess":
+        return multiprocess_executor
+    if name == "k8s":
+        from dagster_k8s import k8s_job_executor
+
+        return k8s_job_executor
+    raise ValueError(f"SANCTIONS_EXECUTOR must be in_process, multiprocess or k8s, not {name!r}")
+
+
 def data_dir_from_env() -> DataDir:
     if "SANCTIONS_DATA_DIR" in os.environ:
         return DataDir(root=EnvVar("SANCTIONS_DATA_DIR"))
@@ -111,6 +131,7 @@ def build_definitions(
     policy: PublishPolicy | None = None,
     automation_enabled: bool | None = None,
     automation_interval_seconds: int = 30,
+    storage: StorageBackend | None = None,
 ) -> Definitions:
     """All assets (their checks declared on them, run in their steps), the refresh job and the
     automation, with the given (or environment's) resources; automation runs when
@@ -147,8 +168,10 @@ def build_definitions(
             "fetcher": fetcher or fetcher_from_env(),
             "data_dir": data_dir or data_dir_from_env(),
             "publish_policy": policy or policy_from_env(),
+            # `local` unless SANCTIONS_STORAGE=shared (resources/backend.py lists the settings)
+            "storage": storage or storage_from_env(),
         },
-        executor=in_process_executor,
+        executor=executor_from_env(),
     )
 
 

@@ -41,9 +41,10 @@ def sync(dev: bool) -> None:
         # without the dev tools, but leaving them in place if a test run installed them
         args += ["--no-dev", "--inexact"]
     subprocess.run(args, check=True, cwd=ROOT)
-    # the DuckLake extension from its package into DuckDB's extension directory: `LOAD ducklake;`
-    # (and time travel in the `duckdb` CLI) then works offline, from any directory
-    install = "from resources.history import install_extension; install_extension()"
+    # the DuckLake, httpfs and postgres_scanner extensions from their packages into DuckDB's
+    # extension directory: `LOAD ducklake;` (and time travel in the `duckdb` CLI, on the local or
+    # the shared store) then works offline, from any directory
+    install = "from resources.backend import install_extensions; install_extensions()"
     subprocess.run([str(_bin(VENV, "python")), "-c", install], check=True, cwd=ROOT)
 
 

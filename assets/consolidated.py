@@ -47,6 +47,7 @@ from core.canonical import TABLE_NAMES
 from core.changes import State, change_feed
 from ftm import checks as ftm_checks
 from ftm import publish as ftm_publish
+from resources.backend import StorageBackend
 from resources.history import (
     SANCTIONED_ON,
     VERSION_DATA_PATH,
@@ -151,14 +152,17 @@ def gather(
 
 
 def commit_history(
-    tables: dict[str, pl.DataFrame], staged: dict[str, str], data_dir: DataDir
+    tables: dict[str, pl.DataFrame],
+    staged: dict[str, str],
+    data_dir: DataDir,
+    history: History | None = None,
 ) -> list[Committed]:
     """Commit each source's current publication to the lake (one snapshot per new publication).
 
     Called only while publishing, after every blocking check passed: the lake then holds no
-    publication a check held back.
+    publication a check held back. `history`: the storage backend's lake (default: local).
     """
-    history = History(data_dir.lake)
+    history = history or History(data_dir.lake)
     committed = []
     with history.open() as con:
         for source, staged_as in sorted(staged.items()):
@@ -209,6 +213,7 @@ def version_extras(
     tables: dict[str, pl.DataFrame],
     previous: dict[str, Any] | None,
     committed: Sequence[Committed],
+    history: History | None = None,
 ) -> tuple[dict[str, pl.DataFrame], int, Path, set[int]]:
     """History tables for a new version: change feed, crosswalk, entity and publication history.
 
@@ -216,7 +221,7 @@ def version_extras(
     whose publishing failed is in the lake but in none of these tables. Also returns the lake
     snapshot, the frozen catalog and the snapshots this version publishes.
     """
-    history = History(data_dir.lake)
+    history = history or History(data_dir.lake)
     primary = primary_publications(tables["publications"], data_dir)
     with history.open() as con:
         snapshot = history.current_snapshot(con)
@@ -366,10 +371,13 @@ def build_consolidated(
         check_specs=[*PUBLISHED_CHECKS, *ftm_checks.check_specs(sources)],
     )
     def published_version(
-        context: AssetExecutionContext, data_dir: DataDir, publish_policy: PublishPolicy
+        context: AssetExecutionContext,
+        data_dir: DataDir,
+        publish_policy: PublishPolicy,
+        storage: StorageBackend,
     ) -> Iterator[MaterializeResult | AssetCheckResult]:
         new_version = False
-        for result in publish(context, data_dir, publish_policy):
+        for result in publish(context, data_dir, publish_policy, storage):
             if isinstance(result, MaterializeResult) and result.asset_key is None:
                 new_version = not (result.metadata or {}).get("unchanged", False)
                 result = result._replace(asset_key=AssetKey("published_version"))
@@ -381,10 +389,16 @@ def build_consolidated(
             yield from table_results(folder, set(origins))
 
     def publish(
-        context: AssetExecutionContext, data_dir: DataDir, publish_policy: PublishPolicy
+        context: AssetExecutionContext,
+        data_dir: DataDir,
+        publish_policy: PublishPolicy,
+        storage: StorageBackend,
     ) -> Iterator[MaterializeResult | AssetCheckResult]:
         published = data_dir.published
-        with exclusive(data_dir.lock):
+        # storage backend (resources/backend.py): `shared` adds a PostgreSQL lock, follows the
+        # bucket's latest, and `shared.done` pushes the version and moves the bucket's latest
+        with exclusive(data_dir.lock), storage.publishing(published, context.log) as shared:
+            history = storage.history(data_dir.lake)
             base = published_base(published)
             report_damage(context, base)
             publications = read_database(data_dir.warehouse_db, ["publications"])["publications"]
@@ -402,6 +416,7 @@ def build_consolidated(
             previous = base.manifest
             if base.latest_intact and previous is not None and previous["inputs_hash"] == inputs:
                 repoint_latest(published)
+                shared.done(previous["version"], publish_policy.keep_versions)
                 context.log.info(
                     f"inputs unchanged since version {previous['version']}: nothing published"
                 )
@@ -429,9 +444,9 @@ def build_consolidated(
                     raise RuntimeError(
                         f"{extra.dep} does not match the warehouse: {problem}; nothing published"
                     )
-            committed = commit_history(tables, warehouse_inputs(data_dir), data_dir)
+            committed = commit_history(tables, warehouse_inputs(data_dir), data_dir, history)
             history_tables, snapshot, frozen, in_history = version_extras(
-                data_dir, tables, previous, committed
+                data_dir, tables, previous, committed, history
             )
             try:
                 primary = set(
@@ -445,6 +460,7 @@ def build_consolidated(
                     previous["version"] if previous else None,
                     lake=data_dir.lake,
                     formats=ftm_checks.format_disagreements(data_dir, warehouse_inputs(data_dir)),
+                    history=history,
                 )
                 # FtM assertions: results recorded; a failed blocking one raises, nothing published
                 yield from ftm_checks.check_results(
@@ -462,20 +478,24 @@ def build_consolidated(
                         **extra_files,
                         **ftm_files,
                     },
-                    extra_manifest={"lake_snapshot": snapshot, "lake_data_path": VERSION_DATA_PATH},
+                    extra_manifest={
+                        "lake_snapshot": snapshot,
+                        "lake_data_path": shared.version_data_path,
+                    },
                     # the lake's data files go into the version: it keeps time travel when moved
                     linked_files={
                         f"{VERSION_DATA_PATH}{name}": path
-                        for name, path in History(data_dir.lake).data_files().items()
+                        for name, path in history.data_files().items()
                     },
                 )
             finally:
                 frozen.unlink(missing_ok=True)
-            History(data_dir.lake).record_published(version, snapshot, in_history)
+            history.record_published(version, snapshot, in_history)
             ftm_publish.record_version(
                 published, json.loads((folder / "manifest.json").read_text()), ftm_summary
             )
             removed = remove_old_versions(published, publish_policy.keep_versions)
+            removed_shared = shared.done(version, publish_policy.keep_versions)
         if removed:
             context.log.info(
                 f"retention (newest {publish_policy.keep_versions} kept, and latest): "
@@ -500,6 +520,7 @@ def build_consolidated(
                 "history_commits": MetadataValue.md(history_commits(committed)),
                 "rebuilt_damaged_latest": base.latest if base.damage else "no",
                 "removed_versions": ", ".join(removed) or "none",
+                "removed_versions_shared": ", ".join(removed_shared) or "none",
                 **{f"rows_{name}": df.height for name, df in tables.items()},
             }
         )

@@ -103,7 +103,9 @@ def _commit_info(con: duckdb.DuckDBPyConnection) -> dict[int, dict[str, Any]]:
     return {int(sid): json.loads(info) for sid, info in rows}
 
 
-def publication_rows(lake: Path, pubs: pl.DataFrame, cache: Path) -> dict[int, Path]:
+def publication_rows(
+    lake: Path, pubs: pl.DataFrame, cache: Path, history: History | None = None
+) -> dict[int, Path]:
     """Per published snapshot: the parquet of its exploded FtM rows (built when missing)."""
     cache.mkdir(parents=True, exist_ok=True)
     code = _code_fingerprint()
@@ -114,7 +116,8 @@ def publication_rows(lake: Path, pubs: pl.DataFrame, cache: Path) -> dict[int, P
     missing = [r for r in pubs.iter_rows(named=True) if not paths[int(r["snapshot_id"])].exists()]
     if not missing:
         return paths
-    history = History(lake)
+    # the local lake, or the storage backend's (a catalog on PostgreSQL: resources/backend.py)
+    history = history or History(lake)
     with history.open(read_only=True) as con:
         infos = _commit_info(con)
         for r in missing:
@@ -282,14 +285,14 @@ def delistings(
 
 
 def version_history(
-    lake: Path, publication_history: pl.DataFrame
+    lake: Path, publication_history: pl.DataFrame, history: History | None = None
 ) -> tuple[pl.DataFrame, list[dict[str, Any]], dict[str, int]]:
     """The version's `statements` table, its delisted entities, and delisted parties per list.
 
     `publication_history` is the version's table of published snapshots (the ledger's and this
     version's own commits): a commit never published counts for nothing."""
     seq = _sequence(publication_history)
-    paths = publication_rows(lake, seq, lake.parent / CACHE)
+    paths = publication_rows(lake, seq, lake.parent / CACHE, history)
     statements = aggregate(seq, paths)
     delisted, ends = delistings(statements, seq, paths)
     per_list: dict[str, int] = defaultdict(int)

@@ -25,6 +25,7 @@ from ftm.delta import (
 )
 from ftm.export import build_entities, ftm_id, to_lines
 from ftm.history_statements import version_history
+from resources.history import History
 from resources.storage import atomic_write
 from resources.warehouse import version_names
 
@@ -109,12 +110,14 @@ def version_files(
     *,
     lake: Path,
     formats: Mapping[str, Any] | None = None,
+    history: History | None = None,
 ) -> tuple[dict[str, bytes], dict[str, pl.DataFrame], dict[str, Any]]:
     """The version's FtM files (relative name → bytes), its `statements` table, and a
     summary for `versions.json`.
 
     `lake`: the versioned store, read for `statements` and `delisted.ftm.json` (with the
-    version's `publication_history`); `formats`: per list, the formats that disagree.
+    version's `publication_history`), through `history` when the storage backend gives one
+    (the shared lake's catalog on PostgreSQL); `formats`: per list, the formats that disagree.
 
     The delta is taken against the previous version's export (`previous`, the newest intact
     version); with none (first version, or one published before the export existed) every
@@ -131,7 +134,7 @@ def version_files(
     metrics = list_metrics(entities)
     checks = evaluate(metrics, load_bounds(), set(tables["publications"]["source"]))
     index["assertions"] = checks
-    statements, delisted, per_list = version_history(lake, tables["publication_history"])
+    statements, delisted, per_list = version_history(lake, tables["publication_history"], history)
     index["delisted"] = per_list
     # --- end ftm ---
     files = {

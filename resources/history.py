@@ -308,7 +308,7 @@ class History:
         ledger (no `published.json`) counts every commit up to the latest version's snapshot,
         which is what its versions published.
         """
-        entries = json.loads(self.ledger.read_text())["versions"] if self.ledger.exists() else []
+        entries = self.ledger_entries()
         published = {s for entry in entries for s in entry["snapshots"]}
         if latest is None or latest.get("lake_snapshot") is None:
             return published
@@ -323,11 +323,18 @@ class History:
 
     def record_published(self, version: str, lake_snapshot: int, snapshots: Iterable[int]) -> None:
         """Add a published version and the snapshots it holds to the ledger (atomically)."""
-        entries = json.loads(self.ledger.read_text())["versions"] if self.ledger.exists() else []
-        entries = [e for e in entries if e["version"] != version]
+        entries = [e for e in self.ledger_entries() if e["version"] != version]
         entries.append(
             {"version": version, "lake_snapshot": lake_snapshot, "snapshots": sorted(snapshots)}
         )
+        self.write_ledger(entries)
+
+    # --- where the ledger lives (the shared backend keeps it on the object store) ---------
+    def ledger_entries(self) -> list[dict[str, Any]]:
+        """The ledger's entries, oldest first (none before the first published version)."""
+        return json.loads(self.ledger.read_text())["versions"] if self.ledger.exists() else []
+
+    def write_ledger(self, entries: list[dict[str, Any]]) -> None:
         atomic_write(self.ledger, dumps({"versions": entries}).encode())
 
     def freeze(self, target: Path, data_path: str = VERSION_DATA_PATH) -> None:

@@ -19,6 +19,7 @@ from dagster import Definitions, in_process_executor
 
 from assets import automation, consolidated, reconcile, un_sc, us_ofac_sdn
 from assets.factory import Format, SourceSpec, source_asset
+from resources.backend import StorageBackend
 from resources.fetcher import LiveFetcher
 from resources.storage import DataDir
 from resources.warehouse import PublishPolicy
@@ -90,6 +91,7 @@ def build(config: dict[str, Any]) -> Definitions:
             "fetcher": fetcher,
             "data_dir": DataDir(root=config["data_dir"]),
             "publish_policy": PublishPolicy(),
+            "storage": StorageBackend(),
         },
         executor=in_process_executor,
     )

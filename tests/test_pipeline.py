@@ -21,6 +21,7 @@ from assets.consolidated import build_consolidated
 from assets.factory import Format, SourceSpec, source_asset
 from core.canonical import ParseResult
 from ofac.lists import SDN
+from resources.backend import StorageBackend
 from resources.fetcher import FileSpec, SnapshotFetcher
 from resources.storage import DataDir
 from resources.warehouse import PublishPolicy, verify_published
@@ -281,6 +282,7 @@ def test_invalid_data_is_blocked_by_checks(tmp_path: Path) -> None:
             "fetcher": SnapshotFetcher(),
             "data_dir": DataDir(root=str(data / "bad")),
             "publish_policy": PublishPolicy(),
+            "storage": StorageBackend(),
         },
         executor=in_process_executor,
     )

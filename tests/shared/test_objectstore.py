@@ -1,0 +1,151 @@
+"""Publishing to the object store (moto): never overwritten, verified, `latest.json` last and
+conditional, readers never see half a version, retention on the bucket."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from resources import objectstore
+from resources.backend import StorageBackend
+from resources.warehouse import publish_version
+
+
+def build(published: Path, n: int, rows: int = 2000) -> str:
+    """A small local version `n` (one table of `rows` rows whose values depend on `n`)."""
+    table = pl.DataFrame(
+        {"i": list(range(rows)), "v": [f"version {n} row {i}" for i in range(rows)]}
+    )
+    version, _ = publish_version(
+        published, {"t": table}, sources=[], inputs=hashlib.sha256(str(n).encode()).hexdigest()
+    )
+    return version
+
+
+def test_moto_honours_conditional_writes(backend: StorageBackend) -> None:
+    store = backend.store()
+    key = store.key("probe")
+    etag = store.put(key, b"one", if_none_match=True)
+    with pytest.raises(objectstore.PublishConflict):
+        store.put(key, b"two", if_none_match=True)  # exists: refused
+    with pytest.raises(objectstore.PublishConflict):
+        store.put(key, b"two", if_match='"0000"')  # not the current ETag: refused
+    store.put(key, b"two", if_match=etag)
+    assert store.get(key)[0] == b"two"  # type: ignore[index]
+
+
+def test_push_verifies_and_never_overwrites(backend: StorageBackend, published: Path) -> None:
+    store = backend.store()
+    version = build(published, 1)
+    with backend.publishing(published) as publish:
+        assert publish.done(version, keep_versions=5) == []
+    pointer, _ = objectstore.latest(store)
+    assert pointer is not None and pointer["version"] == version
+    assert objectstore.verify_remote(store, version, pointer["manifest_sha256"]) == []
+    keys = sorted(k.rsplit("/", 1)[1] for k in store.keys(store.key("published", version)))
+    assert keys == ["manifest.json", "sanctions.duckdb", "t.parquet"]
+    # pushing the same version again is a no-op; other bytes under its name are refused
+    assert objectstore.push_version(store, published / version) == pointer["manifest_sha256"]
+    forged = published.parent / "forged" / version
+    forged.mkdir(parents=True)
+    for f in (published / version).iterdir():
+        (forged / f.name).write_bytes(f.read_bytes())
+    (forged / "t.parquet").write_bytes(b"not the published table")
+    with pytest.raises(RuntimeError, match="never overwritten"):
+        objectstore.push_version(store, forged)
+    assert objectstore.verify_remote(store, version, pointer["manifest_sha256"]) == []
+    # a damaged object on the store is named by the read-back check
+    store.client.put_object(
+        Bucket=store.bucket, Key=store.key("published", version, "t.parquet"), Body=b"x"
+    )
+    assert objectstore.verify_remote(store, version, None) == [
+        f"{store.url('published', version, 't.parquet')}: sha256 differs from the manifest's "
+        f"{json.loads((published / version / 'manifest.json').read_text())['tables']['t']['sha256'][:12]}…"
+    ]
+
+
+def test_latest_is_not_moved_over_another_writer(backend: StorageBackend, tmp_path: Path) -> None:
+    """Two writers read the same `latest.json`; the second to point it loses (HTTP 412)."""
+    store = backend.store()
+    first = build(tmp_path / "a", 1)
+    with backend.publishing(tmp_path / "a") as publish:
+        publish.done(first, keep_versions=5)
+    _, etag = objectstore.latest(store)
+    mine, theirs = build(tmp_path / "b", 2), build(tmp_path / "c", 3)
+    sha = objectstore.push_version(store, tmp_path / "c" / theirs)
+    objectstore.point_latest(store, theirs, sha, etag)
+    sha = objectstore.push_version(store, tmp_path / "b" / mine)
+    with pytest.raises(objectstore.PublishConflict, match=f"now {theirs}"):
+        objectstore.point_latest(store, mine, sha, etag)
+    assert objectstore.latest(store)[0]["version"] == theirs  # type: ignore[index]
+
+
+def test_readers_never_see_half_a_version_and_retention(
+    backend: StorageBackend, published: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A reader loops on `latest.json` → manifest → every file (sha256) while 6 versions are
+    published one after the other; every version it reads is whole. Then retention keeps 2."""
+    stop = threading.Event()
+    seen: dict[str, int] = {}
+    problems: list[str] = []
+
+    def reader() -> None:
+        store = backend.store()  # a client of its own, as another machine would have
+        while not stop.is_set():
+            pointer, _ = objectstore.latest(store)
+            if pointer is None:
+                continue
+            found = objectstore.verify_remote(store, pointer["version"], pointer["manifest_sha256"])
+            problems.extend(found)
+            seen[pointer["version"]] = seen.get(pointer["version"], 0) + 1
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    versions = []
+    try:
+        for n in range(6):
+            version = build(published, n)
+            with backend.publishing(published) as publish:
+                publish.done(version, keep_versions=10)
+            versions.append(version)
+    finally:
+        stop.set()
+        thread.join()
+    assert problems == []
+    assert sum(seen.values()) >= 6 and len(seen) >= 2, seen
+    assert set(seen) <= set(versions)
+    store = backend.store()
+    assert objectstore.version_names(store) == versions
+    with (
+        caplog.at_level(logging.INFO),
+        backend.publishing(published, logging.getLogger("test")) as publish,
+    ):
+        removed = publish.done(versions[-1], keep_versions=2)
+    assert removed == versions[:4]
+    assert objectstore.version_names(store) == versions[4:]
+    assert f"removed 4 version(s): {', '.join(versions[:4])}" in caplog.text
+    assert objectstore.latest(store)[0]["version"] == versions[-1]  # type: ignore[index]
+    # keep=1 never removes the version latest names
+    assert objectstore.remove_old_versions(store, 1) == [versions[4]]
+    assert objectstore.version_names(store) == [versions[5]]
+
+
+def test_a_new_machine_follows_the_bucket(backend: StorageBackend, tmp_path: Path) -> None:
+    """A machine whose local folder lacks the bucket's latest pulls it (verified) first."""
+    version = build(tmp_path / "a", 1)
+    with backend.publishing(tmp_path / "a") as publish:
+        publish.done(version, keep_versions=5)
+    other = tmp_path / "b"
+    other.mkdir()
+    with backend.publishing(other):
+        pass
+    assert (other / "latest").resolve().name == version
+    assert (other / version / "t.parquet").read_bytes() == (
+        tmp_path / "a" / version / "t.parquet"
+    ).read_bytes()
