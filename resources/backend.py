@@ -331,15 +331,8 @@ class SharedHistory(History):
         super().__init__(folder)
         self.backend = backend
 
-    @contextmanager
-    def open(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = self.backend.connect_lake(read_only)
-        try:
-            if not read_only:
-                self._ensure_tables(con)
-            yield con
-        finally:
-            con.close()
+    def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+        return self.backend.connect_lake(read_only)
 
     def ledger_entries(self) -> list[dict[str, Any]]:
         store = self.backend.store()

@@ -151,10 +151,14 @@ class History:
         self.data = folder / "data"
         self.ledger = folder / LEDGER
 
+    def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+        """A connection with the lake attached (the shared backend attaches its own)."""
+        self.data.mkdir(parents=True, exist_ok=True)
+        return connect(self.catalog, None if read_only else self.data, read_only)
+
     @contextmanager
     def open(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        self.data.mkdir(parents=True, exist_ok=True)
-        con = connect(self.catalog, None if read_only else self.data, read_only)
+        con = self.connect(read_only)
         try:
             if not read_only:
                 self._ensure_tables(con)

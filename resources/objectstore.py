@@ -86,24 +86,27 @@ class ObjectStore:
     def url(self, *parts: str) -> str:
         return f"s3://{self.bucket}/{self.key(*parts)}"
 
-    def get(self, key: str) -> tuple[bytes, str] | None:
-        """The object's bytes and ETag, or None when there is no such object."""
+    def _get_object(self, key: str) -> dict[str, Any] | None:
+        """The GetObject answer (body not read yet), or None when there is no such object."""
         try:
-            answer = self.client.get_object(Bucket=self.bucket, Key=key)
+            return self.client.get_object(Bucket=self.bucket, Key=key)
         except ClientError as exc:
             if _not_found(exc):
                 return None
             raise
+
+    def get(self, key: str) -> tuple[bytes, str] | None:
+        """The object's bytes and ETag, or None when there is no such object."""
+        answer = self._get_object(key)
+        if answer is None:
+            return None
         return answer["Body"].read(), answer["ETag"]
 
     def digest(self, key: str) -> str | None:
         """The object's sha256, streamed (None when there is no such object)."""
-        try:
-            answer = self.client.get_object(Bucket=self.bucket, Key=key)
-        except ClientError as exc:
-            if _not_found(exc):
-                return None
-            raise
+        answer = self._get_object(key)
+        if answer is None:
+            return None
         digest = hashlib.sha256()
         for chunk in answer["Body"].iter_chunks(1 << 20):
             digest.update(chunk)
