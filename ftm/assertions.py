@@ -9,9 +9,12 @@ rule beside the thresholds); the publishing asset evaluates them as Dagster asse
 (`ftm/checks.py`), and a failed blocking assertion stops the publication.
 
 The rule (`derive`), with its reasons:
-- `count_<Schema>` minimum = ⌊lowest observed × 0.9⌋, blocking. 0.9 is the project's own
-  shrink tolerance (`PublishPolicy.max_shrink_fraction` = 10 %): a list losing more than a tenth
-  of a kind of party is held back there too. No minimum when it would be 0.
+- `count_<Schema>` minimum = ⌊lowest observed × 0.9⌋, warning. 0.9 is the project's own
+  shrink tolerance (`PublishPolicy.max_shrink_fraction` = 10 %). It only warns: the
+  publications shipped are a recent sample of each list's history (SDN held 5,974 entries in
+  2018, against 13,821 in the oldest shipped copy), so a minimum from them would refuse real
+  older publications (`--pin`); what holds a list back is its shrink against its own previous
+  publication (`no_sudden_shrink`) and the sanity floor of its spec, both blocking.
 - `count_<Schema>` maximum = ⌈highest observed × (1 + r)⌉, warning. r is the largest relative
   rise of that count between two consecutive real publications of the list; for a list with
   one publication, or whose count never rose, the largest such rise seen in any list. Lists grow: a rise past it is news
@@ -19,7 +22,11 @@ The rule (`derive`), with its reasons:
 - `fill_<metric>` minimum = lowest observed × 0.9 (rounded down to 4 decimals), over the
   publications that have entities of the schema; blocking when each of them has at least 20
   entities of the schema (below that one entity
-  moves the share by more than 5 points), warning otherwise. No minimum when it would be 0.
+  moves the share by more than 5 points) and the property is near-complete (lowest observed
+  share ≥ 0.9, the same tolerance: a field the list gives almost every party, such as a
+  vessel's IMO number, collapsing means a field was lost), warning otherwise (a partial
+  property's share moves with which parties are listed: in the oldest 5,974 SDN entries
+  nationality is filled for 44 %, in the whole list for 67 %). No minimum when it would be 0.
 """
 
 from __future__ import annotations
@@ -164,8 +171,8 @@ def derive(observed: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, dic
                 series = [p["metrics"].get(metric, 0) for p in pubs]
                 rise = max(_rises(series), default=pooled) if len(pubs) > 1 else pooled
                 low = math.floor(min(series) * SHRINK_TOLERANCE)
-                if low > 0:  # the minimum holds data back
-                    assertions.append({"metric": metric, "min": low, "severity": BLOCKING})
+                if low > 0:  # the minimum only warns (see the rule)
+                    assertions.append({"metric": metric, "min": low, "severity": WARNING})
                 # the maximum only warns (see the rule)
                 high = math.ceil(max(series) * (1 + rise))
                 assertions.append({"metric": metric, "max": high, "severity": WARNING})
@@ -176,7 +183,9 @@ def derive(observed: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, dic
             if low_rate <= 0:
                 continue
             base = min(m.get(f"count_{schema}", 0) for m in having)
-            severity = BLOCKING if base >= MIN_RATE_BASE else WARNING
+            lowest = min(m[metric] for m in having)
+            near_complete = lowest >= SHRINK_TOLERANCE
+            severity = BLOCKING if base >= MIN_RATE_BASE and near_complete else WARNING
             assertions.append({"metric": metric, "min": low_rate / 10_000, "severity": severity})
         out[source] = {"assertions": assertions}
     return out
