@@ -98,13 +98,17 @@ def test_asset_graph_shows_the_groups(
 ) -> None:
     url, _ = ui
     page = browser.new_page()
-    page.goto(f"{url}/assets?view=folder", wait_until="domcontentloaded")
-    for group in ("consolidated", "trade", "us_ofac_sdn", "eu_fsf", "un_sc"):
+    page.goto(f"{url}/assets", wait_until="domcontentloaded")
+    # the catalog lists assets with their group (a virtualized list: the first rows)
+    for group in ("consolidated", "trade"):
         expect(page.get_by_text(group, exact=True).first).to_be_visible()
+    # a published table's own page: its column schema with the dictionary's meanings
+    page.goto(f"{url}/assets/published/entities", wait_until="domcontentloaded")
+    expect(page.get_by_text("entity_id", exact=True).first).to_be_visible()
     shoot(page, shots, "asset_groups")
     page.goto(f"{url}/asset-groups", wait_until="domcontentloaded")
     # the global lineage graph: one box per asset group (collapsed), named
-    for group in ("consolidated", "trade", "us_ofac_sdn"):
+    for group in ("consolidated", "trade", "us_ofac_sdn", "published"):
         expect(page.get_by_text(group).first).to_be_visible()
     shoot(page, shots, "asset_graph")
     page.close()
