@@ -37,7 +37,8 @@ from assets import (
     us_ofac_sdn,
 )
 from resources.backend import StorageBackend, storage_from_env
-from resources.fetcher import USER_AGENT_ENV, Fetcher, LiveFetcher, SnapshotFetcher
+from resources.fetcher import USER_AGENT_ENV, Fetcher, SnapshotFetcher
+from resources.live import LiveFetcher
 from resources.storage import DataDir
 from resources.warehouse import PublishPolicy
 

@@ -41,7 +41,8 @@ CHILD = """
 import sys, time
 from bench.common import peak_rss_mb
 from core.errors import FetchError
-from resources.fetcher import FileSpec, LiveFetcher
+from resources.fetcher import FileSpec
+from resources.live import LiveFetcher
 source, name, url = sys.argv[1:4]
 started = time.monotonic()
 try:

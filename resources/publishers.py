@@ -1,6 +1,6 @@
 """What the live fetcher knows of each publisher: where its files may come from, how big they are.
 
-Two tables, one line per source, read by `resources.fetcher.LiveFetcher`:
+Two tables, one line per source, read by `resources.live.LiveFetcher`:
 
 - `HOSTS`: the publisher hosts a redirect may lead to, besides the host of the file's own URL
   (always allowed). A redirect anywhere else is refused.

@@ -20,7 +20,7 @@ from dagster import Definitions, in_process_executor
 from assets import automation, consolidated, reconcile, un_sc, us_ofac_sdn
 from assets.factory import Format, SourceSpec, source_asset
 from resources.backend import StorageBackend
-from resources.fetcher import LiveFetcher
+from resources.live import LiveFetcher
 from resources.storage import DataDir
 from resources.warehouse import PublishPolicy
 

@@ -32,7 +32,7 @@ from dagster import (
 import definitions
 from assets import automation, us_ofac_sdn
 from assets.factory import ingest
-from resources.fetcher import LiveFetcher
+from resources.live import LiveFetcher
 from resources.storage import DataDir
 from tests.conftest import SNAPSHOTS
 from tests.httpserver import Server, serve

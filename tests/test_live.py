@@ -23,7 +23,8 @@ import pytest
 import definitions
 from assets.factory import IngestOutcome, SourceSpec, ingest
 from core.errors import FetchError
-from resources.fetcher import DEFAULT_USER_AGENT, LiveFetcher, SnapshotFetcher
+from resources.fetcher import DEFAULT_USER_AGENT, SnapshotFetcher
+from resources.live import LiveFetcher
 from resources.storage import DataDir
 from tests.automation_defs import served_spec
 from tests.conftest import FIXTURES, SNAPSHOTS

@@ -218,7 +218,7 @@ def test_eurostat_live_mode_reads_the_api_over_http(
     """Live mode end to end: the LiveFetcher fetches each partner's SDMX-CSV response from a
     real HTTP server on 127.0.0.1 (real Comext values, see tests/sdmx.py) and the asset stores
     the same figures the snapshot downloads give."""
-    from resources.fetcher import LiveFetcher
+    from resources.live import LiveFetcher
     from tests.httpserver import serve
     from tests.sdmx import as_sdmx
 

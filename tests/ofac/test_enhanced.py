@@ -21,7 +21,8 @@ from core.canonical import ParseResult
 from core.errors import SourceFormatError
 from ofac.enhanced import parse_enhanced, read_member
 from ofac.lists import CONS, SDN
-from resources.fetcher import LiveFetcher, SnapshotFetcher
+from resources.fetcher import SnapshotFetcher
+from resources.live import LiveFetcher
 from resources.staging import read_meta
 from resources.storage import DataDir
 from schemas.canonical import MODELS

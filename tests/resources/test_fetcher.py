@@ -22,10 +22,9 @@ from resources.fetcher import (
     DEFAULT_USER_AGENT,
     USER_AGENT_ENV,
     FileSpec,
-    LiveFetcher,
     SnapshotFetcher,
-    link_on_page,
 )
+from resources.live import LiveFetcher, link_on_page
 from resources.storage import DataDir
 from tests.httpserver import WAF_MIN_LENGTH, WAF_RULE, Server, gzip_bomb, serve
 

@@ -1,0 +1,584 @@
+"""The live fetcher: the publishers' official URLs over HTTP, streamed, bounded and retried.
+
+`LiveFetcher` implements `resources.fetcher.Fetcher`; what it returns (`Payload`, `Probe`) and
+the file descriptions it reads (`FileSpec`) are defined there, beside the snapshot fetcher.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import socket
+import ssl
+import time
+import zlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
+from functools import cache
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit
+
+from dagster import get_dagster_logger
+
+from core.errors import FetchError, SourceFormatError
+from core.sniff import check_payload
+from resources import publishers
+from resources.fetcher import DEFAULT_USER_AGENT, Fetcher, FileSpec, Payload, PreviousFetch, Probe
+
+if TYPE_CHECKING:  # httpx and lxml are imported where a fetch runs, not with the definitions
+    import httpx
+
+
+class _Retry(Exception):
+    """A failure of one attempt that another attempt may not meet (timeout, cut body)."""
+
+    def __init__(self, message: str, cause: str) -> None:
+        super().__init__(message)
+        self.cause = cause
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    headers: httpx.Headers
+    data: bytes
+    final_url: str
+    conditional: bool
+
+
+class LiveFetcher(Fetcher):
+    """Fetches the official URLs: streamed, bounded, on publisher hosts only, with retries.
+
+    - Every body is streamed and counted after HTTP decompression (gzip, deflate): past the
+      file's limit (`FileSpec.max_bytes`, else `resources.publishers.MAX_BYTES` of the source)
+      it is refused, so neither a huge body nor a gzip bomb fills memory.
+    - A body whose length disagrees with its `Content-Length` (cut short by the server or a
+      proxy) is refused; it never becomes a payload.
+    - Each attempt has an overall deadline (`deadline_seconds`), besides the per-read
+      `timeout_seconds`, so a body trickled slowly is refused too.
+    - Redirects are followed by hand, at most `max_redirects`, only to https URLs on the
+      source's publisher hosts (`resources.publishers.HOSTS`); the URL finally read is
+      recorded in the payload. Private, loopback, link-local (169.254.169.254) and other
+      special addresses are never contacted, nor any scheme but https. `allow_loopback_http`
+      lifts this for loopback (and plain http to it) only: it is for tests on 127.0.0.1.
+    - A 5xx answer, 429, a timeout, a dropped connection or a cut body is retried up to
+      `max_attempts` times with exponential backoff; a 304 reuses the archived bytes once
+      their sha256 is verified (a damaged archive is fetched again unconditionally); an HTML
+      page served with status 200 is refused rather than parsed as data.
+    - A file with a `page` (the UK list's gov.uk publication page) whose direct URL fails is
+      looked up on that page by file type, and the URL found there is fetched and recorded.
+
+    The User-Agent is `user_agent` (environment `SANCTIONS_USER_AGENT` through
+    `definitions.fetcher_from_env`). OFAC's firewall refuses any that does not begin with
+    `Mozilla/` and a digit or is shorter than 40 characters; the default passes.
+    Every failure is a `FetchError` naming the URL and the cause.
+    """
+
+    timeout_seconds: float = 120.0
+    connect_timeout_seconds: float = 15.0
+    # The largest file (OFAC's SDN.XML, ≈ 29 MB) takes about 4 minutes at 1 Mbit/s, and the EU
+    # generates its files on request in over a minute: 600 s is twice the slowest plausible
+    # honest download. Per attempt, from the request to the body's last byte.
+    deadline_seconds: float = 600.0
+    max_attempts: int = 5
+    backoff_seconds: float = 2.0
+    max_backoff_seconds: float = 60.0
+    # OFAC's download answers one redirect (to its bucket); five leaves room and stops loops.
+    max_redirects: int = 5
+    user_agent: str = DEFAULT_USER_AGENT
+    url_overrides: dict[str, str] = {}
+    # publication page per source, replacing `FileSpec.page` (tests point it at a local server)
+    page_overrides: dict[str, str] = {}
+    # tests only: contact loopback addresses (over plain http too); link-local, private and
+    # other hosts stay refused
+    allow_loopback_http: bool = False
+
+    @property
+    def mode(self) -> str:
+        return "live"
+
+    def fetch(self, source: str, spec: FileSpec, previous: PreviousFetch | None) -> Payload | None:
+        url = self.url_overrides.get(f"{source}/{spec.name}", spec.url)
+        page = self.page_overrides.get(source, spec.page)
+        allowed = _allowed_hosts(source, spec, url, page)
+        try:
+            return self._fetch_file(source, spec, url, allowed, previous)
+        except FetchError as direct_error:
+            if page is None:
+                raise
+            get_dagster_logger().warning(
+                f"{direct_error}; looking for {spec.name} on the publication page {page}"
+            )
+            link = self._find_on_page(page, spec, allowed, direct_error)
+            if link == url:
+                raise FetchError(
+                    url,
+                    f"{direct_error.message}; the publication page {page} links to this same URL",
+                    direct_error.cause,
+                ) from direct_error
+            try:
+                payload = self._fetch_file(source, spec, link, allowed, previous, found_on=page)
+            except FetchError as exc:
+                raise FetchError(
+                    link,
+                    f"{exc.message} (link found on {page} after the direct URL failed: "
+                    f"{direct_error})",
+                    exc.cause,
+                ) from exc
+            if payload is not None:
+                get_dagster_logger().info(f"{spec.name}: fetched from {link}, found on {page}")
+            return payload
+
+    def probe(self, source: str, spec: FileSpec, previous: PreviousFetch | None) -> Probe:
+        """One conditional GET (If-None-Match / If-Modified-Since from `previous`), no retries.
+
+        A 304 costs no body. A publisher ignoring the condition still answers its ETag or
+        Last-Modified, compared with `previous`'s; only a file served with neither is read
+        whole and its sha256 compared. Redirects, hosts, size limits and addresses are checked
+        as for `fetch`. A failure raises `FetchError` (the sensor reports it and tries again at
+        its next tick; the fetch itself retries, this check does not).
+        """
+        import httpx
+
+        url = self.url_overrides.get(f"{source}/{spec.name}", spec.url)
+        allowed = _allowed_hosts(source, spec, url, self.page_overrides.get(source, spec.page))
+        limit = spec.max_bytes or publishers.max_bytes(source, spec.name)
+        conditional = _conditional(previous)
+        headers = {"User-Agent": self.user_agent, "Accept-Encoding": "gzip", **conditional}
+        read = min(self.timeout_seconds, self.deadline_seconds)
+        timeout = httpx.Timeout(read, connect=min(self.connect_timeout_seconds, read))
+        try:
+            with httpx.Client(
+                timeout=timeout, follow_redirects=False, headers=headers, verify=_tls()
+            ) as client:
+                answer = self._attempt(client, url, allowed, limit, bool(conditional))
+        except _Retry as exc:
+            raise FetchError(url, str(exc), exc.cause) from exc
+        except httpx.HTTPError as exc:
+            raise FetchError(url, f"{type(exc).__name__}: {exc}", "fetch") from exc
+        if answer.status in (404, 410):
+            return Probe(spec.name, previous is not None, "absent")
+        if answer.status == 304 and previous is not None and answer.conditional:
+            return Probe(spec.name, False, previous.etag or previous.last_modified or "304")
+        if answer.status != 200:
+            raise FetchError(url, f"HTTP {answer.status}", "http")
+        etag, modified = answer.headers.get("etag"), answer.headers.get("last-modified")
+        if previous is None:
+            return Probe(spec.name, True, etag or modified or _sha(answer.data))
+        if etag and previous.etag:
+            return Probe(spec.name, etag != previous.etag, etag)
+        if modified and previous.last_modified:
+            return Probe(spec.name, modified != previous.last_modified, modified)
+        sha = _sha(answer.data)
+        return Probe(spec.name, sha != previous.sha256, sha)
+
+    # --- one file ------------------------------------------------------------------------
+    def _fetch_file(
+        self,
+        source: str,
+        spec: FileSpec,
+        url: str,
+        allowed: frozenset[str],
+        previous: PreviousFetch | None,
+        found_on: str | None = None,
+    ) -> Payload | None:
+        limit = spec.max_bytes or publishers.max_bytes(source, spec.name)
+        answer = self._download(url, allowed, limit, _conditional(previous))
+        if answer.status == 304:
+            reused = _verified_bytes(previous) if answer.conditional else None
+            if reused is not None and previous is not None:
+                return self._not_modified(source, spec, url, previous, answer, reused, found_on)
+            if not answer.conditional:
+                raise FetchError(url, "HTTP 304 to an unconditional request", "http")
+            get_dagster_logger().warning(
+                f"{url}: HTTP 304, but the archived copy {previous.path if previous else '?'} "
+                "does not match its recorded sha256: fetching it again unconditionally"
+            )
+            answer = self._download(url, allowed, limit, {})
+            if answer.status == 304:
+                raise FetchError(url, "HTTP 304 to an unconditional request", "http")
+        if answer.status in (404, 410):
+            if not spec.required:
+                get_dagster_logger().info(
+                    f"{url}: HTTP {answer.status}; optional file not published"
+                )
+                return None
+            raise FetchError(url, f"HTTP {answer.status}", "http")
+        return self._payload(source, spec, url, answer, found_on)
+
+    def _download(
+        self, url: str, allowed: frozenset[str], limit: int, conditional: dict[str, str]
+    ) -> _Answer:
+        """GET `url` with retries; returns a 200, a 304 or a 404/410, else raises FetchError."""
+        import httpx
+
+        headers = {"User-Agent": self.user_agent, "Accept-Encoding": "gzip", **conditional}
+        # the per-read timeout never exceeds the deadline, so a stalled read ends by it too
+        read = min(self.timeout_seconds, self.deadline_seconds)
+        timeout = httpx.Timeout(read, connect=min(self.connect_timeout_seconds, read))
+        log = get_dagster_logger()
+        last_error = "no attempt made"
+        last_cause = "fetch"
+        with httpx.Client(timeout=timeout, follow_redirects=False, headers=headers) as client:
+            for attempt in range(1, self.max_attempts + 1):
+                try:
+                    answer = self._attempt(client, url, allowed, limit, bool(conditional))
+                except _Retry as exc:
+                    last_error, last_cause = str(exc), exc.cause
+                except httpx.TimeoutException as exc:
+                    last_error, last_cause = f"timed out ({type(exc).__name__})", "timeout"
+                except httpx.TransportError as exc:
+                    last_error, last_cause = f"transport error: {exc}", "transport"
+                except (httpx.HTTPError, httpx.InvalidURL) as exc:  # anything else httpx raises
+                    raise FetchError(url, f"{type(exc).__name__}: {exc}", "fetch") from exc
+                else:
+                    if answer.status in (200, 304, 404, 410):
+                        return answer
+                    last_error, last_cause = f"HTTP {answer.status}", "http"
+                    if answer.status < 500 and answer.status != 429:
+                        raise FetchError(url, last_error, "http")
+                if attempt < self.max_attempts:
+                    delay = min(self.backoff_seconds * 2 ** (attempt - 1), self.max_backoff_seconds)
+                    log.warning(
+                        f"{url}: {last_error}; retry {attempt}/{self.max_attempts - 1} in {delay:.1f}s"
+                    )
+                    time.sleep(delay)
+        raise FetchError(
+            url, f"gave up after {self.max_attempts} attempts: {last_error}", last_cause
+        )
+
+    def _attempt(
+        self,
+        client: httpx.Client,
+        url: str,
+        allowed: frozenset[str],
+        limit: int,
+        conditional: bool,
+    ) -> _Answer:
+        """One GET of `url`, following allowed redirects by hand, body bounded and timed."""
+        deadline = time.monotonic() + self.deadline_seconds
+        chain = [url]
+        current = url
+        for _ in range(self.max_redirects + 1):
+            self._check_target(url, current, allowed, redirected=current != url)
+            with client.stream("GET", current) as response:
+                if response.status_code in REDIRECTS:
+                    location = response.headers.get("location")
+                    if not location:
+                        raise FetchError(
+                            url, f"HTTP {response.status_code} without a Location", "redirect"
+                        )
+                    target = urljoin(str(response.url), location)
+                    if target in chain:
+                        raise FetchError(
+                            url, "redirect loop: " + " -> ".join([*chain, target]), "redirect"
+                        )
+                    chain.append(target)
+                    current = target
+                    continue
+                if response.status_code != 200:
+                    return _Answer(
+                        response.status_code, response.headers, b"", current, conditional
+                    )
+                data = self._read_body(url, response, limit, deadline)
+                return _Answer(200, response.headers, data, current, conditional)
+        raise FetchError(
+            url, f"more than {self.max_redirects} redirects: " + " -> ".join(chain), "redirect"
+        )
+
+    def _check_target(
+        self, url: str, target: str, allowed: frozenset[str], redirected: bool
+    ) -> None:
+        """Refuse schemes, hosts and addresses the fetcher must never contact."""
+        import httpx
+
+        what = f"redirect to {target}" if redirected else target
+        try:
+            parsed = httpx.URL(target)
+        except httpx.InvalidURL as exc:
+            raise FetchError(url, f"refused {what}: not a valid URL ({exc})", "redirect") from exc
+        host = (parsed.host or "").lower()
+        if parsed.scheme not in ("https", "http") or not host:
+            raise FetchError(url, f"refused {what}: only https URLs are fetched", "redirect")
+        if host not in allowed:
+            hosts = ", ".join(sorted(allowed))
+            raise FetchError(
+                url,
+                f"refused {what}: {host} is not a publisher host of this source ({hosts})",
+                "redirect",
+            )
+        try:
+            infos = socket.getaddrinfo(host, parsed.port or 443, proto=socket.IPPROTO_TCP)
+        except OSError as exc:
+            raise _Retry(f"cannot resolve {host}: {exc}", "transport") from exc
+        loopback = True
+        for info in infos:
+            address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+            if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+                address = address.ipv4_mapped
+            if address.is_loopback and self.allow_loopback_http:
+                continue
+            loopback = False
+            if not address.is_global or address.is_multicast:
+                kind = (
+                    "link-local" if address.is_link_local
+                    else "loopback" if address.is_loopback
+                    else "private or reserved"
+                )  # fmt: skip
+                raise FetchError(
+                    url, f"refused {what}: {host} resolves to {kind} address {address}", "refused"
+                )
+        # plain http only to loopback, and only when tests allow it
+        if parsed.scheme != "https" and not (self.allow_loopback_http and loopback):
+            raise FetchError(url, f"refused {what}: only https URLs are fetched", "redirect")
+
+    def _read_body(self, url: str, response: httpx.Response, limit: int, deadline: float) -> bytes:
+        """Stream the body: decompressed by hand (bounded), timed, checked against its length."""
+        import httpx
+
+        encoding = response.headers.get("content-encoding", "identity").strip().lower()
+        if encoding not in ("identity", "", "gzip", "x-gzip", "deflate"):
+            raise FetchError(url, f"unsupported Content-Encoding {encoding!r}", "encoding")
+        inflater = _Inflater(url, encoding, limit) if encoding not in ("identity", "") else None
+        declared = response.headers.get("content-length")
+        expected = int(declared) if declared and declared.isdigit() else None
+        received = 0
+        out = bytearray()
+        try:
+            for chunk in response.iter_raw():
+                received += len(chunk)
+                if time.monotonic() > deadline:
+                    raise _Retry(
+                        f"deadline of {self.deadline_seconds:g} s passed after {received} bytes"
+                        f" of {expected if expected is not None else 'an unknown number'}",
+                        "deadline",
+                    )
+                if inflater is not None:
+                    inflater.feed(chunk, out)
+                else:
+                    out += chunk
+                if len(out) > limit:
+                    raise FetchError(
+                        url,
+                        f"too large: more than {limit:,} bytes after decompression (the limit of this file)",
+                        "too_large",
+                    )
+        except httpx.RemoteProtocolError as exc:
+            raise _Retry(_cut(expected, received, str(exc)), "cut") from exc
+        if expected is not None and received != expected:
+            raise _Retry(_cut(expected, received, "connection ended"), "cut")
+        if inflater is not None:
+            inflater.finish()
+        return bytes(out)
+
+    # --- payloads ------------------------------------------------------------------------
+    def _payload(
+        self, source: str, spec: FileSpec, url: str, answer: _Answer, found_on: str | None
+    ) -> Payload:
+        data = answer.data
+        content_type = answer.headers.get("content-type", "")
+        if "text/html" in content_type and spec.kind != "html":
+            raise FetchError(
+                url, f"served {content_type!r} instead of {spec.kind}: refused", "html"
+            )
+        try:
+            if spec.kind in ("csv", "xml", "json"):
+                check_payload(spec.name, data)
+        except SourceFormatError as exc:
+            raise FetchError(url, str(exc), "html") from exc
+        last_modified = answer.headers.get("last-modified")
+        published = _http_date(last_modified)
+        return Payload(
+            source=source,
+            name=spec.name,
+            data=data,
+            url=url,
+            mode="live",
+            fetched_at=datetime.now(UTC),
+            published_at=published,
+            published_basis="HTTP Last-Modified" if published else "unknown",
+            etag=answer.headers.get("etag"),
+            last_modified=last_modified,
+            final_url=answer.final_url,
+            found_on=found_on,
+        )
+
+    def _not_modified(
+        self,
+        source: str,
+        spec: FileSpec,
+        url: str,
+        previous: PreviousFetch,
+        answer: _Answer,
+        data: bytes,
+        found_on: str | None,
+    ) -> Payload:
+        return Payload(
+            source=source,
+            name=spec.name,
+            data=data,
+            url=url,
+            mode="live",
+            fetched_at=datetime.now(UTC),
+            published_at=previous.published_at,
+            published_basis="HTTP 304 (unchanged since archived copy)",
+            etag=answer.headers.get("etag", previous.etag),
+            last_modified=answer.headers.get("last-modified", previous.last_modified),
+            not_modified=True,
+            final_url=answer.final_url,
+            found_on=found_on,
+        )
+
+    # --- publication page ----------------------------------------------------------------
+    def _find_on_page(
+        self, page: str, spec: FileSpec, allowed: frozenset[str], direct_error: FetchError
+    ) -> str:
+        try:
+            answer = self._download(page, allowed, publishers.PAGE_MAX_BYTES, {})
+            if answer.status != 200:
+                raise FetchError(page, f"HTTP {answer.status}", "http")
+            return link_on_page(page, answer.data, spec)
+        except FetchError as exc:
+            raise FetchError(
+                direct_error.url,
+                f"{direct_error.message}; the publication page gave no link either: {exc}",
+                exc.cause,
+            ) from exc
+
+
+REDIRECTS = (301, 302, 303, 307, 308)
+
+
+def _cut(expected: int | None, received: int, detail: str) -> str:
+    declared = f"Content-Length {expected:,} bytes" if expected is not None else "a chunked body"
+    return f"body cut short: {declared}, received {received:,} ({detail})"
+
+
+class _Inflater:
+    """gzip/deflate decoding whose output is bounded by `limit` however small the input."""
+
+    def __init__(self, url: str, encoding: str, limit: int) -> None:
+        self.url = url
+        self.encoding = "deflate" if encoding == "deflate" else "gzip"
+        self.wbits = 15 if self.encoding == "deflate" else 31
+        self.limit = limit
+        self.decoder = zlib.decompressobj(self.wbits)
+
+    def feed(self, data: bytes, out: bytearray) -> None:
+        while data:
+            if self.decoder.eof:  # a further gzip member follows
+                self.decoder = zlib.decompressobj(self.wbits)
+            try:
+                # never more than one byte past the limit per call: a bomb stops here
+                out += self.decoder.decompress(data, self.limit - len(out) + 1)
+            except zlib.error as exc:
+                raise FetchError(
+                    self.url,
+                    f"bad {self.encoding} body at output byte {len(out):,}: {exc}",
+                    "encoding",
+                ) from exc
+            if len(out) > self.limit:
+                return
+            data = self.decoder.unused_data if self.decoder.eof else self.decoder.unconsumed_tail
+
+    def finish(self) -> None:
+        if not self.decoder.eof:
+            raise FetchError(
+                self.url,
+                f"bad {self.encoding} body: the compressed stream is incomplete",
+                "encoding",
+            )
+
+
+def link_on_page(page: str, html: bytes, spec: FileSpec) -> str:
+    """The link to `spec`'s file on a publication page: by file name, else the one of its type.
+
+    The page is parsed by lxml's HTML parser with no network access; only `<a href>` links
+    whose path ends in `.<kind>` count. Several of that type and none named `spec.name` is
+    ambiguous and refused (never guessed).
+    """
+    import lxml.html
+    from lxml import etree
+
+    parser = lxml.html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
+    try:
+        document = lxml.html.document_fromstring(html, parser=parser)
+    except (etree.ParserError, ValueError) as exc:
+        raise FetchError(page, f"publication page is not HTML: {exc}", "not_found_on_page") from exc
+    candidates: list[str] = []
+    for anchor in document.iter("a"):
+        href = (anchor.get("href") or "").strip()
+        if not href:
+            continue
+        link = urljoin(page, href)
+        path = urlsplit(link).path
+        if path.lower().endswith(f".{spec.kind}") and link not in candidates:
+            candidates.append(link)
+    named = [
+        c for c in candidates if urlsplit(c).path.rsplit("/", 1)[-1].lower() == spec.name.lower()
+    ]
+    if len(named) == 1:
+        return named[0]
+    if len(named) > 1 or len(candidates) > 1:
+        raise FetchError(
+            page,
+            f"{len(candidates)} .{spec.kind} links and none named {spec.name} alone: "
+            + ", ".join(candidates),
+            "not_found_on_page",
+        )
+    if not candidates:
+        raise FetchError(page, f"no .{spec.kind} link on the page", "not_found_on_page")
+    return candidates[0]
+
+
+def _allowed_hosts(source: str, spec: FileSpec, url: str, page: str | None) -> frozenset[str]:
+    hosts = {urlsplit(u).hostname or "" for u in (url, spec.url, page) if u}
+    hosts.update(spec.hosts)
+    hosts.update(publishers.HOSTS.get(source, ()))
+    return frozenset(h.lower() for h in hosts if h)
+
+
+def _conditional(previous: PreviousFetch | None) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    if previous is not None:
+        if previous.etag:
+            headers["If-None-Match"] = previous.etag
+        if previous.last_modified:
+            headers["If-Modified-Since"] = previous.last_modified
+    return headers
+
+
+@cache
+def _tls() -> ssl.SSLContext:
+    """httpx's default TLS context, built once: loading the CA bundle costs about 0.05-0.25 s,
+    more than a whole conditional request, and a sensor probes every few minutes."""
+    import httpx
+
+    return httpx.create_ssl_context()
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _verified_bytes(previous: PreviousFetch | None) -> bytes | None:
+    """The archived bytes of `previous` if they still match their recorded sha256."""
+    if previous is None:
+        return None
+    try:
+        data = previous.path.read_bytes()
+    except OSError:
+        return None
+    if previous.sha256 is not None and hashlib.sha256(data).hexdigest() != previous.sha256:
+        return None
+    return data
+
+
+def _http_date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(value).date()
+    except (TypeError, ValueError):
+        return None
