@@ -145,13 +145,6 @@ def build_definitions(
         enabled=automation_enabled,
         automation_interval_seconds=automation_interval_seconds,
     )
-    # the published tables are materialized by the publish step: they follow its condition
-    for spec in publish_assets[-1].specs:
-        if (
-            spec.key.to_user_string() != "published_version"
-            and "published_version" in auto.conditions
-        ):
-            auto.conditions[spec.key.to_user_string()] = auto.conditions["published_version"]
     return Definitions(
         assets=automation.apply_automation(
             staleness.with_code_versions(

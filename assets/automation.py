@@ -358,18 +358,35 @@ def stale_alert(
 
 
 def apply_automation(assets: list[AssetsDefinition], auto: Automation) -> list[AssetsDefinition]:
-    """Freshness policies and automation conditions applied once, in the root definitions."""
+    """Freshness policies and automation conditions applied once, in the root definitions.
 
-    def apply(spec: AssetSpec) -> AssetSpec:
+    A step that materializes several assets and cannot be subset (the publish step and the
+    published tables) runs on one condition: its assets without one of their own follow it.
+    """
+
+    def step_condition(asset: AssetsDefinition) -> AutomationCondition | None:
+        if asset.can_subset:
+            return None
+        keys = [k.to_user_string() for k in asset.keys if k.to_user_string() in auto.conditions]
+        if len({id(auto.conditions[k]) for k in keys}) > 1:
+            raise ValueError(f"one step, several automation conditions: {', '.join(keys)}")
+        return auto.conditions[keys[0]] if keys else None
+
+    def apply(spec: AssetSpec, shared: AutomationCondition | None) -> AssetSpec:
         key = spec.key.to_user_string()
         changes: dict[str, Any] = {}
         if key in auto.freshness:
             changes["freshness_policy"] = auto.freshness[key]
-        if key in auto.conditions:
-            changes["automation_condition"] = auto.conditions[key]
+        condition = auto.conditions.get(key, shared)
+        if condition is not None:
+            changes["automation_condition"] = condition
         return spec.replace_attributes(**changes) if changes else spec
 
-    return [a.map_asset_specs(apply) for a in assets]
+    applied = []
+    for asset in assets:
+        shared = step_condition(asset)
+        applied.append(asset.map_asset_specs(lambda spec, shared=shared: apply(spec, shared)))
+    return applied
 
 
 @dataclass
