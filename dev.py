@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 TOOLS = ROOT / ".tools"
 VENV = ROOT / ".venv"
+PARALLEL = ["--numprocesses=auto", "--maxprocesses=4", "--dist=loadfile"]
 
 
 def _bin(env: Path, name: str) -> Path:
@@ -60,7 +61,10 @@ def main(argv: list[str]) -> int:
     if command == "test":
         sync(dev=True)
         lint = subprocess.call([str(_bin(VENV, "ruff")), "check", "."], cwd=ROOT)
-        tests = subprocess.call([python, "-m", "pytest", *rest], cwd=ROOT)
+        # one worker per core (at most 4), each taking whole test files, so a file's module
+        # fixtures (a pipeline run, a server) are built once; `-n 0` runs in one process
+        workers = [] if any(a.startswith(("-n", "--numprocesses")) for a in rest) else PARALLEL
+        tests = subprocess.call([python, "-m", "pytest", *workers, *rest], cwd=ROOT)
         return tests or lint
     sync(dev=True)
     return subprocess.call([str(_bin(VENV, command)), *rest], cwd=ROOT)
