@@ -258,12 +258,24 @@ def _documents(df: pl.DataFrame) -> pl.DataFrame:
         | pl.col("value").str.contains(")", literal=True)
     )
     # one trailing parenthesis (the country), with a value before it, not a check character
+    # `^(?P<before>[^()]*?)\s*\((?P<inner>[^()]*)\)$` without the regex engine's slow capture
+    # path: one `(` and one `)`, which ends the value (the text is printable ASCII, so its only
+    # white space is the space and a byte offset is a character offset)
+    value = pl.col("value")
+    opening = value.str.find("(", literal=True)
+    one = (
+        (value.str.count_matches("(", literal=True) == 1)
+        & (value.str.count_matches(")", literal=True) == 1)
+        & value.str.ends_with(")")
+    )
     paren = (
-        df.filter(~no_paren)
+        df.lazy()
+        .filter(~no_paren)
         .with_columns(
-            pl.col("value")
-            .str.extract_groups(r"^(?P<before>[^()]*?)\s*\((?P<inner>[^()]*)\)$")
-            .struct.unnest()
+            before=pl.when(one).then(value.str.slice(0, opening).str.strip_chars_end(" ")),
+            inner=pl.when(one).then(
+                value.str.slice(opening + 1, value.str.len_bytes() - opening - 2)
+            ),
         )
         .filter(
             pl.col("before").str.strip_chars().ne("").fill_null(False)
@@ -274,16 +286,19 @@ def _documents(df: pl.DataFrame) -> pl.DataFrame:
             value="before",
             country_raw=pl.col("inner").str.strip_chars(),
         )
+        .collect()
     )
     plain = df.filter(no_paren).with_columns(country_raw=pl.lit(None, pl.String))
     df = pl.concat([plain, paren], how="diagonal")
-    value = pl.col("value").str.replace_all(r"\s+", " ").str.strip_chars()
+    # the value cleaned once, then judged (an eager query evaluates a repeated expression anew)
+    df = df.with_columns(value=pl.col("value").str.replace_all(r"\s+", " ").str.strip_chars())
+    value = pl.col("value")
     plausible = (
         (value != "")
         & ~(id_type.is_in(sorted(_NUMBERED_TYPES)) & ~value.str.contains(r"\d"))
         & ~value.str.contains(_PROSE)
     )
-    df = df.with_columns(value=value).filter(plausible)
+    df = df.filter(plausible)
     codes = _lookup(df["country_raw"].filter(df["country_raw"] != ""), _country)
     return df.select(
         "fid", "value", "country_raw", "note",
@@ -441,13 +456,14 @@ def _read_fast(labelled: pl.DataFrame) -> dict[str, pl.DataFrame]:
     }
     out: dict[str, pl.DataFrame] = {"identifiers": _identifiers(by["identifier"])}
     out["birth_dates"] = _birth_dates(by["birth"].filter(target == "dob"))
-    places = by["birth"].filter(target == "pob").with_columns(place=_clean(rest))
+    # `_clean` reads its text several times: in a lazy query polars computes it once
+    places = by["birth"].lazy().filter(target == "pob").with_columns(place=_clean(rest)).collect()
     codes = _lookup(places["place"], _place_country)
     out["birth_places"] = places.select(
         "fid", "place",
         country_code=pl.col("place").replace_strict(codes, default=None, return_dtype=pl.String),
     )  # fmt: skip
-    countries = by["country"].with_columns(raw=_clean(rest))
+    countries = by["country"].lazy().with_columns(raw=_clean(rest)).collect()
     codes = _lookup(countries["raw"], _country)
     out["countries"] = countries.select(
         "fid",
@@ -464,8 +480,10 @@ def _read_fast(labelled: pl.DataFrame) -> dict[str, pl.DataFrame]:
     out["relationships"] = by["relation"].select("fid", to_name="rest", relation="target")
     out["attributes"] = (
         by["attribute"]
+        .lazy()
         .filter(~target.is_in(sorted(_DATED_ATTRIBUTES)))
         .select("fid", attribute="target", value=_clean(rest))
+        .collect()
     )
     return out
 
