@@ -32,7 +32,7 @@ from typing import Any
 import polars as pl
 
 from core.dates import MONTHS
-from ofac.remark_labels import ABBREVIATIONS, VESSEL_IMO_LABELS
+from ofac.remark_labels import ABBREVIATIONS, ATTRIBUTE_PATTERNS, SHAPES, VESSEL_IMO_LABELS
 from ofac.remarks import (
     _DATED_ATTRIBUTES,
     _IMO_WEIGHTS,
@@ -192,6 +192,44 @@ def _labelled(frags: pl.DataFrame) -> pl.DataFrame:
         .with_columns(key=pl.col("label").str.to_lowercase())
         .join(_LABEL_FRAME.lazy(), on="key")
         .filter(pl.col("rest") != "")
+        .collect()
+    )
+
+
+# The last of `SHAPES`, a fragment naming a position without a label ("Minister of Defense"),
+# is the commonest unlabelled shape (822 of the SDN list's 1,300 fragments left to Python).
+# It is read here where no earlier rule could apply: none of the earlier shapes matches and no
+# numbered label (`ATTRIBUTE_PATTERNS`, all of them `Executive Order N …`) starts the text.
+if SHAPES[-1][1:] != ("attribute", "title"):
+    raise ValueError("the last of SHAPES is no longer the position rule (see `_titles`)")
+_EARLIER_SHAPES = "|".join(f"(?:{pattern})" for pattern, _, _ in SHAPES[:-1])
+_POSITION = SHAPES[-1][0]
+if any(not pattern.startswith("Executive Order ") for pattern, _ in ATTRIBUTE_PATTERNS):
+    raise ValueError("a numbered label no longer starts `Executive Order` (see `_titles`)")
+
+
+def _titles(frags: pl.DataFrame, labelled: pl.DataFrame) -> pl.DataFrame:
+    """Positions written without a label, as `ofac.remarks` reads them (`fid`, `value`).
+
+    Only printable ASCII fragments, not wholly in parentheses and without a label `_labelled`
+    read: on those Python tries the numbered labels, then `SHAPES` in turn.
+    """
+    fragment = pl.col("fragment")
+    body = pl.col("body")
+    return (
+        frags.lazy()
+        .join(labelled.lazy().select("fid"), on="fid", how="anti")
+        .filter(
+            fragment.str.contains(r"^[\x20-\x7e]*$")
+            & ~(fragment.str.starts_with("(") & fragment.str.ends_with(")"))
+        )
+        .with_columns(body=fragment.str.replace(r"(?i)^alt\.\s+", ""))
+        .filter(
+            ~body.str.starts_with("Executive Order ")
+            & ~body.str.contains("(?i)" + _EARLIER_SHAPES)
+            & body.str.contains("(?i)" + _POSITION)
+        )
+        .select("fid", value=_clean(body))
         .collect()
     )
 
@@ -397,14 +435,16 @@ def _crypto(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def _birth_dates(df: pl.DataFrame) -> pl.DataFrame:
-    """`ofac.remarks._birth_date` for a day (`01 Jan 1960`), a month (`Jan 1960`) or a year.
+    """`ofac.remarks._birth_date` for a day (`01 Jan 1960`), a month (`Jan 1960`) or a year,
+    each possibly approximate (`circa 1960`, `core.dates._CIRCA`).
 
     `core.dates.parse_fuzzy` reads these three shapes as one day, a calendar month and a
     calendar year; a value of another shape, a month name it does not know, a date that does
     not exist or the year 0 is left to Python (which reports what it cannot read).
     """
     parts = pl.col("rest").str.extract_groups(
-        r"^(?:(?P<day>\d{1,2}) )?(?:(?P<month>[A-Za-z]{3,9}) )?(?P<year>\d{4})$"
+        r"^(?P<circa>(?i:circa|c\.|approximately|about) +)?"
+        r"(?:(?P<day>\d{1,2}) )?(?:(?P<month>[A-Za-z]{3,9}) )?(?P<year>\d{4})$"
     )
     month = (
         pl.col("month")
@@ -443,7 +483,7 @@ def _birth_dates(df: pl.DataFrame) -> pl.DataFrame:
     )  # fmt: skip
     return read.select(
         "fid", raw="rest", date_from="date_from", date_to=end, precision="precision",
-        circa=pl.lit(False),
+        circa=pl.col("circa").is_not_null(),
     )  # fmt: skip
 
 
@@ -499,7 +539,14 @@ def read_remarks(texts: pl.DataFrame) -> tuple[dict[str, pl.DataFrame], pl.DataF
     # each distinct fragment is read once (31,000 of the SDN list's 56,000), then joined back
     distinct = frags.select("fragment").unique(maintain_order=True).with_row_index("fid")
     frags = frags.join(distinct, on="fragment", maintain_order="left")
-    fast = _read_fast(_labelled(distinct))
+    labelled = _labelled(distinct)
+    fast = _read_fast(labelled)
+    fast["attributes"] = pl.concat(
+        [
+            fast["attributes"],
+            _titles(distinct, labelled).select("fid", attribute=pl.lit("title"), value="value"),
+        ]
+    )
     done = pl.concat([df.select("fid") for df in fast.values()])
     rest = distinct.join(done, on="fid", how="anti")
     slow: dict[str, list[dict[str, Any]]] = {name: [] for name in SCHEMAS}
