@@ -541,14 +541,14 @@ def read_remarks(texts: pl.DataFrame) -> tuple[dict[str, pl.DataFrame], pl.DataF
     frags = frags.join(distinct, on="fragment", maintain_order="left")
     labelled = _labelled(distinct)
     fast = _read_fast(labelled)
-    fast["attributes"] = pl.concat(
-        [
-            fast["attributes"],
-            _titles(distinct, labelled).select("fid", attribute=pl.lit("title"), value="value"),
-        ]
-    )
     done = pl.concat([df.select("fid") for df in fast.values()])
     rest = distinct.join(done, on="fid", how="anti")
+    # of the fragments left, the positions written without a label are read on columns too
+    titles = _titles(rest, labelled)
+    fast["attributes"] = pl.concat(
+        [fast["attributes"], titles.select("fid", attribute=pl.lit("title"), value="value")]
+    )
+    rest = rest.join(titles, on="fid", how="anti")
     slow: dict[str, list[dict[str, Any]]] = {name: [] for name in SCHEMAS}
     unread = []
     for fid, fragment in rest.iter_rows():
@@ -558,6 +558,7 @@ def read_remarks(texts: pl.DataFrame) -> tuple[dict[str, pl.DataFrame], pl.DataF
         else:
             slow[got[0]].append({"fid": fid, **got[1]})
     tables = {}
+    keys = frags.select("row", "seq", "fid")  # the fragments' texts are not carried through
     for name, schema in SCHEMAS.items():
         rows = pl.concat(
             [
@@ -565,6 +566,6 @@ def read_remarks(texts: pl.DataFrame) -> tuple[dict[str, pl.DataFrame], pl.DataF
                 pl.DataFrame(slow[name], schema={"fid": pl.UInt32, **schema}),
             ]
         )
-        tables[name] = frags.join(rows, on="fid", maintain_order="left").drop("fid", "fragment")
+        tables[name] = keys.join(rows, on="fid", maintain_order="left").drop("fid")
     left = frags.filter(pl.col("fid").is_in(pl.Series(unread, dtype=pl.UInt32).implode()))
     return tables, left.drop("fid")
