@@ -307,8 +307,7 @@ def _documents(df: pl.DataFrame) -> pl.DataFrame:
         & value.str.ends_with(")")
     )
     paren = (
-        df.lazy()
-        .filter(~no_paren)
+        df.filter(~no_paren)
         .with_columns(
             before=pl.when(one).then(value.str.slice(0, opening).str.strip_chars_end(" ")),
             inner=pl.when(one).then(
@@ -324,7 +323,6 @@ def _documents(df: pl.DataFrame) -> pl.DataFrame:
             value="before",
             country_raw=pl.col("inner").str.strip_chars(),
         )
-        .collect()
     )
     plain = df.filter(no_paren).with_columns(country_raw=pl.lit(None, pl.String))
     df = pl.concat([plain, paren], how="diagonal")
