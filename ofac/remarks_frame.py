@@ -32,7 +32,7 @@ from typing import Any
 import polars as pl
 
 from core.dates import MONTHS
-from ofac.remark_labels import ABBREVIATIONS, VESSEL_IMO_LABELS
+from ofac.remark_labels import ABBREVIATIONS, ATTRIBUTE_PATTERNS, SHAPES, VESSEL_IMO_LABELS
 from ofac.remarks import (
     _DATED_ATTRIBUTES,
     _IMO_WEIGHTS,
@@ -85,7 +85,9 @@ _PLAIN_ID_EXCLUDED = ("crypto_wallet", "imo", "phone", *sorted(_SELF_DESCRIBING)
 
 def _strip_period(text: pl.Expr) -> pl.Expr:
     """`ofac.remarks._strip_period`: drop a closing period unless it ends an abbreviation."""
-    word = text.str.extract(r"([^ ]*)\.$", 1)  # the last word, where the text ends with "."
+    # the last word, where the text ends with "." (the whole match, without a capture group:
+    # the regex engine then takes its fast automaton)
+    word = text.str.extract(r"[^ ]*\.$", 0).str.strip_suffix(".")
     lower = word.str.to_lowercase()
     abbreviation = lower.is_in(sorted(ABBREVIATIONS)) | (
         word.str.contains(r"^(?:[A-Za-z]{1,3}\.)+[A-Za-z]{1,3}$") & ~lower.str.starts_with("www.")
@@ -194,6 +196,44 @@ def _labelled(frags: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+# The last of `SHAPES`, a fragment naming a position without a label ("Minister of Defense"),
+# is the commonest unlabelled shape (822 of the SDN list's 1,300 fragments left to Python).
+# It is read here where no earlier rule could apply: none of the earlier shapes matches and no
+# numbered label (`ATTRIBUTE_PATTERNS`, all of them `Executive Order N …`) starts the text.
+if SHAPES[-1][1:] != ("attribute", "title"):
+    raise ValueError("the last of SHAPES is no longer the position rule (see `_titles`)")
+_EARLIER_SHAPES = "|".join(f"(?:{pattern})" for pattern, _, _ in SHAPES[:-1])
+_POSITION = SHAPES[-1][0]
+if any(not pattern.startswith("Executive Order ") for pattern, _ in ATTRIBUTE_PATTERNS):
+    raise ValueError("a numbered label no longer starts `Executive Order` (see `_titles`)")
+
+
+def _titles(frags: pl.DataFrame, labelled: pl.DataFrame) -> pl.DataFrame:
+    """Positions written without a label, as `ofac.remarks` reads them (`fid`, `value`).
+
+    Only printable ASCII fragments, not wholly in parentheses and without a label `_labelled`
+    read: on those Python tries the numbered labels, then `SHAPES` in turn.
+    """
+    fragment = pl.col("fragment")
+    body = pl.col("body")
+    return (
+        frags.lazy()
+        .join(labelled.lazy().select("fid"), on="fid", how="anti")
+        .filter(
+            fragment.str.contains(r"^[\x20-\x7e]*$")
+            & ~(fragment.str.starts_with("(") & fragment.str.ends_with(")"))
+        )
+        .with_columns(body=fragment.str.replace(r"(?i)^alt\.\s+", ""))
+        .filter(
+            ~body.str.starts_with("Executive Order ")
+            & ~body.str.contains("(?i)" + _EARLIER_SHAPES)
+            & body.str.contains("(?i)" + _POSITION)
+        )
+        .select("fid", value=_clean(body))
+        .collect()
+    )
+
+
 # `\b` is ASCII (`(?-u:\b)`): the same on printable ASCII, and the regex engine's fast automaton
 # handles it (a Unicode word boundary sends it to a slow one).
 _B = r"(?-u:\b)"
@@ -256,12 +296,23 @@ def _documents(df: pl.DataFrame) -> pl.DataFrame:
         | pl.col("value").str.contains(")", literal=True)
     )
     # one trailing parenthesis (the country), with a value before it, not a check character
+    # `^(?P<before>[^()]*?)\s*\((?P<inner>[^()]*)\)$` without the regex engine's slow capture
+    # path: one `(` and one `)`, which ends the value (the text is printable ASCII, so its only
+    # white space is the space and a byte offset is a character offset)
+    value = pl.col("value")
+    opening = value.str.find("(", literal=True)
+    one = (
+        (value.str.count_matches("(", literal=True) == 1)
+        & (value.str.count_matches(")", literal=True) == 1)
+        & value.str.ends_with(")")
+    )
     paren = (
         df.filter(~no_paren)
         .with_columns(
-            pl.col("value")
-            .str.extract_groups(r"^(?P<before>[^()]*?)\s*\((?P<inner>[^()]*)\)$")
-            .struct.unnest()
+            before=pl.when(one).then(value.str.slice(0, opening).str.strip_chars_end(" ")),
+            inner=pl.when(one).then(
+                value.str.slice(opening + 1, value.str.len_bytes() - opening - 2)
+            ),
         )
         .filter(
             pl.col("before").str.strip_chars().ne("").fill_null(False)
@@ -275,13 +326,15 @@ def _documents(df: pl.DataFrame) -> pl.DataFrame:
     )
     plain = df.filter(no_paren).with_columns(country_raw=pl.lit(None, pl.String))
     df = pl.concat([plain, paren], how="diagonal")
-    value = pl.col("value").str.replace_all(r"\s+", " ").str.strip_chars()
+    # the value cleaned once, then judged (an eager query evaluates a repeated expression anew)
+    df = df.with_columns(value=pl.col("value").str.replace_all(r"\s+", " ").str.strip_chars())
+    value = pl.col("value")
     plausible = (
         (value != "")
         & ~(id_type.is_in(sorted(_NUMBERED_TYPES)) & ~value.str.contains(r"\d"))
         & ~value.str.contains(_PROSE)
     )
-    df = df.with_columns(value=value).filter(plausible)
+    df = df.filter(plausible)
     codes = _lookup(df["country_raw"].filter(df["country_raw"] != ""), _country)
     return df.select(
         "fid", "value", "country_raw", "note",
@@ -380,14 +433,16 @@ def _crypto(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def _birth_dates(df: pl.DataFrame) -> pl.DataFrame:
-    """`ofac.remarks._birth_date` for a day (`01 Jan 1960`), a month (`Jan 1960`) or a year.
+    """`ofac.remarks._birth_date` for a day (`01 Jan 1960`), a month (`Jan 1960`) or a year,
+    each possibly approximate (`circa 1960`, `core.dates._CIRCA`).
 
     `core.dates.parse_fuzzy` reads these three shapes as one day, a calendar month and a
     calendar year; a value of another shape, a month name it does not know, a date that does
     not exist or the year 0 is left to Python (which reports what it cannot read).
     """
     parts = pl.col("rest").str.extract_groups(
-        r"^(?:(?P<day>\d{1,2}) )?(?:(?P<month>[A-Za-z]{3,9}) )?(?P<year>\d{4})$"
+        r"^(?P<circa>(?i:circa|c\.|approximately|about) +)?"
+        r"(?:(?P<day>\d{1,2}) )?(?:(?P<month>[A-Za-z]{3,9}) )?(?P<year>\d{4})$"
     )
     month = (
         pl.col("month")
@@ -426,7 +481,7 @@ def _birth_dates(df: pl.DataFrame) -> pl.DataFrame:
     )  # fmt: skip
     return read.select(
         "fid", raw="rest", date_from="date_from", date_to=end, precision="precision",
-        circa=pl.lit(False),
+        circa=pl.col("circa").is_not_null(),
     )  # fmt: skip
 
 
@@ -439,13 +494,14 @@ def _read_fast(labelled: pl.DataFrame) -> dict[str, pl.DataFrame]:
     }
     out: dict[str, pl.DataFrame] = {"identifiers": _identifiers(by["identifier"])}
     out["birth_dates"] = _birth_dates(by["birth"].filter(target == "dob"))
-    places = by["birth"].filter(target == "pob").with_columns(place=_clean(rest))
+    # `_clean` reads its text several times: in a lazy query polars computes it once
+    places = by["birth"].lazy().filter(target == "pob").with_columns(place=_clean(rest)).collect()
     codes = _lookup(places["place"], _place_country)
     out["birth_places"] = places.select(
         "fid", "place",
         country_code=pl.col("place").replace_strict(codes, default=None, return_dtype=pl.String),
     )  # fmt: skip
-    countries = by["country"].with_columns(raw=_clean(rest))
+    countries = by["country"].lazy().with_columns(raw=_clean(rest)).collect()
     codes = _lookup(countries["raw"], _country)
     out["countries"] = countries.select(
         "fid",
@@ -462,8 +518,10 @@ def _read_fast(labelled: pl.DataFrame) -> dict[str, pl.DataFrame]:
     out["relationships"] = by["relation"].select("fid", to_name="rest", relation="target")
     out["attributes"] = (
         by["attribute"]
+        .lazy()
         .filter(~target.is_in(sorted(_DATED_ATTRIBUTES)))
         .select("fid", attribute="target", value=_clean(rest))
+        .collect()
     )
     return out
 
@@ -479,9 +537,16 @@ def read_remarks(texts: pl.DataFrame) -> tuple[dict[str, pl.DataFrame], pl.DataF
     # each distinct fragment is read once (31,000 of the SDN list's 56,000), then joined back
     distinct = frags.select("fragment").unique(maintain_order=True).with_row_index("fid")
     frags = frags.join(distinct, on="fragment", maintain_order="left")
-    fast = _read_fast(_labelled(distinct))
+    labelled = _labelled(distinct)
+    fast = _read_fast(labelled)
     done = pl.concat([df.select("fid") for df in fast.values()])
     rest = distinct.join(done, on="fid", how="anti")
+    # of the fragments left, the positions written without a label are read on columns too
+    titles = _titles(rest, labelled)
+    fast["attributes"] = pl.concat(
+        [fast["attributes"], titles.select("fid", attribute=pl.lit("title"), value="value")]
+    )
+    rest = rest.join(titles, on="fid", how="anti")
     slow: dict[str, list[dict[str, Any]]] = {name: [] for name in SCHEMAS}
     unread = []
     for fid, fragment in rest.iter_rows():
@@ -491,6 +556,7 @@ def read_remarks(texts: pl.DataFrame) -> tuple[dict[str, pl.DataFrame], pl.DataF
         else:
             slow[got[0]].append({"fid": fid, **got[1]})
     tables = {}
+    keys = frags.select("row", "seq", "fid")  # the fragments' texts are not carried through
     for name, schema in SCHEMAS.items():
         rows = pl.concat(
             [
@@ -498,6 +564,6 @@ def read_remarks(texts: pl.DataFrame) -> tuple[dict[str, pl.DataFrame], pl.DataF
                 pl.DataFrame(slow[name], schema={"fid": pl.UInt32, **schema}),
             ]
         )
-        tables[name] = frags.join(rows, on="fid", maintain_order="left").drop("fid", "fragment")
+        tables[name] = keys.join(rows, on="fid", maintain_order="left").drop("fid")
     left = frags.filter(pl.col("fid").is_in(pl.Series(unread, dtype=pl.UInt32).implode()))
     return tables, left.drop("fid")

@@ -12,6 +12,7 @@ import pytest
 from assets.factory import compare_formats
 from core.canonical import ParseResult
 from core.errors import SourceFormatError
+from ofac.legacy_tables import python_repr
 from ofac.lists import CONS, SDN
 from schemas.canonical import MODELS
 from schemas.ofac import CSV_MODELS
@@ -52,6 +53,21 @@ def test_sdn_every_address_and_alias_row_accounted(sdn_full: ParseResult) -> Non
     # 2,652 address rows carry no address at all (every field -0-); they are rejected, with reason
     empty = rejects.filter(pl.col("reason").str.contains("no address"))
     assert empty.height == 2_652
+    # each quoted as Python writes the record (built by polars: `ofac.legacy_tables.python_repr`)
+    assert empty["raw"][0] == (
+        "{'ent_num': 2674, 'add_num': '1832', 'address': None, 'city_state_postal': None, "
+        "'country': None, 'add_remarks': None}"
+    )
+
+
+def test_python_repr_of_records() -> None:
+    texts = [None, "", "abc", "O'Brien", 'say "hi"', "both ' and \"", "back\\slash", "tab\t",
+             "é", "x\x1a", "  ", "a\nb"]  # fmt: skip
+    df = pl.DataFrame(
+        {"ent_num": [1, 2, None] * 4, "a": texts, "b": texts[::-1]},
+        schema={"ent_num": pl.Int64, "a": pl.String, "b": pl.String},
+    )
+    assert python_repr(df).to_list() == [str(row) for row in df.iter_rows(named=True)]
 
 
 def test_sdn_russia_program_findable(sdn_full: ParseResult) -> None:

@@ -35,6 +35,13 @@ ODD = [
     "Digital Currency Address - XBT 1EfMVkxQQuZfBdocpJu6RUsCJvenQWbQyE; Fax (357)(22668608)",
     "Minister of Defense; Listing Date (EO 14024 Directive 3): 24 Feb 2022; \x1cGender Female",
     "Gender Male; a.k.a. 'X' A.B\n.",
+    # approximate dates, and positions written without a label (read by polars), beside
+    # shapes an earlier rule or a label claims
+    "DOB circa 1951; alt. DOB CIRCA Jan 1960; DOB c. 12 Mar 1970; DOB about  31 Feb 1970",
+    "DOB approximately 1966; DOB circa 0000; DOB circa; DOB circa 1979-1982; DOB circa Foo 1960",
+    "Director of X.; alt. Chairman, Y; Executive Order 13846 information: Director; HAMAS - Head",
+    "ICTY indictee, former General; Head of Office (Kabul); Deputy Minister; Directorate",
+    "Title Minister; Minister (acting); all offices, Director; Mullah; Chief Ministér",
     "  ",
     "-0-",
     None,
