@@ -14,9 +14,10 @@ downstream, freshness policies and webhook alerts — all Dagster's own machiner
   publication, never a re-check of the same one — once no list ingest is still in progress, so
   lists changing together give one consolidation; the others follow it eagerly.
 - **Freshness** (`freshness_policy`): per list, derived from its cadence; judged on the last
-  ingest run (= the last successful check of the publisher).
-- **Alerts** (`alert`): a failed run (a failed blocking check fails its run) and a list gone
-  stale post JSON `{source, reason, link}` to `SANCTIONS_ALERT_WEBHOOK`.
+  ingest run (= the last successful check of the publisher) by Dagster's freshness daemon,
+  which records every change of state (PASS/WARN/FAIL) as an event.
+- **Alerts** (`alert`): a failed run (a failed blocking check fails its run) and a list whose
+  Dagster freshness turned FAIL post JSON `{source, reason, link}` to `SANCTIONS_ALERT_WEBHOOK`.
 
 Off by default (snapshot mode has nothing to watch): `SANCTIONS_AUTOMATION=on` starts every
 sensor and schedule of this module when the daemon loads the definitions.
@@ -27,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -54,6 +55,7 @@ from dagster import (
     run_failure_sensor,
     sensor,
 )
+from dagster._core.definitions.freshness import FreshnessState, FreshnessStateRecord
 from dagster._core.definitions.unresolved_asset_job_definition import (
     UnresolvedAssetJobDefinition,
 )
@@ -136,8 +138,11 @@ def _cadence(spec: _Spec) -> Cadence:
     return spec.cadence or default_cadence(spec.source)
 
 
-def freshness_policy(cadence: Cadence) -> FreshnessPolicy:
-    """Dagster freshness (shown in the UI) of a list's ingest asset, from its cadence."""
+def freshness_policy(cadence: Cadence, fail_window: timedelta | None = None) -> FreshnessPolicy:
+    """Dagster freshness (shown in the UI, evaluated by Dagster's freshness daemon) of a list's
+    ingest asset, from its cadence; `fail_window` replaces the cadence's (no warning then)."""
+    if fail_window is not None:
+        return FreshnessPolicy.time_window(fail_window=fail_window)
     return FreshnessPolicy.time_window(
         fail_window=cadence.fail_window, warn_window=cadence.warn_window
     )
@@ -303,50 +308,61 @@ def run_failure_alert(status: DefaultSensorStatus) -> SensorDefinition:
     return alert_on_run_failure
 
 
-def stale_sources(
-    last_checked: dict[str, float | None], windows: dict[str, timedelta], now: datetime
-) -> dict[str, str]:
-    """Lists whose last successful check (ingest) is older than their fail window: reasons."""
-    stale: dict[str, str] = {}
-    for source, window in windows.items():
-        stamp = last_checked.get(source)
-        if stamp is None:
-            continue  # never ingested: nothing to be stale yet (freshness says UNKNOWN)
-        age = now - datetime.fromtimestamp(stamp, UTC)
-        if age > window:
-            hours = age.total_seconds() / 3600
-            stale[source] = (
-                f"stale: not successfully checked for {hours:.1f} h "
-                f"(fail window {window.total_seconds() / 3600:g} h)"
-            )
-    return stale
+def stale_reason(
+    state: FreshnessStateRecord, last_checked: float | None, window: timedelta | None, now: datetime
+) -> str:
+    """The alert's text for a list Dagster's freshness daemon judged FAIL."""
+    since = state.updated_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    reason = f"stale: Dagster freshness FAIL since {since}"
+    if last_checked is not None:
+        hours = (now - datetime.fromtimestamp(last_checked, UTC)).total_seconds() / 3600
+        reason += f"; not successfully checked for {hours:.1f} h"
+    if window is not None:
+        reason += f" (fail window {window.total_seconds() / 3600:g} h)"
+    return reason
 
 
 def stale_alert(
     windows: dict[str, timedelta],
     status: DefaultSensorStatus,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    interval_seconds: int = 15 * 60,
 ) -> SensorDefinition:
-    """Alerts once per stale episode of a list (the cursor remembers the last check alerted)."""
+    """Alerts once per FAIL episode of a list's freshness, as Dagster's freshness daemon records it.
+
+    The judgement is Dagster's: its freshness daemon (on unless `freshness: enabled: false` in
+    dagster.yaml) evaluates every asset's `FreshnessPolicy` and records each change of state as
+    a `FRESHNESS_STATE_CHANGE` event; this sensor reads the latest one per list
+    (`instance.get_freshness_state_records`). An episode is one FAIL record (its change time):
+    the cursor remembers the episodes alerted, so a list stays alerted once until it passes and
+    fails again. `windows` only words the reason.
+    """
 
     @sensor(
         name="alert_on_stale_lists",
-        minimum_interval_seconds=15 * 60,
+        minimum_interval_seconds=interval_seconds,
         default_status=status,
-        description=f"POSTs {{source, reason, link}} to ${WEBHOOK_ENV} when a list goes stale.",
+        description=f"POSTs {{source, reason, link}} to ${WEBHOOK_ENV} when a list's freshness "
+        "turns FAIL (Dagster's freshness daemon).",
     )
     def alert_on_stale_lists(context: SensorEvaluationContext) -> SkipReason:
+        instance = context.instance
+        if not instance.freshness_enabled:
+            return SkipReason("freshness daemon disabled (dagster.yaml `freshness: enabled`)")
         alerted: dict[str, float] = json.loads(context.cursor) if context.cursor else {}
-        last: dict[str, float | None] = {}
-        for source in windows:
-            event = context.instance.get_latest_materialization_event(AssetKey(source))
-            last[source] = event.timestamp if event else None
+        states = instance.get_freshness_state_records([AssetKey(s) for s in windows])
         sent = []
-        for source, reason in stale_sources(last, windows, now()).items():
-            if alerted.get(source) == last[source]:
-                continue  # this episode was alerted already
+        for key, state in sorted(states.items(), key=lambda item: item[0].to_user_string()):
+            source = key.to_user_string()
+            episode = state.updated_at.timestamp()
+            if state.freshness_state != FreshnessState.FAIL or alerted.get(source) == episode:
+                continue  # fresh, or this episode was alerted already
+            event = instance.get_latest_materialization_event(key)
+            reason = stale_reason(
+                state, event.timestamp if event else None, windows.get(source), now()
+            )
             alert(source, reason, ui_link(f"/assets/{source}"))
-            alerted[source] = last[source]  # type: ignore[assignment]
+            alerted[source] = episode
             sent.append(source)
         context.update_cursor(json.dumps(alerted))
         return SkipReason(f"stale alerts sent: {', '.join(sent) or 'none'}")
@@ -405,10 +421,13 @@ def build_automation(
     enabled: bool | None = None,
     automation_interval_seconds: int = 30,
     check_seconds: int | None = None,
+    fail_windows: Mapping[str, timedelta] | None = None,
 ) -> Automation:
     """Jobs, sensors, schedules, freshness and conditions for `specs` and the trade data.
 
-    `check_seconds` replaces every list's sensor interval (tests and benches tick fast).
+    `check_seconds` replaces every list's sensor interval and the stale alert's (tests and
+    benches tick fast); `fail_windows` replaces the fail window of the lists it names (a test
+    lets a list go stale in seconds, through Dagster's real freshness evaluation).
     """
     on = automation_on() if enabled is None else enabled
     sensor_status = DefaultSensorStatus.RUNNING if on else DefaultSensorStatus.STOPPED
@@ -424,8 +443,9 @@ def build_automation(
         jobs.append(job)
         sensors.append(publisher_sensor(spec, job, sensor_status, check_seconds))
         schedules.append(fallback_schedule(spec.source, cadence, job, schedule_status))
-        freshness[spec.source] = freshness_policy(cadence)
-        windows[spec.source] = cadence.fail_window
+        window = (fail_windows or {}).get(spec.source)
+        freshness[spec.source] = freshness_policy(cadence, window)
+        windows[spec.source] = window or cadence.fail_window
     if trade_selection is not None:
         trade = default_cadence("trade")
         trade_job = ingest_job("trade", trade_selection)
@@ -445,5 +465,5 @@ def build_automation(
         )
     )
     sensors.append(run_failure_alert(sensor_status))
-    sensors.append(stale_alert(windows, sensor_status))
+    sensors.append(stale_alert(windows, sensor_status, interval_seconds=check_seconds or 15 * 60))
     return Automation(jobs, sensors, schedules, freshness, conditions)

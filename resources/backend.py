@@ -15,7 +15,8 @@ A shared publish:
    (downloaded and verified when this machine lacks it), so the shrink check, change feed and
    FtM delta build on what was really published last, whoever published it;
 3. commits to the lake on PostgreSQL, writes the version locally as always, pushes it (never
-   overwriting, read back and verified) and moves `latest.json` with a conditional write;
+   overwriting, in parts above 5 GiB, read back and verified), merges its entry into the
+   bucket's `versions.json` and moves `latest.json` last, each with a conditional write;
 4. applies retention on the bucket (the newest `keep_versions`, and `latest`), logging what it
    removed.
 
@@ -307,6 +308,12 @@ class Publish:
                     f"(now {pointer['version'] if pointer else 'absent'}); {version} not published"
                 )
             manifest_sha = objectstore.push_version(self.store, self.published / version)
+            index = self.published / objectstore.VERSIONS_JSON
+            if not objectstore.push_index(self.store, index, version, keep_versions):
+                self.logger.warning(
+                    f"shared store: {index} has no entry for {version}: the bucket's "
+                    f"{objectstore.VERSIONS_JSON} is left as it was"
+                )
             self.etag = objectstore.point_latest(self.store, version, manifest_sha, self.etag)
             self.logger.info(
                 f"shared store: latest -> {version} ({self.store.url('published', version)})"

@@ -5,27 +5,42 @@ Layout under `s3://<bucket>/<prefix>/`:
 | key | what |
 |---|---|
 | `published/<version>/…` | the version's files, exactly as the local folder (`manifest.json` with the sha256 of each) |
+| `published/versions.json` | the index of published versions (`ftm/delta.py`: each version's sources, counts, delta URLs; `available` false once retention removed it) |
 | `published/latest.json` | `{"version", "manifest_sha256"}`: the newest complete, verified version |
 | `lake/…` | the DuckLake data files (written by DuckDB; the catalog is on PostgreSQL) |
 | `lake/published.json` | the ledger of the lake snapshots each published version holds |
 
-Publishing a version (`push_version`, then `point_latest`):
+Publishing a version (`push_version`, `push_index`, then `point_latest`):
 
-1. every file is uploaded with `If-None-Match: *`, so an existing object is never overwritten
-   (a retry that finds the object with the same sha256 goes on; a different one is an error);
+1. every file is uploaded, never overwriting an existing object: a conditional create
+   (`If-None-Match: *`) on the single PUT, or, for a file over `multipart_threshold` (by
+   default S3's 5 GiB limit of one PUT), on the `CompleteMultipartUpload` of boto3's managed
+   transfer (parts uploaded in parallel and retried each). A retry that finds the object with
+   the same sha256 goes on; a different one is an error;
 2. every object listed in the manifest, and the manifest itself, is read back and its sha256
    compared with the manifest's (and the manifest's with the local one);
-3. only then is `latest.json` written, conditionally: `If-Match: <ETag read when the run
+3. `versions.json`: the bucket's index with this version's entry merged in (entries of every
+   machine's versions are kept; `available` says which retention is about to remove), written
+   conditionally (`If-Match` the ETag just read, `If-None-Match: *` when there is none). It
+   names only versions whose objects are complete and verified;
+4. only then is `latest.json` written, conditionally: `If-Match: <ETag read when the run
    started>` (or `If-None-Match: *` when there was none). Another writer that moved `latest`
    meanwhile makes this write fail (HTTP 412): the new version's objects stay on the store,
-   complete, but `latest` is not moved over the other writer's version.
+   complete, but `latest` is not moved over the other writer's version. A refused
+   `versions.json` stops the publish before `latest.json` too.
 
-What this relies on: single-object PUTs are atomic (a GET returns the whole old or the whole
-new object, never a mix: S3 is strongly read-after-write consistent since 2020, and so are
-MinIO and moto) and the store honours conditional PUTs (`If-None-Match` since 2024-08,
-`If-Match` since 2024-11 on AWS S3; MinIO and moto 5 do too: `tests/test_objectstore.py`
-checks that moto answers 412). On a store that ignored them, the PostgreSQL advisory lock that
-every shared publish holds (`resources/backend.py`) still serializes writers.
+What this relies on: single-object PUTs and multipart completions are atomic (a GET returns the
+whole old or the whole new object, never a mix or a part: S3 is strongly read-after-write
+consistent since 2020, and so are MinIO and moto) and the store honours conditional writes
+(`If-None-Match` on PutObject and CompleteMultipartUpload since 2024-08, `If-Match` since
+2024-11 on AWS S3; moto 5 does on both: `tests/shared/test_objectstore.py` checks the 412s).
+boto3's managed transfer does not accept `IfNoneMatch` among its upload arguments (s3transfer
+0.19), so it is added to the transfer's own PutObject / CompleteMultipartUpload requests by a
+botocore `before-parameter-build` handler for that key; a refused completion is aborted by the
+transfer (no parts are left behind). On a store that ignored the conditions, nothing checks
+an object's absence, but the PostgreSQL advisory lock that every shared publish holds
+(`resources/backend.py`) still serializes writers, version names are unique (build time and
+inputs), and step 2 reads every object back before anything points at it.
 """
 
 from __future__ import annotations
@@ -51,6 +66,9 @@ from resources.warehouse import (
 )
 
 PUBLISHED = "published"
+VERSIONS_JSON = "versions.json"  # as ftm/delta.py's VERSIONS_FILE (not imported: FtM is heavy)
+# S3's largest single PUT (AWS documents 5 GiB); a larger file must go in parts
+PUT_LIMIT = 5 * 1024**3
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +97,7 @@ class ObjectStore:
     client: Any
     bucket: str
     prefix: str = ""
+    multipart_threshold: int = PUT_LIMIT  # files above it are uploaded in parts
 
     def key(self, *parts: str) -> str:
         return "/".join(p.strip("/") for p in (self.prefix, *parts) if p.strip("/"))
@@ -129,6 +148,38 @@ class ObjectStore:
                 raise PublishConflict(f"{self.bucket}/{key}: conditional write refused") from exc
             raise
         return str(answer["ETag"])
+
+    def upload(self, key: str, path: Path, *, if_none_match: bool = False) -> None:
+        """Upload a file through boto3's managed transfer: one PUT up to
+        `multipart_threshold`, parts above it; `if_none_match` makes it a conditional create
+        (on the PUT, or on the completion of the parts)."""
+        from boto3.s3.transfer import TransferConfig
+
+        def condition(params: dict[str, Any], **_: Any) -> None:
+            if params.get("Bucket") == self.bucket and params.get("Key") == key:
+                params["IfNoneMatch"] = "*"
+
+        config = TransferConfig(multipart_threshold=self.multipart_threshold)
+        events = self.client.meta.events
+        hooks = [
+            # botocore keys handlers by unique_id alone: one id per operation
+            (f"before-parameter-build.s3.{operation}", f"sanctions-if-none-match:{operation}:{key}")
+            for operation in ("PutObject", "CompleteMultipartUpload")
+        ]
+        if if_none_match:
+            for event, unique_id in hooks:
+                events.register(event, condition, unique_id=unique_id)
+        try:
+            with open(path, "rb") as handle:
+                self.client.upload_fileobj(handle, self.bucket, key, Config=config)
+        except ClientError as exc:
+            if _precondition_failed(exc):
+                raise PublishConflict(f"{self.bucket}/{key}: conditional write refused") from exc
+            raise
+        finally:
+            if if_none_match:
+                for event, unique_id in hooks:
+                    events.unregister(event, unique_id=unique_id)
 
     def keys(self, prefix: str) -> Iterator[str]:
         paginator = self.client.get_paginator("list_objects_v2")
@@ -196,8 +247,7 @@ def push_version(store: ObjectStore, folder: Path) -> str:
         name = path.relative_to(folder).as_posix()
         key = store.key(PUBLISHED, version, name)
         try:
-            with open(path, "rb") as handle:
-                store.put(key, handle, if_none_match=True)
+            store.upload(key, path, if_none_match=True)
         except PublishConflict:
             if store.digest(key) != sha256_file(path):
                 raise RuntimeError(
@@ -226,6 +276,38 @@ def verify_remote(store: ObjectStore, version: str, manifest_sha256: str | None)
         elif got != expected:
             problems.append(f"{url}: sha256 differs from the manifest's {expected[:12]}…")
     return problems
+
+
+def push_index(store: ObjectStore, local_index: Path, version: str, keep: int) -> bool:
+    """Merge `version`'s entry of the local `versions.json` into the bucket's and write it
+    conditionally (after the version's objects, before `latest.json`). `available` is false for
+    the versions retention will remove (`keep`, as `remove_old_versions`, with `version` as
+    latest). Returns False, writing nothing, when the local index has no entry for `version`
+    (a version published before the index existed)."""
+    local = json.loads(local_index.read_bytes()) if local_index.is_file() else {"versions": []}
+    entry = next((v for v in local["versions"] if v["version"] == version), None)
+    if entry is None:
+        return False
+    key = store.key(PUBLISHED, VERSIONS_JSON)
+    found = store.get(key)
+    names = version_names(store)
+    present = set(names) - set(retention_plan(names, keep, {version}))
+    versions = json.loads(found[0])["versions"] if found else []
+    versions = [v for v in versions if v["version"] != version] + [dict(entry)]
+    for v in versions:
+        v["available"] = v["version"] in present
+    body = (json.dumps({"latest": version, "versions": versions}, indent=1) + "\n").encode()
+    try:
+        if found:
+            store.put(key, body, if_match=found[1])
+        else:
+            store.put(key, body, if_none_match=True)
+    except PublishConflict:
+        raise PublishConflict(
+            f"{store.url(PUBLISHED, VERSIONS_JSON)} changed while this run merged version "
+            f"{version} into it: latest was not moved"
+        ) from None
+    return True
 
 
 def point_latest(store: ObjectStore, version: str, manifest_sha256: str, expected_etag: str) -> str:
@@ -261,18 +343,23 @@ def pull_version(store: ObjectStore, version: str, target: Path, manifest_sha256
         raise RuntimeError(f"version {version} downloaded damaged: {'; '.join(problems)}")
 
 
+def retention_plan(names: list[str], keep: int, pinned: set[str]) -> list[str]:
+    """The versions (of `names`, oldest first) retention removes: all but the newest `keep`,
+    never one of `pinned` (latest)."""
+    if keep < 1:
+        raise ValueError(f"keep_versions must be at least 1, not {keep}")
+    return [n for n in names[: max(len(names) - keep, 0)] if n not in pinned]
+
+
 def remove_old_versions(store: ObjectStore, keep: int) -> list[str]:
     """Retention on the store: keep the newest `keep` versions and the one `latest.json` names.
 
     Returns the versions removed (the caller logs them). The lake (its catalog and data files)
     is not touched: the history keeps every published publication.
     """
-    if keep < 1:
-        raise ValueError(f"keep_versions must be at least 1, not {keep}")
     names = version_names(store)
     pointer, _ = latest(store)
-    pinned = {pointer["version"]} if pointer else set()
-    removed = [n for n in names[: max(len(names) - keep, 0)] if n not in pinned]
+    removed = retention_plan(names, keep, {pointer["version"]} if pointer else set())
     for name in removed:
         # the manifest first: a half-removed version is visibly incomplete, never "complete"
         store.delete([store.key(PUBLISHED, name, MANIFEST)])

@@ -3,9 +3,10 @@ through a workspace file: two real lists (OFAC SDN, UN) served by a local HTTP s
 real ingest assets and checks, the real consolidation, reconciliation and publishing, and the
 real automation (`assets.automation`) turned on, ticking every second.
 
-The live fetcher's URL overrides and the data directory come from the JSON file named by
-`SANCTIONS_TEST_AUTOMATION` (written by the test), since the daemon and its run workers load
-this module in processes of their own.
+The live fetcher's URL overrides, the data directory and the lists' shortened freshness windows
+(`fail_windows`, seconds) come from the JSON file named by `SANCTIONS_TEST_AUTOMATION` (written
+by the test), since the daemon, the webserver and the run workers load this module in processes
+of their own.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+from datetime import timedelta
 from typing import Any
 
 from dagster import Definitions, in_process_executor
@@ -69,6 +71,10 @@ def build(config: dict[str, Any]) -> Definitions:
         enabled=True,
         automation_interval_seconds=1,
         check_seconds=1,
+        fail_windows={
+            source: timedelta(seconds=seconds)
+            for source, seconds in config.get("fail_windows", {}).items()
+        },
     )
     fetcher = LiveFetcher(
         timeout_seconds=10,

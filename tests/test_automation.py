@@ -28,6 +28,7 @@ from dagster import (
     in_process_executor,
     materialize,
 )
+from dagster._core.definitions.freshness import FreshnessState, FreshnessStateChange
 
 import definitions
 from assets import automation, us_ofac_sdn
@@ -238,29 +239,66 @@ def test_failed_blocking_check_alerts(webhook: Receiver) -> None:
     assert body["link"] == f"http://dagster.example:3000/runs/{result.run_id}"
 
 
-def test_stale_list_alerts_once(webhook: Receiver) -> None:
+def report_freshness(instance: DagsterInstance, source: str, state: FreshnessState) -> None:
+    """Record a change of freshness state as Dagster's freshness daemon does (its own call; the
+    daemon itself evaluates the policies in tests/test_automation_daemon.py)."""
+    previous = instance.get_freshness_state_records([AssetKey(source)]).get(AssetKey(source))
+    instance._report_runless_asset_event(  # the daemon's own way to record it
+        FreshnessStateChange(
+            key=AssetKey(source),
+            previous_state=previous.freshness_state if previous else FreshnessState.UNKNOWN,
+            new_state=state,
+            state_change_timestamp=datetime.now(UTC).timestamp(),
+        )
+    )
+
+
+def test_stale_list_alerts_once_per_fail_episode(webhook: Receiver) -> None:
     @asset(name="un_sc")
     def listed() -> int:
         return 1
 
+    windows = {"un_sc": automation.DAILY.fail_window, "eu_fsf": automation.DAILY.fail_window}
+    later = datetime.now(UTC) + timedelta(hours=37)
+    sensor = automation.stale_alert(windows, automation.DefaultSensorStatus.RUNNING, lambda: later)
+    cursor = None
+
+    def tick(instance: DagsterInstance) -> None:
+        nonlocal cursor
+        with build_sensor_context(instance=instance, cursor=cursor) as context:
+            sensor(context)
+            cursor = context.cursor
+
     with DagsterInstance.ephemeral() as instance:
         assert materialize([listed], instance=instance).success
-        windows = {"un_sc": automation.DAILY.fail_window, "eu_fsf": automation.DAILY.fail_window}
-        later = datetime.now(UTC) + timedelta(hours=37)
-        sensor = automation.stale_alert(
-            windows, automation.DefaultSensorStatus.RUNNING, lambda: later
-        )
-        cursor = None
-        for _ in range(2):  # the second tick finds the same stale episode: no second alert
-            with build_sensor_context(instance=instance, cursor=cursor) as context:
-                sensor(context)
-                cursor = context.cursor
-        fresh = automation.stale_alert(windows, automation.DefaultSensorStatus.RUNNING)
-        with build_sensor_context(instance=instance) as context:
-            fresh(context)
-    assert len(webhook.bodies) == 1  # un_sc once; eu_fsf never ingested; fresh: nothing
+        report_freshness(instance, "un_sc", FreshnessState.PASS)
+        tick(instance)
+        assert webhook.bodies == []  # PASS: nothing; eu_fsf never evaluated: nothing
+        report_freshness(instance, "un_sc", FreshnessState.FAIL)
+        tick(instance)
+        tick(instance)  # the same FAIL episode: no second alert
+        assert len(webhook.bodies) == 1
+        report_freshness(instance, "un_sc", FreshnessState.PASS)
+        tick(instance)
+        report_freshness(instance, "un_sc", FreshnessState.FAIL)  # a new episode
+        tick(instance)
+    assert len(webhook.bodies) == 2
     body = webhook.bodies[0]
     assert body["source"] == "un_sc"
-    assert body["reason"].startswith("stale: not successfully checked for 37.0 h")
-    assert "(fail window 36 h)" in body["reason"]
+    assert body["reason"].startswith("stale: Dagster freshness FAIL since ")
+    assert "; not successfully checked for 37.0 h (fail window 36 h)" in body["reason"]
     assert body["link"] == "http://dagster.example:3000/assets/un_sc"
+
+
+def test_stale_alert_needs_the_freshness_daemon(webhook: Receiver, tmp_path: Path) -> None:
+    (tmp_path / "dagster.yaml").write_text("freshness:\n  enabled: false\n")
+    sensor = automation.stale_alert(
+        {"un_sc": automation.DAILY.fail_window}, automation.DefaultSensorStatus.RUNNING
+    )
+    with DagsterInstance.from_config(str(tmp_path)) as instance:
+        report_freshness(instance, "un_sc", FreshnessState.FAIL)
+        with build_sensor_context(instance=instance) as context:
+            skipped = sensor(context)
+    assert isinstance(skipped, SkipReason)
+    assert "freshness daemon disabled" in (skipped.skip_message or "")
+    assert webhook.bodies == []

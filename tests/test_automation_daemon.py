@@ -1,12 +1,19 @@
-"""The automation for real: `dagster-daemon` against a temporary DAGSTER_HOME, the real SDN and
-UN snapshot files served by a local HTTP server (OFAC's firewall rule on), the definitions of
-tests/automation_defs.py (real assets, real automation, ticking every second).
+"""The automation for real: `dagster-daemon` and `dagster-webserver` on one temporary
+DAGSTER_HOME, the real SDN and UN snapshot files served by a local HTTP server (OFAC's firewall
+rule on), the definitions of tests/automation_defs.py (real assets, real automation, ticking
+every second), a webhook on 127.0.0.1 receiving the alerts.
 
 The two lists are first ingested once in-process. Then, with nothing changed, the publisher
 sensors tick and launch nothing. The SDN file is amended at the "publisher": only the SDN ingest
 runs, then one run consolidates, reconciles and publishes one new version; after it, ticks
 launch nothing again. (Downstream is not pre-materialized: declarative automation leaves a
 missing asset alone and runs it only after a new publication, which also keeps this test short.)
+
+Freshness: UN's fail window is cut to `UN_FAIL_SECONDS` here (SDN keeps its real 36 h). Nothing
+re-checks UN, so Dagster's own freshness daemon turns it FAIL, and `alert_on_stale_lists` posts
+one alert. The webserver's GraphQL API, as the UI reads it, then shows the daemon's runs, the
+new materializations and both lists' freshness status. One test, one daemon and one webserver
+started in parallel: every part of it costs a few seconds, not a start-up of its own.
 """
 
 from __future__ import annotations
@@ -16,25 +23,32 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+from dagster import AssetKey, DagsterInstance, DagsterRunStatus, RunsFilter
+from dagster._core.definitions.freshness import FreshnessState
 from dagster._core.scheduler.instigation import InstigatorType, TickStatus
 
-from assets import un_sc, us_ofac_sdn
+from assets import automation, un_sc, us_ofac_sdn
 from tests.automation_defs import CONFIG_ENV, SDN_FILES, UN_FILES, build
 from tests.conftest import ROOT, SNAPSHOTS
 from tests.httpserver import Server, serve
-from tests.test_automation import AMENDED_RECORD, LAST_RECORD
+from tests.test_automation import AMENDED_RECORD, LAST_RECORD, Receiver
+from tests.test_webserver import graphql
+from tests.webserver import running_webserver
 
 # generous bounds for a loaded 2-core machine: each run loads the definitions in a process of
 # its own (about 15 s there), the daemon its code server once
 START_TIMEOUT = 240.0
 FLOW_TIMEOUT = 240.0
+# UN's freshness fail window here: past it long before the SDN flow is over, never re-checked
+UN_FAIL_SECONDS = 60  # Dagster refuses a fail window under a minute
+UI_URL = "http://dagster.example:3000"
 
 
 @dataclass
@@ -45,6 +59,7 @@ class Rig:
     sdn: Path  # the folder the SDN files are served from (amended in place)
     instance: DagsterInstance
     env: dict[str, str]
+    webhook: Receiver
 
 
 @contextmanager
@@ -57,9 +72,10 @@ def rig(tmp: Path) -> Iterator[Rig]:
         shutil.copy(SNAPSHOTS / "us_ofac_sdn" / "2023-12-28" / name, sdn / name)
     (home / "dagster.yaml").write_text(
         "run_coordinator:\n  module: dagster._core.run_coordinator\n  class: DefaultRunCoordinator\n"
+        "freshness:\n  enabled: true\n"  # as deploy/dagster.yaml
         "telemetry:\n  enabled: false\n"
     )
-    with serve(tmp) as server:
+    with serve(tmp) as server, webhook() as hook:
         server.waf = True
         overrides: dict[str, str] = {}
         for spec, files, folder in (
@@ -72,7 +88,11 @@ def rig(tmp: Path) -> Iterator[Rig]:
                     overrides[f"{spec.source}/{file.name}"] = server.url + path
                     if file.name in files:
                         server.files[path] = folder / file.name
-        config = {"overrides": overrides, "data_dir": str(data_dir)}
+        config = {
+            "overrides": overrides,
+            "data_dir": str(data_dir),
+            "fail_windows": {"un_sc": UN_FAIL_SECONDS},
+        }
         config_path = tmp / "automation.json"
         config_path.write_text(json.dumps(config))
         (tmp / "workspace.yaml").write_text(
@@ -84,6 +104,9 @@ def rig(tmp: Path) -> Iterator[Rig]:
             "DAGSTER_HOME": str(home),
             CONFIG_ENV: str(config_path),
             "PYTHONPATH": str(ROOT),
+            automation.WEBHOOK_ENV: hook.url,
+            automation.UI_URL_ENV: UI_URL,
+            "FRESHNESS_DAEMON_INTERVAL_SECONDS": "1",  # Dagster's default: 30
         }
         with DagsterInstance.from_config(str(home)) as instance:
             # the two lists ingested once; downstream is left to the automation (a missing
@@ -92,7 +115,19 @@ def rig(tmp: Path) -> Iterator[Rig]:
             for source in ("us_ofac_sdn", "un_sc"):
                 job = defs.resolve_job_def(f"ingest_{source}")
                 assert job.execute_in_process(instance=instance).success
-            yield Rig(server, home, data_dir, sdn, instance, env)
+            yield Rig(server, home, data_dir, sdn, instance, env, hook)
+
+
+@contextmanager
+def webhook() -> Iterator[Receiver]:
+    receiver = Receiver()
+    thread = threading.Thread(target=receiver.httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield receiver
+    finally:
+        receiver.httpd.shutdown()
+        receiver.httpd.server_close()
 
 
 @contextmanager
@@ -166,9 +201,37 @@ def finished(records: list) -> bool:
     return bool(records) and all(r.dagster_run.status in done for r in records)
 
 
+def freshness(instance: DagsterInstance) -> dict[str, FreshnessState]:
+    """Both lists' freshness state as Dagster's freshness daemon last recorded it."""
+    keys = [AssetKey("us_ofac_sdn"), AssetKey("un_sc")]
+    return {
+        key.to_user_string(): record.freshness_state
+        for key, record in instance.get_freshness_state_records(keys).items()
+    }
+
+
+RUNS = "query { runsOrError { ... on Runs { results { runId jobName status } } } }"
+NODES = """
+query Nodes($keys: [AssetKeyInput!]) {
+  assetNodes(assetKeys: $keys) {
+    assetKey { path }
+    assetMaterializations(limit: 1) { runId }
+    freshnessStatusInfo { freshnessStatus }
+    internalFreshnessPolicy {
+      ... on TimeWindowFreshnessPolicy { failWindowSeconds warnWindowSeconds }
+    }
+  }
+}
+"""
+
+
 def test_daemon_runs_only_what_changed(tmp_path: Path) -> None:
     log = tmp_path / "daemon.log"
-    with rig(tmp_path) as r, daemon(r, tmp_path):
+    with (
+        rig(tmp_path) as r,
+        daemon(r, tmp_path),
+        running_webserver(r.home, r.env, START_TIMEOUT, tmp_path / "workspace.yaml") as ui,
+    ):
         assert published_version(r.data_dir) is None
         before = len(runs(r.instance))
         # nothing changed: every publisher sensor ticks (skipped) and nothing is launched
@@ -223,3 +286,56 @@ def test_daemon_runs_only_what_changed(tmp_path: Path) -> None:
         assert len(runs(r.instance, changed_at)) == 2
         manifest = json.loads((r.data_dir / "published" / "latest" / "manifest.json").read_text())
         assert manifest["version"] == published_version(r.data_dir)
+
+        # Dagster's freshness daemon judged UN (window cut to 60 s, never re-checked) FAIL and
+        # SDN (36 h, just ingested) PASS; the stale alert followed, once
+        wait_for(
+            "un_sc's freshness FAIL and its alert",
+            lambda: (
+                freshness(r.instance).get("un_sc") == FreshnessState.FAIL and bool(r.webhook.bodies)
+            ),
+            FLOW_TIMEOUT,
+            log,
+        )
+        assert freshness(r.instance) == {
+            "un_sc": FreshnessState.FAIL,
+            "us_ofac_sdn": FreshnessState.PASS,
+        }
+        ticks = len(sensor_ticks(r.instance, "alert_on_stale_lists"))
+        wait_for(
+            "three more ticks of the stale alert",
+            lambda: len(sensor_ticks(r.instance, "alert_on_stale_lists")) >= ticks + 3,
+            60,
+            log,
+        )
+        assert len(r.webhook.bodies) == 1, r.webhook.bodies  # one FAIL episode, one alert
+        body = r.webhook.bodies[0]
+        assert body["source"] == "un_sc"
+        assert body["reason"].startswith("stale: Dagster freshness FAIL since ")
+        assert f"(fail window {UN_FAIL_SECONDS / 3600:g} h)" in body["reason"]
+        assert body["link"] == f"{UI_URL}/assets/un_sc"
+
+        # the webserver on the same DAGSTER_HOME shows it all through its GraphQL API
+        shown = {run["runId"]: run for run in graphql(ui, RUNS)["runsOrError"]["results"]}
+        for rec in new:
+            run = shown[rec.dagster_run.run_id]
+            assert (run["jobName"], run["status"]) == (rec.dagster_run.job_name, "SUCCESS")
+        keys = [{"path": [key]} for key in ("us_ofac_sdn", "un_sc", "published_version")]
+        nodes = {
+            "/".join(node["assetKey"]["path"]): node
+            for node in graphql(ui, NODES, {"keys": keys})["assetNodes"]
+        }
+        ingest_run = next(
+            rec.dagster_run.run_id for rec in new if rec.dagster_run.job_name != "__ASSET_JOB"
+        )
+        sdn, un, version = nodes["us_ofac_sdn"], nodes["un_sc"], nodes["published_version"]
+        assert sdn["assetMaterializations"][0]["runId"] == ingest_run
+        assert version["assetMaterializations"][0]["runId"] == downstream.dagster_run.run_id
+        assert sdn["freshnessStatusInfo"] == {"freshnessStatus": "HEALTHY"}
+        assert sdn["internalFreshnessPolicy"] == {
+            "failWindowSeconds": 36 * 3600,
+            "warnWindowSeconds": 6 * 3600,
+        }
+        assert un["freshnessStatusInfo"] == {"freshnessStatus": "DEGRADED"}
+        assert un["internalFreshnessPolicy"]["failWindowSeconds"] == UN_FAIL_SECONDS
+        assert version["freshnessStatusInfo"] is None  # no policy downstream

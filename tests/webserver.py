@@ -22,14 +22,20 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_webserver(home: Path, env: Mapping[str, str], start_seconds: float) -> Iterator[str]:
-    """Start the webserver on `workspace.yaml` with `env`, yield its URL once `/server_info`
-    answers (within `start_seconds`), stop it afterwards; its log goes to `home`."""
+def running_webserver(
+    home: Path,
+    env: Mapping[str, str],
+    start_seconds: float,
+    workspace: Path = ROOT / "workspace.yaml",
+) -> Iterator[str]:
+    """Start the webserver on `workspace` (the project's by default) with `env`, yield its URL
+    once `/server_info` answers (within `start_seconds`), stop it afterwards; its log goes to
+    `home`."""
     port = free_port()
     with open(home / "webserver.log", "wb") as log:
         process = subprocess.Popen(
             [
-                *(sys.executable, "-m", "dagster_webserver", "-w", "workspace.yaml"),
+                *(sys.executable, "-m", "dagster_webserver", "-w", str(workspace)),
                 *("-h", "127.0.0.1", "-p", str(port)),
             ],
             cwd=ROOT,

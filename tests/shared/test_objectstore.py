@@ -3,9 +3,11 @@ conditional, readers never see half a version, retention on the bucket."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
+import shutil
 import threading
 from pathlib import Path
 
@@ -14,7 +16,7 @@ import pytest
 
 from resources import objectstore
 from resources.backend import StorageBackend
-from resources.warehouse import publish_version
+from resources.warehouse import MANIFEST, publish_version
 
 
 def build(published: Path, n: int, rows: int = 2000) -> str:
@@ -149,3 +151,115 @@ def test_a_new_machine_follows_the_bucket(backend: StorageBackend, tmp_path: Pat
     assert (other / version / "t.parquet").read_bytes() == (
         tmp_path / "a" / version / "t.parquet"
     ).read_bytes()
+
+
+def build_indexed(published: Path, n: int) -> str:
+    """`build`, with the version's entry in the local `versions.json`, as the publish step
+    records it (`ftm.publish.record_version`)."""
+    from ftm.publish import record_version
+
+    version = build(published, n)
+    manifest = json.loads((published / version / "manifest.json").read_text())
+    summary = {"counts": {"Person": n}, "delta": {"ADD": n}, "previous": None, "metrics": {}}
+    record_version(published, manifest, summary)
+    return version
+
+
+def test_versions_index_is_published_before_latest(
+    backend: StorageBackend, published: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`versions.json` goes to the bucket after the version's objects and before `latest.json`;
+    it keeps every version's entry, marks those retention removes, and is written
+    conditionally: a writer that changed it meanwhile stops the publish, latest unmoved."""
+    store = backend.store()
+    monkeypatch.setattr(StorageBackend, "store", lambda self: store)  # one client, observed
+    puts: list[str] = []
+    store.client.meta.events.register(
+        "before-parameter-build.s3.PutObject",
+        lambda params, **_: puts.append(params["Key"].rsplit("/", 1)[-1]),
+    )
+    versions = []
+    for n in range(3):
+        version = build_indexed(published, n)
+        puts.clear()
+        with backend.publishing(published) as publish:
+            publish.done(version, keep_versions=2)
+        versions.append(version)
+        # the version's objects (manifest last), then the index, then the pointer
+        assert puts[-3:] == ["manifest.json", "versions.json", "latest.json"], puts
+    index = json.loads(store.get(store.key("published", "versions.json"))[0])  # type: ignore[index]
+    assert index["latest"] == versions[-1]
+    assert [(v["version"], v["available"]) for v in index["versions"]] == [
+        (versions[0], False),  # removed by retention (keep 2) in the same publish
+        (versions[1], True),
+        (versions[2], True),
+    ]
+    assert index["versions"][2]["entities"] == {"Person": 2}
+    assert objectstore.version_names(store) == versions[1:]
+
+    # another writer rewrites versions.json between this run's read and its write
+    monkeypatch.undo()
+    rival = backend.store()  # a client of its own
+
+    def interleave(params: dict, **_: object) -> None:
+        if params["Key"].endswith("/versions.json") and "IfMatch" in params:
+            rival.put(params["Key"], b'{"latest": "theirs", "versions": []}\n')
+
+    store.client.meta.events.register("before-parameter-build.s3.PutObject", interleave)
+    version = build_indexed(published, 3)
+    sha = objectstore.push_version(store, published / version)
+    with pytest.raises(objectstore.PublishConflict, match="latest was not moved"):
+        objectstore.push_index(store, published / "versions.json", version, keep=2)
+    assert objectstore.latest(store)[0]["version"] == versions[-1]  # type: ignore[index]
+    assert sha
+
+
+MIB = 1 << 20
+# real bytes for a file over the lowered threshold: the three largest shipped CSV snapshots
+BIG_PARTS = (
+    "us_ofac_sdn/2023-12-28/SDN.CSV",
+    "us_ofac_sdn/2024-05-03/SDN.CSV",
+    "gb_ofsi/2018-04-13/sanctionsconlist.csv",
+)
+
+
+def test_multipart_upload_is_a_conditional_create(
+    backend: StorageBackend, published: Path, tmp_path: Path
+) -> None:
+    """Above `multipart_threshold` (S3's 5 GiB PUT limit; lowered to 5 MiB here) a file goes
+    up in parts through boto3's managed transfer, and the completion is conditional: other
+    bytes under a published name are refused, and the refused upload leaves no parts."""
+    from tests.conftest import SNAPSHOTS
+
+    store = dataclasses.replace(backend.store(), multipart_threshold=5 * MIB)
+    big = b"".join((SNAPSHOTS / part).read_bytes() for part in BIG_PARTS)
+    assert len(big) > 10 * MIB
+    version, folder = publish_version(
+        published, {}, sources=[], inputs="b" * 64, extra_files={"archive.csv": big}
+    )
+    completions: list[dict] = []
+    store.client.meta.events.register(
+        "before-call.s3.CompleteMultipartUpload",
+        lambda params, **_: completions.append(dict(params.get("headers", {}))),
+    )
+    sha = objectstore.push_version(store, folder)
+    key = store.key("published", version, "archive.csv")
+    head = store.client.head_object(Bucket=store.bucket, Key=key)
+    assert head["ContentLength"] == len(big)
+    assert head["ETag"].endswith('-2"')  # a multipart ETag: 8 MiB + the rest
+    assert [c.get("If-None-Match") for c in completions] == ["*"]
+    assert objectstore.verify_remote(store, version, sha) == []
+    small = store.client.head_object(
+        Bucket=store.bucket, Key=store.key("published", version, MANIFEST)
+    )
+    assert "-" not in small["ETag"]  # under the threshold: one PUT
+
+    forged = tmp_path / "forged" / version
+    shutil.copytree(folder, forged)
+    (forged / "archive.csv").write_bytes(big[::-1])
+    with pytest.raises(RuntimeError, match="never overwritten"):
+        objectstore.push_version(store, forged)
+    assert len(completions) == 2 and completions[1]["If-None-Match"] == "*"
+    assert objectstore.verify_remote(store, version, sha) == []
+    uploads = store.client.list_multipart_uploads(Bucket=store.bucket)
+    assert uploads.get("Uploads", []) == []  # the refused upload was aborted
