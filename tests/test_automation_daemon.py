@@ -39,8 +39,7 @@ from tests.automation_defs import CONFIG_ENV, SDN_FILES, UN_FILES, build
 from tests.conftest import ROOT, SNAPSHOTS
 from tests.httpserver import Server, serve
 from tests.test_automation import AMENDED_RECORD, LAST_RECORD, Receiver
-from tests.test_webserver import graphql
-from tests.webserver import running_webserver
+from tests.webserver import graphql, running_webserver
 
 # generous bounds for a loaded 2-core machine: each run loads the definitions in a process of
 # its own (about 15 s there), the daemon its code server once
