@@ -16,7 +16,7 @@ import base64
 import hashlib
 import json
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,15 @@ from dagster import (
 from assets.fingerprints import fingerprint
 from assets.trade_checks import TRADE_CHECKS as TRADE_CHECKS
 from assets.trade_checks import TradeFrames, check_results, check_specs
+from assets.trade_periods import (
+    BACKFILL,
+    PARTITIONED,
+    PERIODS,
+    check_periods,
+    period_dir,
+    write_periods,
+)
+from assets.trade_periods import full_range_tags as full_range_tags
 from assets.trade_sources import (
     DESCRIPTIONS,
     GROUP,
@@ -44,6 +53,7 @@ from assets.trade_sources import (
     frame_markdown,
     meta_path,
     read_meta,
+    scan_table,
     table_path,
     warehouse,
 )
@@ -83,11 +93,27 @@ def input_key(parts: Iterable[str]) -> str:
 
 
 def _store(
-    data_dir: DataDir, fetched: Fetched, result: TradeParse, accounting: pl.DataFrame, key: str
+    data_dir: DataDir,
+    fetched: Fetched,
+    result: TradeParse,
+    accounting: pl.DataFrame,
+    key: str,
+    periods: list[str] | None,
 ) -> dict[str, Any]:
-    """Write the table, its rejects and meta; return the materialization metadata."""
-    write_table(data_dir, result.table, result.frame)
-    rows = result.rows
+    """Write the table (each of `periods` its own file when partitioned), its rejects and
+    meta; return the materialization metadata."""
+    meta = {"periods": {}}
+    if periods is None:
+        write_table(data_dir, result.table, result.frame)
+        rows = result.rows
+    else:
+        if meta_path(data_dir, fetched.source).exists():
+            meta = read_meta(data_dir, fetched.source)
+        written = write_periods(data_dir, result.table, result.frame, periods)
+        meta["periods"] = dict(
+            sorted({**meta.get("periods", {}), **{p: {"input_key": key, "rows": n} for p, n in written.items()}}.items())
+        )
+        rows = sum(written.values())
     write_table(data_dir, f"{result.table}_rejects", result.rejects)
     for name, frame in result.extra.items():
         write_table(data_dir, f"{result.table}_{name}", frame)
@@ -102,9 +128,12 @@ def _store(
         "rejects": result.rejects.height,
         "accounting": accounting.to_dicts(),
         "unknowns": [u.as_dict() for u in result.unknowns],
-        "input_key": key,
+        # a partitioned table is what its stored periods were built from
+        "input_key": key if periods is None else input_key([dumps(meta["periods"])]),
+        **({"periods": meta["periods"]} if periods is not None else {}),
     }
     meta_path(data_dir, fetched.source).write_text(dumps(meta))
+    path = table_path(data_dir, result.table) if periods is None else period_dir(data_dir, result.table)
     return {
         "mode": fetched.mode,
         "published_at": fetched.published_at or "unknown",
@@ -117,7 +146,7 @@ def _store(
         "accounting": MetadataValue.md(frame_markdown(accounting, 20)),
         "preview": MetadataValue.md(frame_markdown(result.frame.lazy().head(8).collect())),
         "raw_sha256": MetadataValue.json({f["name"]: f["sha256"] for f in fetched.described[:40]}),
-        "path": str(table_path(data_dir, result.table)),
+        "path": str(path),
     }
 
 
@@ -132,33 +161,48 @@ def _empty(source: str, table: str) -> TradeParse:
 Parse = Callable[[Fetched, Path], tuple[TradeParse, pl.DataFrame]]
 
 
+def _unchanged(data_dir: DataDir, source: str, key: str, periods: list[str] | None) -> int | None:
+    """Rows stored from these same payloads by this same code (None: build again)."""
+    previous = meta_path(data_dir, source)
+    if not previous.exists():
+        return None
+    meta = json.loads(previous.read_text())
+    if periods is None:
+        same = meta.get("input_key") == key and table_path(data_dir, source).exists()
+        return meta["rows"] if same else None
+    stored = meta.get("periods", {})
+    if all(stored.get(p, {}).get("input_key") == key for p in periods):
+        return sum(stored[p]["rows"] for p in periods)
+    return None
+
+
 def _materialize(
     context: AssetExecutionContext, source: str, fetcher: Fetcher, data_dir: DataDir, parse: Parse
 ) -> tuple[MaterializeResult, dict[str, pl.DataFrame]]:
-    """Fetch, parse and store one source; streaming parsers use a scratch folder in the warehouse.
+    """Fetch, parse and store one source (the run's periods of a partitioned one); streaming
+    parsers use a scratch folder in the warehouse.
 
     Also returns the tables written that are in memory (none when the source is unchanged, or
     streamed to disk) for the checks to use.
     """
+    periods = check_periods(context.partition_keys) if source in PARTITIONED else None
     fetched = fetch_files(source, fetcher, data_dir)
     warehouse(data_dir).mkdir(parents=True, exist_ok=True)
     key = input_key([f["sha256"] for f in fetched.described])
-    previous = meta_path(data_dir, source)
-    if previous.exists() and table_path(data_dir, source).exists():
-        meta = json.loads(previous.read_text())
-        if meta.get("input_key") == key:
-            context.log.info(f"{source}: unchanged payloads, same parser: not parsed again")
-            return MaterializeResult(
-                metadata={"mode": fetched.mode, "rows": meta["rows"], "unchanged": True},
-                data_version=DataVersion(key),
-            ), {}
+    rows = _unchanged(data_dir, source, key, periods)
+    if rows is not None:
+        context.log.info(f"{source}: unchanged payloads, same parser: not parsed again")
+        return MaterializeResult(
+            metadata={"mode": fetched.mode, "rows": rows, "unchanged": True},
+            data_version=DataVersion(key),
+        ), {}
     with tempfile.TemporaryDirectory(dir=warehouse(data_dir), prefix=".scratch-") as tmp:
         if fetched.files:
             result, accounting = parse(fetched, Path(tmp))
         else:
             result = _empty(source, source)
             accounting = _accounting(result)
-        metadata = _store(data_dir, fetched, result, accounting, key)
+        metadata = _store(data_dir, fetched, result, accounting, key, periods)
     context.log.info(
         f"{source}: mode={fetched.mode} rows={metadata['rows']} files={len(fetched.files)} {fetched.note}"
     )
@@ -167,8 +211,8 @@ def _materialize(
         **{f"{result.table}_{name}": frame for name, frame in result.extra.items()},
     }
     in_memory = {n: f for n, f in written.items() if isinstance(f, pl.DataFrame)}
-    # the payloads read by this parser code (`input_key`) are the data version
-    # (assets/staleness.py)
+    # the payloads read by this parser code (`input_key`) are the data version of every period
+    # of the run (assets/staleness.py)
     return MaterializeResult(metadata=metadata, data_version=DataVersion(key)), in_memory
 
 
@@ -233,8 +277,11 @@ def _parse_comtrade(fetched: Fetched, scratch: Path) -> tuple[TradeParse, pl.Dat
     return result, _accounting(result)
 
 
-def _parse_baci(fetched: Fetched, scratch: Path) -> tuple[TradeParse, pl.DataFrame]:
-    """A release zip (or loose CSVs): members extracted to disk, yearly files streamed."""
+def _parse_baci(
+    fetched: Fetched, scratch: Path, years: Collection[str] | None = None
+) -> tuple[TradeParse, pl.DataFrame]:
+    """A release zip (or loose CSVs): members extracted to disk, the yearly files of `years`
+    (default: all) streamed."""
     files: dict[str, Path] = {}
     for name, data in fetched.files.items():
         if name.endswith(".zip"):
@@ -255,7 +302,8 @@ def _parse_baci(fetched: Fetched, scratch: Path) -> tuple[TradeParse, pl.DataFra
     countries = cepii_baci.parse_countries(country[0], files[country[0]].read_bytes())
     parts, input_rows = [], {}
     for i, (name, path) in enumerate(sorted(files.items())):
-        if cepii_baci.FLOWS_FILE.match(Path(name).name):
+        match = cepii_baci.FLOWS_FILE.match(Path(name).name)
+        if match and (years is None or match["year"] in years):
             out = scratch / f"flows{i}.parquet"
             input_rows[name] = cepii_baci.ingest_csv(name, path, countries, out)
             parts.append(pl.scan_parquet(out))
@@ -301,6 +349,8 @@ def chpl_codes_asset(
 @asset(
     name="eurostat_comext",
     group_name=GROUP,
+    partitions_def=PERIODS,
+    backfill_policy=BACKFILL,
     kinds=_KINDS | {"csv"},
     description=DESCRIPTIONS["eurostat_comext"],
     check_specs=check_specs("eurostat_comext"),
@@ -315,6 +365,8 @@ def eurostat_comext_asset(
 @asset(
     name="eurostat_cn8",
     group_name=GROUP,
+    partitions_def=PERIODS,
+    backfill_policy=BACKFILL,
     kinds=_KINDS | {"excel"},
     deps=["hs_codes", "chpl_codes"],
     description=DESCRIPTIONS["eurostat_cn8"],
@@ -330,6 +382,8 @@ def eurostat_cn8_asset(
 @asset(
     name="imf_imts",
     group_name=GROUP,
+    partitions_def=PERIODS,
+    backfill_policy=BACKFILL,
     kinds=_KINDS | {"csv"},
     description=DESCRIPTIONS["imf_imts"],
     check_specs=check_specs("imf_imts"),
@@ -344,6 +398,8 @@ def imf_imts_asset(
 @asset(
     name="un_comtrade",
     group_name=GROUP,
+    partitions_def=PERIODS,
+    backfill_policy=BACKFILL,
     kinds=_KINDS | {"json", "csv"},
     deps=["hs_codes"],
     description=DESCRIPTIONS["un_comtrade"],
@@ -359,6 +415,8 @@ def un_comtrade_asset(
 @asset(
     name="cepii_baci",
     group_name=GROUP,
+    partitions_def=PERIODS,
+    backfill_policy=BACKFILL,
     kinds=_KINDS | {"csv"},
     deps=["hs_codes"],
     description=DESCRIPTIONS["cepii_baci"],
@@ -368,7 +426,9 @@ def cepii_baci_asset(
     context: AssetExecutionContext, fetcher: Fetcher, data_dir: DataDir
 ) -> Iterator[MaterializeResult | AssetCheckResult]:
     """BACI release → `cepii_baci` (+ `cepii_baci_countries`)."""
-    yield from _source_step(context, "cepii_baci", fetcher, data_dir, _parse_baci)
+    years = set(context.partition_keys)
+    parse: Parse = lambda fetched, scratch: _parse_baci(fetched, scratch, years)  # noqa: E731
+    yield from _source_step(context, "cepii_baci", fetcher, data_dir, parse)
 
 
 # --- indicators ----------------------------------------------------------------------------
@@ -400,7 +460,7 @@ def build_indicator_tables(data_dir: DataDir) -> dict[str, pl.DataFrame]:
     chpl = read_table(data_dir, "chpl_codes")
     flows = pl.concat(
         [
-            builder(pl.scan_parquet(table_path(data_dir, source)))
+            builder(scan_table(data_dir, source))
             for source, builder in FLOW_BUILDERS.items()
         ]
     )
