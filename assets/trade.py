@@ -16,7 +16,7 @@ import base64
 import hashlib
 import json
 import tempfile
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from dagster import (
     asset,
 )
 
+from assets import trade_parse
 from assets.fingerprints import fingerprint
 from assets.trade_checks import TRADE_CHECKS as TRADE_CHECKS
 from assets.trade_checks import TradeFrames, check_results, check_specs
@@ -62,22 +63,13 @@ from assets.trade_sources import read_table as read_table
 from assets.trade_sources import snapshot_payloads as snapshot_payloads
 from assets.trade_sources import snapshot_root as snapshot_root
 from assets.trade_sources import write_table as write_table
-from core.canonical import Unknown
-from core.errors import FetchError
-from core.zipsafe import extract_members
 from resources.fetcher import Fetcher
 from resources.storage import DataDir, dumps
 from trade import (
-    cepii_baci,
     charts,
-    chpl_codes,
     chpl_indicators,
-    eurostat_comext,
     eurostat_databrowser,
-    hs_codes,
-    imf_imts,
     indicators,
-    un_comtrade,
 )
 from trade.tables import TradeParse, empty
 
@@ -111,7 +103,12 @@ def _store(
             meta = read_meta(data_dir, fetched.source)
         written = write_periods(data_dir, result.table, result.frame, periods)
         meta["periods"] = dict(
-            sorted({**meta.get("periods", {}), **{p: {"input_key": key, "rows": n} for p, n in written.items()}}.items())
+            sorted(
+                {
+                    **meta.get("periods", {}),
+                    **{p: {"input_key": key, "rows": n} for p, n in written.items()},
+                }.items()
+            )
         )
         rows = sum(written.values())
     write_table(data_dir, f"{result.table}_rejects", result.rejects)
@@ -133,7 +130,11 @@ def _store(
         **({"periods": meta["periods"]} if periods is not None else {}),
     }
     meta_path(data_dir, fetched.source).write_text(dumps(meta))
-    path = table_path(data_dir, result.table) if periods is None else period_dir(data_dir, result.table)
+    path = (
+        table_path(data_dir, result.table)
+        if periods is None
+        else period_dir(data_dir, result.table)
+    )
     return {
         "mode": fetched.mode,
         "published_at": fetched.published_at or "unknown",
@@ -148,10 +149,6 @@ def _store(
         "raw_sha256": MetadataValue.json({f["name"]: f["sha256"] for f in fetched.described[:40]}),
         "path": str(path),
     }
-
-
-def _accounting(result: TradeParse, group_of: dict[str, str] | None = None) -> pl.DataFrame:
-    return result.accounting(group_of)
 
 
 def _empty(source: str, table: str) -> TradeParse:
@@ -185,7 +182,10 @@ def _materialize(
     Also returns the tables written that are in memory (none when the source is unchanged, or
     streamed to disk) for the checks to use.
     """
-    periods = check_periods(context.partition_keys) if source in PARTITIONED else None
+    periods = None
+    if source in PARTITIONED:  # a bad range is named before Dagster resolves its keys
+        check_periods([context.partition_key_range.start, context.partition_key_range.end])
+        periods = context.partition_keys
     fetched = fetch_files(source, fetcher, data_dir)
     warehouse(data_dir).mkdir(parents=True, exist_ok=True)
     key = input_key([f["sha256"] for f in fetched.described])
@@ -201,7 +201,7 @@ def _materialize(
             result, accounting = parse(fetched, Path(tmp))
         else:
             result = _empty(source, source)
-            accounting = _accounting(result)
+            accounting = trade_parse.accounting(result)
         metadata = _store(data_dir, fetched, result, accounting, key, periods)
     context.log.info(
         f"{source}: mode={fetched.mode} rows={metadata['rows']} files={len(fetched.files)} {fetched.note}"
@@ -225,95 +225,6 @@ def _source_step(
     yield from check_results(source, TradeFrames(data_dir, in_memory))
 
 
-def _parse_eurostat(fetched: Fetched, scratch: Path) -> tuple[TradeParse, pl.DataFrame]:
-    result = eurostat_comext.parse(fetched.files)
-    return result, _accounting(result, eurostat_comext.group_of(result.frame, result.rejects))
-
-
-def _parse_cn8(fetched: Fetched, scratch: Path) -> tuple[TradeParse, pl.DataFrame]:
-    """Workbooks → `eurostat_cn8`; accounting per workbook counts reporter × partner rows."""
-    return eurostat_databrowser.parse(fetched.files)
-
-
-def _parse_imf(fetched: Fetched, scratch: Path) -> tuple[TradeParse, pl.DataFrame]:
-    ((name, data),) = fetched.files.items()
-    result = imf_imts.parse(name, data)
-    return result, _accounting(result)
-
-
-def _parse_hs(fetched: Fetched, scratch: Path) -> tuple[TradeParse, pl.DataFrame]:
-    result = hs_codes.parse(fetched.files)
-    return result, _accounting(result)
-
-
-def _parse_chpl(fetched: Fetched, scratch: Path) -> tuple[TradeParse, pl.DataFrame]:
-    ((name, data),) = fetched.files.items()
-    result = chpl_codes.parse(name, data)
-    return result, _accounting(result)
-
-
-def _parse_comtrade(fetched: Fetched, scratch: Path) -> tuple[TradeParse, pl.DataFrame]:
-    """JSON answers parse in memory; bulk CSVs stream through parquet (any size)."""
-    parts: list[pl.LazyFrame] = []
-    unknowns: list[Unknown] = []
-    input_rows: dict[str, int] = {}
-    for i, (name, data) in enumerate(sorted(fetched.files.items())):
-        if name.endswith(".json"):
-            parsed = un_comtrade.parse_json(name, data)
-            parts.append(parsed.frame.lazy())
-            unknowns += parsed.unknowns
-            input_rows[name] = parsed.frame.height
-        else:
-            raw, out = scratch / f"part{i}.csv", scratch / f"part{i}.parquet"
-            raw.write_bytes(data)
-            rows, extra = un_comtrade.ingest_csv(name, raw, out)
-            parts.append(pl.scan_parquet(out))
-            input_rows[name] = rows
-            unknowns += [Unknown(name, "line 1", "unknown column", column) for column in extra]
-    frame = pl.concat(parts) if parts else empty("un_comtrade").lazy()
-    result = TradeParse(
-        "un_comtrade", "un_comtrade", frame, input_rows=input_rows, unknowns=unknowns
-    )
-    return result, _accounting(result)
-
-
-def _parse_baci(
-    fetched: Fetched, scratch: Path, years: Collection[str] | None = None
-) -> tuple[TradeParse, pl.DataFrame]:
-    """A release zip (or loose CSVs): members extracted to disk, the yearly files of `years`
-    (default: all) streamed."""
-    files: dict[str, Path] = {}
-    for name, data in fetched.files.items():
-        if name.endswith(".zip"):
-            (scratch / "release.zip").write_bytes(data)
-            files.update(
-                extract_members(
-                    name, scratch / "release.zip", scratch / "release", cepii_baci.RELEASE_LIMITS
-                )
-            )
-        else:
-            files[name] = scratch / Path(name).name
-            files[name].write_bytes(data)
-    country = [n for n in files if cepii_baci.COUNTRIES_FILE.match(Path(n).name)]
-    if len(country) != 1:
-        raise FetchError(
-            f"{fetched.mode}://cepii_baci", f"expected one country_codes file, got {country}"
-        )
-    countries = cepii_baci.parse_countries(country[0], files[country[0]].read_bytes())
-    parts, input_rows = [], {}
-    for i, (name, path) in enumerate(sorted(files.items())):
-        match = cepii_baci.FLOWS_FILE.match(Path(name).name)
-        if match and (years is None or match["year"] in years):
-            out = scratch / f"flows{i}.parquet"
-            input_rows[name] = cepii_baci.ingest_csv(name, path, countries, out)
-            parts.append(pl.scan_parquet(out))
-    frame = pl.concat(parts) if parts else empty("cepii_baci").lazy()
-    result = TradeParse(
-        "cepii_baci", "cepii_baci", frame, input_rows=input_rows, extra={"countries": countries}
-    )
-    return result, _accounting(result)
-
-
 _KINDS = {"python", "polars"}
 
 
@@ -328,7 +239,7 @@ def hs_codes_asset(
     context: AssetExecutionContext, fetcher: Fetcher, data_dir: DataDir
 ) -> Iterator[MaterializeResult | AssetCheckResult]:
     """HS 2022 nomenclature → `hs_codes`."""
-    yield from _source_step(context, "hs_codes", fetcher, data_dir, _parse_hs)
+    yield from _source_step(context, "hs_codes", fetcher, data_dir, trade_parse.parse_hs)
 
 
 @asset(
@@ -343,7 +254,7 @@ def chpl_codes_asset(
     context: AssetExecutionContext, fetcher: Fetcher, data_dir: DataDir
 ) -> Iterator[MaterializeResult | AssetCheckResult]:
     """The transcribed CHPL → `chpl_codes`."""
-    yield from _source_step(context, "chpl_codes", fetcher, data_dir, _parse_chpl)
+    yield from _source_step(context, "chpl_codes", fetcher, data_dir, trade_parse.parse_chpl)
 
 
 @asset(
@@ -359,7 +270,9 @@ def eurostat_comext_asset(
     context: AssetExecutionContext, fetcher: Fetcher, data_dir: DataDir
 ) -> Iterator[MaterializeResult | AssetCheckResult]:
     """Comext downloads → `eurostat_comext` (+ `eurostat_comext_rejects`)."""
-    yield from _source_step(context, "eurostat_comext", fetcher, data_dir, _parse_eurostat)
+    yield from _source_step(
+        context, "eurostat_comext", fetcher, data_dir, trade_parse.parse_eurostat
+    )
 
 
 @asset(
@@ -376,7 +289,7 @@ def eurostat_cn8_asset(
     context: AssetExecutionContext, fetcher: Fetcher, data_dir: DataDir
 ) -> Iterator[MaterializeResult | AssetCheckResult]:
     """Data Browser workbooks → `eurostat_cn8` (one row per sheet cell) + rejects."""
-    yield from _source_step(context, "eurostat_cn8", fetcher, data_dir, _parse_cn8)
+    yield from _source_step(context, "eurostat_cn8", fetcher, data_dir, trade_parse.parse_cn8)
 
 
 @asset(
@@ -392,7 +305,7 @@ def imf_imts_asset(
     context: AssetExecutionContext, fetcher: Fetcher, data_dir: DataDir
 ) -> Iterator[MaterializeResult | AssetCheckResult]:
     """IMF IMTS export for Russia → `imf_imts` (long form)."""
-    yield from _source_step(context, "imf_imts", fetcher, data_dir, _parse_imf)
+    yield from _source_step(context, "imf_imts", fetcher, data_dir, trade_parse.parse_imf)
 
 
 @asset(
@@ -409,7 +322,7 @@ def un_comtrade_asset(
     context: AssetExecutionContext, fetcher: Fetcher, data_dir: DataDir
 ) -> Iterator[MaterializeResult | AssetCheckResult]:
     """Comtrade API answers / bulk CSVs → `un_comtrade`."""
-    yield from _source_step(context, "un_comtrade", fetcher, data_dir, _parse_comtrade)
+    yield from _source_step(context, "un_comtrade", fetcher, data_dir, trade_parse.parse_comtrade)
 
 
 @asset(
@@ -427,7 +340,7 @@ def cepii_baci_asset(
 ) -> Iterator[MaterializeResult | AssetCheckResult]:
     """BACI release → `cepii_baci` (+ `cepii_baci_countries`)."""
     years = set(context.partition_keys)
-    parse: Parse = lambda fetched, scratch: _parse_baci(fetched, scratch, years)  # noqa: E731
+    parse: Parse = lambda fetched, scratch: trade_parse.parse_baci(fetched, scratch, years)  # noqa: E731
     yield from _source_step(context, "cepii_baci", fetcher, data_dir, parse)
 
 
@@ -459,10 +372,7 @@ def build_indicator_tables(data_dir: DataDir) -> dict[str, pl.DataFrame]:
     """
     chpl = read_table(data_dir, "chpl_codes")
     flows = pl.concat(
-        [
-            builder(scan_table(data_dir, source))
-            for source, builder in FLOW_BUILDERS.items()
-        ]
+        [builder(scan_table(data_dir, source)) for source, builder in FLOW_BUILDERS.items()]
     )
     write_table(data_dir, "trade_flows", flows)
     relevant = (

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -75,6 +76,11 @@ class UnknownPeriodError(ValueError):
 def periods() -> list[str]:
     """Every period key, oldest first ("2010" … the current year)."""
     return PERIODS.get_partition_keys()
+
+
+def period_at(moment: datetime) -> str:
+    """The period current at `moment` (its year): what the monthly trade cron refreshes."""
+    return check_periods([str(moment.year)])[0]
 
 
 def check_periods(keys: Sequence[str]) -> list[str]:
@@ -145,9 +151,7 @@ def period_counts(table: str, frame: pl.DataFrame | pl.LazyFrame) -> dict[str, i
     column = YEAR_COLUMNS[table]
     counts = frame.lazy().group_by(column).agg(pl.len()).collect(engine="streaming")
     known = set(periods())
-    by_period = {
-        (None if y is None else str(y)): int(n) for y, n in counts.iter_rows() if n
-    }
+    by_period = {(None if y is None else str(y)): int(n) for y, n in counts.iter_rows() if n}
     outside = sorted(str(p) for p in by_period if p not in known)
     if outside:
         raise UnknownPeriodError(
