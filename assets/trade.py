@@ -41,6 +41,7 @@ from assets.trade_periods import (
     PERIODS,
     check_periods,
     period_dir,
+    period_path,
     write_periods,
 )
 from assets.trade_periods import full_range_tags as full_range_tags
@@ -94,22 +95,16 @@ def _store(
 ) -> dict[str, Any]:
     """Write the table (each of `periods` its own file when partitioned), its rejects and
     meta; return the materialization metadata."""
-    meta = {"periods": {}}
+    stored: dict[str, dict[str, Any]] = {}  # period → what its file was built from
     if periods is None:
         write_table(data_dir, result.table, result.frame)
         rows = result.rows
     else:
         if meta_path(data_dir, fetched.source).exists():
-            meta = read_meta(data_dir, fetched.source)
+            stored = read_meta(data_dir, fetched.source).get("periods", {})
         written = write_periods(data_dir, result.table, result.frame, periods)
-        meta["periods"] = dict(
-            sorted(
-                {
-                    **meta.get("periods", {}),
-                    **{p: {"input_key": key, "rows": n} for p, n in written.items()},
-                }.items()
-            )
-        )
+        stored |= {p: {"input_key": key, "rows": n} for p, n in written.items()}
+        stored = dict(sorted(stored.items()))
         rows = sum(written.values())
     write_table(data_dir, f"{result.table}_rejects", result.rejects)
     for name, frame in result.extra.items():
@@ -126,8 +121,8 @@ def _store(
         "accounting": accounting.to_dicts(),
         "unknowns": [u.as_dict() for u in result.unknowns],
         # a partitioned table is what its stored periods were built from
-        "input_key": key if periods is None else input_key([dumps(meta["periods"])]),
-        **({"periods": meta["periods"]} if periods is not None else {}),
+        "input_key": key if periods is None else input_key([dumps(stored)]),
+        **({"periods": stored} if periods is not None else {}),
     }
     meta_path(data_dir, fetched.source).write_text(dumps(meta))
     path = (
@@ -148,6 +143,7 @@ def _store(
         "preview": MetadataValue.md(frame_markdown(result.frame.lazy().head(8).collect())),
         "raw_sha256": MetadataValue.json({f["name"]: f["sha256"] for f in fetched.described[:40]}),
         "path": str(path),
+        **({"rows_by_period": MetadataValue.json(written)} if periods is not None else {}),
     }
 
 
@@ -168,7 +164,11 @@ def _unchanged(data_dir: DataDir, source: str, key: str, periods: list[str] | No
         same = meta.get("input_key") == key and table_path(data_dir, source).exists()
         return meta["rows"] if same else None
     stored = meta.get("periods", {})
-    if all(stored.get(p, {}).get("input_key") == key for p in periods):
+    if all(
+        stored.get(p, {}).get("input_key") == key
+        and (stored[p]["rows"] == 0 or period_path(data_dir, source, p).exists())
+        for p in periods
+    ):
         return sum(stored[p]["rows"] for p in periods)
     return None
 

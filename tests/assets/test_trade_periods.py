@@ -16,12 +16,12 @@ import polars as pl
 import pytest
 from dagster import (
     AssetKey,
-    BackfillPolicyType,
     DagsterInstance,
     DagsterUnknownPartitionError,
     Definitions,
     materialize,
 )
+from dagster._core.definitions.backfill_policy import BackfillPolicyType
 
 import cli
 from assets import staleness, trade, trade_periods
