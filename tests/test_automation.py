@@ -140,11 +140,12 @@ def test_trade_cron_launches_the_current_period() -> None:
         with build_schedule_context(scheduled_execution_time=tick, repository_def=repo) as context:
             (request,) = trade_cron.evaluate_tick(context).run_requests or []
         assert request.partition_key == period
-    with pytest.raises(Exception, match="evaluation of schedule trade_fallback") as failed:
-        with build_schedule_context(
-            scheduled_execution_time=datetime(2005, 3, 3, 7, tzinfo=UTC), repository_def=repo
-        ) as context:
-            trade_cron.evaluate_tick(context)
+    late = datetime(2005, 3, 3, 7, tzinfo=UTC)
+    with (
+        pytest.raises(Exception, match="evaluation of schedule trade_fallback") as failed,
+        build_schedule_context(scheduled_execution_time=late, repository_def=repo) as context,
+    ):
+        trade_cron.evaluate_tick(context)
     assert "unknown trade period(s) 2005: periods are years 2010 to" in str(failed.value.__cause__)
 
 
