@@ -1,12 +1,14 @@
 """Command line: run the whole pipeline once and say where the results are.
 
     python cli.py run [--data-dir DIR] [--mode snapshot|live] [--pin SOURCE=DATE]
-                      [--allow-shrink] [--keep-versions N]
+                      [--allow-shrink] [--keep-versions N] [--period YEAR[..YEAR]]
 
 Runs in-process against a persistent Dagster instance (the runs then show up in `dagster dev` on
 the same DAGSTER_HOME): first `ingest_all` (every list and trade source), then, only for the
 derived assets Dagster reports stale, `refresh_all` on them (an unchanged re-run executes no
-consolidation, reconciliation or publish step). It then prints the mode, each source publication
+consolidation, reconciliation or publish step). The trade sources are partitioned by year:
+`ingest_all` is one range run over every period, or over `--period 2023` / `--period
+2021..2023` only (the other periods' stored files are not touched). It then prints the mode, each source publication
 and its date, and the paths of the published version. A failed run prints each failed step's
 own error and each check that did not pass, with its reason; a full disk ends in one clear
 message, and the failed run's temporary files are removed. Exit codes: 0 published (or
@@ -47,6 +49,19 @@ def parse_pin(text: str) -> tuple[str, str]:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r}: {day!r} is not a date (YYYY-MM-DD)") from None
     return source, day
+
+
+def parse_period(text: str) -> tuple[str, str]:
+    """`YEAR` or `FIRST..LAST` (argparse type): a period that is not a trade partition is a
+    usage error naming the known range."""
+    from assets.trade_periods import UnknownPeriodError, range_tags
+
+    first, _, last = text.partition("..")
+    try:
+        tags = range_tags(first.strip(), last.strip() or first.strip())
+    except UnknownPeriodError as exc:
+        raise argparse.ArgumentTypeError(f"--period {text}: {exc}") from None
+    return tuple(tags.values())  # type: ignore[return-value]
 
 
 def check_pins(pins: list[tuple[str, str]]) -> str | None:
@@ -339,6 +354,7 @@ def run(
     pins: list[tuple[str, str]],
     allow_shrink: bool,
     keep_versions: int | None = None,
+    period: tuple[str, str] | None = None,
 ) -> int:
     os.environ["SANCTIONS_DATA_DIR"] = str(data_dir)
     os.environ["SANCTIONS_MODE"] = mode
@@ -349,6 +365,7 @@ def run(
     from dagster import DagsterInstance
 
     from assets.staleness import stale_derived
+    from assets.trade_periods import range_tags
     from definitions import build_definitions
     from resources.warehouse import exclusive, latest_folder
 
@@ -384,7 +401,11 @@ def run(
             # phase 1: fetch, parse and check every list and trade source
             results.append(
                 defs.resolve_job_def("ingest_all").execute_in_process(
-                    instance=instance, raise_on_error=False, run_config=run_config
+                    instance=instance,
+                    raise_on_error=False,
+                    run_config=run_config,
+                    # the trade sources' periods: all, or `--period`'s range (one run)
+                    tags=range_tags(*period) if period else range_tags(),
                 )
             )
             # phase 2, only for what Dagster reports stale (a new data version upstream, new
@@ -462,6 +483,13 @@ def main(argv: list[str] | None = None) -> int:
         help="keep the newest N published versions (and latest); default 30, or "
         "SANCTIONS_KEEP_VERSIONS",
     )
+    run_parser.add_argument(
+        "--period",
+        type=parse_period,
+        default=None,
+        metavar="YEAR[..YEAR]",
+        help="trade sources: refresh only this year or range of years (default: every period)",
+    )
     args = parser.parse_args(argv)
     if args.keep_versions is not None and args.keep_versions < 1:
         run_parser.error(f"--keep-versions must be at least 1, not {args.keep_versions}")
@@ -469,7 +497,14 @@ def main(argv: list[str] | None = None) -> int:
         run_parser.error("--pin serves an older snapshot publication: it needs --mode snapshot")
     if args.pin and (problem := check_pins(args.pin)):
         run_parser.error(problem)
-    return run(args.data_dir.resolve(), args.mode, args.pin, args.allow_shrink, args.keep_versions)
+    return run(
+        args.data_dir.resolve(),
+        args.mode,
+        args.pin,
+        args.allow_shrink,
+        args.keep_versions,
+        args.period,
+    )
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ from assets import (
     reconcile,
     staleness,
     trade,
+    trade_periods,
     un_sc,
     us_csl,
     us_ofac_cons,
@@ -74,6 +75,9 @@ refresh_all = define_asset_job(
     # parser (antlr) with the definitions
     selection=AssetSelection.all(),
     description="Fetch every list, validate, consolidate and publish a new version.",
+    # the trade sources are partitioned by year: a run covers every period unless its own
+    # range tags say otherwise (one run, as a single-run backfill; `cli.py run --period`)
+    tags=trade_periods.full_range_tags(),
 )
 # the command line's first phase: every asset that fetches (lists and trade sources); the
 # derived ones follow only when Dagster reports them stale (assets/staleness.py)
@@ -81,6 +85,7 @@ ingest_all = define_asset_job(
     "ingest_all",
     selection=AssetSelection.all() - AssetSelection.assets(*staleness.DERIVED).downstream(),
     description="Fetch, parse and check every list and trade source (no consolidation).",
+    tags=trade_periods.full_range_tags(),
 )
 
 
@@ -144,6 +149,7 @@ def build_definitions(
         trade_keys=[k for k in trade_keys if k != "trade_indicators"],
         enabled=automation_enabled,
         automation_interval_seconds=automation_interval_seconds,
+        trade_period_at=trade_periods.period_at,
     )
     return Definitions(
         assets=automation.apply_automation(

@@ -46,6 +46,7 @@ from dagster import (
     RunFailureSensorContext,
     RunRequest,
     ScheduleDefinition,
+    ScheduleEvaluationContext,
     SensorDefinition,
     SensorEvaluationContext,
     SensorResult,
@@ -53,6 +54,7 @@ from dagster import (
     define_asset_job,
     get_dagster_logger,
     run_failure_sensor,
+    schedule,
     sensor,
 )
 from dagster._core.definitions.freshness import FreshnessState, FreshnessStateRecord
@@ -257,6 +259,34 @@ def fallback_schedule(
     )
 
 
+def period_schedule(
+    source: str,
+    cadence: Cadence,
+    job: UnresolvedAssetJobDefinition,
+    status: DefaultScheduleStatus,
+    period_at: Callable[[datetime], str],
+) -> ScheduleDefinition:
+    """The ingest job of partitioned data on its cron, for the period current at each tick
+    (`period_at` of the scheduled time: trade data, the year of the month just published)."""
+
+    @schedule(
+        name=f"{source}_fallback",
+        cron_schedule=cadence.cron,
+        execution_timezone="UTC",
+        job=job,
+        default_status=status,
+        description=f"Cron fallback for {source} ({cadence.cron} UTC), current period.",
+    )
+    def current_period(context: ScheduleEvaluationContext) -> RunRequest:
+        period = period_at(context.scheduled_execution_time)
+        return RunRequest(
+            run_key=f"{source}:{period}:{context.scheduled_execution_time:%Y-%m-%d}",
+            partition_key=period,
+        )
+
+    return current_period
+
+
 # --- alerts ----------------------------------------------------------------------------------
 
 
@@ -422,12 +452,15 @@ def build_automation(
     automation_interval_seconds: int = 30,
     check_seconds: int | None = None,
     fail_windows: Mapping[str, timedelta] | None = None,
+    trade_period_at: Callable[[datetime], str] | None = None,
 ) -> Automation:
     """Jobs, sensors, schedules, freshness and conditions for `specs` and the trade data.
 
     `check_seconds` replaces every list's sensor interval and the stale alert's (tests and
     benches tick fast); `fail_windows` replaces the fail window of the lists it names (a test
     lets a list go stale in seconds, through Dagster's real freshness evaluation).
+    `trade_period_at` names the trade partition current at a time: the trade cron then
+    ingests that period only (without it, the whole trade job, unpartitioned).
     """
     on = automation_on() if enabled is None else enabled
     sensor_status = DefaultSensorStatus.RUNNING if on else DefaultSensorStatus.STOPPED
@@ -450,7 +483,11 @@ def build_automation(
         trade = default_cadence("trade")
         trade_job = ingest_job("trade", trade_selection)
         jobs.append(trade_job)
-        schedules.append(fallback_schedule("trade", trade, trade_job, schedule_status))
+        schedules.append(
+            period_schedule("trade", trade, trade_job, schedule_status, trade_period_at)
+            if trade_period_at
+            else fallback_schedule("trade", trade, trade_job, schedule_status)
+        )
         for key in trade_keys:
             freshness[key] = freshness_policy(trade)
     conditions = {key: make() for key, make in DOWNSTREAM_CONDITIONS.items()}

@@ -31,9 +31,20 @@ from dagster import (
     asset,
 )
 
+from assets import trade_parse
 from assets.fingerprints import fingerprint
 from assets.trade_checks import TRADE_CHECKS as TRADE_CHECKS
 from assets.trade_checks import TradeFrames, check_results, check_specs
+from assets.trade_periods import (
+    BACKFILL,
+    PARTITIONED,
+    PERIODS,
+    check_periods,
+    period_dir,
+    period_path,
+    write_periods,
+)
+from assets.trade_periods import full_range_tags as full_range_tags
 from assets.trade_sources import (
     DESCRIPTIONS,
     GROUP,
@@ -44,6 +55,7 @@ from assets.trade_sources import (
     frame_markdown,
     meta_path,
     read_meta,
+    scan_table,
     table_path,
     warehouse,
 )
@@ -52,22 +64,13 @@ from assets.trade_sources import read_table as read_table
 from assets.trade_sources import snapshot_payloads as snapshot_payloads
 from assets.trade_sources import snapshot_root as snapshot_root
 from assets.trade_sources import write_table as write_table
-from core.canonical import Unknown
-from core.errors import FetchError
-from core.zipsafe import extract_members
 from resources.fetcher import Fetcher
 from resources.storage import DataDir, dumps
 from trade import (
-    cepii_baci,
     charts,
-    chpl_codes,
     chpl_indicators,
-    eurostat_comext,
     eurostat_databrowser,
-    hs_codes,
-    imf_imts,
     indicators,
-    un_comtrade,
 )
 from trade.tables import TradeParse, empty
 
@@ -83,11 +86,26 @@ def input_key(parts: Iterable[str]) -> str:
 
 
 def _store(
-    data_dir: DataDir, fetched: Fetched, result: TradeParse, accounting: pl.DataFrame, key: str
+    data_dir: DataDir,
+    fetched: Fetched,
+    result: TradeParse,
+    accounting: pl.DataFrame,
+    key: str,
+    periods: list[str] | None,
 ) -> dict[str, Any]:
-    """Write the table, its rejects and meta; return the materialization metadata."""
-    write_table(data_dir, result.table, result.frame)
-    rows = result.rows
+    """Write the table (each of `periods` its own file when partitioned), its rejects and
+    meta; return the materialization metadata."""
+    stored: dict[str, dict[str, Any]] = {}  # period → what its file was built from
+    if periods is None:
+        write_table(data_dir, result.table, result.frame)
+        rows = result.rows
+    else:
+        if meta_path(data_dir, fetched.source).exists():
+            stored = read_meta(data_dir, fetched.source).get("periods", {})
+        written = write_periods(data_dir, result.table, result.frame, periods)
+        stored |= {p: {"input_key": key, "rows": n} for p, n in written.items()}
+        stored = dict(sorted(stored.items()))
+        rows = sum(written.values())
     write_table(data_dir, f"{result.table}_rejects", result.rejects)
     for name, frame in result.extra.items():
         write_table(data_dir, f"{result.table}_{name}", frame)
@@ -102,9 +120,16 @@ def _store(
         "rejects": result.rejects.height,
         "accounting": accounting.to_dicts(),
         "unknowns": [u.as_dict() for u in result.unknowns],
-        "input_key": key,
+        # a partitioned table is what its stored periods were built from
+        "input_key": key if periods is None else input_key([dumps(stored)]),
+        **({"periods": stored} if periods is not None else {}),
     }
     meta_path(data_dir, fetched.source).write_text(dumps(meta))
+    path = (
+        table_path(data_dir, result.table)
+        if periods is None
+        else period_dir(data_dir, result.table)
+    )
     return {
         "mode": fetched.mode,
         "published_at": fetched.published_at or "unknown",
@@ -117,12 +142,9 @@ def _store(
         "accounting": MetadataValue.md(frame_markdown(accounting, 20)),
         "preview": MetadataValue.md(frame_markdown(result.frame.lazy().head(8).collect())),
         "raw_sha256": MetadataValue.json({f["name"]: f["sha256"] for f in fetched.described[:40]}),
-        "path": str(table_path(data_dir, result.table)),
+        "path": str(path),
+        **({"rows_by_period": MetadataValue.json(written)} if periods is not None else {}),
     }
-
-
-def _accounting(result: TradeParse, group_of: dict[str, str] | None = None) -> pl.DataFrame:
-    return result.accounting(group_of)
 
 
 def _empty(source: str, table: str) -> TradeParse:
@@ -132,33 +154,55 @@ def _empty(source: str, table: str) -> TradeParse:
 Parse = Callable[[Fetched, Path], tuple[TradeParse, pl.DataFrame]]
 
 
+def _unchanged(data_dir: DataDir, source: str, key: str, periods: list[str] | None) -> int | None:
+    """Rows stored from these same payloads by this same code (None: build again)."""
+    previous = meta_path(data_dir, source)
+    if not previous.exists():
+        return None
+    meta = json.loads(previous.read_text())
+    if periods is None:
+        same = meta.get("input_key") == key and table_path(data_dir, source).exists()
+        return meta["rows"] if same else None
+    stored = meta.get("periods", {})
+    if all(
+        stored.get(p, {}).get("input_key") == key
+        and (stored[p]["rows"] == 0 or period_path(data_dir, source, p).exists())
+        for p in periods
+    ):
+        return sum(stored[p]["rows"] for p in periods)
+    return None
+
+
 def _materialize(
     context: AssetExecutionContext, source: str, fetcher: Fetcher, data_dir: DataDir, parse: Parse
 ) -> tuple[MaterializeResult, dict[str, pl.DataFrame]]:
-    """Fetch, parse and store one source; streaming parsers use a scratch folder in the warehouse.
+    """Fetch, parse and store one source (the run's periods of a partitioned one); streaming
+    parsers use a scratch folder in the warehouse.
 
     Also returns the tables written that are in memory (none when the source is unchanged, or
     streamed to disk) for the checks to use.
     """
+    periods = None
+    if source in PARTITIONED:  # a bad range is named before Dagster resolves its keys
+        check_periods([context.partition_key_range.start, context.partition_key_range.end])
+        periods = context.partition_keys
     fetched = fetch_files(source, fetcher, data_dir)
     warehouse(data_dir).mkdir(parents=True, exist_ok=True)
     key = input_key([f["sha256"] for f in fetched.described])
-    previous = meta_path(data_dir, source)
-    if previous.exists() and table_path(data_dir, source).exists():
-        meta = json.loads(previous.read_text())
-        if meta.get("input_key") == key:
-            context.log.info(f"{source}: unchanged payloads, same parser: not parsed again")
-            return MaterializeResult(
-                metadata={"mode": fetched.mode, "rows": meta["rows"], "unchanged": True},
-                data_version=DataVersion(key),
-            ), {}
+    rows = _unchanged(data_dir, source, key, periods)
+    if rows is not None:
+        context.log.info(f"{source}: unchanged payloads, same parser: not parsed again")
+        return MaterializeResult(
+            metadata={"mode": fetched.mode, "rows": rows, "unchanged": True},
+            data_version=DataVersion(key),
+        ), {}
     with tempfile.TemporaryDirectory(dir=warehouse(data_dir), prefix=".scratch-") as tmp:
         if fetched.files:
             result, accounting = parse(fetched, Path(tmp))
         else:
             result = _empty(source, source)
-            accounting = _accounting(result)
-        metadata = _store(data_dir, fetched, result, accounting, key)
+            accounting = trade_parse.accounting(result)
+        metadata = _store(data_dir, fetched, result, accounting, key, periods)
     context.log.info(
         f"{source}: mode={fetched.mode} rows={metadata['rows']} files={len(fetched.files)} {fetched.note}"
     )
@@ -167,8 +211,8 @@ def _materialize(
         **{f"{result.table}_{name}": frame for name, frame in result.extra.items()},
     }
     in_memory = {n: f for n, f in written.items() if isinstance(f, pl.DataFrame)}
-    # the payloads read by this parser code (`input_key`) are the data version
-    # (assets/staleness.py)
+    # the payloads read by this parser code (`input_key`) are the data version of every period
+    # of the run (assets/staleness.py)
     return MaterializeResult(metadata=metadata, data_version=DataVersion(key)), in_memory
 
 
@@ -179,91 +223,6 @@ def _source_step(
     materialization, in_memory = _materialize(context, source, fetcher, data_dir, parse)
     yield materialization
     yield from check_results(source, TradeFrames(data_dir, in_memory))
-
-
-def _parse_eurostat(fetched: Fetched, scratch: Path) -> tuple[TradeParse, pl.DataFrame]:
-    result = eurostat_comext.parse(fetched.files)
-    return result, _accounting(result, eurostat_comext.group_of(result.frame, result.rejects))
-
-
-def _parse_cn8(fetched: Fetched, scratch: Path) -> tuple[TradeParse, pl.DataFrame]:
-    """Workbooks → `eurostat_cn8`; accounting per workbook counts reporter × partner rows."""
-    return eurostat_databrowser.parse(fetched.files)
-
-
-def _parse_imf(fetched: Fetched, scratch: Path) -> tuple[TradeParse, pl.DataFrame]:
-    ((name, data),) = fetched.files.items()
-    result = imf_imts.parse(name, data)
-    return result, _accounting(result)
-
-
-def _parse_hs(fetched: Fetched, scratch: Path) -> tuple[TradeParse, pl.DataFrame]:
-    result = hs_codes.parse(fetched.files)
-    return result, _accounting(result)
-
-
-def _parse_chpl(fetched: Fetched, scratch: Path) -> tuple[TradeParse, pl.DataFrame]:
-    ((name, data),) = fetched.files.items()
-    result = chpl_codes.parse(name, data)
-    return result, _accounting(result)
-
-
-def _parse_comtrade(fetched: Fetched, scratch: Path) -> tuple[TradeParse, pl.DataFrame]:
-    """JSON answers parse in memory; bulk CSVs stream through parquet (any size)."""
-    parts: list[pl.LazyFrame] = []
-    unknowns: list[Unknown] = []
-    input_rows: dict[str, int] = {}
-    for i, (name, data) in enumerate(sorted(fetched.files.items())):
-        if name.endswith(".json"):
-            parsed = un_comtrade.parse_json(name, data)
-            parts.append(parsed.frame.lazy())
-            unknowns += parsed.unknowns
-            input_rows[name] = parsed.frame.height
-        else:
-            raw, out = scratch / f"part{i}.csv", scratch / f"part{i}.parquet"
-            raw.write_bytes(data)
-            rows, extra = un_comtrade.ingest_csv(name, raw, out)
-            parts.append(pl.scan_parquet(out))
-            input_rows[name] = rows
-            unknowns += [Unknown(name, "line 1", "unknown column", column) for column in extra]
-    frame = pl.concat(parts) if parts else empty("un_comtrade").lazy()
-    result = TradeParse(
-        "un_comtrade", "un_comtrade", frame, input_rows=input_rows, unknowns=unknowns
-    )
-    return result, _accounting(result)
-
-
-def _parse_baci(fetched: Fetched, scratch: Path) -> tuple[TradeParse, pl.DataFrame]:
-    """A release zip (or loose CSVs): members extracted to disk, yearly files streamed."""
-    files: dict[str, Path] = {}
-    for name, data in fetched.files.items():
-        if name.endswith(".zip"):
-            (scratch / "release.zip").write_bytes(data)
-            files.update(
-                extract_members(
-                    name, scratch / "release.zip", scratch / "release", cepii_baci.RELEASE_LIMITS
-                )
-            )
-        else:
-            files[name] = scratch / Path(name).name
-            files[name].write_bytes(data)
-    country = [n for n in files if cepii_baci.COUNTRIES_FILE.match(Path(n).name)]
-    if len(country) != 1:
-        raise FetchError(
-            f"{fetched.mode}://cepii_baci", f"expected one country_codes file, got {country}"
-        )
-    countries = cepii_baci.parse_countries(country[0], files[country[0]].read_bytes())
-    parts, input_rows = [], {}
-    for i, (name, path) in enumerate(sorted(files.items())):
-        if cepii_baci.FLOWS_FILE.match(Path(name).name):
-            out = scratch / f"flows{i}.parquet"
-            input_rows[name] = cepii_baci.ingest_csv(name, path, countries, out)
-            parts.append(pl.scan_parquet(out))
-    frame = pl.concat(parts) if parts else empty("cepii_baci").lazy()
-    result = TradeParse(
-        "cepii_baci", "cepii_baci", frame, input_rows=input_rows, extra={"countries": countries}
-    )
-    return result, _accounting(result)
 
 
 _KINDS = {"python", "polars"}
@@ -280,7 +239,7 @@ def hs_codes_asset(
     context: AssetExecutionContext, fetcher: Fetcher, data_dir: DataDir
 ) -> Iterator[MaterializeResult | AssetCheckResult]:
     """HS 2022 nomenclature → `hs_codes`."""
-    yield from _source_step(context, "hs_codes", fetcher, data_dir, _parse_hs)
+    yield from _source_step(context, "hs_codes", fetcher, data_dir, trade_parse.parse_hs)
 
 
 @asset(
@@ -295,12 +254,14 @@ def chpl_codes_asset(
     context: AssetExecutionContext, fetcher: Fetcher, data_dir: DataDir
 ) -> Iterator[MaterializeResult | AssetCheckResult]:
     """The transcribed CHPL → `chpl_codes`."""
-    yield from _source_step(context, "chpl_codes", fetcher, data_dir, _parse_chpl)
+    yield from _source_step(context, "chpl_codes", fetcher, data_dir, trade_parse.parse_chpl)
 
 
 @asset(
     name="eurostat_comext",
     group_name=GROUP,
+    partitions_def=PERIODS,
+    backfill_policy=BACKFILL,
     kinds=_KINDS | {"csv"},
     description=DESCRIPTIONS["eurostat_comext"],
     check_specs=check_specs("eurostat_comext"),
@@ -309,12 +270,16 @@ def eurostat_comext_asset(
     context: AssetExecutionContext, fetcher: Fetcher, data_dir: DataDir
 ) -> Iterator[MaterializeResult | AssetCheckResult]:
     """Comext downloads → `eurostat_comext` (+ `eurostat_comext_rejects`)."""
-    yield from _source_step(context, "eurostat_comext", fetcher, data_dir, _parse_eurostat)
+    yield from _source_step(
+        context, "eurostat_comext", fetcher, data_dir, trade_parse.parse_eurostat
+    )
 
 
 @asset(
     name="eurostat_cn8",
     group_name=GROUP,
+    partitions_def=PERIODS,
+    backfill_policy=BACKFILL,
     kinds=_KINDS | {"excel"},
     deps=["hs_codes", "chpl_codes"],
     description=DESCRIPTIONS["eurostat_cn8"],
@@ -324,12 +289,14 @@ def eurostat_cn8_asset(
     context: AssetExecutionContext, fetcher: Fetcher, data_dir: DataDir
 ) -> Iterator[MaterializeResult | AssetCheckResult]:
     """Data Browser workbooks → `eurostat_cn8` (one row per sheet cell) + rejects."""
-    yield from _source_step(context, "eurostat_cn8", fetcher, data_dir, _parse_cn8)
+    yield from _source_step(context, "eurostat_cn8", fetcher, data_dir, trade_parse.parse_cn8)
 
 
 @asset(
     name="imf_imts",
     group_name=GROUP,
+    partitions_def=PERIODS,
+    backfill_policy=BACKFILL,
     kinds=_KINDS | {"csv"},
     description=DESCRIPTIONS["imf_imts"],
     check_specs=check_specs("imf_imts"),
@@ -338,12 +305,14 @@ def imf_imts_asset(
     context: AssetExecutionContext, fetcher: Fetcher, data_dir: DataDir
 ) -> Iterator[MaterializeResult | AssetCheckResult]:
     """IMF IMTS export for Russia → `imf_imts` (long form)."""
-    yield from _source_step(context, "imf_imts", fetcher, data_dir, _parse_imf)
+    yield from _source_step(context, "imf_imts", fetcher, data_dir, trade_parse.parse_imf)
 
 
 @asset(
     name="un_comtrade",
     group_name=GROUP,
+    partitions_def=PERIODS,
+    backfill_policy=BACKFILL,
     kinds=_KINDS | {"json", "csv"},
     deps=["hs_codes"],
     description=DESCRIPTIONS["un_comtrade"],
@@ -353,12 +322,14 @@ def un_comtrade_asset(
     context: AssetExecutionContext, fetcher: Fetcher, data_dir: DataDir
 ) -> Iterator[MaterializeResult | AssetCheckResult]:
     """Comtrade API answers / bulk CSVs → `un_comtrade`."""
-    yield from _source_step(context, "un_comtrade", fetcher, data_dir, _parse_comtrade)
+    yield from _source_step(context, "un_comtrade", fetcher, data_dir, trade_parse.parse_comtrade)
 
 
 @asset(
     name="cepii_baci",
     group_name=GROUP,
+    partitions_def=PERIODS,
+    backfill_policy=BACKFILL,
     kinds=_KINDS | {"csv"},
     deps=["hs_codes"],
     description=DESCRIPTIONS["cepii_baci"],
@@ -368,7 +339,9 @@ def cepii_baci_asset(
     context: AssetExecutionContext, fetcher: Fetcher, data_dir: DataDir
 ) -> Iterator[MaterializeResult | AssetCheckResult]:
     """BACI release → `cepii_baci` (+ `cepii_baci_countries`)."""
-    yield from _source_step(context, "cepii_baci", fetcher, data_dir, _parse_baci)
+    years = set(context.partition_keys)
+    parse: Parse = lambda fetched, scratch: trade_parse.parse_baci(fetched, scratch, years)  # noqa: E731
+    yield from _source_step(context, "cepii_baci", fetcher, data_dir, parse)
 
 
 # --- indicators ----------------------------------------------------------------------------
@@ -399,10 +372,7 @@ def build_indicator_tables(data_dir: DataDir) -> dict[str, pl.DataFrame]:
     """
     chpl = read_table(data_dir, "chpl_codes")
     flows = pl.concat(
-        [
-            builder(pl.scan_parquet(table_path(data_dir, source)))
-            for source, builder in FLOW_BUILDERS.items()
-        ]
+        [builder(scan_table(data_dir, source)) for source, builder in FLOW_BUILDERS.items()]
     )
     write_table(data_dir, "trade_flows", flows)
     relevant = (

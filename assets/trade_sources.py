@@ -3,13 +3,12 @@
 Each source's files come from its live URLs (`LIVE_FILES`) or from the shipped snapshot folder
 `snapshots/trade/`, described by its `catalog.json` (`snapshot_payloads`); `fetch_files`
 archives every payload with `data_dir.archive`. The tables are parquet files under
-`<data dir>/warehouse/trade/`, written atomically (`write_table`) and read by `read_table`; each
+`<data dir>/warehouse/trade/`, written atomically (`write_table`) and read by `read_table`
+(a partitioned source table is a folder of one file per period: `assets/trade_periods.py`); each
 source's `<source>.meta.json` records where its files came from and how its rows add up.
 """
 
 import json
-import os
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from assets.trade_periods import PARTITIONED, period_dir, scan_periods, write_atomic
 from core.errors import FetchError
 from resources.fetcher import DEFAULT_SNAPSHOT_DIR, Fetcher, FileSpec, Payload
 from resources.storage import DataDir
@@ -115,23 +115,24 @@ def table_path(data_dir: DataDir, table: str) -> Path:
 def write_table(data_dir: DataDir, table: str, frame: pl.DataFrame | pl.LazyFrame) -> Path:
     """Write a table atomically (scratch file, then rename), streaming a LazyFrame."""
     path = table_path(data_dir, table)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    scratch = path.with_name(
-        f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
-    )  # runs may overlap
-    if isinstance(frame, pl.LazyFrame):
-        frame.sink_parquet(scratch)
-    else:
-        frame.write_parquet(scratch)
-    os.replace(scratch, path)
+    write_atomic(path, frame)
     return path
 
 
-def read_table(data_dir: DataDir, table: str) -> pl.DataFrame:
+def scan_table(data_dir: DataDir, table: str) -> pl.LazyFrame:
+    """A stored table, lazily: a partitioned source table is all its stored periods."""
+    if table in PARTITIONED:
+        if not period_dir(data_dir, table).is_dir():
+            raise FileNotFoundError(f"{table} has not been materialized yet")
+        return scan_periods(data_dir, table)
     path = table_path(data_dir, table)
     if not path.exists():
         raise FileNotFoundError(f"{table} has not been materialized yet ({path})")
-    return pl.read_parquet(path)
+    return pl.scan_parquet(path)
+
+
+def read_table(data_dir: DataDir, table: str) -> pl.DataFrame:
+    return scan_table(data_dir, table).collect()
 
 
 def meta_path(data_dir: DataDir, source: str) -> Path:

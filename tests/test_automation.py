@@ -125,6 +125,31 @@ def test_definitions_carry_the_automation() -> None:
     assert schedules["trade_fallback"] == "0 7 3 * *"
 
 
+def test_trade_cron_launches_the_current_period() -> None:
+    """The monthly trade cron ingests the year current at its tick (a partition of the trade
+    sources), in the trade job; a year before the first period is refused by name."""
+    from dagster import build_schedule_context
+
+    defs = definitions.build_definitions(automation_enabled=True)
+    repo = defs.get_repository_def()
+    trade_cron = repo.get_schedule_def("trade_fallback")
+    assert trade_cron.job_name == "ingest_trade"
+    job = defs.resolve_job_def("ingest_trade")
+    assert job.partitions_def is not None
+    for tick, period in ((datetime(2026, 3, 3, 7, tzinfo=UTC), "2026"),
+                         (datetime(2025, 12, 3, 7, tzinfo=UTC), "2025")):  # fmt: skip
+        with build_schedule_context(scheduled_execution_time=tick, repository_def=repo) as context:
+            (request,) = trade_cron.evaluate_tick(context).run_requests or []
+        assert request.partition_key == period
+    late = datetime(2005, 3, 3, 7, tzinfo=UTC)
+    with (
+        pytest.raises(Exception, match="evaluation of schedule trade_fallback") as failed,
+        build_schedule_context(scheduled_execution_time=late, repository_def=repo) as context,
+    ):
+        trade_cron.evaluate_tick(context)
+    assert "unknown trade period(s) 2005: periods are years 2010 to" in str(failed.value.__cause__)
+
+
 def test_publisher_sensor_launches_only_on_change(tmp_path: Path) -> None:
     data_dir = DataDir(root=str(tmp_path / "data"))
     with serve(tmp_path) as server:

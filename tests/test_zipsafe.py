@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from assets import us_csl
-from assets.trade import Fetched, _parse_baci
+from assets.trade_parse import Fetched, parse_baci
 from core.errors import SourceFormatError
 from core.zipsafe import ZipLimits, check_zip, extract_members, gunzip
 from gb_ofsi.constants import XLSX_LIMITS
@@ -219,7 +219,7 @@ def test_baci_release_on_disk_is_checked_before_extraction(
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     with pytest.raises(SourceFormatError) as error:
-        _parse_baci(fetched, scratch)
+        parse_baci(fetched, scratch)
     assert error.value.file == "BACI_HS22_V202401.zip"
     assert error.value.location == "member 'BACI.csv'"
     assert error.value.message.startswith("declares 209,715,200 bytes (200.0 MiB), more than")

@@ -33,6 +33,7 @@ def _run(root: Path, data: Path) -> ExecuteInProcessResult:
     return materialize(
         trade.TRADE_ASSETS,
         resources={"fetcher": SnapshotFetcher(root=str(root)), "data_dir": DataDir(root=str(data))},
+        tags=trade.full_range_tags(),
     )
 
 
@@ -223,7 +224,7 @@ def test_eurostat_live_mode_reads_the_api_over_http(
     from tests.sdmx import as_sdmx
 
     _, data = shipped
-    snapshot = pl.read_parquet(data / "warehouse" / "trade" / "eurostat_comext.parquet")
+    snapshot = trade.read_table(DataDir(root=str(data)), "eurostat_comext")
     folders = {
         "RU": "russia_export_eurostat",
         "KZ": "kazahstan_export_eurostat",
@@ -254,13 +255,14 @@ def test_eurostat_live_mode_reads_the_api_over_http(
         result = materialize(
             [trade.eurostat_comext_asset],
             resources={"fetcher": fetcher, "data_dir": DataDir(root=str(live))},
+            tags=trade.full_range_tags(),
         )
         assert len(server.requests) == len(trade.LIVE_FILES["eurostat_comext"])
     assert result.success
     metadata = result.asset_materializations_for_node("eurostat_comext")[0].metadata
     assert metadata["mode"].value == "live"
     assert metadata["rows"].value == 2_101 + 2_089 + 1_988 + 2_048
-    table = pl.read_parquet(live / "warehouse" / "trade" / "eurostat_comext.parquet")
+    table = trade.read_table(DataDir(root=str(live)), "eurostat_comext")
     assert set(table["label_language"]) == {"sdmx"}
     assert set(table["partner_code"]) == set(folders)
     key = ["reporter_code", "partner_code", "flow", "year", "month"]
