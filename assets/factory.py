@@ -40,16 +40,18 @@ from assets.source_checks import compare_formats as compare_formats
 from assets.source_checks import floor_row as floor_row
 from assets.source_checks import layout_only_attributes as layout_only_attributes
 from assets.source_checks import validate_publication as validate_publication
-from core.canonical import ParseResult
 from core.errors import FetchError
 from resources.fetcher import Fetcher, FileSpec, Payload
 from resources.staging import Staged, publication_id, read_meta, write_publication
 from resources.storage import DataDir
 
-if TYPE_CHECKING:  # pandera loads when a validation runs, not with the definitions
+if TYPE_CHECKING:  # pandera and polars load when a parse or validation runs
     import pandera.polars as pa
 
-Parser = Callable[[Mapping[str, bytes]], ParseResult]
+    from core.canonical import ParseResult
+
+# a list's pure parser: its files' bytes by name in, canonical frames out
+Parser = Callable[[Mapping[str, bytes]], "ParseResult"]
 
 
 @dataclass(frozen=True)

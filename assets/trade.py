@@ -18,9 +18,8 @@ import json
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
 from dagster import (
     AssetCheckResult,
     AssetExecutionContext,
@@ -53,24 +52,19 @@ from assets.trade_sources import read_table as read_table
 from assets.trade_sources import snapshot_payloads as snapshot_payloads
 from assets.trade_sources import snapshot_root as snapshot_root
 from assets.trade_sources import write_table as write_table
-from core.canonical import Unknown
 from core.errors import FetchError
+from core.lazy import lazy_function
 from core.zipsafe import extract_members
 from resources.fetcher import Fetcher
 from resources.storage import DataDir, dumps
-from trade import (
-    cepii_baci,
-    charts,
-    chpl_codes,
-    chpl_indicators,
-    eurostat_comext,
-    eurostat_databrowser,
-    hs_codes,
-    imf_imts,
-    indicators,
-    un_comtrade,
-)
-from trade.tables import TradeParse, empty
+
+# Polars and the modules built on it load when a step runs, not with the definitions. The
+# annotations naming them are quoted: Dagster reads an asset's `context` annotation when
+# the asset is defined, which `from __future__ import annotations` would turn into a string.
+if TYPE_CHECKING:
+    import polars as pl
+
+    from trade.tables import TradeParse
 
 # --- materialization ---------------------------------------------------------------------
 
@@ -84,7 +78,7 @@ def input_key(parts: Iterable[str]) -> str:
 
 
 def _store(
-    data_dir: DataDir, fetched: Fetched, result: TradeParse, accounting: pl.DataFrame, key: str
+    data_dir: DataDir, fetched: Fetched, result: "TradeParse", accounting: "pl.DataFrame", key: str
 ) -> dict[str, Any]:
     """Write the table, its rejects and meta; return the materialization metadata."""
     write_table(data_dir, result.table, result.frame)
@@ -122,25 +116,29 @@ def _store(
     }
 
 
-def _accounting(result: TradeParse, group_of: dict[str, str] | None = None) -> pl.DataFrame:
+def _accounting(result: "TradeParse", group_of: dict[str, str] | None = None) -> "pl.DataFrame":
     return result.accounting(group_of)
 
 
-def _empty(source: str, table: str) -> TradeParse:
+def _empty(source: str, table: str) -> "TradeParse":
+    from trade.tables import TradeParse, empty
+
     return TradeParse(source=source, table=table, frame=empty(table))
 
 
-Parse = Callable[[Fetched, Path], tuple[TradeParse, pl.DataFrame]]
+Parse = Callable[[Fetched, Path], "tuple[TradeParse, pl.DataFrame]"]
 
 
 def _materialize(
     context: AssetExecutionContext, source: str, fetcher: Fetcher, data_dir: DataDir, parse: Parse
-) -> tuple[MaterializeResult, dict[str, pl.DataFrame]]:
+) -> "tuple[MaterializeResult, dict[str, pl.DataFrame]]":
     """Fetch, parse and store one source; streaming parsers use a scratch folder in the warehouse.
 
     Also returns the tables written that are in memory (none when the source is unchanged, or
     streamed to disk) for the checks to use.
     """
+    import polars as pl
+
     fetched = fetch_files(source, fetcher, data_dir)
     warehouse(data_dir).mkdir(parents=True, exist_ok=True)
     key = input_key([f["sha256"] for f in fetched.described])
@@ -186,35 +184,51 @@ def _source_step(
     )
 
 
-def _parse_eurostat(fetched: Fetched, scratch: Path) -> tuple[TradeParse, pl.DataFrame]:
+def _parse_eurostat(fetched: Fetched, scratch: Path) -> "tuple[TradeParse, pl.DataFrame]":
+    from trade import eurostat_comext
+
     result = eurostat_comext.parse(fetched.files)
     return result, _accounting(result, eurostat_comext.group_of(result.frame, result.rejects))
 
 
-def _parse_cn8(fetched: Fetched, scratch: Path) -> tuple[TradeParse, pl.DataFrame]:
+def _parse_cn8(fetched: Fetched, scratch: Path) -> "tuple[TradeParse, pl.DataFrame]":
     """Workbooks → `eurostat_cn8`; accounting per workbook counts reporter × partner rows."""
+    from trade import eurostat_databrowser
+
     return eurostat_databrowser.parse(fetched.files)
 
 
-def _parse_imf(fetched: Fetched, scratch: Path) -> tuple[TradeParse, pl.DataFrame]:
+def _parse_imf(fetched: Fetched, scratch: Path) -> "tuple[TradeParse, pl.DataFrame]":
+    from trade import imf_imts
+
     ((name, data),) = fetched.files.items()
     result = imf_imts.parse(name, data)
     return result, _accounting(result)
 
 
-def _parse_hs(fetched: Fetched, scratch: Path) -> tuple[TradeParse, pl.DataFrame]:
+def _parse_hs(fetched: Fetched, scratch: Path) -> "tuple[TradeParse, pl.DataFrame]":
+    from trade import hs_codes
+
     result = hs_codes.parse(fetched.files)
     return result, _accounting(result)
 
 
-def _parse_chpl(fetched: Fetched, scratch: Path) -> tuple[TradeParse, pl.DataFrame]:
+def _parse_chpl(fetched: Fetched, scratch: Path) -> "tuple[TradeParse, pl.DataFrame]":
+    from trade import chpl_codes
+
     ((name, data),) = fetched.files.items()
     result = chpl_codes.parse(name, data)
     return result, _accounting(result)
 
 
-def _parse_comtrade(fetched: Fetched, scratch: Path) -> tuple[TradeParse, pl.DataFrame]:
+def _parse_comtrade(fetched: Fetched, scratch: Path) -> "tuple[TradeParse, pl.DataFrame]":
     """JSON answers parse in memory; bulk CSVs stream through parquet (any size)."""
+    import polars as pl
+
+    from core.canonical import Unknown
+    from trade import un_comtrade
+    from trade.tables import TradeParse, empty
+
     parts: list[pl.LazyFrame] = []
     unknowns: list[Unknown] = []
     input_rows: dict[str, int] = {}
@@ -238,8 +252,13 @@ def _parse_comtrade(fetched: Fetched, scratch: Path) -> tuple[TradeParse, pl.Dat
     return result, _accounting(result)
 
 
-def _parse_baci(fetched: Fetched, scratch: Path) -> tuple[TradeParse, pl.DataFrame]:
+def _parse_baci(fetched: Fetched, scratch: Path) -> "tuple[TradeParse, pl.DataFrame]":
     """A release zip (or loose CSVs): members extracted to disk, yearly files streamed."""
+    import polars as pl
+
+    from trade import cepii_baci
+    from trade.tables import TradeParse, empty
+
     files: dict[str, Path] = {}
     for name, data in fetched.files.items():
         if name.endswith(".zip"):
@@ -387,21 +406,25 @@ SOURCE_ASSETS = (
     "hs_codes",
     "chpl_codes",
 )
-FLOW_BUILDERS: dict[str, Callable[[pl.LazyFrame], pl.LazyFrame]] = {
-    "eurostat_comext": indicators.flows_from_eurostat,
-    "eurostat_cn8": indicators.flows_from_cn8,
-    "un_comtrade": indicators.flows_from_comtrade,
-    "cepii_baci": indicators.flows_from_baci,
-    "imf_imts": indicators.flows_from_imf,
+FLOW_BUILDERS: "dict[str, Callable[[pl.LazyFrame], pl.LazyFrame]]" = {
+    "eurostat_comext": lazy_function("trade.indicators", "flows_from_eurostat"),
+    "eurostat_cn8": lazy_function("trade.indicators", "flows_from_cn8"),
+    "un_comtrade": lazy_function("trade.indicators", "flows_from_comtrade"),
+    "cepii_baci": lazy_function("trade.indicators", "flows_from_baci"),
+    "imf_imts": lazy_function("trade.indicators", "flows_from_imf"),
 }
 
 
-def build_indicator_tables(data_dir: DataDir) -> dict[str, pl.DataFrame]:
+def build_indicator_tables(data_dir: DataDir) -> "dict[str, pl.DataFrame]":
     """Write `trade_flows`, the indicator tables and the charts from the stored source tables.
 
     `trade_flows` streams (a bulk Comtrade table can be large); indicators only need the
     all-goods rows and the CHPL lines, which are small.
     """
+    import polars as pl
+
+    from trade import charts, chpl_indicators, eurostat_databrowser, indicators
+
     chpl = read_table(data_dir, "chpl_codes")
     flows = pl.concat(
         [
@@ -442,7 +465,9 @@ def build_indicator_tables(data_dir: DataDir) -> dict[str, pl.DataFrame]:
     return tables
 
 
-def _ratios(annual: pl.DataFrame, year: int = 2023) -> dict[str, float | None]:
+def _ratios(annual: "pl.DataFrame", year: int = 2023) -> dict[str, float | None]:
+    from trade import indicators
+
     partners = ("RU", "KZ", "KG", "AM", "GE", "AE", "TR")
     return {p: indicators.ratio(annual, "eurostat_comext", p, year) for p in partners}
 
@@ -459,6 +484,8 @@ def trade_indicators_asset(
     context: AssetExecutionContext, data_dir: DataDir
 ) -> Iterator[MaterializeResult | AssetCheckResult]:
     """Source tables → `trade_flows`, indicator tables and two PNG charts."""
+    import polars as pl
+
     metas = {s: read_meta(data_dir, s) for s in SOURCE_ASSETS}
     key = input_key(str(m.get("input_key")) for m in metas.values())
     marker = warehouse(data_dir) / "trade_indicators.key"
@@ -513,10 +540,12 @@ def trade_indicators_asset(
 
 
 def inline_charts(
-    ratios: dict[str, float | None], chpl_annual: pl.DataFrame, year: int = 2022
+    ratios: dict[str, float | None], chpl_annual: "pl.DataFrame", year: int = 2022
 ) -> dict[str, MetadataValue]:
     """The two headline figures as charts shown inline on the asset's page (the full PNG charts
     follow behind "[Show Markdown]" and are in every version's charts/ folder)."""
+    import polars as pl
+
     from trade.inline_charts import bar_chart_markdown
 
     chpl = chpl_annual.filter(
@@ -559,7 +588,7 @@ TRADE_ASSETS: list[AssetsDefinition] = [
 # --- publishing ----------------------------------------------------------------------------
 
 
-def publish_tables(data_dir: DataDir) -> dict[str, pl.DataFrame]:
+def publish_tables(data_dir: DataDir) -> "dict[str, pl.DataFrame]":
     """Tables to publish beside the sanctions tables: trade_flows, the indicator tables (with
     the CHPL product-level ones), hs_codes and chpl_codes (read from the trade warehouse)."""
     return {name: read_table(data_dir, name) for name in PUBLISHED}

@@ -7,21 +7,23 @@ archives every payload with `data_dir.archive`. The tables are parquet files und
 source's `<source>.meta.json` records where its files came from and how its rows add up.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
-
-import polars as pl
+from typing import TYPE_CHECKING, Any
 
 from core.errors import FetchError
 from resources.fetcher import DEFAULT_SNAPSHOT_DIR, Fetcher, FileSpec, Payload
 from resources.storage import DataDir
-from trade import chpl_indicators
-from trade.tables import EU27
+from trade.vocabulary import CHPL_TABLES, EU27
+
+if TYPE_CHECKING:  # polars loads when a table is read or written, not with the definitions
+    import polars as pl
 
 GROUP = "trade"
 SNAPSHOT_SUBDIR = "trade"
@@ -96,7 +98,7 @@ INDICATOR_TABLES = (
     "trade_indicators_annual",
     "trade_diversion",
     "trade_mirror_gaps",
-    *chpl_indicators.TABLES,
+    *CHPL_TABLES,
 )
 PUBLISHED = ("trade_flows", *INDICATOR_TABLES, "hs_codes", "chpl_codes")
 
@@ -114,6 +116,8 @@ def table_path(data_dir: DataDir, table: str) -> Path:
 
 def write_table(data_dir: DataDir, table: str, frame: pl.DataFrame | pl.LazyFrame) -> Path:
     """Write a table atomically (scratch file, then rename), streaming a LazyFrame."""
+    import polars as pl
+
     path = table_path(data_dir, table)
     path.parent.mkdir(parents=True, exist_ok=True)
     scratch = path.with_name(
@@ -128,6 +132,8 @@ def write_table(data_dir: DataDir, table: str, frame: pl.DataFrame | pl.LazyFram
 
 
 def read_table(data_dir: DataDir, table: str) -> pl.DataFrame:
+    import polars as pl
+
     path = table_path(data_dir, table)
     if not path.exists():
         raise FileNotFoundError(f"{table} has not been materialized yet ({path})")

@@ -7,9 +7,7 @@ before any asset runs) and `python -c "import dagster"` run in fresh processes, 
 (dagster, definitions, definitions, dagster, …, so a drift in the machine's load falls on
 both), with the bytecode caches warm (one unmeasured run of each first). The medians of the
 wall time and of the CPU time (user + system of the child) are printed with their ratio; the
-CPU time is steadier on a shared machine. The target of issue #17 is a ratio ≤ 1.3. `import
-dagster, polars` is timed beside them: the part of the ratio polars alone takes (the asset
-modules still import it with the definitions).
+CPU time is steadier on a shared machine. The target of issue #17 is a ratio ≤ 1.3.
 
 `--cold N` measures N more runs of each without bytecode caches (each run compiles into an empty
 `PYTHONPYCACHEPREFIX`: no `__pycache__` is read, of the project or of the libraries, and none is
@@ -37,8 +35,6 @@ ROOT = Path(__file__).resolve().parent.parent
 STATEMENTS = {
     "dagster": "import dagster",
     "definitions": "import definitions",
-    # a reference: the floor while the asset modules still load polars with the definitions
-    "dagster+polars": "import dagster, polars",
 }
 
 
@@ -92,9 +88,7 @@ def report(title: str, times: dict[str, list[tuple[float, float]]]) -> None:
         spread = " ".join(f"{w:.2f}" for w, _ in runs)
         print(f"{name:<16}{wall:>13.3f}{cpu:>15.3f}   {spread}")
     (dw, dc), (fw, fc) = medians["dagster"], medians["definitions"]
-    (pw, pc) = medians["dagster+polars"]
     print(f"{'ratio':<16}{fw / dw:>13.2f}{fc / dc:>15.2f}   (definitions ÷ dagster; target ≤ 1.30)")
-    print(f"{'polars floor':<16}{pw / dw:>13.2f}{pc / dc:>15.2f}   (dagster+polars ÷ dagster)")
 
 
 LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)$")
