@@ -43,7 +43,9 @@ def observe(data: Path, root: Path = DEFAULT_SNAPSHOT_DIR) -> dict[str, list[dic
             outcome = ingest(spec, fetcher, DataDir(root=str(data)))
             meta = outcome.meta
             tables = dict(read_tables(outcome.folder, meta["primary_format"]))
-            tables["publications"] = pl.DataFrame(publication_rows(meta), schema=publication_schema())
+            tables["publications"] = pl.DataFrame(
+                publication_rows(meta), schema=publication_schema()
+            )
             entities, _ = build_entities(tables)
             metrics = assertions.list_metrics(entities).get(spec.source, {})
             out.setdefault(spec.source, []).append(
