@@ -1,17 +1,19 @@
 """An ingest step's checks, carried over when nothing they read has changed (issue #17).
 
 The checks of an ingest asset are deterministic functions of what it staged (its data
-version) and of the project's code (the checks, the Pandera models, the spec's thresholds).
-When this materialization has the data version the previous one recorded, and the previous
-one recorded the same code version (`CODE_VERSION_KEY` in its metadata), the checks evaluated
-on it in its step are re-emitted: same pass or fail, severity and metadata, plus where they
-came from. A failed check is carried over failed, so a blocking one still fails the step.
+version) and of the code (the checks, the Pandera models, the spec's thresholds, the locked
+libraries). When this materialization has the data version the previous one recorded, and the
+previous one recorded the same code version (`CODE_VERSION_KEY` in its metadata), the checks
+evaluated on it in its step are re-emitted: same pass or fail, severity and metadata, plus
+where they came from. A failed check is carried over failed, so a blocking one still fails the step.
 Otherwise (new data, new code, no earlier evaluation of every check on that materialization)
 `carried_over` returns None and the step computes its checks as before.
 """
 
 from __future__ import annotations
 
+import hashlib
+from functools import cache
 from typing import TYPE_CHECKING
 
 from dagster import AssetCheckResult, DataVersion, MetadataValue
@@ -28,9 +30,21 @@ CARRIED_RUN_KEY = "carried_over_from_run"
 CARRIED_VERSION_KEY = "carried_over_for_data_version"
 
 
+@cache
+def _locked_libraries() -> str:
+    """Hash of the locked dependencies: a Pandera or pycountry upgrade can change a result."""
+    lock = staleness.ROOT / "uv.lock"
+    return hashlib.sha256(lock.read_bytes()).hexdigest()[:16] if lock.exists() else "no-lock"
+
+
+def check_code_version() -> str:
+    """The code the checks ran: the project's sources and the locked libraries."""
+    return f"{staleness.project_code_version()}-{_locked_libraries()}"
+
+
 def code_metadata() -> dict[str, str]:
     """What a materialization records so that its checks can be carried over later."""
-    return {CODE_VERSION_KEY: staleness.project_code_version()}
+    return {CODE_VERSION_KEY: check_code_version()}
 
 
 def carried_over(
@@ -57,7 +71,7 @@ def carried_over(
     if materialization.tags.get(DATA_VERSION_TAG) != version.value:
         return None
     recorded = materialization.metadata.get(CODE_VERSION_KEY)
-    if recorded is None or recorded.value != staleness.project_code_version():
+    if recorded is None or recorded.value != check_code_version():
         return None
     checks: list[AssetCheckKey] = sorted(
         (k for k in context.selected_asset_check_keys if k.asset_key == key),
