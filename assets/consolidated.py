@@ -16,9 +16,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
 from dagster import (
     AssetCheckResult,
     AssetExecutionContext,
@@ -43,18 +42,9 @@ from assets.factory import SourceSpec, current_folder
 from assets.fingerprints import schema_fingerprint
 from assets.source_checks import validate_publication
 from assets.tables import table_results, table_specs
-from core.canonical import TABLE_NAMES
-from core.changes import State, change_feed
+from core.vocabulary import TABLE_NAMES
 from ftm import checks as ftm_checks
-from ftm import publish as ftm_publish
 from resources.backend import StorageBackend
-from resources.history import (
-    SANCTIONED_ON,
-    VERSION_DATA_PATH,
-    Committed,
-    History,
-    entity_history,
-)
 from resources.staging import Staged
 from resources.storage import DataDir, atomic_write
 from resources.warehouse import (
@@ -73,22 +63,36 @@ from resources.warehouse import (
 from schemas.catalog import HISTORY_TABLES, dictionary
 from schemas.validate import failures_markdown, markdown_table
 
+# Polars and the modules built on it load when a step runs, not with the definitions. The
+# annotations naming them are quoted: Dagster reads an asset's `context` annotation when
+# the asset is defined, which `from __future__ import annotations` would turn into a string.
+if TYPE_CHECKING:
+    import polars as pl
+
+    from resources.history import Committed, History
+
 GROUP = "consolidated"
 ALL_TABLES = ("publications", *TABLE_NAMES)
-PUBLICATION_SCHEMA = {
-    "source": pl.String,
-    "publication_id": pl.String,
-    "format": pl.String,
-    "published_at": pl.Date,
-    "published_basis": pl.String,
-    "fetched_at": pl.Datetime("us", "UTC"),
-    "mode": pl.String,
-    "url": pl.String,
-    "sha256": pl.String,
-    "files": pl.String,
-    "entry_count": pl.Int64,
-    "declared_count": pl.Int64,
-}
+
+
+def publication_schema() -> "dict[str, pl.DataType]":
+    """The columns of the `publications` table."""
+    import polars as pl
+
+    return {
+        "source": pl.String,
+        "publication_id": pl.String,
+        "format": pl.String,
+        "published_at": pl.Date,
+        "published_basis": pl.String,
+        "fetched_at": pl.Datetime("us", "UTC"),
+        "mode": pl.String,
+        "url": pl.String,
+        "sha256": pl.String,
+        "files": pl.String,
+        "entry_count": pl.Int64,
+        "declared_count": pl.Int64,
+    }
 
 
 class InvalidStagedData(RuntimeError):
@@ -123,12 +127,14 @@ def publication_rows(meta: dict[str, Any]) -> list[dict[str, Any]]:
 
 def gather(
     specs: Sequence[SourceSpec], data_dir: DataDir
-) -> tuple[dict[str, pl.DataFrame], dict[str, str], dict[str, Staged]]:
+) -> "tuple[dict[str, pl.DataFrame], dict[str, str], dict[str, Staged]]":
     """Current staged publication of every source, validated, as consolidated tables.
 
     Also returns, per source, the staging folder it came from (publication + parser version),
     and its staged frames as read (for the checks).
     """
+    import polars as pl
+
     parts: dict[str, list[pl.DataFrame]] = {name: [] for name in TABLE_NAMES}
     publications: list[dict[str, Any]] = []
     staged: dict[str, str] = {}
@@ -146,22 +152,26 @@ def gather(
             parts[name].append(df)
         publications.extend(publication_rows(meta))
         staged[spec.source] = folder.name
-    tables = {"publications": pl.DataFrame(publications, schema=PUBLICATION_SCHEMA)}
+    tables = {"publications": pl.DataFrame(publications, schema=publication_schema())}
     tables.update({name: pl.concat(frames, how="vertical") for name, frames in parts.items()})
     return tables, staged, by_source
 
 
 def commit_history(
-    tables: dict[str, pl.DataFrame],
+    tables: "dict[str, pl.DataFrame]",
     staged: dict[str, str],
     data_dir: DataDir,
-    history: History | None = None,
-) -> list[Committed]:
+    history: "History | None" = None,
+) -> "list[Committed]":
     """Commit each source's current publication to the lake (one snapshot per new publication).
 
     Called only while publishing, after every blocking check passed: the lake then holds no
     publication a check held back. `history`: the storage backend's lake (default: local).
     """
+    import polars as pl
+
+    from resources.history import History
+
     history = history or History(data_dir.lake)
     committed = []
     with history.open() as con:
@@ -202,25 +212,30 @@ def warehouse_is_current(data_dir: DataDir, staged: dict[str, str]) -> bool:
     )
 
 
-def primary_publications(publications: pl.DataFrame, data_dir: DataDir) -> pl.DataFrame:
+def primary_publications(publications: "pl.DataFrame", data_dir: DataDir) -> "pl.DataFrame":
     """The publication each source's canonical rows come from (one row per source)."""
+    import polars as pl
+
     ids = [staged_as.split(".", 1)[0] for staged_as in warehouse_inputs(data_dir).values()]
     return publications.filter(pl.col("publication_id").is_in(ids))
 
 
 def version_extras(
     data_dir: DataDir,
-    tables: dict[str, pl.DataFrame],
+    tables: "dict[str, pl.DataFrame]",
     previous: dict[str, Any] | None,
-    committed: Sequence[Committed],
-    history: History | None = None,
-) -> tuple[dict[str, pl.DataFrame], int, Path, set[int]]:
+    committed: "Sequence[Committed]",
+    history: "History | None" = None,
+) -> "tuple[dict[str, pl.DataFrame], int, Path, set[int]]":
     """History tables for a new version: change feed, crosswalk, entity and publication history.
 
     Only published snapshots count (the ledger's, and this version's `committed`): a commit
     whose publishing failed is in the lake but in none of these tables. Also returns the lake
     snapshot, the frozen catalog and the snapshots this version publishes.
     """
+    from core.changes import State, change_feed
+    from resources.history import History, entity_history
+
     history = history or History(data_dir.lake)
     primary = primary_publications(tables["publications"], data_dir)
     with history.open() as con:
@@ -273,15 +288,15 @@ class Publishes:
     """Tables (and files) another asset contributes to every published version."""
 
     dep: str
-    tables: Callable[[DataDir], dict[str, pl.DataFrame]]
+    tables: "Callable[[DataDir], dict[str, pl.DataFrame]]"
     files: Callable[[DataDir], dict[str, bytes]] | None = None
     # given (its tables, the canonical tables): why they do not belong together, or None
-    stale: Callable[[dict[str, pl.DataFrame], dict[str, pl.DataFrame]], str | None] | None = None
+    stale: "Callable[[dict[str, pl.DataFrame], dict[str, pl.DataFrame]], str | None] | None" = None
     # the names of the tables it contributes (each one a published table asset)
     names: tuple[str, ...] = ()
 
 
-def content_hash(tables: dict[str, pl.DataFrame]) -> str:
+def content_hash(tables: "dict[str, pl.DataFrame]") -> str:
     """Order-independent fingerprint of table contents (detects any changed row)."""
     digest = hashlib.sha256()
     for name in sorted(tables):
@@ -394,6 +409,9 @@ def build_consolidated(
         publish_policy: PublishPolicy,
         storage: StorageBackend,
     ) -> Iterator[MaterializeResult | AssetCheckResult]:
+        from ftm import publish as ftm_publish
+        from resources.history import SANCTIONED_ON, VERSION_DATA_PATH
+
         published = data_dir.published
         # storage backend (resources/backend.py): `shared` adds a PostgreSQL lock, follows the
         # bucket's latest, and `shared.done` pushes the version and moves the bucket's latest
@@ -540,7 +558,7 @@ def report_damage(context: AssetExecutionContext, base: Base) -> None:
         context.log.warning(f"version {version} is damaged too: {'; '.join(problems)}")
 
 
-def history_commits(committed: Sequence[Committed]) -> str:
+def history_commits(committed: "Sequence[Committed]") -> str:
     """The lake commits of a version, as a markdown table."""
     return markdown_table(
         [
@@ -557,7 +575,7 @@ def history_commits(committed: Sequence[Committed]) -> str:
     )
 
 
-def manifest_sources(tables: dict[str, pl.DataFrame], primary: set[str]) -> list[dict[str, Any]]:
+def manifest_sources(tables: "dict[str, pl.DataFrame]", primary: set[str]) -> list[dict[str, Any]]:
     """What each source publication contributes to a version (for manifest.json)."""
     entities = tables["entities"].group_by("publication_id").len()
     rows = tables["publications"].join(entities, on="publication_id", how="left")

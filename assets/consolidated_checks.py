@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import polars as pl
 from dagster import AssetCheckResult, AssetCheckSpec, MetadataValue
 
 from assets.source_checks import account
@@ -22,6 +21,8 @@ from resources.warehouse import PublishPolicy, latest_pointer, verify_published
 from schemas.validate import failures_markdown, markdown_table, validate
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from assets.factory import SourceSpec
 
 CONSOLIDATED_CHECKS = [
@@ -57,6 +58,8 @@ PUBLISHED_CHECKS = [
 def canonical_valid(tables: Mapping[str, pl.DataFrame], marker: Path) -> AssetCheckResult:
     """Pandera on every consolidated table (and unique entity IDs). A pass is remembered by
     `marker` (named after the warehouse's inputs and the models): not validated again."""
+    import polars as pl
+
     if marker.exists():
         return AssetCheckResult(
             check_name="canonical_valid",
@@ -85,6 +88,8 @@ def source_counts(
 ) -> list[dict[str, Any]]:
     """Per source: its publication's entries = its canonical entities + rejected entries, and
     every child row of its canonical format accounted for (`account`)."""
+    import polars as pl
+
     rows: list[dict[str, Any]] = []
     for spec in specs:
         publication = staged[spec.source]

@@ -27,6 +27,7 @@ from dagster import (
 )
 
 from assets.automation import Cadence, default_cadence
+from assets.carryover import carried_over, code_metadata
 
 # fingerprints and the check functions keep their historical home here too (re-exported)
 from assets.fingerprints import fingerprint as fingerprint
@@ -39,16 +40,18 @@ from assets.source_checks import compare_formats as compare_formats
 from assets.source_checks import floor_row as floor_row
 from assets.source_checks import layout_only_attributes as layout_only_attributes
 from assets.source_checks import validate_publication as validate_publication
-from core.canonical import ParseResult
 from core.errors import FetchError
 from resources.fetcher import Fetcher, FileSpec, Payload
 from resources.staging import Staged, publication_id, read_meta, write_publication
 from resources.storage import DataDir
 
-if TYPE_CHECKING:  # pandera loads when a validation runs, not with the definitions
+if TYPE_CHECKING:  # pandera and polars load when a parse or validation runs
     import pandera.polars as pa
 
-Parser = Callable[[Mapping[str, bytes]], ParseResult]
+    from core.canonical import ParseResult
+
+# a list's pure parser: its files' bytes by name in, canonical frames out
+Parser = Callable[[Mapping[str, bytes]], "ParseResult"]
 
 
 @dataclass(frozen=True)
@@ -321,11 +324,11 @@ def source_asset(spec: SourceSpec) -> AssetsDefinition:
         )
         # the publication read by this parser code is the data version: an unchanged payload
         # keeps it, so nothing downstream runs for an unchanged list (assets/staleness.py)
-        yield MaterializeResult(
-            metadata=metadata,
-            data_version=DataVersion(f"{outcome.publication_id}.{parser_fingerprint()}"),
-        )
+        version = DataVersion(f"{outcome.publication_id}.{parser_fingerprint()}")
+        # the same staged data checked by the same code: the previous results hold
+        carried = carried_over(context, context.asset_key, version)
+        yield MaterializeResult(metadata={**metadata, **code_metadata()}, data_version=version)
         # then its checks, on the frames in hand: a failed blocking one fails this step
-        yield from check_results(spec, outcome.frames())
+        yield from carried if carried is not None else check_results(spec, outcome.frames())
 
     return ingest_asset

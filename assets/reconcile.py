@@ -27,9 +27,8 @@ import json
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
 from dagster import (
     AssetCheckResult,
     AssetCheckSpec,
@@ -43,16 +42,19 @@ from dagster import (
 
 from assets.consolidated import inputs_path
 from assets.fingerprints import fingerprint, schema_fingerprint
-from reconcile.deterministic import PROBABILISTIC
-from reconcile.divergence import TABLES, reconcile
-from reconcile.inputs import INPUT_COLUMNS
+from reconcile import TABLES
 from resources.storage import DataDir, atomic_write
 from resources.warehouse import exclusive, read_database
 from schemas.validate import failures_markdown, markdown_table, validate
 
+# Polars and the modules built on it load when a step runs, not with the definitions. The
+# annotations naming them are quoted: Dagster reads an asset's `context` annotation when
+# the asset is defined, which `from __future__ import annotations` would turn into a string.
+if TYPE_CHECKING:
+    import polars as pl
+
 GROUP = "consolidated"
 FOLDER = "reconcile"
-INPUTS = tuple(INPUT_COLUMNS)
 PREVIEW_ROWS = 8
 
 
@@ -60,13 +62,15 @@ def reconcile_dir(data_dir: DataDir) -> Path:
     return data_dir.path / "warehouse" / FOLDER
 
 
-def read_inputs(path: Path) -> dict[str, pl.DataFrame]:
+def read_inputs(path: Path) -> "dict[str, pl.DataFrame]":
     """The canonical tables of the warehouse DuckDB, projected to what the matcher reads."""
-    tables = read_database(path, list(INPUTS))
-    return {name: tables[name].select(INPUT_COLUMNS[name]) for name in INPUTS}
+    from reconcile.inputs import INPUT_COLUMNS
+
+    tables = read_database(path, list(INPUT_COLUMNS))
+    return {name: tables[name].select(columns) for name, columns in INPUT_COLUMNS.items()}
 
 
-def write_tables(folder: Path, tables: Mapping[str, pl.DataFrame]) -> None:
+def write_tables(folder: Path, tables: "Mapping[str, pl.DataFrame]") -> None:
     """Each table as `<name>.parquet`, written atomically (readers never see half a file)."""
     for name, df in tables.items():
         buffer = io.BytesIO()
@@ -74,7 +78,9 @@ def write_tables(folder: Path, tables: Mapping[str, pl.DataFrame]) -> None:
         atomic_write(folder / f"{name}.parquet", buffer.getvalue())
 
 
-def read_tables(folder: Path) -> dict[str, pl.DataFrame]:
+def read_tables(folder: Path) -> "dict[str, pl.DataFrame]":
+    import polars as pl
+
     missing = [name for name in TABLES if not (folder / f"{name}.parquet").exists()]
     if missing:
         raise FileNotFoundError(
@@ -116,7 +122,7 @@ def built_from(folder: Path, key: str | None) -> dict[str, Any] | None:
     return record
 
 
-def reconcile_tables(data_dir: DataDir) -> dict[str, pl.DataFrame]:
+def reconcile_tables(data_dir: DataDir) -> "dict[str, pl.DataFrame]":
     """The reconciliation tables to publish, as the `reconciliation` asset wrote (and its
     blocking checks passed on) them: clusters, cluster_links, cluster_conflicts,
     divergence_coverage, divergence_lag, divergence_conflicts."""
@@ -127,9 +133,11 @@ def reconcile_tables(data_dir: DataDir) -> dict[str, pl.DataFrame]:
 
 
 def check_one_cluster_each(
-    clusters: pl.DataFrame, entities: pl.DataFrame
+    clusters: "pl.DataFrame", entities: "pl.DataFrame"
 ) -> tuple[bool, dict[str, Any]]:
     """Every canonical entity is in exactly one cluster, and clusters hold nothing else."""
+    import polars as pl
+
     repeated = clusters.filter(pl.col("entity_id").is_duplicated())["entity_id"].unique()
     absent = entities.join(clusters, on="entity_id", how="anti")["entity_id"]
     foreign = clusters.join(entities, on="entity_id", how="anti")["entity_id"]
@@ -146,8 +154,10 @@ def check_one_cluster_each(
     return sum(counts.values()) == 0, {**counts, "failure_cases": cases}
 
 
-def check_one_type_each(clusters: pl.DataFrame) -> tuple[bool, dict[str, Any]]:
+def check_one_type_each(clusters: "pl.DataFrame") -> tuple[bool, dict[str, Any]]:
     """No cluster mixes entity types (a person is never one party with a company)."""
+    import polars as pl
+
     mixed = (
         clusters.group_by("cluster_id")
         .agg(types=pl.col("entity_type").unique().sort())
@@ -161,8 +171,12 @@ def check_one_type_each(clusters: pl.DataFrame) -> tuple[bool, dict[str, Any]]:
     return mixed.is_empty(), {"mixed_clusters": mixed.height, "failure_cases": cases}
 
 
-def check_links_evidenced(links: pl.DataFrame) -> tuple[bool, dict[str, Any]]:
+def check_links_evidenced(links: "pl.DataFrame") -> tuple[bool, dict[str, Any]]:
     """Every deterministic link names its rule and the shared value it rests on."""
+    import polars as pl
+
+    from reconcile.deterministic import PROBABILISTIC
+
     deterministic = links.filter(pl.col("rule") != PROBABILISTIC)
     bad = deterministic.filter(
         pl.col("evidence").is_null()
@@ -178,9 +192,11 @@ def check_links_evidenced(links: pl.DataFrame) -> tuple[bool, dict[str, Any]]:
 
 
 def check_counts_per_source(
-    clusters: pl.DataFrame, entities: pl.DataFrame
+    clusters: "pl.DataFrame", entities: "pl.DataFrame"
 ) -> tuple[bool, dict[str, Any]]:
     """Per source, entities in clusters = canonical entities."""
+    import polars as pl
+
     canonical = entities.group_by("source").len("canonical")
     clustered = clusters.group_by("source").len("clustered")
     rows = (
@@ -202,22 +218,22 @@ class CheckFrames:
     def __init__(
         self,
         data_dir: DataDir,
-        tables: Mapping[str, pl.DataFrame] | None = None,
-        entities: pl.DataFrame | None = None,
+        tables: "Mapping[str, pl.DataFrame] | None" = None,
+        entities: "pl.DataFrame | None" = None,
     ) -> None:
         self.data_dir = data_dir
         self._tables = dict(tables or {})
         self._entities = entities
 
-    def table(self, name: str) -> pl.DataFrame:
+    def table(self, name: str) -> "pl.DataFrame":
         if name not in self._tables:  # the six are read together, once
             self._tables = {**read_tables(reconcile_dir(self.data_dir)), **self._tables}
         return self._tables[name]
 
-    def tables(self) -> dict[str, pl.DataFrame]:
+    def tables(self) -> "dict[str, pl.DataFrame]":
         return {name: self.table(name) for name in TABLES}
 
-    def entities(self) -> pl.DataFrame:
+    def entities(self) -> "pl.DataFrame":
         if self._entities is None:
             self._entities = read_database(self.data_dir.warehouse_db, ["entities"])["entities"]
         return self._entities
@@ -320,6 +336,8 @@ def check_results(folder: Path, key: str | None, frames: CheckFrames) -> Iterato
 def reconciliation(
     context: AssetExecutionContext, data_dir: DataDir
 ) -> Iterator[MaterializeResult | AssetCheckResult]:
+    import polars as pl
+
     folder = reconcile_dir(data_dir)
     key = build_key(data_dir)
     if (record := built_from(folder, key)) is not None:
@@ -335,6 +353,8 @@ def reconciliation(
         )
         yield from check_results(folder, key, CheckFrames(data_dir))
         return
+    from reconcile.divergence import reconcile  # the matcher loads when it runs
+
     started = time.perf_counter()
     inputs = read_inputs(data_dir.warehouse_db)
     previous_path = folder / "clusters.parquet"
@@ -406,7 +426,7 @@ def reconciliation(
 RECONCILE_ASSETS: list[AssetsDefinition] = [reconciliation]
 
 
-def stale(published: dict[str, pl.DataFrame], canonical: dict[str, pl.DataFrame]) -> str | None:
+def stale(published: "dict[str, pl.DataFrame]", canonical: "dict[str, pl.DataFrame]") -> str | None:
     """Why the reconciliation tables do not describe the canonical entities, or None."""
     clustered = set(published["clusters"]["entity_id"].to_list())
     entities = set(canonical["entities"]["entity_id"].to_list())

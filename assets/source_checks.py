@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import polars as pl
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, MetadataValue
 
 from assets.fingerprints import schema_fingerprint
@@ -24,6 +23,8 @@ from resources.staging import Staged
 from schemas.validate import Failure, failures_markdown, markdown_table, validate
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from assets.factory import SourceSpec
 
 
@@ -63,6 +64,8 @@ def account(
     spec: SourceSpec, folder: Path, meta: dict[str, Any], staged: Staged | None = None
 ) -> list[dict[str, Any]]:
     """Per format: source entries = entities + rejected entries; per child file likewise."""
+    import polars as pl
+
     staged = staged or Staged(folder, meta)
     rows: list[dict[str, Any]] = []
     for fmt_name, fmeta in meta["formats"].items():
@@ -145,6 +148,8 @@ def _norm(column: str) -> pl.Expr:
     another writes them in one field ("Moscow 101000" against "Moscow, 101000"). A double quote
     counts as a single one: OFAC's legacy CSV writes `"` inside a value as `'`.
     """
+    import polars as pl
+
     return (
         pl.col(column)
         .cast(pl.String)
@@ -197,11 +202,15 @@ def compare_formats(
     for an entry and the other has not is a difference (`side` names the format holding it).
     Attribute kinds only one layout carries at all are left out (`layout_only_attributes`).
     """
+    import polars as pl
+
     staged = staged or Staged(folder, meta)
     primary = meta["primary_format"]
     diffs: list[pl.DataFrame] = []
 
     def keyed(fmt: str, table: str, columns: tuple[str, ...]) -> pl.DataFrame:
+        import polars as pl
+
         df = staged.table(fmt, table)
         key = "entity_id" if "entity_id" in df.columns else "from_entity_id"
         value = pl.concat_str([_norm(c) for c in columns], separator=" | ")
@@ -302,6 +311,8 @@ def records_accounted(spec: SourceSpec, staged: Staged) -> AssetCheckResult:
 
 
 def no_unknown_fields(staged: Staged) -> AssetCheckResult:
+    import polars as pl
+
     unknown = pl.concat([staged.unknowns(f) for f in staged.meta["formats"]])
     summary = unknown.group_by("what").agg(
         pl.len().alias("count"), pl.col("value").first().alias("example")

@@ -18,9 +18,8 @@ import json
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
 from dagster import (
     AssetCheckResult,
     AssetExecutionContext,
@@ -31,7 +30,7 @@ from dagster import (
     asset,
 )
 
-from assets import trade_parse
+from assets.carryover import carried_over, code_metadata
 from assets.fingerprints import fingerprint
 from assets.trade_checks import TRADE_CHECKS as TRADE_CHECKS
 from assets.trade_checks import TradeFrames, check_results, check_specs
@@ -64,15 +63,17 @@ from assets.trade_sources import read_table as read_table
 from assets.trade_sources import snapshot_payloads as snapshot_payloads
 from assets.trade_sources import snapshot_root as snapshot_root
 from assets.trade_sources import write_table as write_table
+from core.lazy import lazy_function
 from resources.fetcher import Fetcher
 from resources.storage import DataDir, dumps
-from trade import (
-    charts,
-    chpl_indicators,
-    eurostat_databrowser,
-    indicators,
-)
-from trade.tables import TradeParse, empty
+
+# Polars and the modules built on it load when a step runs, not with the definitions. The
+# annotations naming them are quoted: Dagster reads an asset's `context` annotation when
+# the asset is defined, which `from __future__ import annotations` would turn into a string.
+if TYPE_CHECKING:
+    import polars as pl
+
+    from trade.tables import TradeParse
 
 # --- materialization ---------------------------------------------------------------------
 
@@ -88,8 +89,8 @@ def input_key(parts: Iterable[str]) -> str:
 def _store(
     data_dir: DataDir,
     fetched: Fetched,
-    result: TradeParse,
-    accounting: pl.DataFrame,
+    result: "TradeParse",
+    accounting: "pl.DataFrame",
     key: str,
     periods: list[str] | None,
 ) -> dict[str, Any]:
@@ -147,11 +148,18 @@ def _store(
     }
 
 
-def _empty(source: str, table: str) -> TradeParse:
+def _empty(source: str, table: str) -> "TradeParse":
+    from trade.tables import TradeParse, empty
+
     return TradeParse(source=source, table=table, frame=empty(table))
 
 
-Parse = Callable[[Fetched, Path], tuple[TradeParse, pl.DataFrame]]
+Parse = Callable[[Fetched, Path], "tuple[TradeParse, pl.DataFrame]"]
+
+
+def _parser(name: str) -> Callable[..., Any]:
+    """A parse step of `assets/trade_parse.py`, imported (with polars) when it first runs."""
+    return lazy_function("assets.trade_parse", name)
 
 
 def _unchanged(data_dir: DataDir, source: str, key: str, periods: list[str] | None) -> int | None:
@@ -175,13 +183,15 @@ def _unchanged(data_dir: DataDir, source: str, key: str, periods: list[str] | No
 
 def _materialize(
     context: AssetExecutionContext, source: str, fetcher: Fetcher, data_dir: DataDir, parse: Parse
-) -> tuple[MaterializeResult, dict[str, pl.DataFrame]]:
+) -> "tuple[MaterializeResult, dict[str, pl.DataFrame]]":
     """Fetch, parse and store one source (the run's periods of a partitioned one); streaming
     parsers use a scratch folder in the warehouse.
 
     Also returns the tables written that are in memory (none when the source is unchanged, or
     streamed to disk) for the checks to use.
     """
+    import polars as pl
+
     periods = None
     if source in PARTITIONED:  # a bad range is named before Dagster resolves its keys
         check_periods([context.partition_key_range.start, context.partition_key_range.end])
@@ -201,7 +211,7 @@ def _materialize(
             result, accounting = parse(fetched, Path(tmp))
         else:
             result = _empty(source, source)
-            accounting = trade_parse.accounting(result)
+            accounting = result.accounting(None)
         metadata = _store(data_dir, fetched, result, accounting, key, periods)
     context.log.info(
         f"{source}: mode={fetched.mode} rows={metadata['rows']} files={len(fetched.files)} {fetched.note}"
@@ -221,8 +231,12 @@ def _source_step(
 ) -> Iterator[MaterializeResult | AssetCheckResult]:
     """The materialization of a trade source, then its checks (a failed one fails the step)."""
     materialization, in_memory = _materialize(context, source, fetcher, data_dir, parse)
-    yield materialization
-    yield from check_results(source, TradeFrames(data_dir, in_memory))
+    # the same payloads checked by the same code: the previous results hold (assets/carryover.py)
+    carried = carried_over(context, context.asset_key, materialization.data_version)
+    yield materialization._replace(metadata={**materialization.metadata, **code_metadata()})
+    yield from (
+        carried if carried is not None else check_results(source, TradeFrames(data_dir, in_memory))
+    )
 
 
 _KINDS = {"python", "polars"}
@@ -239,7 +253,7 @@ def hs_codes_asset(
     context: AssetExecutionContext, fetcher: Fetcher, data_dir: DataDir
 ) -> Iterator[MaterializeResult | AssetCheckResult]:
     """HS 2022 nomenclature → `hs_codes`."""
-    yield from _source_step(context, "hs_codes", fetcher, data_dir, trade_parse.parse_hs)
+    yield from _source_step(context, "hs_codes", fetcher, data_dir, _parser("parse_hs"))
 
 
 @asset(
@@ -254,7 +268,7 @@ def chpl_codes_asset(
     context: AssetExecutionContext, fetcher: Fetcher, data_dir: DataDir
 ) -> Iterator[MaterializeResult | AssetCheckResult]:
     """The transcribed CHPL → `chpl_codes`."""
-    yield from _source_step(context, "chpl_codes", fetcher, data_dir, trade_parse.parse_chpl)
+    yield from _source_step(context, "chpl_codes", fetcher, data_dir, _parser("parse_chpl"))
 
 
 @asset(
@@ -271,7 +285,7 @@ def eurostat_comext_asset(
 ) -> Iterator[MaterializeResult | AssetCheckResult]:
     """Comext downloads → `eurostat_comext` (+ `eurostat_comext_rejects`)."""
     yield from _source_step(
-        context, "eurostat_comext", fetcher, data_dir, trade_parse.parse_eurostat
+        context, "eurostat_comext", fetcher, data_dir, _parser("parse_eurostat")
     )
 
 
@@ -289,7 +303,7 @@ def eurostat_cn8_asset(
     context: AssetExecutionContext, fetcher: Fetcher, data_dir: DataDir
 ) -> Iterator[MaterializeResult | AssetCheckResult]:
     """Data Browser workbooks → `eurostat_cn8` (one row per sheet cell) + rejects."""
-    yield from _source_step(context, "eurostat_cn8", fetcher, data_dir, trade_parse.parse_cn8)
+    yield from _source_step(context, "eurostat_cn8", fetcher, data_dir, _parser("parse_cn8"))
 
 
 @asset(
@@ -305,7 +319,7 @@ def imf_imts_asset(
     context: AssetExecutionContext, fetcher: Fetcher, data_dir: DataDir
 ) -> Iterator[MaterializeResult | AssetCheckResult]:
     """IMF IMTS export for Russia → `imf_imts` (long form)."""
-    yield from _source_step(context, "imf_imts", fetcher, data_dir, trade_parse.parse_imf)
+    yield from _source_step(context, "imf_imts", fetcher, data_dir, _parser("parse_imf"))
 
 
 @asset(
@@ -322,7 +336,7 @@ def un_comtrade_asset(
     context: AssetExecutionContext, fetcher: Fetcher, data_dir: DataDir
 ) -> Iterator[MaterializeResult | AssetCheckResult]:
     """Comtrade API answers / bulk CSVs → `un_comtrade`."""
-    yield from _source_step(context, "un_comtrade", fetcher, data_dir, trade_parse.parse_comtrade)
+    yield from _source_step(context, "un_comtrade", fetcher, data_dir, _parser("parse_comtrade"))
 
 
 @asset(
@@ -340,7 +354,7 @@ def cepii_baci_asset(
 ) -> Iterator[MaterializeResult | AssetCheckResult]:
     """BACI release → `cepii_baci` (+ `cepii_baci_countries`)."""
     years = set(context.partition_keys)
-    parse: Parse = lambda fetched, scratch: trade_parse.parse_baci(fetched, scratch, years)  # noqa: E731
+    parse: Parse = lambda fetched, scratch: _parser("parse_baci")(fetched, scratch, years)  # noqa: E731
     yield from _source_step(context, "cepii_baci", fetcher, data_dir, parse)
 
 
@@ -355,21 +369,25 @@ SOURCE_ASSETS = (
     "hs_codes",
     "chpl_codes",
 )
-FLOW_BUILDERS: dict[str, Callable[[pl.LazyFrame], pl.LazyFrame]] = {
-    "eurostat_comext": indicators.flows_from_eurostat,
-    "eurostat_cn8": indicators.flows_from_cn8,
-    "un_comtrade": indicators.flows_from_comtrade,
-    "cepii_baci": indicators.flows_from_baci,
-    "imf_imts": indicators.flows_from_imf,
+FLOW_BUILDERS: "dict[str, Callable[[pl.LazyFrame], pl.LazyFrame]]" = {
+    "eurostat_comext": lazy_function("trade.indicators", "flows_from_eurostat"),
+    "eurostat_cn8": lazy_function("trade.indicators", "flows_from_cn8"),
+    "un_comtrade": lazy_function("trade.indicators", "flows_from_comtrade"),
+    "cepii_baci": lazy_function("trade.indicators", "flows_from_baci"),
+    "imf_imts": lazy_function("trade.indicators", "flows_from_imf"),
 }
 
 
-def build_indicator_tables(data_dir: DataDir) -> dict[str, pl.DataFrame]:
+def build_indicator_tables(data_dir: DataDir) -> "dict[str, pl.DataFrame]":
     """Write `trade_flows`, the indicator tables and the charts from the stored source tables.
 
     `trade_flows` streams (a bulk Comtrade table can be large); indicators only need the
     all-goods rows and the CHPL lines, which are small.
     """
+    import polars as pl
+
+    from trade import charts, chpl_indicators, eurostat_databrowser, indicators
+
     chpl = read_table(data_dir, "chpl_codes")
     flows = pl.concat(
         [builder(scan_table(data_dir, source)) for source, builder in FLOW_BUILDERS.items()]
@@ -407,7 +425,9 @@ def build_indicator_tables(data_dir: DataDir) -> dict[str, pl.DataFrame]:
     return tables
 
 
-def _ratios(annual: pl.DataFrame, year: int = 2023) -> dict[str, float | None]:
+def _ratios(annual: "pl.DataFrame", year: int = 2023) -> dict[str, float | None]:
+    from trade import indicators
+
     partners = ("RU", "KZ", "KG", "AM", "GE", "AE", "TR")
     return {p: indicators.ratio(annual, "eurostat_comext", p, year) for p in partners}
 
@@ -424,6 +444,8 @@ def trade_indicators_asset(
     context: AssetExecutionContext, data_dir: DataDir
 ) -> Iterator[MaterializeResult | AssetCheckResult]:
     """Source tables → `trade_flows`, indicator tables and two PNG charts."""
+    import polars as pl
+
     metas = {s: read_meta(data_dir, s) for s in SOURCE_ASSETS}
     key = input_key(str(m.get("input_key")) for m in metas.values())
     marker = warehouse(data_dir) / "trade_indicators.key"
@@ -478,10 +500,12 @@ def trade_indicators_asset(
 
 
 def inline_charts(
-    ratios: dict[str, float | None], chpl_annual: pl.DataFrame, year: int = 2022
+    ratios: dict[str, float | None], chpl_annual: "pl.DataFrame", year: int = 2022
 ) -> dict[str, MetadataValue]:
     """The two headline figures as charts shown inline on the asset's page (the full PNG charts
     follow behind "[Show Markdown]" and are in every version's charts/ folder)."""
+    import polars as pl
+
     from trade.inline_charts import bar_chart_markdown
 
     chpl = chpl_annual.filter(
@@ -524,7 +548,7 @@ TRADE_ASSETS: list[AssetsDefinition] = [
 # --- publishing ----------------------------------------------------------------------------
 
 
-def publish_tables(data_dir: DataDir) -> dict[str, pl.DataFrame]:
+def publish_tables(data_dir: DataDir) -> "dict[str, pl.DataFrame]":
     """Tables to publish beside the sanctions tables: trade_flows, the indicator tables (with
     the CHPL product-level ones), hs_codes and chpl_codes (read from the trade warehouse)."""
     return {name: read_table(data_dir, name) for name in PUBLISHED}

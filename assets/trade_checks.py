@@ -8,20 +8,23 @@ declares its checks (`check_specs`) and, after its materialization, yields their
 A failed check fails the step, so nothing downstream runs.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
 from dagster import AssetCheckResult, AssetCheckSpec, MetadataValue
 
 from assets.trade_sources import INDICATOR_TABLES, frame_markdown, read_meta, read_table
 from core.countries import valid_codes
 from resources.storage import DataDir
 from schemas.validate import failures_markdown, validate
-from trade import chpl_codes, eurostat_databrowser, indicators, un_comtrade
-from trade.tables import CODE_KINDS, CURRENCIES
+from trade.vocabulary import CN8_PRODUCTS, CODE_KINDS, COMTRADE_VALUE_COLUMNS, CURRENCIES
+
+if TYPE_CHECKING:  # polars and the trade modules load when a check runs
+    import polars as pl
 
 Verdict = tuple[bool, dict[str, Any]]
 
@@ -67,6 +70,8 @@ def schema_valid(frames: Mapping[str, pl.DataFrame]) -> Verdict:
 
 def values_valid(df: pl.DataFrame, values: Iterable[str], currency: str | None = None) -> Verdict:
     """Values non-negative; currency (when the table carries one) among the declared ones."""
+    import polars as pl
+
     bad = pl.any_horizontal([pl.col(v) < 0 for v in values])
     if currency:
         bad = bad | ~pl.col(currency).is_in(list(CURRENCIES))
@@ -74,6 +79,8 @@ def values_valid(df: pl.DataFrame, values: Iterable[str], currency: str | None =
 
 
 def periods_valid(df: pl.DataFrame, year: str = "year", month: str | None = "month") -> Verdict:
+    import polars as pl
+
     bad = pl.col(year).is_null() | ~pl.col(year).is_between(1948, date.today().year + 1)
     if month:
         bad = bad | (pl.col(month).is_not_null() & ~pl.col(month).is_between(1, 12))
@@ -82,6 +89,8 @@ def periods_valid(df: pl.DataFrame, year: str = "year", month: str | None = "mon
 
 def codes_resolve(df: pl.DataFrame, pairs: Iterable[tuple[str, str | None]]) -> Verdict:
     """Every code present, of a known kind, and a valid ISO alpha-2 code where it is a country."""
+    import polars as pl
+
     bad = pl.lit(False)
     for code, kind in pairs:
         bad = bad | pl.col(code).is_null()
@@ -97,6 +106,8 @@ def codes_resolve(df: pl.DataFrame, pairs: Iterable[tuple[str, str | None]]) -> 
 
 def rows_accounted(meta: dict[str, Any]) -> Verdict:
     """The accounting a source's meta records: every group's rows add up."""
+    import polars as pl
+
     rows = meta["accounting"]
     table = pl.DataFrame(rows) if rows else pl.DataFrame({"group": [], "ok": []})
     return all(r["ok"] for r in rows), {"accounting": MetadataValue.md(frame_markdown(table, 40))}
@@ -104,6 +115,10 @@ def rows_accounted(meta: dict[str, Any]) -> Verdict:
 
 def aggregates_not_double_counted(comext: pl.DataFrame) -> Verdict:
     """EU member states sum to at most the EU27_2020 aggregate (tolerance in indicators)."""
+    import polars as pl
+
+    from trade import indicators
+
     flows = indicators.flows_from_eurostat(comext)
     compared = indicators.members_vs_aggregate(flows)
     bad = compared.filter(~pl.col("ok"))
@@ -119,6 +134,8 @@ def hs_codes_exist(
     df: pl.DataFrame, hs_codes: pl.DataFrame, code: str, edition: tuple[str, str] | None = None
 ) -> Verdict:
     """HS6 codes of the table are subheadings of HS 2022 (rows of other HS editions are counted, not checked)."""
+    import polars as pl
+
     hs = hs_codes.select(pl.col("hs_code").alias(code))
     other = 0
     if edition:
@@ -133,6 +150,8 @@ def hs_codes_exist(
 
 def not_available_is_null(cells: pl.DataFrame) -> Verdict:
     """`obs_flag` set exactly where `value_eur` is null (so a `:` never became 0)."""
+    import polars as pl
+
     bad = cells.filter(pl.col("value_eur").is_null() != pl.col("obs_flag").is_not_null())
     passed, metadata = _failures(bad, "cells_flag_mismatch")
     metadata["cells_not_available"] = int(cells["obs_flag"].is_not_null().sum())
@@ -141,6 +160,8 @@ def not_available_is_null(cells: pl.DataFrame) -> Verdict:
 
 def cn8_subheadings_exist(products: pl.DataFrame, hs_codes: pl.DataFrame) -> Verdict:
     """The HS6 of every CN8/HS6 product line is an HS 2022 subheading (HS4 lines have none)."""
+    import polars as pl
+
     products = products.filter(pl.col("hs6").is_not_null())
     hs = hs_codes.filter(pl.col("level") == 6)
     bad = products.join(hs.select(pl.col("hs_code").alias("hs6")), on="hs6", how="anti")
@@ -150,10 +171,14 @@ def cn8_subheadings_exist(products: pl.DataFrame, hs_codes: pl.DataFrame) -> Ver
 
 
 def chpl_in_nomenclature(chpl: pl.DataFrame, hs_codes: pl.DataFrame) -> Verdict:
+    from trade import chpl_codes
+
     return _failures(chpl_codes.missing_from_nomenclature(chpl, hs_codes), "codes_not_in_hs2022")
 
 
 def source_files_present(tables: Mapping[str, pl.DataFrame]) -> Verdict:
+    import polars as pl
+
     empty_rows = {
         t: df.filter(pl.col("source_files").list.len() == 0).height for t, df in tables.items()
     }
@@ -265,14 +290,14 @@ TRADE_CHECKS: list[TradeCheck] = [
         "eurostat_cn8",
         "products_schema_valid",
         "Pandera: eurostat_cn8_products (one row per product sheet) is valid.",
-        _schema(eurostat_databrowser.PRODUCTS),
+        _schema(CN8_PRODUCTS),
     ),
     TradeCheck("eurostat_cn8", _P, "Every period is a month.", _periods("eurostat_cn8")),
     TradeCheck(
         "eurostat_cn8",
         "hs_codes_exist",
         "The HS6 of every CN8 line is an HS 2022 subheading (the key of the CHPL join).",
-        lambda t: cn8_subheadings_exist(t[eurostat_databrowser.PRODUCTS], t["hs_codes"]),
+        lambda t: cn8_subheadings_exist(t[CN8_PRODUCTS], t["hs_codes"]),
     ),
     TradeCheck(
         "eurostat_cn8",
@@ -301,7 +326,7 @@ TRADE_CHECKS: list[TradeCheck] = [
         "un_comtrade",
         _V,
         "Values, quantities and weights are non-negative (USD, declared units).",
-        _values("un_comtrade", un_comtrade.VALUE_COLUMNS),
+        _values("un_comtrade", COMTRADE_VALUE_COLUMNS),
     ),
     TradeCheck(
         "un_comtrade",

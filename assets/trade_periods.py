@@ -11,7 +11,7 @@ refreshing its year (at most twelve months of a source; the other years are not 
 Each period of a table is its own file, `<data dir>/warehouse/trade/<table>/period=<year>.parquet`,
 written atomically; a run rewrites (or, when the period has no rows any more, removes) only the
 files of the periods in its range. `scan_periods` reads all stored periods back in the order of
-the source's files and lines (`PARSE_ORDER`), the order of the table before it was partitioned,
+the source's files and lines (`parse_order`), the order of the table before it was partitioned,
 so the tables built from it are the same row for row.
 """
 
@@ -19,15 +19,18 @@ from __future__ import annotations
 
 import os
 import uuid
+import warnings
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import polars as pl
-from dagster import BackfillPolicy, TimeWindowPartitionsDefinition
+from dagster import BackfillPolicy, BetaWarning, TimeWindowPartitionsDefinition
 
 from resources.storage import DataDir
-from trade.tables import empty
+
+if TYPE_CHECKING:  # polars loads when a period is read or written, not with the definitions
+    import polars as pl
 
 # The first period. Every query the live fetcher sends starts in 2019 (Comext `startPeriod`,
 # Comtrade `period`, BACI HS22 from 2022) and the oldest year in the shipped snapshots is 2010
@@ -39,6 +42,9 @@ FIRST_YEAR = 2010
 PERIODS = TimeWindowPartitionsDefinition(
     start=str(FIRST_YEAR), fmt="%Y", cron_schedule="0 0 1 1 *", end_offset=1
 )
+# `backfill_policy` is marked beta in dagster 1.13; the pinned version is what is tested, so its
+# warning (once per partitioned asset, on every load of the definitions) is not repeated to users
+warnings.filterwarnings("ignore", "Parameter `backfill_policy`", BetaWarning)
 BACKFILL = BackfillPolicy.single_run()  # a range of years runs as one step
 # the period (year) column of each partitioned source table
 YEAR_COLUMNS: dict[str, str] = {
@@ -54,17 +60,23 @@ PARTITIONED = tuple(YEAR_COLUMNS)
 # tie (a CN8 sheet's cells, laid out month by month) come back in period order, as parsed. BACI
 # has none: its files are yearly, so period order is already file order (and 200 M rows need no
 # sort). CN8's workbooks are read sheet by sheet ("Sheet 1", "Sheet 2", … in workbook order).
-_LINES = (pl.col("source_file"), pl.col("source_line"))
-PARSE_ORDER: dict[str, tuple[pl.Expr, ...]] = {
-    "eurostat_comext": _LINES,
-    "un_comtrade": _LINES,
-    "imf_imts": _LINES,
-    "eurostat_cn8": (
-        pl.col("source_file"),
-        pl.col("source_sheet").str.extract(r"(\d+)$").cast(pl.Int32),
-    ),
-    "cepii_baci": (),
-}
+ORDERED_BY_LINES = ("eurostat_comext", "un_comtrade", "imf_imts")
+
+
+def parse_order(table: str) -> tuple[pl.Expr, ...]:
+    """The sort keys giving back `table`'s parse order across its period files (none: BACI)."""
+    import polars as pl
+
+    if table in ORDERED_BY_LINES:
+        return (pl.col("source_file"), pl.col("source_line"))
+    if table == "eurostat_cn8":
+        sheet = pl.col("source_sheet").str.extract(r"(\d+)$").cast(pl.Int32)
+        return (pl.col("source_file"), sheet)
+    if table == "cepii_baci":
+        return ()
+    raise KeyError(f"{table} is not a partitioned trade table")
+
+
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 
@@ -127,16 +139,22 @@ def stored_periods(data_dir: DataDir, table: str) -> list[Path]:
 
 def scan_periods(data_dir: DataDir, table: str) -> pl.LazyFrame:
     """Every stored period of `table`, in source file and line order (empty if none)."""
+    import polars as pl
+
+    from trade.tables import empty
+
     files = stored_periods(data_dir, table)
     if not files:
         return empty(table).lazy()
     frame = pl.scan_parquet(files)
-    order = PARSE_ORDER[table]
+    order = parse_order(table)
     return frame.sort(*order, maintain_order=True) if order else frame
 
 
 def write_atomic(path: Path, frame: pl.DataFrame | pl.LazyFrame) -> None:
     """Write parquet to `path` through a scratch file and a rename (runs may overlap)."""
+    import polars as pl
+
     path.parent.mkdir(parents=True, exist_ok=True)
     scratch = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     if isinstance(frame, pl.LazyFrame):
@@ -148,6 +166,8 @@ def write_atomic(path: Path, frame: pl.DataFrame | pl.LazyFrame) -> None:
 
 def period_counts(table: str, frame: pl.DataFrame | pl.LazyFrame) -> dict[str, int]:
     """Rows per period of a parsed table; a row outside every period is an error (not lost)."""
+    import polars as pl
+
     column = YEAR_COLUMNS[table]
     counts = frame.lazy().group_by(column).agg(pl.len()).collect(engine="streaming")
     known = set(periods())
@@ -170,6 +190,8 @@ def write_periods(
     A period of `keys` without rows has its file removed; periods outside `keys` are not
     touched (their rows, if the parse holds any, are stored by their own partition's run).
     """
+    import polars as pl
+
     counts = period_counts(table, frame)
     column = YEAR_COLUMNS[table]
     period_dir(data_dir, table).mkdir(parents=True, exist_ok=True)  # stored, even if empty

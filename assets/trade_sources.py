@@ -8,20 +8,22 @@ archives every payload with `data_dir.archive`. The tables are parquet files und
 source's `<source>.meta.json` records where its files came from and how its rows add up.
 """
 
+from __future__ import annotations
+
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
-
-import polars as pl
+from typing import TYPE_CHECKING, Any
 
 from assets.trade_periods import PARTITIONED, period_dir, scan_periods, write_atomic
 from core.errors import FetchError
 from resources.fetcher import DEFAULT_SNAPSHOT_DIR, Fetcher, FileSpec, Payload
 from resources.storage import DataDir
-from trade import chpl_indicators
-from trade.tables import EU27
+from trade.vocabulary import CHPL_TABLES, EU27
+
+if TYPE_CHECKING:  # polars loads when a table is read or written, not with the definitions
+    import polars as pl
 
 GROUP = "trade"
 SNAPSHOT_SUBDIR = "trade"
@@ -96,7 +98,7 @@ INDICATOR_TABLES = (
     "trade_indicators_annual",
     "trade_diversion",
     "trade_mirror_gaps",
-    *chpl_indicators.TABLES,
+    *CHPL_TABLES,
 )
 PUBLISHED = ("trade_flows", *INDICATOR_TABLES, "hs_codes", "chpl_codes")
 
@@ -114,6 +116,7 @@ def table_path(data_dir: DataDir, table: str) -> Path:
 
 def write_table(data_dir: DataDir, table: str, frame: pl.DataFrame | pl.LazyFrame) -> Path:
     """Write a table atomically (scratch file, then rename), streaming a LazyFrame."""
+
     path = table_path(data_dir, table)
     write_atomic(path, frame)
     return path
@@ -121,6 +124,8 @@ def write_table(data_dir: DataDir, table: str, frame: pl.DataFrame | pl.LazyFram
 
 def scan_table(data_dir: DataDir, table: str) -> pl.LazyFrame:
     """A stored table, lazily: a partitioned source table is all its stored periods."""
+    import polars as pl
+
     if table in PARTITIONED:
         if not period_dir(data_dir, table).is_dir():
             raise FileNotFoundError(f"{table} has not been materialized yet")

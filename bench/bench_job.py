@@ -14,11 +14,35 @@ the run's event log (`DagsterInstance.all_logs`) and prints:
 - step work: sum of the steps' compute time (`StepSuccessData.duration_ms`, measured by
   Dagster around the step body; a failed step counts its span);
 - overhead: run - step work, i.e. what Dagster spends between steps (planning, event log
-  writes, resource set-up) plus inside steps around the body; with its ratio to the run.
+  writes, resource set-up) plus inside steps around the body; with its ratio to the run;
+- checks: sum over steps of the time from the step's first materialization to its last check
+  evaluation (every step yields its materialization, then its checks): what the checks cost
+  on top of fetching, parsing and storing. With `--steps`, each step's work and checks.
 
 The process's own wall time (Python start-up, imports, building the definitions, the summary
 printed after the run) is printed beside it. Figures are printed, not asserted; note the
 machine's load (printed first) beside them.
+
+Measured on the unchanged re-run, before and after the ingest checks were carried over
+(`assets/carryover.py`, issue #17 "unchanged is nearly free"; "after" also has the lighter
+start-up). 2-core machine shared by 6 sessions, other tests running beside each bench, so the
+load is given; compare within a row, not against other figures:
+
+                                 before (load 10-15)   after (load 14-18)
+  cli.py run, whole process             89.0 s              57.4 s
+  Dagster run (14 steps)                52.8 s              34.0 s
+  step work                             48.0 s              31.8 s
+  checks (after materialization)        32.4 s              14.0 s
+    eurostat_cn8                         9.2 s               0.8 s
+    eurostat_comext                      6.0 s               0.9 s
+    gb_fcdo                              3.0 s               0.7 s
+
+After, no ingest step recomputes a check: each re-emits its previous results. What remains of
+"checks" is Dagster storing the evaluations (3-6 per step, in the SQLite event log, slow under
+this load). Probed in-process on `un_sc` (SQLite instance, load 8): the carry-over's look-up
+takes 0.02-0.03 s, storing its 3 evaluations 0.26-0.35 s. The target (<= 1 s of Dagster work
+beyond the fetch checks) is not met on this loaded machine: 14 s of check events and 2.2 s of
+overhead remain.
 """
 
 from __future__ import annotations
@@ -45,6 +69,11 @@ class RunFigures:
     span_seconds: float
     work_seconds: float
     work_by_step: dict[str, float]
+    checks_by_step: dict[str, float]
+
+    @property
+    def checks_seconds(self) -> float:
+        return sum(self.checks_by_step.values())
 
     @property
     def overhead(self) -> float:
@@ -57,6 +86,8 @@ def figures(instance: object, run_id: str) -> RunFigures:
     starts: dict[str, float] = {}
     spans: dict[str, float] = {}
     work: dict[str, float] = {}
+    materialized: dict[str, float] = {}
+    checked: dict[str, float] = {}
     run_start = run_end = None
     status = "?"
     for entry in logs:
@@ -70,6 +101,10 @@ def figures(instance: object, run_id: str) -> RunFigures:
             run_end, status = entry.timestamp, kind.removeprefix("PIPELINE_").lower()
         elif kind == "STEP_START":
             starts[event.step_key] = entry.timestamp
+        elif kind == "ASSET_MATERIALIZATION" and event.step_key:
+            materialized.setdefault(event.step_key, entry.timestamp)
+        elif kind == "ASSET_CHECK_EVALUATION" and event.step_key:
+            checked[event.step_key] = entry.timestamp
         elif kind in END_EVENTS and event.step_key in starts:
             spans[event.step_key] = entry.timestamp - starts[event.step_key]
             if kind == "STEP_SUCCESS":
@@ -86,6 +121,7 @@ def figures(instance: object, run_id: str) -> RunFigures:
         sum(spans.values()),
         sum(work.values()),
         work,
+        {k: checked[k] - materialized[k] for k in checked if k in materialized},
     )
 
 
@@ -135,11 +171,14 @@ def report(
             f"step spans {f.span_seconds:.2f} s, step work {f.work_seconds:.2f} s; "
             f"overhead {f.overhead:.2f} s = {f.overhead / f.run_seconds:.1%} of the run "
             f"(between steps {f.run_seconds - f.span_seconds:.2f} s, "
-            f"around step bodies {f.span_seconds - f.work_seconds:.2f} s)"
+            f"around step bodies {f.span_seconds - f.work_seconds:.2f} s); "
+            f"checks {f.checks_seconds:.2f} s"
         )
         if by_step:
             for step, seconds in sorted(f.work_by_step.items(), key=lambda kv: -kv[1]):
-                print(f"    {step:<28} {seconds:7.2f} s")
+                checks = f.checks_by_step.get(step)
+                shown = f", checks {checks:5.2f} s" if checks is not None else ""
+                print(f"    {step:<28} {seconds:7.2f} s{shown}")
     if len(runs) > 1:
         total = sum(f.run_seconds for f in runs)
         work = sum(f.work_seconds for f in runs)

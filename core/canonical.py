@@ -16,51 +16,16 @@ from typing import Any
 import polars as pl
 
 from core.countries import LEGACY_NOTES, country_in_text
-
-ENTITY_TYPES = ("person", "organization", "vessel", "aircraft")
-NAME_TYPES = (
-    "primary",
-    "primary_variation",
-    "alias",
-    "fka",
-    "nka",
-    "weak_alias",
-    "original_script",
-    "translation",
-)
-NAME_QUALITIES = ("strong", "weak", "low")
-ID_TYPES = (
-    "passport",
-    "national_id",
-    "tax_id",
-    "registration",
-    "imo",
-    "mmsi",
-    "swift_bic",
-    "lei",
-    "email",
-    "website",
-    "phone",
-    "crypto_wallet",
-    "un_reference",
-    "list_reference",
-    "ofsi_group_id",  # OFSI's Group ID, which the FCDO list cites for each party
-    "call_sign",
-    "aircraft_serial",
-    "aircraft_tail",
-    "other",
-)
-DATE_PRECISIONS = ("day", "month", "year", "range")
-COUNTRY_RELATIONS = (
-    "nationality",
-    "citizenship",
-    "birth",
-    "flag",
-    "jurisdiction",
-    "address",
-    "other",
-)
-REJECT_KINDS = ("entry", "name", "address", "identifier", "remark", "row")
+from core.vocabulary import COUNTRY_RELATIONS as COUNTRY_RELATIONS
+from core.vocabulary import DATE_PRECISIONS as DATE_PRECISIONS
+from core.vocabulary import ENTITY_TYPES as ENTITY_TYPES
+from core.vocabulary import ID_TYPES as ID_TYPES
+from core.vocabulary import JURISDICTION_CODES as JURISDICTION_CODES
+from core.vocabulary import JURISDICTIONS as JURISDICTIONS
+from core.vocabulary import NAME_QUALITIES as NAME_QUALITIES
+from core.vocabulary import NAME_TYPES as NAME_TYPES
+from core.vocabulary import REJECT_KINDS as REJECT_KINDS
+from core.vocabulary import TABLE_NAMES
 
 # Every table carries these first, so any row traces back to its raw payload.
 PROVENANCE = {"source": pl.String, "publication_id": pl.String}
@@ -171,28 +136,14 @@ TABLES: dict[str, dict[str, pl.DataType]] = {
 for _table, _columns in TABLES.items():
     if _table != "rejects":  # a reject's `raw` is the source record, verbatim
         _columns["published"] = pl.String
+if tuple(TABLES) != TABLE_NAMES:  # one list of tables: core/vocabulary.py names them
+    raise RuntimeError(f"core.canonical.TABLES {tuple(TABLES)} != TABLE_NAMES {TABLE_NAMES}")
 VERBATIM_COLUMNS = frozenset({"raw", "country_raw", "published"})
 _WHITESPACE = r"\s+"
 # A text `_WHITESPACE` normalisation changes: two white-space characters in a row, one that is
 # not a plain space, or a space at either end. Scanning for it is cheap, so the rewrite (and
 # the `published` record) is done for those rows only.
 _UNTIDY = r"\s\s|[^\S ]|^ | $"
-
-TABLE_NAMES = tuple(TABLES)
-
-# The jurisdiction a list designates for (`sanctions.jurisdiction`): one coding, US/EU/UK/UN,
-# shared with the divergence tables. `sanctions.authority` stays the issuing body ("US OFAC",
-# "UK OFSI", "US BIS Entity List"…). The US CSL gathers US agencies' lists only.
-JURISDICTION_CODES = ("US", "EU", "UK", "UN")
-JURISDICTIONS: dict[str, str] = {
-    "us_ofac_sdn": "US",
-    "us_ofac_cons": "US",
-    "us_csl": "US",
-    "eu_fsf": "EU",
-    "gb_fcdo": "UK",
-    "gb_ofsi": "UK",
-    "un_sc": "UN",
-}
 
 
 def table_schema(table: str) -> dict[str, pl.DataType]:

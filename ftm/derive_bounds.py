@@ -20,7 +20,7 @@ from typing import Any
 
 import polars as pl
 
-from assets.consolidated import PUBLICATION_SCHEMA, publication_rows
+from assets.consolidated import publication_rows, publication_schema
 from assets.factory import ingest
 from ftm import assertions
 from ftm.export import build_entities
@@ -43,7 +43,9 @@ def observe(data: Path, root: Path = DEFAULT_SNAPSHOT_DIR) -> dict[str, list[dic
             outcome = ingest(spec, fetcher, DataDir(root=str(data)))
             meta = outcome.meta
             tables = dict(read_tables(outcome.folder, meta["primary_format"]))
-            tables["publications"] = pl.DataFrame(publication_rows(meta), schema=PUBLICATION_SCHEMA)
+            tables["publications"] = pl.DataFrame(
+                publication_rows(meta), schema=publication_schema()
+            )
             entities, _ = build_entities(tables)
             metrics = assertions.list_metrics(entities).get(spec.source, {})
             out.setdefault(spec.source, []).append(

@@ -62,3 +62,14 @@ Where each stage is
 - `weights`: the weight table (`Settings`), every weight with its reason;
 - `inputs`: the canonical columns read; `resolve`: the stages above, in order.
 """
+
+# The six tables `divergence.reconcile` returns, in order (their models: schemas/reconcile.py
+# `MODELS`). Named here, without polars, for the Dagster definitions: each is a published table.
+TABLES = (
+    "clusters",
+    "cluster_links",
+    "cluster_conflicts",
+    "divergence_coverage",
+    "divergence_lag",
+    "divergence_conflicts",
+)

@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 
 from core.canonical import JURISDICTIONS
+from reconcile import TABLES as TABLES  # the tables `reconcile` returns, in order
 from reconcile.resolve import resolve
 
 # Authorities a party can be listed by: each list's jurisdiction (core.canonical), less the US
@@ -25,15 +26,6 @@ from reconcile.resolve import resolve
 AUTHORITIES: dict[str, str] = {s: j for s, j in JURISDICTIONS.items() if s != "us_csl"}
 
 AUTHORITY_ORDER = ("US", "EU", "UK", "UN")
-# The six tables `reconcile` returns, in order (their models: schemas/reconcile.py `MODELS`).
-TABLES = (
-    "clusters",
-    "cluster_links",
-    "cluster_conflicts",
-    "divergence_coverage",
-    "divergence_lag",
-    "divergence_conflicts",
-)
 FLAGS = {authority: f"on_{authority.lower()}" for authority in AUTHORITY_ORDER}
 
 

@@ -24,28 +24,30 @@ import shutil
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import polars as pl
-
-from core.canonical import TABLE_NAMES, table_schema
+from core.vocabulary import TABLE_NAMES
 from resources.storage import atomic_write, dumps
 
 if TYPE_CHECKING:  # duckdb is imported where the lake is opened, not with the definitions
     import duckdb
+    import polars as pl
 
 CATALOG = "catalog.ducklake"
 LEDGER = "published.json"
 LAKE = "lake"
 # where a published version holds the lake's data files, relative to its `history.ducklake`
 VERSION_DATA_PATH = "lake/"
-DUCKDB_TYPES = {
-    pl.String: "VARCHAR",
-    pl.Date: "DATE",
-    pl.Boolean: "BOOLEAN",
-    pl.Int64: "BIGINT",
-}
+
+
+@cache
+def duckdb_types() -> dict[type[pl.DataType], str]:
+    """The lake's column type for each polars type of the canonical tables."""
+    import polars as pl
+
+    return {pl.String: "VARCHAR", pl.Date: "DATE", pl.Boolean: "BOOLEAN", pl.Int64: "BIGINT"}
 
 
 def extension_path() -> Path:
@@ -107,6 +109,8 @@ def _literal(text: str) -> str:
 
 def lake_columns(table: str) -> dict[str, pl.DataType]:
     """Columns a table has in the lake: the canonical ones less `publication_id`."""
+    from core.canonical import table_schema
+
     return {c: t for c, t in table_schema(table).items() if c != "publication_id"}
 
 
@@ -139,6 +143,8 @@ class Committed:
 
 def _with_ordinal(df: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     """Number identical rows so a multiset difference keeps duplicates apart."""
+    import polars as pl
+
     return df.with_columns(_n=pl.int_range(pl.len()).over(columns))
 
 
@@ -176,7 +182,7 @@ class History:
         for table in TABLE_NAMES:
             if table not in existing:
                 columns = ", ".join(
-                    f'"{c}" {DUCKDB_TYPES[t]}' for c, t in lake_columns(table).items()
+                    f'"{c}" {duckdb_types()[t]}' for c, t in lake_columns(table).items()
                 )
                 con.execute(f'CREATE TABLE {LAKE}."{table}" ({columns})')
                 continue
@@ -191,12 +197,16 @@ class History:
             }
             for c, t in lake_columns(table).items():
                 if c not in have:
-                    con.execute(f'ALTER TABLE {LAKE}."{table}" ADD COLUMN "{c}" {DUCKDB_TYPES[t]}')
+                    con.execute(
+                        f'ALTER TABLE {LAKE}."{table}" ADD COLUMN "{c}" {duckdb_types()[t]}'
+                    )
 
     def snapshots(
         self, con: duckdb.DuckDBPyConnection, only: Collection[int] | None = None
     ) -> pl.DataFrame:
         """Every publication commit (or those in `only`): snapshot, time, the publication."""
+        import polars as pl
+
         rows = con.execute(
             f"SELECT snapshot_id, snapshot_time, commit_extra_info FROM {LAKE}.snapshots() "
             "WHERE commit_message LIKE 'publication %' ORDER BY snapshot_id"
@@ -238,6 +248,8 @@ class History:
 
         Re-committing a publication that is already current for its source creates nothing.
         """
+        import polars as pl
+
         publication_id = publication["publication_id"]
         known = self.snapshots(con).filter(pl.col("source") == source)
         # same publication parsed by the same code: nothing to commit (a parser fix re-commits)
@@ -312,6 +324,8 @@ class History:
         ledger (no `published.json`) counts every commit up to the latest version's snapshot,
         which is what its versions published.
         """
+        import polars as pl
+
         entries = self.ledger_entries()
         published = {s for entry in entries for s in entry["snapshots"]}
         if latest is None or latest.get("lake_snapshot") is None:
@@ -389,6 +403,8 @@ def entity_history(
     fetched_at: when we learned it); `to_*` is the publication that no longer listed the party
     (null while it is still listed).
     """
+    import polars as pl
+
     snaps = history.snapshots(con, only).with_columns(k=pl.int_range(pl.len()).over("source"))
     frames = []
     for row in snaps.iter_rows(named=True):

@@ -15,13 +15,16 @@ import shutil
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
-
-from core.canonical import TABLE_NAMES, ParseResult, table_schema
+from core.vocabulary import TABLE_NAMES
 from resources.fetcher import Payload
 from resources.storage import dumps
+
+if TYPE_CHECKING:  # polars loads when a table is read, not with the definitions
+    import polars as pl
+
+    from core.canonical import ParseResult
 
 
 def publication_id(source: str, payloads: Iterable[Payload]) -> str:
@@ -60,6 +63,10 @@ def read_meta(folder: Path) -> dict[str, Any]:
 
 
 def read_table(folder: Path, fmt: str, table: str) -> pl.DataFrame:
+    import polars as pl
+
+    from core.canonical import table_schema
+
     path = folder / fmt / f"{table}.parquet"
     if not path.exists():
         return pl.DataFrame(schema=table_schema(table))
@@ -71,6 +78,8 @@ def read_tables(folder: Path, fmt: str) -> dict[str, pl.DataFrame]:
 
 
 def read_staged(folder: Path, fmt: str) -> dict[str, pl.DataFrame]:
+    import polars as pl
+
     return {
         path.stem.removeprefix("staged_"): pl.read_parquet(path)
         for path in sorted((folder / fmt).glob("staged_*.parquet"))
@@ -78,6 +87,8 @@ def read_staged(folder: Path, fmt: str) -> dict[str, pl.DataFrame]:
 
 
 def read_unknowns(folder: Path, fmt: str) -> pl.DataFrame:
+    import polars as pl
+
     return pl.read_parquet(folder / fmt / "unknowns.parquet")
 
 

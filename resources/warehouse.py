@@ -33,12 +33,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import polars as pl
 from dagster import ConfigurableResource
 
 from resources.storage import atomic_write, dumps
 
-if TYPE_CHECKING:  # duckdb is imported where a database is opened, not with the definitions
+if TYPE_CHECKING:  # duckdb and polars are imported where used, not with the definitions
+    import polars as pl
+
     from schemas.catalog import TableDoc
 
 MANIFEST = "manifest.json"
@@ -135,6 +136,8 @@ def write_database(
 
 def _utc(df: pl.DataFrame) -> pl.DataFrame:
     """DuckDB hands time zones back as `Etc/UTC`; the tables declare `UTC`."""
+    import polars as pl
+
     zoned = [n for n, t in df.schema.items() if isinstance(t, pl.Datetime) and t.time_zone]
     return df.with_columns(pl.col(n).dt.convert_time_zone("UTC") for n in zoned) if zoned else df
 
@@ -416,6 +419,7 @@ def remove_old_versions(published: Path, keep: int) -> list[str]:
 def _verify(folder: Path, tables: Mapping[str, pl.DataFrame]) -> None:
     """Re-read what was written: every table in parquet and DuckDB has the rows it should."""
     import duckdb
+    import polars as pl
 
     con = duckdb.connect(str(folder / DATABASE), read_only=True)
     try:

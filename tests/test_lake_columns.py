@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from core.canonical import TABLE_NAMES, ParseResult, frame
-from resources.history import CATALOG, DUCKDB_TYPES, LAKE, History, connect, lake_columns
+from resources.history import CATALOG, LAKE, History, connect, duckdb_types, lake_columns
 
 ADDED = {"published"}
 ADDED_BY_TABLE = {"countries": {"note"}, "birth_places": {"note"}}
@@ -20,7 +20,7 @@ def test_old_lake_gains_the_new_columns(tmp_path: Path) -> None:
     for table in TABLE_NAMES:
         dropped = ADDED | ADDED_BY_TABLE.get(table, set())
         columns = ", ".join(
-            f'"{c}" {DUCKDB_TYPES[t]}' for c, t in lake_columns(table).items() if c not in dropped
+            f'"{c}" {duckdb_types()[t]}' for c, t in lake_columns(table).items() if c not in dropped
         )
         con.execute(f'CREATE TABLE {LAKE}."{table}" ({columns})')
     con.close()

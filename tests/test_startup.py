@@ -18,8 +18,9 @@ from schemas.gb_ofsi import XLSX_MODELS
 ROOT = Path(__file__).resolve().parent.parent
 # what `import definitions` loaded before (with the seconds -X importtime gave each on this
 # machine, warm caches): pandera 1.9 with pandas 1.4, followthemoney 1.4 with sqlalchemy 0.6,
-# httpx 0.2, antlr4 (Dagster's selection parser) 0.1, duckdb, rapidfuzz, lxml, fastexcel,
-# pycountry
+# polars 1.1 under load 12 (its type maps and table constants were at module level in about 15
+# modules), httpx 0.2, antlr4 (Dagster's selection parser) 0.1, duckdb, rapidfuzz, lxml,
+# fastexcel, pycountry
 HEAVY = (
     "antlr4",
     "duckdb",
@@ -32,19 +33,26 @@ HEAVY = (
     "numpy",
     "pandas",
     "pandera",
+    "polars",
     "pyarrow",
     "pycountry",
     "rapidfuzz",
     "sqlalchemy",
     "text_unidecode",
 )
-# the parser modules of each list, and the Pandera models: imported when an asset runs
+# the parser modules of each list and of trade, the matcher, the change feed, the FtM export and
+# the Pandera models: imported when an asset runs
 PARSERS = (
+    "core.canonical",
+    "core.changes",
     "eu_fsf.xml",
+    "ftm.export",
     "gb_fcdo.xml",
     "gb_ofsi.xlsx",
     "ofac.enhanced",
     "ofac.legacy_csv",
+    "reconcile.divergence",
+    "trade.tables",
     "un_sc.xml",
     "us_csl.csv",
     "schemas.canonical",

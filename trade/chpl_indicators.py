@@ -24,6 +24,9 @@ from __future__ import annotations
 import polars as pl
 
 from trade.tables import conform
+from trade.vocabulary import CHPL_TABLES
+
+TABLES = CHPL_TABLES  # the tables `build` returns (named in trade/vocabulary.py)
 
 SOURCE = "eurostat_cn8"
 EU = "EU27_2020"
@@ -341,12 +344,3 @@ def build(
         "trade_chpl_substitution": substitution(lines, chpl),
         "trade_cn8_rises": cn8_rises(flows, mapping),
     }
-
-
-TABLES = (
-    "trade_product_chpl",
-    "trade_chpl_monthly",
-    "trade_chpl_annual",
-    "trade_chpl_substitution",
-    "trade_cn8_rises",
-)

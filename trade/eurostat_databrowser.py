@@ -52,9 +52,9 @@ from trade.eurostat_comext import labels
 if TYPE_CHECKING:  # fastexcel is imported where a workbook is opened, not with the definitions
     import fastexcel
 from trade.tables import SCHEMAS, TradeParse, conform, empty, rejects_frame
+from trade.vocabulary import CN8_PRODUCTS as PRODUCTS  # one row per product sheet
 
 SOURCE = "eurostat_cn8"
-PRODUCTS = "eurostat_cn8_products"  # one row per product sheet: its label and extraction
 SUMMARY, STRUCTURE = "Summary", "Structure"
 PRODUCT_SHEET = re.compile(r"^Sheet (\d+)$")
 # (row, column) → the label a product sheet must carry there

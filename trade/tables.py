@@ -1,10 +1,11 @@
-"""Column schemas of the trade tables, their vocabularies, and the result every parser returns.
+"""Column schemas of the trade tables and the result every parser returns.
 
 Trade data has its own tables (not the canonical sanctions ones): one source-shaped table per
 source, a unified `trade_flows` table, reference tables (`hs_codes`, `chpl_codes`) and indicator
 tables. Every data row keeps `source_file` (path relative to the trade snapshot root, or the
 payload name in live mode) and `source_line` (1-based physical line, header = line 1), so any
 figure traces back to the line it came from. `schemas/trade.py` validates the same columns.
+The vocabularies of their coded columns are in `trade/vocabulary.py` (re-exported here).
 """
 
 from __future__ import annotations
@@ -17,24 +18,14 @@ import polars as pl
 
 from core.canonical import Unknown
 from core.errors import SourceFormatError
-
-FLOWS = ("export", "import", "re_export", "re_import")
-CURRENCIES = ("EUR", "USD")
-VALUATIONS = ("FOB", "CIF")
-# country: ISO 3166-1 alpha-2; aggregate: a sum of other rows (EU27_2020, EA, G001…);
-# special: a publisher pseudo-partner that is not a sum (high seas, not specified, Ceuta…);
-# historical: a former economy, coded with its ISO 3166-3 four-letter code.
-CODE_KINDS = ("country", "aggregate", "special", "historical")
-TRADE_SOURCES = ("eurostat_comext", "eurostat_cn8", "un_comtrade", "cepii_baci", "imf_imts")
-# product_level of a product code: TOTAL, or an HS/CN code by its number of digits
-PRODUCT_LEVELS = ("TOTAL", "HS2", "HS4", "HS6", "CN8")
-REFERENCE_TABLES = ("hs_codes", "chpl_codes")
-
-# The 27 member states of EU27_2020, in ISO alpha-2 (Eurostat writes Greece as EL; ISO is GR).
-EU27 = (
-    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU",
-    "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
-)  # fmt: skip
+from trade.vocabulary import CODE_KINDS as CODE_KINDS
+from trade.vocabulary import CURRENCIES as CURRENCIES
+from trade.vocabulary import EU27 as EU27
+from trade.vocabulary import FLOWS as FLOWS
+from trade.vocabulary import PRODUCT_LEVELS as PRODUCT_LEVELS
+from trade.vocabulary import REFERENCE_TABLES as REFERENCE_TABLES
+from trade.vocabulary import TRADE_SOURCES as TRADE_SOURCES
+from trade.vocabulary import VALUATIONS as VALUATIONS
 
 _PROVENANCE = {"source_file": pl.String, "source_line": pl.Int32}
 

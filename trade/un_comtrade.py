@@ -29,6 +29,9 @@ from core.canonical import Unknown
 from core.errors import SourceFormatError
 from core.sniff import check_payload, decode
 from trade.tables import SCHEMAS, TradeParse, conform
+from trade.vocabulary import COMTRADE_VALUE_COLUMNS
+
+VALUE_COLUMNS = COMTRADE_VALUE_COLUMNS  # non-negative where present
 
 SOURCE = "un_comtrade"
 # (field as published, column here, dtype); CSV booleans are written True/False (or true/false).
@@ -90,15 +93,6 @@ AREA_CODES: dict[str, tuple[str, str]] = {
     "_X": ("_X", "special"),  # Areas, not elsewhere specified
     "S19": ("S19", "special"),  # Other Asia, not elsewhere specified
 }
-VALUE_COLUMNS = (
-    "qty",
-    "alt_qty",
-    "net_wgt",
-    "gross_wgt",
-    "cif_value",
-    "fob_value",
-    "primary_value",
-)
 
 
 def iso_codes() -> dict[str, tuple[str, str]]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from datetime import date
 
-import polars as pl
-
 SOURCE = "us_csl"
 AUTHORITY = "US CSL (trade.gov)"
 BASE_URL = "https://data.trade.gov/downloadable_consolidated_screening_list/v1/"
@@ -98,24 +96,3 @@ LABEL_TAIL = re.compile(r"[\s:-]+$")
 LABEL_SCOPE = re.compile(r"^(?P<base>.*?)\s*\((?P<scope>[^()]*)\)$")
 CRYPTO = re.compile(r"^digital currency address\s*-\s*(?P<currency>\S+)$", re.IGNORECASE)
 IMO_PATTERN = r"^IMO\s*(\d{7})$"
-
-ADDRESS_SCHEMA = {
-    "record": pl.Int64,
-    "full_address": pl.String,
-    "street": pl.String,
-    "city": pl.String,
-    "region": pl.String,
-    "postal_code": pl.String,
-    "country_raw": pl.String,
-}
-ID_SCHEMA = {
-    "record": pl.Int64,
-    "raw": pl.String,
-    "type": pl.String,
-    "number": pl.String,
-    "country_raw": pl.String,
-    "issue_date": pl.String,
-    "expiration_date": pl.String,
-    "either_date": pl.String,
-}
-EXTRA_SCHEMA = {"record": pl.Int64, "attribute": pl.String, "value": pl.String}

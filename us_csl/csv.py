@@ -23,7 +23,6 @@ from us_csl.constants import (
     COLUMNS,
     CSV_NAME,
     DAY,
-    EXTRA_SCHEMA,
     IDS_SAMPLE,
     MULTI,
     PACK,
@@ -34,7 +33,7 @@ from us_csl.constants import (
 )
 from us_csl.labels import ATTRIBUTE_LABELS_LOWER, COUNTRY_LABELS_LOWER, ID_LABELS_LOWER
 from us_csl.mapping import build
-from us_csl.records import SourceRecords, gunzip_if_gzip
+from us_csl.records import EXTRA_SCHEMA, SourceRecords, gunzip_if_gzip
 
 # --- CSV ---------------------------------------------------------------------------------------
 

@@ -13,11 +13,8 @@ from core.errors import SourceFormatError
 from core.sniff import check_payload, decode
 from core.truncation import last_json_record, require_declared_count
 from us_csl.constants import (
-    ADDRESS_SCHEMA,
     BOM,
     COLUMNS,
-    EXTRA_SCHEMA,
-    ID_SCHEMA,
     JSON_ADDRESS_KEYS,
     JSON_ID_KEYS,
     JSON_NAME,
@@ -28,7 +25,7 @@ from us_csl.constants import (
     SOURCE,
 )
 from us_csl.mapping import build
-from us_csl.records import SourceRecords, gunzip_if_gzip
+from us_csl.records import ADDRESS_SCHEMA, EXTRA_SCHEMA, ID_SCHEMA, SourceRecords, gunzip_if_gzip
 
 # --- JSON --------------------------------------------------------------------------------------
 

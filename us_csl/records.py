@@ -11,6 +11,28 @@ from core.canonical import Unknown
 from core.zipsafe import gunzip
 from us_csl.constants import GUNZIP_LIMIT, GZIP_MAGIC
 
+# the columns of `SourceRecords.addresses`, `.ids` and `.extra`
+ADDRESS_SCHEMA = {
+    "record": pl.Int64,
+    "full_address": pl.String,
+    "street": pl.String,
+    "city": pl.String,
+    "region": pl.String,
+    "postal_code": pl.String,
+    "country_raw": pl.String,
+}
+ID_SCHEMA = {
+    "record": pl.Int64,
+    "raw": pl.String,
+    "type": pl.String,
+    "number": pl.String,
+    "country_raw": pl.String,
+    "issue_date": pl.String,
+    "expiration_date": pl.String,
+    "either_date": pl.String,
+}
+EXTRA_SCHEMA = {"record": pl.Int64, "attribute": pl.String, "value": pl.String}
+
 
 @dataclass
 class SourceRecords:
