@@ -23,8 +23,9 @@ from ftm.delta import (
     updated_versions,
     versions_entry,
 )
-from ftm.export import build_entities, ftm_id, to_lines
+from ftm.export import build_export, ftm_id, to_lines
 from ftm.history_statements import version_history
+from ftm.memo import CACHE as MEMO
 from resources.history import History
 from resources.storage import atomic_write
 from resources.warehouse import version_names
@@ -119,19 +120,20 @@ def version_files(
     version's `publication_history`), through `history` when the storage backend gives one
     (the shared lake's catalog on PostgreSQL); `formats`: per list, the formats that disagree.
 
-    The delta is taken against the previous version's export (`previous`, the newest intact
+    The export reuses the entities of parties whose rows did not change from its memo under
+    the lake's folder (`ftm/memo.py`). The delta is taken against the previous version's export (`previous`, the newest intact
     version); with none (first version, or one published before the export existed) every
     entity is an ADD."""
-    entities, stats = build_entities(tables)
-    export = to_lines(entities)
+    built = build_export(tables, lake.parent / MEMO)
+    export = built.data()
     before = published / previous / ENTITIES_FILE if previous else None
     prior = before.read_bytes() if before is not None and before.is_file() else None
     ops = compute_delta(prior, export)
     counts = delta_counts(ops)
-    summary = stats.to_dict()
+    summary = built.stats.to_dict()
     index = dataset_index(tables, summary, counts, formats)
     # --- ftm: assertions (ftm/bounds.json), statements and delistings from the lake ---
-    metrics = list_metrics(entities)
+    metrics = list_metrics(built.parties)
     checks = evaluate(metrics, load_bounds(), set(tables["publications"]["source"]))
     index["assertions"] = checks
     statements, delisted, per_list = version_history(lake, tables["publication_history"], history)
@@ -152,6 +154,7 @@ def version_files(
             "previous": previous if prior is not None else None,
             "metrics": metrics,
             "assertions": checks,
+            "export_memo": built.stats.memo,
         },
     )
 
