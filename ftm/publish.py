@@ -4,6 +4,7 @@ version index `published/versions.json`; called by the publishing asset."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -124,11 +125,15 @@ def version_files(
     the lake's folder (`ftm/memo.py`). The delta is taken against the previous version's export (`previous`, the newest intact
     version); with none (first version, or one published before the export existed) every
     entity is an ADD."""
+    start = time.perf_counter()
     built = build_export(tables, lake.parent / MEMO)
     export = built.data()
+    seconds = {"export": time.perf_counter() - start}
     before = published / previous / ENTITIES_FILE if previous else None
     prior = before.read_bytes() if before is not None and before.is_file() else None
+    start = time.perf_counter()
     ops = compute_delta(prior, export)
+    seconds["delta"] = time.perf_counter() - start
     counts = delta_counts(ops)
     summary = built.stats.to_dict()
     index = dataset_index(tables, summary, counts, formats)
@@ -136,7 +141,9 @@ def version_files(
     metrics = list_metrics(built.parties)
     checks = evaluate(metrics, load_bounds(), set(tables["publications"]["source"]))
     index["assertions"] = checks
+    start = time.perf_counter()
     statements, delisted, per_list = version_history(lake, tables["publication_history"], history)
+    seconds["statements"] = time.perf_counter() - start
     index["delisted"] = per_list
     # --- end ftm ---
     files = {
@@ -155,6 +162,7 @@ def version_files(
             "metrics": metrics,
             "assertions": checks,
             "export_memo": built.stats.memo,
+            "seconds": {k: round(v, 2) for k, v in seconds.items()},
         },
     )
 
