@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from ftm.memo import CHILDREN, NOTE_EXAMPLES, USED, Notes, head, schemata
+from ftm.memo import CHILDREN, NOTE_EXAMPLES, USED, Notes, heads, party_view, schemata
 
 if TYPE_CHECKING:  # followthemoney is imported by the functions that build entities
     from followthemoney.proxy import EntityProxy
@@ -246,12 +246,14 @@ class Export:
     """A whole export: its JSON lines sorted by ID (`data()` is `entities.ftm.json`), what
     it counted, and per party the values its list's metrics read (`ftm.assertions`)."""
 
-    lines: list[str]
+    lines: pl.Series
     stats: ExportStats
     parties: list[dict[str, Any]]
 
     def data(self) -> bytes:
-        return "".join(line + "\n" for line in self.lines).encode()
+        if self.lines.is_empty():
+            return b""
+        return (self.lines.str.join("\n").item() + "\n").encode()
 
     def entities(self) -> list[dict[str, Any]]:
         return [json.loads(line) for line in self.lines]
@@ -296,7 +298,7 @@ def build_export(tables: Mapping[str, pl.DataFrame], memo: Path | None = None) -
     keys = party_keys(tables, USED, row_urls, schema_of)
     cache = EntityMemo(memo)
     cache.load(set(sources))
-    payloads = [cache.get(src, key) for src, key in zip(sources, keys, strict=True)]
+    payloads = cache.get_many(sources, keys)
     missing = [i for i, p in enumerate(payloads) if p is None]
     if missing:
         wanted = pl.Series([eids[i] for i in missing])
@@ -329,33 +331,38 @@ def build_export(tables: Mapping[str, pl.DataFrame], memo: Path | None = None) -
         for holder in relationships["from_entity_id"].unique(maintain_order=True):
             if holder in last:
                 stats.replay(payloads[last[holder]], "rel_notes")  # type: ignore[arg-type]
-    lines = [line for p in payloads for line in p["lines"].split("\n")]  # type: ignore[index]
     parties = [p["party"] for p in payloads]  # type: ignore[index]
     # a party's own entity is the last of its lines
     members = {eids[i]: (keys[i], payloads[i]["lines"].rpartition("\n")[2]) for i in last.values()}  # type: ignore[index]
-    lines += clusters(tables.get("clusters"), members, cache)
+    texts = [p["lines"] for p in payloads] + clusters(tables.get("clusters"), members, cache)  # type: ignore[index]
     cache.save()
     stats.memo = cache.counts()
-    heads = [head(line) for line in lines]
-    counts = Counter(eid for eid, _ in heads)
-    if len(counts) < len(lines):  # an entity ID given twice in the tables: merged
-        twice = {eid for eid, n in counts.items() if n > 1}
+    frame = heads(pl.DataFrame({"line": texts}, schema={"line": pl.String}))
+    twice = frame["id"].is_duplicated()
+    if twice.any():  # an entity ID given twice in the tables: merged
+        ids = set(frame.filter(twice)["id"])
         merged = [
-            _canonical_form(r)
-            for r in _merged(
-                json.loads(line) for line, h in zip(lines, heads, strict=True) if h[0] in twice
-            )
+            _canonical_form(r) for r in _merged(json.loads(x) for x in frame.filter(twice)["line"])
         ]
-        keep = [i for i, h in enumerate(heads) if h[0] not in twice]
-        lines = [lines[i] for i in keep] + [_line(r) for r in merged]
-        heads = [heads[i] for i in keep] + [(r["id"], r["schema"]) for r in merged]
-        parties = [p for p in parties if p["id"] not in twice] + [
+        frame = pl.concat(
+            [
+                frame.filter(~twice),
+                pl.DataFrame(
+                    {
+                        "line": [_line(r) for r in merged],
+                        "id": [r["id"] for r in merged],
+                        "schema": [r["schema"] for r in merged],
+                    },
+                    schema=frame.schema,
+                ),
+            ]
+        )
+        parties = [p for p in parties if p["id"] not in ids] + [
             r for r in merged if not r.get("referents")
         ]
-    for _, schema in heads:
-        stats.schemata[schema] += 1
-    order = sorted(range(len(lines)), key=lambda i: heads[i][0])
-    return Export([lines[i] for i in order], stats, parties)
+    for schema, n in frame.group_by("schema").len().iter_rows():
+        stats.schemata[schema] += n
+    return Export(frame.sort("id")["line"], stats, parties)
 
 
 def _line(record: Mapping[str, Any]) -> str:
@@ -527,25 +534,8 @@ def _party(
         "lines": "\n".join(_line(r) for r in records),
         "notes": counts,
         "rel_notes": rel_counts,
-        "party": _party_view(records[-1]),
+        "party": party_view(records[-1]),
         "examples": {"notes": examples, "rel_notes": rel_examples},
-    }
-
-
-def _party_view(record: Mapping[str, Any]) -> dict[str, Any]:
-    """What `ftm.assertions.list_metrics` reads of a party: schema, publisher and whether
-    each measured property has a value (its first one)."""
-    from ftm.assertions import FILL_RATES
-
-    measured = {prop for _, prop in FILL_RATES}
-    props = record["properties"]
-    return {
-        "id": record["id"],
-        "schema": record["schema"],
-        "properties": {
-            "publisher": props.get("publisher", []),
-            **{k: v[:1] for k, v in props.items() if k in measured and v},
-        },
     }
 
 

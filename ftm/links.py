@@ -114,7 +114,7 @@ def clusters(
         for m in found:
             digest.update(f"\0{m}\0{members[m][0]}".encode())
         key = digest.hexdigest()
-        cached = memo.get(CLUSTERS, key)
+        (cached,) = memo.get_many([CLUSTERS], [key])
         if cached is None:
             record = _cluster(str(cluster_id), [json.loads(members[m][1]) for m in found])
             cached = {"lines": _line(_canonical_form(record))}

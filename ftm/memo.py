@@ -148,15 +148,17 @@ class EntityMemo:
                 )
             self.stored[source] = good
 
-    def get(self, source: str, key: str) -> dict[str, Any] | None:
-        """The payload kept for `key`: `lines`, the entries of its meta, and its notes'
-        `examples` as JSON text (decoded only when still wanted: `ExportStats.replay`)."""
-        found = self.stored.get(source, {}).get(key)
-        if found is None:
-            return None
-        self.reused += 1
-        lines, meta, examples = found
-        return {"lines": lines, **json.loads(meta), "examples": examples}
+    def get_many(self, sources: list[str], keys: list[str]) -> list[dict[str, Any] | None]:
+        """The payloads kept for `keys` (by source), None where not kept: `lines`, the entries
+        of the meta, and the notes' `examples` as JSON text (decoded only when still wanted:
+        `ftm.export.ExportStats.replay`). The metas are decoded in one go."""
+        found = [self.stored.get(s, {}).get(k) for s, k in zip(sources, keys, strict=True)]
+        hits = [f for f in found if f is not None]
+        self.reused += len(hits)
+        metas = iter(json.loads("[" + ",".join(f[1] for f in hits) + "]"))
+        return [
+            None if f is None else {"lines": f[0], **next(metas), "examples": f[2]} for f in found
+        ]
 
     def put(self, source: str, key: str, payload: dict[str, Any]) -> None:
         self.built += 1
@@ -300,3 +302,41 @@ def head(line: str) -> tuple[str, str]:
         return line[7:end], line[start:stop]
     data = json.loads(line)
     return data["id"], data["schema"]
+
+
+def heads(texts: pl.DataFrame) -> pl.DataFrame:
+    """Each party's JSON lines (`line`, joined by newlines) as one row per entity with its ID
+    and schema, read from the line's head (as `ftm.export` writes it) or, where that is escaped,
+    from the whole line."""
+    frame = (
+        texts.select(pl.col("line").str.split("\n"))
+        .explode("line")
+        .with_columns(
+            id=pl.col("line").str.extract(r'^\{"id":"([^"\\]*)","schema":"', 1),
+            schema=pl.col("line").str.extract(r'^\{"id":"[^"\\]*","schema":"([^"\\]*)"', 1),
+        )
+    )
+    if frame["id"].null_count() or frame["schema"].null_count():
+        heads = [head(line) for line in frame["line"]]
+        frame = frame.with_columns(
+            id=pl.Series([h[0] for h in heads], dtype=pl.String),
+            schema=pl.Series([h[1] for h in heads], dtype=pl.String),
+        )
+    return frame
+
+
+def party_view(record: Mapping[str, Any]) -> dict[str, Any]:
+    """What `ftm.assertions.list_metrics` reads of a party: schema, publisher and whether
+    each measured property has a value (its first one)."""
+    from ftm.assertions import FILL_RATES
+
+    measured = {prop for _, prop in FILL_RATES}
+    props = record["properties"]
+    return {
+        "id": record["id"],
+        "schema": record["schema"],
+        "properties": {
+            "publisher": props.get("publisher", []),
+            **{k: v[:1] for k, v in props.items() if k in measured and v},
+        },
+    }
