@@ -31,10 +31,20 @@ from tests.automation_defs import CONFIG_ENV, build
 
 
 def _step_seconds(instance: DagsterInstance, run_id: str) -> dict[str, float]:
-    return {
-        s.step_key: (s.end_time or 0) - (s.start_time or 0)
-        for s in instance.get_run_step_stats(run_id)
-    }
+    """Each step's seconds, from its start and success events."""
+    from dagster import DagsterEventType
+
+    start: dict[str, float] = {}
+    out: dict[str, float] = {}
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        if event.event_type == DagsterEventType.STEP_START:
+            start[event.step_key] = entry.timestamp
+        elif event.event_type == DagsterEventType.STEP_SUCCESS:
+            out[event.step_key] = entry.timestamp - start[event.step_key]
+    return out
 
 
 def _ftm_seconds(instance: DagsterInstance) -> dict[str, float]:
@@ -58,7 +68,7 @@ def main() -> None:
     )
 
     build  # noqa: B018 - the daemon loads tests/automation_defs.py; imported here to fail early
-    with tempfile.TemporaryDirectory() as name:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as name:
         tmp = Path(name)
         log = tmp / "daemon.log"
         with rig(tmp) as r:

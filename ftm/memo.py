@@ -30,6 +30,7 @@ import hashlib
 import importlib.metadata
 import json
 import logging
+import os
 from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
@@ -187,7 +188,7 @@ class EntityMemo:
                 schema={k: pl.String for k in ("key", "digest", *FIELDS)},
             )
             path = self.path(source)
-            tmp = path.with_suffix(".tmp")
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")  # two writers never share one
             df.write_parquet(tmp, compression="zstd")
             tmp.replace(path)
             self.stored[source] = entries
