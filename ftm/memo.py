@@ -108,7 +108,7 @@ class EntityMemo:
     def __init__(self, folder: Path | None, code: str | None = None) -> None:
         self.folder = folder
         self.code = code or export_code_version()
-        # source → key → (lines, meta, examples), verified
+        # source → key → (lines, meta, examples, digest), verified
         self.stored: dict[str, dict[str, tuple[str, ...]]] = {}
         self.new: dict[str, dict[str, tuple[str, ...]]] = {}
         self.reused = 0
@@ -138,7 +138,7 @@ class EntityMemo:
             good: dict[str, tuple[str, ...]] = {}
             for key, digest, *parts in df.iter_rows():
                 if key and None not in parts and digest == _digest(key, *parts):
-                    good[key] = tuple(parts)
+                    good[key] = (*parts, digest)
                 else:
                     self.rejected += 1
             if len(good) < df.height:
@@ -164,11 +164,8 @@ class EntityMemo:
     def put(self, source: str, key: str, payload: dict[str, Any]) -> None:
         self.built += 1
         meta = {k: v for k, v in payload.items() if k not in FIELDS}
-        self.new.setdefault(source, {})[key] = (
-            payload["lines"],
-            _json(meta),
-            _json(payload.get("examples", {})),
-        )
+        parts = (payload["lines"], _json(meta), _json(payload.get("examples", {})))
+        self.new.setdefault(source, {})[key] = (*parts, _digest(key, *parts))
 
     def save(self) -> None:
         """Write each source's memo with its new entries (atomically) and remove the files of
@@ -182,14 +179,14 @@ class EntityMemo:
             df = pl.DataFrame(
                 {
                     "key": keys,
-                    "digest": [_digest(k, *entries[k]) for k in keys],
+                    "digest": [entries[k][len(FIELDS)] for k in keys],
                     **{f: [entries[k][n] for k in keys] for n, f in enumerate(FIELDS)},
                 },
                 schema={k: pl.String for k in ("key", "digest", *FIELDS)},
             )
             path = self.path(source)
             tmp = path.with_suffix(f".{os.getpid()}.tmp")  # two writers never share one
-            df.write_parquet(tmp, compression="zstd")
+            df.write_parquet(tmp, compression="zstd", compression_level=1)
             tmp.replace(path)
             self.stored[source] = entries
             for old in self.folder.glob(f"{source}.*.parquet"):
