@@ -14,6 +14,7 @@ import pytest
 
 import ftm.memo
 from bench.bench_history import FILES, REAL, mutate, newline, records
+from ftm.assertions import list_metrics
 from ftm.export import Export, build_export
 from ftm.memo import CACHE
 from ofac.legacy_csv import parse_csv_set
@@ -48,6 +49,8 @@ def same(a: Export, b: Export) -> None:
     assert a.data() == b.data()  # byte for byte
     assert a.stats.to_dict() == b.stats.to_dict()  # index.json's export counts and notes
     assert a.parties == b.parties  # what the list's metrics read
+    # which are all they read of the whole export
+    assert list_metrics(b.parties) == list_metrics(b.entities())
 
 
 def changed_parties(before: dict[str, pl.DataFrame], after: dict[str, pl.DataFrame]) -> set[str]:
