@@ -122,9 +122,9 @@ def version_files(
     (the shared lake's catalog on PostgreSQL); `formats`: per list, the formats that disagree.
 
     The export reuses the entities of parties whose rows did not change from its memo under
-    the lake's folder (`ftm/memo.py`). The delta is taken against the previous version's export (`previous`, the newest intact
-    version); with none (first version, or one published before the export existed) every
-    entity is an ADD."""
+    the lake's folder (`ftm/memo.py`). The delta is taken against the previous version's
+    export (`previous`, the newest intact version); with none (first version, or one published
+    before the export existed) every entity is an ADD."""
     start = time.perf_counter()
     built = build_export(tables, lake.parent / MEMO)
     export = built.data()
