@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ftm.export import read_lines, to_lines
+from ftm.memo import head
 
 DELTA_FILE = "delta.ftm.json"
 DELISTED_FILE = "delisted.ftm.json"
@@ -20,23 +21,35 @@ INDEX_FILE = "index.json"
 VERSIONS_FILE = "versions.json"
 
 
-def _by_id(data: bytes) -> dict[str, dict[str, Any]]:
-    return {e["id"]: e for e in read_lines(data)}
+def _lines_by_id(data: bytes) -> dict[str, bytes]:
+    """Each entity's JSON line by ID (the ID read from the line's head, `ftm.memo.head`)."""
+    out = {}
+    for line in data.splitlines():
+        if line.strip():
+            out[head(line.decode())[0]] = line
+    return out
 
 
 def compute_delta(previous: bytes | None, current: bytes) -> list[dict[str, Any]]:
-    """ADD/MOD/DEL per entity, by ID; with no previous export every entity is an ADD."""
-    before = _by_id(previous) if previous else {}
-    after = _by_id(current)
+    """ADD/MOD/DEL per entity, by ID; with no previous export every entity is an ADD.
+
+    Lines are compared first: only entities whose lines differ are decoded (and compared as
+    entities, so a line written otherwise by older code is not a change)."""
+    before = _lines_by_id(previous) if previous else {}
+    after = _lines_by_id(current)
     ops: list[dict[str, Any]] = []
     for eid in sorted(before.keys() | after.keys()):
         old, new = before.get(eid), after.get(eid)
+        if old == new:
+            continue
         if old is None and new is not None:
-            ops.append({"op": "ADD", "entity": new})
+            ops.append({"op": "ADD", "entity": json.loads(new)})
         elif new is None and old is not None:
-            ops.append({"op": "DEL", "entity": old})
-        elif old != new:
-            ops.append({"op": "MOD", "entity": new})
+            ops.append({"op": "DEL", "entity": json.loads(old)})
+        elif new is not None and old is not None:
+            entity = json.loads(new)
+            if json.loads(old) != entity:
+                ops.append({"op": "MOD", "entity": entity})
     return ops
 
 

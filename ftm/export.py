@@ -24,14 +24,16 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from ftm.memo import CHILDREN, NOTE_EXAMPLES, USED, Notes, heads, party_view, schemata
+
 if TYPE_CHECKING:  # followthemoney is imported by the functions that build entities
     from followthemoney.proxy import EntityProxy
 
-DATASET = "sanctions_etl"
 
 # canonical entity_type → FtM schema (organizations: see `_org_schema`)
 SCHEMA_OF = {
@@ -99,27 +101,6 @@ ATTRIBUTE_PROPS: dict[str, tuple[str, ...]] = {
 }
 # attributes that give the end of a listing (a Sanction's `endDate`)
 END_DATE = {"end_date"}
-# relationship kinds (canonical `relation`, OFAC's relationship types)
-OWNERSHIP = {"owned_or_controlled_by", "owned_by", "controlled_by", "parent_company"}
-# the holder owns the target
-OWNS = {"subsidiary"}
-FAMILY = {
-    "family",
-    "relative_of",
-    "spouse_of",
-    "sibling_of",
-    "son_of",
-    "daughter_of",
-    "child_of",
-    "parent_of",
-    "family_member_of",
-}
-DIRECTORSHIP = {
-    "leader_official_of",
-    "principal_executive_officer",
-    "director_of",
-    "senior_official_of",
-}
 
 
 @dataclass
@@ -129,12 +110,30 @@ class ExportStats:
     schemata: Counter[str] = field(default_factory=Counter)
     notes: Counter[str] = field(default_factory=Counter)
     note_examples: dict[str, list[str]] = field(default_factory=dict)
+    # parties taken from the memo or built (`ftm/memo.py`): not part of the export's output
+    memo: dict[str, int] = field(default_factory=dict)
 
     def note(self, reason: str, example: str) -> None:
         self.notes[reason] += 1
         examples = self.note_examples.setdefault(reason, [])
-        if len(examples) < 5:
+        if len(examples) < NOTE_EXAMPLES:
             examples.append(example)
+
+    def replay(self, payload: dict[str, Any], kind: str) -> None:
+        """Count the notes of one party's build (`kind`: `notes` or `rel_notes`, compacted by
+        `Notes.compact`); its examples are decoded only for reasons still short of them."""
+        wanting = []
+        for reason, n in payload[kind]:
+            self.notes[reason] += n
+            if len(self.note_examples.setdefault(reason, [])) < NOTE_EXAMPLES:
+                wanting.append(reason)
+        if not wanting:
+            return
+        if isinstance(payload["examples"], str):
+            payload["examples"] = json.loads(payload["examples"])
+        for reason in wanting:
+            kept = self.note_examples[reason]
+            kept.extend(payload["examples"][kind][reason][: NOTE_EXAMPLES - len(kept)])
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -242,10 +241,40 @@ def _org_schema(ids: list[dict[str, Any]]) -> str:
     return "Company" if any(r["id_type"] in COMPANY_IDS for r in ids) else "Organization"
 
 
-def build_entities(tables: Mapping[str, pl.DataFrame]) -> tuple[list[dict[str, Any]], ExportStats]:
+@dataclass
+class Export:
+    """A whole export: its JSON lines sorted by ID (`data()` is `entities.ftm.json`), what
+    it counted, and per party the values its list's metrics read (`ftm.assertions`)."""
+
+    lines: pl.Series
+    stats: ExportStats
+    parties: list[dict[str, Any]]
+
+    def data(self) -> bytes:
+        if self.lines.is_empty():
+            return b""
+        return (self.lines.str.join("\n").item() + "\n").encode()
+
+    def entities(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.lines]
+
+
+def build_entities(
+    tables: Mapping[str, pl.DataFrame], memo: Path | None = None
+) -> tuple[list[dict[str, Any]], ExportStats]:
     """Every entity of the export as FtM dicts (validated by construction), sorted by ID."""
-    from followthemoney import model
-    from followthemoney.util import make_entity_id
+    export = build_export(tables, memo)
+    return export.entities(), export.stats
+
+
+def build_export(tables: Mapping[str, pl.DataFrame], memo: Path | None = None) -> Export:
+    """The export of `tables` (`build_entities`), as JSON lines.
+
+    `memo`: a folder (`warehouse/ftm_entities`) where each party's entities are kept by a
+    hash of what they are built from (`ftm/memo.py`); a party whose rows did not change is
+    taken from there, not rebuilt (nor decoded). The output is the same byte for byte."""
+    from ftm.links import clusters
+    from ftm.memo import EntityMemo, party_keys
 
     stats = ExportStats()
     b = _Builder(stats)
@@ -261,173 +290,253 @@ def build_entities(tables: Mapping[str, pl.DataFrame]) -> tuple[list[dict[str, A
                 stats.note("snapshot address left out of sourceUrl", url)
                 url = None
             urls[row["publication_id"]] = url
-    child = {
-        name: _groups(tables.get(name))
-        for name in (
-            "names",
-            "identifiers",
-            "addresses",
-            "birth_dates",
-            "birth_places",
-            "countries",
-            "sanctions",
-            "attributes",
+    row_urls = [urls.get(p) for p in entities["publication_id"]]
+    schema_of = schemata(entities, tables.get("identifiers"))
+    eids = entities["entity_id"].to_list()
+    sources = entities["source"].to_list()
+    last = {eid: i for i, eid in enumerate(eids)}  # the row whose proxy holds the links
+    keys = party_keys(tables, USED, row_urls, schema_of)
+    cache = EntityMemo(memo)
+    cache.load(set(sources))
+    payloads = cache.get_many(sources, keys)
+    missing = [i for i, p in enumerate(payloads) if p is None]
+    if missing:
+        wanted = pl.Series([eids[i] for i in missing])
+        child = {
+            name: _groups(_used(tables.get(name), name, "entity_id", wanted)) for name in CHILDREN
+        }
+        rels = _groups(
+            _used(tables.get("relationships"), "relationships", "from_entity_id", wanted),
+            "from_entity_id",
         )
-    }
-    rels = _groups(tables.get("relationships"), "from_entity_id")
-    proxies: dict[str, EntityProxy] = {}
+        rows = entities.select("entity_id", *USED["entities"])
+        for i in missing:
+            eid = eids[i]
+            links = rels.get(eid, []) if last[eid] == i else []
+            payload = _party(
+                b,
+                rows.row(i, named=True),
+                {name: child[name].get(eid, []) for name in CHILDREN},
+                row_urls[i],
+                [(r, schema_of.get(r["to_entity_id"] or "")) for r in links],
+            )
+            payloads[i] = payload
+            cache.put(sources[i], keys[i], payload)
+    b.stats = stats
+    # the notes in the order a whole build counts them: each party's, then the links'
+    for payload in payloads:
+        stats.replay(payload, "notes")  # type: ignore[arg-type]
+    relationships = tables.get("relationships")
+    if relationships is not None:
+        for holder in relationships["from_entity_id"].unique(maintain_order=True):
+            if holder in last:
+                stats.replay(payloads[last[holder]], "rel_notes")  # type: ignore[arg-type]
+    parties = [p["party"] for p in payloads]  # type: ignore[index]
+    # a party's own entity is the last of its lines
+    members = {eids[i]: (keys[i], payloads[i]["lines"].rpartition("\n")[2]) for i in last.values()}  # type: ignore[index]
+    texts = [p["lines"] for p in payloads] + clusters(tables.get("clusters"), members, cache)  # type: ignore[index]
+    cache.save()
+    stats.memo = cache.counts()
+    frame = heads(pl.DataFrame({"line": texts}, schema={"line": pl.String}))
+    twice = frame["id"].is_duplicated()
+    if twice.any():  # an entity ID given twice in the tables: merged
+        ids = set(frame.filter(twice)["id"])
+        merged = [
+            _canonical_form(r) for r in _merged(json.loads(x) for x in frame.filter(twice)["line"])
+        ]
+        frame = pl.concat(
+            [
+                frame.filter(~twice),
+                pl.DataFrame(
+                    {
+                        "line": [_line(r) for r in merged],
+                        "id": [r["id"] for r in merged],
+                        "schema": [r["schema"] for r in merged],
+                    },
+                    schema=frame.schema,
+                ),
+            ]
+        )
+        parties = [p for p in parties if p["id"] not in ids] + [
+            r for r in merged if not r.get("referents")
+        ]
+    for schema, n in frame.group_by("schema").len().iter_rows():
+        stats.schemata[schema] += n
+    return Export(frame.sort("id")["line"], stats, parties)
+
+
+def _line(record: Mapping[str, Any]) -> str:
+    """One entity's JSON line, as `to_lines` writes it."""
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+
+
+def _used(df: pl.DataFrame | None, name: str, key: str, wanted: pl.Series) -> pl.DataFrame | None:
+    """The rows of `wanted` entities, with the columns the export reads (`USED`) only."""
+    if df is None:
+        return None
+    return df.filter(pl.col(key).is_in(wanted.implode())).select(key, *USED[name])
+
+
+def _party(
+    b: _Builder,
+    row: Mapping[str, Any],
+    child: Mapping[str, list[dict[str, Any]]],
+    url: str | None,
+    links: list[tuple[dict[str, Any], str | None]],
+) -> dict[str, Any]:
+    """One party's entities (canonical form: the party last) and the notes they counted:
+    `notes` while the party was built, `rel_notes` while its links (to entities of the
+    schema given beside each, None when not in the lists) were."""
+    from followthemoney import model
+    from followthemoney.util import make_entity_id
+
+    from ftm.links import link as make_link
+
+    notes, rel_notes = Notes(), Notes()
+    b.stats = notes  # type: ignore[assignment]
     out: list[EntityProxy] = []
-
-    for row in entities.iter_rows(named=True):
-        eid = row["entity_id"]
-        ids = child["identifiers"].get(eid, [])
-        schema = SCHEMA_OF.get(row["entity_type"])
-        if schema == "Organization":
-            schema = _org_schema(ids)
-        proxy = model.make_entity(schema or "LegalEntity")
-        proxy.id = ftm_id(eid)
-        if schema is None:
-            b.to_notes(proxy, f"entity_type: {row['entity_type']}", "unknown entity_type")
-        proxies[eid] = proxy
-        url = urls.get(row["publication_id"])
-        b.put(proxy, ["name"], row["primary_name"], "primary_name")
-        b.put(proxy, ["topics"], "sanction", "topic")
-        b.put(proxy, ["publisher"], row["source"], "source")
-        b.put(proxy, ["sourceUrl"], url, "url")
-        b.put(proxy, ["modifiedAt"], row["last_updated"], "last_updated")
-        b.put(proxy, ["notes"], row["remarks"], "remarks")
-        if row.get("unparsed_remarks"):
-            b.to_notes(proxy, f"unparsed remarks: {row['unparsed_remarks']}", "unparsed remarks")
-        for n in child["names"].get(eid, []):
-            prop = "weakAlias" if n["quality"] in ("weak", "low") else NAME_PROP.get(n["name_type"])
-            if prop is None:
-                b.to_notes(proxy, f"name ({n['name_type']}): {n['name']}", "unknown name_type")
-                continue
-            b.put(proxy, [prop], n["name"], f"name {n['name_type']}")
-            if proxy.schema.is_a("Person") and n["name_type"] == "primary":
-                b.put(proxy, ["firstName"], n["given_name"], "given_name")
-                b.put(proxy, ["lastName"], n["family_name"], "family_name")
-        un_refs = []
-        for i in ids:
-            kind, value = i["id_type"], i["value"]
-            if kind == "un_reference":
-                un_refs.append(value)
-            props = ID_PROPS.get(kind)
-            if props is None:
-                # list references, OFSI group IDs, crypto wallets, `other`: no FtM property
-                # of their own, kept in notes with their label
-                b.to_notes(proxy, f"{i['label'] or kind}: {value}", f"identifier {kind}")
-                continue
-            # IMO numbers as the check-digit-verified digits (CSL writes `IMO 9220639`)
-            shown = i["normalized"] if kind == "imo" and i["normalized"] else value
-            b.put(proxy, props, shown, f"identifier {kind}")
-            doc_schema = DOCUMENT_SCHEMA.get(kind)
-            if doc_schema and proxy.schema.is_a("LegalEntity"):
-                doc = model.make_entity(doc_schema)
-                doc.id = make_entity_id(eid, kind, value, i["country_code"], i["note"])
-                b.put(doc, ["holder"], proxy.id, "holder")
-                b.put(doc, ["number"], value, "number")
-                b.put(doc, ["type"], i["label"] or kind, "label")
-                b.put(doc, ["country"], i["country_code"], "country")
-                b.put(doc, ["summary"], i["note"], "note")
-                b.put(doc, ["publisher"], row["source"], "source")
-                out.append(doc)
-        for a in child["addresses"].get(eid, []):
-            full = a["full_address"] or ", ".join(
-                p
-                for p in (a["street"], a["city"], a["region"], a["postal_code"], a["country_raw"])
-                if p
-            )
-            if not full and not a["country_code"]:
-                continue
-            addr = model.make_entity("Address")
-            addr.id = make_entity_id(eid, "address", full, a["country_code"])
-            b.put(addr, ["full"], full, "full_address")
-            b.put(addr, ["street"], a["street"], "street")
-            b.put(addr, ["city"], a["city"], "city")
-            b.put(addr, ["region"], a["region"], "region")
-            b.put(addr, ["postalCode"], a["postal_code"], "postal_code")
-            if a["country_code"]:
-                b.put(addr, ["country"], a["country_code"], "address country")
-            b.put(addr, ["summary"], a["note"], "note")
-            b.put(addr, ["publisher"], row["source"], "source")
-            out.append(addr)
-            b.put(proxy, ["addressEntity"], addr.id, "address")
-            b.put(proxy, ["address"], full, "address")
-        for d in child["birth_dates"].get(eid, []):
-            date = _date(d)
-            if date is None:
-                b.to_notes(proxy, f"birth date: {d['raw']}", "birth date range")
-            else:
-                b.put(proxy, ["birthDate"], date, "birth date")
-        for p in child["birth_places"].get(eid, []):
-            b.put(proxy, ["birthPlace"], p["place"], "birth place")
-            if p["country_code"]:
-                b.put(proxy, ["birthCountry", "country"], p["country_code"], "birth country")
-        for c in child["countries"].get(eid, []):
-            if c["country_code"] is None:
-                b.to_notes(proxy, f"country ({c['relation']}): {c['raw']}", "country not resolved")
-                continue
-            props = COUNTRY_PROPS.get(c["relation"], ("country",))
-            b.put(proxy, props, c["country_code"], f"country {c['relation']}")
-        # the end of a listing where the source gives it (the CSL's `end_date`): the Sanction's
-        # `endDate` below (delistings known only from the history: ftm/history_statements.py)
-        ends = [a["value"] for a in child["attributes"].get(eid, []) if a["attribute"] in END_DATE]
-        if not child["sanctions"].get(eid):
-            for end in ends:  # no Sanction to carry it: kept, in notes
-                b.to_notes(proxy, f"end_date: {end}", "end_date without a sanction")
-        for at in child["attributes"].get(eid, []):
-            if at["attribute"] in END_DATE:
-                continue
-            props = ATTRIBUTE_PROPS.get(at["attribute"])
-            if props:
-                b.put(proxy, props, at["value"], f"attribute {at['attribute']}")
-            else:
-                b.to_notes(
-                    proxy, f"{at['attribute']}: {at['value']}", f"attribute {at['attribute']}"
-                )
-        for s in child["sanctions"].get(eid, []):
-            sanction = model.make_entity("Sanction")
-            sanction.id = make_entity_id(
-                eid, "sanction", s["authority"], s["program"], s["legal_basis"], s["listed_on"]
-            )
-            b.put(sanction, ["entity"], proxy.id, "entity")
-            b.put(sanction, ["authority"], s["authority"], "authority")
-            b.put(sanction, ["program"], s["program"], "program")
-            b.put(sanction, ["provisions"], s["legal_basis"], "legal_basis")
-            b.put(sanction, ["listingDate"], s["listed_on"] or row["listed_on"], "listed_on")
-            b.put(sanction, ["startDate"], s["listed_on"] or row["listed_on"], "listed_on")
-            for end in ends:
-                b.put(sanction, ["endDate"], end, "end_date")
-            b.put(sanction, ["sourceUrl"], url, "url")
-            b.put(sanction, ["publisher"], row["source"], "source")
-            for ref in un_refs:
-                b.put(sanction, ["unscId"], ref, "un_reference")
-            out.append(sanction)
-        out.append(proxy)
-
-    for from_id, links in rels.items():
-        holder = proxies.get(from_id)
-        if holder is None:
+    eid = row["entity_id"]
+    ids = child["identifiers"]
+    schema = SCHEMA_OF.get(row["entity_type"])
+    if schema == "Organization":
+        schema = _org_schema(ids)
+    proxy = model.make_entity(schema or "LegalEntity")
+    proxy.id = ftm_id(eid)
+    if schema is None:
+        b.to_notes(proxy, f"entity_type: {row['entity_type']}", "unknown entity_type")
+    b.put(proxy, ["name"], row["primary_name"], "primary_name")
+    b.put(proxy, ["topics"], "sanction", "topic")
+    b.put(proxy, ["publisher"], row["source"], "source")
+    b.put(proxy, ["sourceUrl"], url, "url")
+    b.put(proxy, ["modifiedAt"], row["last_updated"], "last_updated")
+    b.put(proxy, ["notes"], row["remarks"], "remarks")
+    if row.get("unparsed_remarks"):
+        b.to_notes(proxy, f"unparsed remarks: {row['unparsed_remarks']}", "unparsed remarks")
+    for n in child["names"]:
+        prop = "weakAlias" if n["quality"] in ("weak", "low") else NAME_PROP.get(n["name_type"])
+        if prop is None:
+            b.to_notes(proxy, f"name ({n['name_type']}): {n['name']}", "unknown name_type")
             continue
-        for r in links:
-            target = proxies.get(r["to_entity_id"]) if r["to_entity_id"] else None
-            if target is None:
-                b.to_notes(
-                    holder,
-                    f"{r['relation']}: {r['to_name']}",
-                    "relationship target not in the lists",
-                )
-                continue
-            link = _link(b, holder, target, r["relation"])
-            b.put(link, ["publisher"], holder.get("publisher"), "source")
-            out.append(link)
-
-    canonical = _clusters(b, tables.get("clusters"), proxies)
-    records = _merged([p.to_dict() for p in out] + canonical)
-    for rec in records:
-        stats.schemata[rec["schema"]] += 1
-    return sorted((_canonical_form(r) for r in records), key=lambda r: r["id"]), stats
+        b.put(proxy, [prop], n["name"], f"name {n['name_type']}")
+        if proxy.schema.is_a("Person") and n["name_type"] == "primary":
+            b.put(proxy, ["firstName"], n["given_name"], "given_name")
+            b.put(proxy, ["lastName"], n["family_name"], "family_name")
+    un_refs = []
+    for i in ids:
+        kind, value = i["id_type"], i["value"]
+        if kind == "un_reference":
+            un_refs.append(value)
+        props = ID_PROPS.get(kind)
+        if props is None:
+            # list references, OFSI group IDs, crypto wallets, `other`: no FtM property
+            # of their own, kept in notes with their label
+            b.to_notes(proxy, f"{i['label'] or kind}: {value}", f"identifier {kind}")
+            continue
+        # IMO numbers as the check-digit-verified digits (CSL writes `IMO 9220639`)
+        shown = i["normalized"] if kind == "imo" and i["normalized"] else value
+        b.put(proxy, props, shown, f"identifier {kind}")
+        doc_schema = DOCUMENT_SCHEMA.get(kind)
+        if doc_schema and proxy.schema.is_a("LegalEntity"):
+            doc = model.make_entity(doc_schema)
+            doc.id = make_entity_id(eid, kind, value, i["country_code"], i["note"])
+            b.put(doc, ["holder"], proxy.id, "holder")
+            b.put(doc, ["number"], value, "number")
+            b.put(doc, ["type"], i["label"] or kind, "label")
+            b.put(doc, ["country"], i["country_code"], "country")
+            b.put(doc, ["summary"], i["note"], "note")
+            b.put(doc, ["publisher"], row["source"], "source")
+            out.append(doc)
+    for a in child["addresses"]:
+        full = a["full_address"] or ", ".join(
+            p
+            for p in (a["street"], a["city"], a["region"], a["postal_code"], a["country_raw"])
+            if p
+        )
+        if not full and not a["country_code"]:
+            continue
+        addr = model.make_entity("Address")
+        addr.id = make_entity_id(eid, "address", full, a["country_code"])
+        b.put(addr, ["full"], full, "full_address")
+        b.put(addr, ["street"], a["street"], "street")
+        b.put(addr, ["city"], a["city"], "city")
+        b.put(addr, ["region"], a["region"], "region")
+        b.put(addr, ["postalCode"], a["postal_code"], "postal_code")
+        if a["country_code"]:
+            b.put(addr, ["country"], a["country_code"], "address country")
+        b.put(addr, ["summary"], a["note"], "note")
+        b.put(addr, ["publisher"], row["source"], "source")
+        out.append(addr)
+        b.put(proxy, ["addressEntity"], addr.id, "address")
+        b.put(proxy, ["address"], full, "address")
+    for d in child["birth_dates"]:
+        date = _date(d)
+        if date is None:
+            b.to_notes(proxy, f"birth date: {d['raw']}", "birth date range")
+        else:
+            b.put(proxy, ["birthDate"], date, "birth date")
+    for p in child["birth_places"]:
+        b.put(proxy, ["birthPlace"], p["place"], "birth place")
+        if p["country_code"]:
+            b.put(proxy, ["birthCountry", "country"], p["country_code"], "birth country")
+    for c in child["countries"]:
+        if c["country_code"] is None:
+            b.to_notes(proxy, f"country ({c['relation']}): {c['raw']}", "country not resolved")
+            continue
+        props = COUNTRY_PROPS.get(c["relation"], ("country",))
+        b.put(proxy, props, c["country_code"], f"country {c['relation']}")
+    # the end of a listing where the source gives it (the CSL's `end_date`): the Sanction's
+    # `endDate` below (delistings known only from the history: ftm/history_statements.py)
+    ends = [a["value"] for a in child["attributes"] if a["attribute"] in END_DATE]
+    if not child["sanctions"]:
+        for end in ends:  # no Sanction to carry it: kept, in notes
+            b.to_notes(proxy, f"end_date: {end}", "end_date without a sanction")
+    for at in child["attributes"]:
+        if at["attribute"] in END_DATE:
+            continue
+        props = ATTRIBUTE_PROPS.get(at["attribute"])
+        if props:
+            b.put(proxy, props, at["value"], f"attribute {at['attribute']}")
+        else:
+            b.to_notes(proxy, f"{at['attribute']}: {at['value']}", f"attribute {at['attribute']}")
+    for s in child["sanctions"]:
+        sanction = model.make_entity("Sanction")
+        sanction.id = make_entity_id(
+            eid, "sanction", s["authority"], s["program"], s["legal_basis"], s["listed_on"]
+        )
+        b.put(sanction, ["entity"], proxy.id, "entity")
+        b.put(sanction, ["authority"], s["authority"], "authority")
+        b.put(sanction, ["program"], s["program"], "program")
+        b.put(sanction, ["provisions"], s["legal_basis"], "legal_basis")
+        b.put(sanction, ["listingDate"], s["listed_on"] or row["listed_on"], "listed_on")
+        b.put(sanction, ["startDate"], s["listed_on"] or row["listed_on"], "listed_on")
+        for end in ends:
+            b.put(sanction, ["endDate"], end, "end_date")
+        b.put(sanction, ["sourceUrl"], url, "url")
+        b.put(sanction, ["publisher"], row["source"], "source")
+        for ref in un_refs:
+            b.put(sanction, ["unscId"], ref, "un_reference")
+        out.append(sanction)
+    out.append(proxy)
+    b.stats = rel_notes  # type: ignore[assignment]
+    for r, target_schema in links:
+        if target_schema is None:
+            b.to_notes(
+                proxy, f"{r['relation']}: {r['to_name']}", "relationship target not in the lists"
+            )
+            continue
+        link = make_link(b, proxy, ftm_id(r["to_entity_id"]), target_schema, r["relation"])
+        b.put(link, ["publisher"], proxy.get("publisher"), "source")
+        out.append(link)
+    records = [_canonical_form(r) for r in _merged(p.to_dict() for p in out)]
+    records.sort(key=lambda r: r["id"] == proxy.id)  # stable: the party last
+    (counts, examples), (rel_counts, rel_examples) = notes.compact(), rel_notes.compact()
+    return {
+        "lines": "\n".join(_line(r) for r in records),
+        "notes": counts,
+        "rel_notes": rel_counts,
+        "party": party_view(records[-1]),
+        "examples": {"notes": examples, "rel_notes": rel_examples},
+    }
 
 
 def _merged(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -451,81 +560,6 @@ def _merged(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(by_id.values())
 
 
-def _link(b: _Builder, holder: EntityProxy, target: EntityProxy, relation: str) -> EntityProxy:
-    """The FtM interval for one relationship, by kind and by what the schemata allow."""
-    from followthemoney import model
-    from followthemoney.util import make_entity_id
-
-    link_id = make_entity_id(holder.id, relation, target.id)
-    if relation in OWNS and target.schema.is_a("Asset") and holder.schema.is_a("LegalEntity"):
-        link = model.make_entity("Ownership")
-        b.put(link, ["asset"], target.id, "asset")
-        b.put(link, ["owner"], holder.id, "owner")
-        b.put(link, ["role"], relation, "relation")
-    elif (
-        relation in OWNERSHIP and holder.schema.is_a("Asset") and target.schema.is_a("LegalEntity")
-    ):
-        link = model.make_entity("Ownership")
-        b.put(link, ["asset"], holder.id, "asset")
-        b.put(link, ["owner"], target.id, "owner")
-        b.put(link, ["role"], relation, "relation")
-    elif relation in FAMILY and holder.schema.is_a("Person") and target.schema.is_a("Person"):
-        link = model.make_entity("Family")
-        b.put(link, ["person"], holder.id, "person")
-        b.put(link, ["relative"], target.id, "relative")
-        b.put(link, ["relationship"], relation, "relation")
-    elif (
-        relation in DIRECTORSHIP
-        and holder.schema.is_a("LegalEntity")
-        and target.schema.is_a("Organization")
-    ):
-        link = model.make_entity("Directorship")
-        b.put(link, ["director"], holder.id, "director")
-        b.put(link, ["organization"], target.id, "organization")
-        b.put(link, ["role"], relation, "relation")
-    else:
-        link = model.make_entity("UnknownLink")
-        b.put(link, ["subject"], holder.id, "subject")
-        b.put(link, ["object"], target.id, "object")
-        b.put(link, ["role"], relation, "relation")
-    link.id = link_id
-    return link
-
-
-def _clusters(
-    b: _Builder, clusters: pl.DataFrame | None, proxies: Mapping[str, EntityProxy]
-) -> list[dict[str, Any]]:
-    """One canonical entity per cluster of two or more members, with `referents`."""
-    from followthemoney import Dataset, StatementEntity, model
-
-    if clusters is None:
-        return []
-    dataset = Dataset.make({"name": DATASET, "title": DATASET})
-    out = []
-    multi = clusters.filter(pl.col("cluster_size") > 1)
-    for (cluster_id,), members in multi.group_by("cluster_id"):
-        found = [proxies[m] for m in sorted(members["entity_id"]) if m in proxies]
-        if len(found) < 2:
-            continue
-        schema = found[0].schema
-        for p in found[1:]:
-            schema = model.common_schema(schema, p.schema)
-        canon = model.make_entity(schema)
-        canon.id = str(cluster_id)
-        for p in found:
-            for prop, value in p.itervalues():
-                if prop.name in canon.schema.properties and prop.name != "notes":
-                    canon.unsafe_add(canon.schema.properties[prop.name], value, cleaned=True)
-        entity = StatementEntity.from_data(
-            dataset, {**canon.to_dict(), "referents": [p.id for p in found]}
-        )
-        data = entity.to_dict()
-        data.pop("datasets", None)
-        data.pop("caption", None)
-        out.append(data)
-    return out
-
-
 def _canonical_form(data: dict[str, Any]) -> dict[str, Any]:
     """Sorted values and keys, so one version's export is byte-identical when rebuilt."""
     out = {"id": data["id"], "schema": data["schema"]}
@@ -537,9 +571,7 @@ def _canonical_form(data: dict[str, Any]) -> dict[str, Any]:
 
 def to_lines(entities: Iterable[Mapping[str, Any]]) -> bytes:
     """JSON lines, one entity each (UTF-8, keys in a fixed order)."""
-    return b"".join(
-        json.dumps(e, ensure_ascii=False, separators=(",", ":")).encode() + b"\n" for e in entities
-    )
+    return b"".join(_line(e).encode() + b"\n" for e in entities)
 
 
 def read_lines(data: bytes) -> Iterator[dict[str, Any]]:

@@ -2,7 +2,8 @@
 
 Every published source publication is one lake snapshot (`resources/history.py`). Each one is
 read back from the lake as it stood (`AT (VERSION => snapshot)`, that source's rows), exported
-to FtM with the same code as the version's export (`ftm.export.build_entities`) and exploded to
+to FtM with the same code as the version's export (`ftm.export.build_export`, whose memo
+serves the parties a publication shares with another) and exploded to
 one row per (entity, property, value). Across all published publications of a list:
 
 - `statements`: one row per value with the first and the last publication that carried it
@@ -29,8 +30,6 @@ built once; removing that folder only costs time.
 
 from __future__ import annotations
 
-import hashlib
-import importlib.metadata
 import json
 from collections import defaultdict
 from collections.abc import Mapping
@@ -41,8 +40,10 @@ import polars as pl
 
 from core.canonical import TABLE_NAMES
 from ftm.assertions import PARTY_SCHEMATA
-from ftm.export import build_entities
-from ftm.statements import explode
+from ftm.export import build_export
+from ftm.memo import CACHE as MEMO
+from ftm.memo import export_code_version
+from ftm.statements import explode_lines
 from resources.history import LAKE, History
 
 if TYPE_CHECKING:  # duckdb loads when the lake is read, not with the definitions
@@ -71,10 +72,7 @@ ATTACHED = {"Sanction": "entity", "Passport": "holder", "Identification": "holde
 
 def _code_fingerprint() -> str:
     """The export code and FtM version: the cached rows hold only for the same ones."""
-    digest = hashlib.sha256(importlib.metadata.version("followthemoney").encode())
-    for name in ("export.py", "statements.py", "history_statements.py"):
-        digest.update((Path(__file__).parent / name).read_bytes())
-    return digest.hexdigest()[:12]
+    return export_code_version()[:12]
 
 
 def publication_tables(
@@ -122,9 +120,13 @@ def publication_rows(
         infos = _commit_info(con)
         for r in missing:
             sid = int(r["snapshot_id"])
-            entities, _ = build_entities(publication_tables(con, sid, r["source"], infos[sid]))
+            # the parties this publication shares with one already exported (the version's
+            # own export, a previous publication) come from the export's memo
+            export = build_export(
+                publication_tables(con, sid, r["source"], infos[sid]), cache.parent / MEMO
+            )
             # an entity the export writes twice (a party giving one address twice) is one here
-            rows = explode(entities).drop("source").unique()
+            rows = explode_lines(export.data()).drop("source").unique()
             tmp = paths[sid].with_suffix(".tmp")
             rows.write_parquet(tmp)
             tmp.replace(paths[sid])  # complete or absent, never half written

@@ -4,6 +4,7 @@ version index `published/versions.json`; called by the publishing asset."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,9 @@ from ftm.delta import (
     updated_versions,
     versions_entry,
 )
-from ftm.export import build_entities, ftm_id, to_lines
+from ftm.export import build_export, ftm_id, to_lines
 from ftm.history_statements import version_history
+from ftm.memo import CACHE as MEMO
 from resources.history import History
 from resources.storage import atomic_write
 from resources.warehouse import version_names
@@ -119,22 +121,29 @@ def version_files(
     version's `publication_history`), through `history` when the storage backend gives one
     (the shared lake's catalog on PostgreSQL); `formats`: per list, the formats that disagree.
 
-    The delta is taken against the previous version's export (`previous`, the newest intact
-    version); with none (first version, or one published before the export existed) every
-    entity is an ADD."""
-    entities, stats = build_entities(tables)
-    export = to_lines(entities)
+    The export reuses the entities of parties whose rows did not change from its memo under
+    the lake's folder (`ftm/memo.py`). The delta is taken against the previous version's
+    export (`previous`, the newest intact version); with none (first version, or one published
+    before the export existed) every entity is an ADD."""
+    start = time.perf_counter()
+    built = build_export(tables, lake.parent / MEMO)
+    export = built.data()
+    seconds = {"export": time.perf_counter() - start}
     before = published / previous / ENTITIES_FILE if previous else None
     prior = before.read_bytes() if before is not None and before.is_file() else None
+    start = time.perf_counter()
     ops = compute_delta(prior, export)
+    seconds["delta"] = time.perf_counter() - start
     counts = delta_counts(ops)
-    summary = stats.to_dict()
+    summary = built.stats.to_dict()
     index = dataset_index(tables, summary, counts, formats)
     # --- ftm: assertions (ftm/bounds.json), statements and delistings from the lake ---
-    metrics = list_metrics(entities)
+    metrics = list_metrics(built.parties)
     checks = evaluate(metrics, load_bounds(), set(tables["publications"]["source"]))
     index["assertions"] = checks
+    start = time.perf_counter()
     statements, delisted, per_list = version_history(lake, tables["publication_history"], history)
+    seconds["statements"] = time.perf_counter() - start
     index["delisted"] = per_list
     # --- end ftm ---
     files = {
@@ -152,6 +161,8 @@ def version_files(
             "previous": previous if prior is not None else None,
             "metrics": metrics,
             "assertions": checks,
+            "export_memo": built.stats.memo,
+            "seconds": {k: round(v, 2) for k, v in seconds.items()},
         },
     )
 
