@@ -525,7 +525,7 @@ def _party(
             )
             continue
         link = make_link(b, proxy, ftm_id(r["to_entity_id"]), target_schema, r["relation"])
-        b.put(link, ["publisher"], proxy.get("publisher"), "source")
+        b.put(link, ["publisher"], proxy.first("publisher"), "source")
         out.append(link)
     records = [_canonical_form(r) for r in _merged(p.to_dict() for p in out)]
     records.sort(key=lambda r: r["id"] == proxy.id)  # stable: the party last

@@ -71,6 +71,11 @@ def test_followthemoney_validates_every_entity(versions: tuple[Path, Path, Path]
             "Person", "Organization", "Company", "Vessel", "Airplane", "Sanction", "Passport",
             "Identification", "Address", "Ownership", "UnknownLink",
         } <= schemata  # fmt: skip
+        # every entity, links included, names the list it comes from as a plain string
+        lists = {"us_ofac_sdn", "us_ofac_cons", "eu_fsf", "gb_fcdo", "gb_ofsi", "un_sc", "us_csl"}
+        links = [e for e in export.values() if e["schema"] in ("Ownership", "UnknownLink")]
+        assert all(len(e["properties"]["publisher"]) == 1 for e in links)
+        assert {p for e in export.values() for p in e["properties"].get("publisher", [])} <= lists
 
 
 def test_specific_entities(versions: tuple[Path, Path, Path]) -> None:
