@@ -33,6 +33,17 @@ Measured (2-core machine shared by 6 sessions, load 18.5; SDN + UN, 14,824 entri
 
 Issue #12's ≤ 15 s is not met under this load: waiting for ticks and the two run workers'
 start-up alone take ~15 s; the step work is ~31 s at load 17.
+
+    quiet machine (load 1.0, 2026-12-04 23:33): 23.0 s
+      previous version published in-process (cold FtM export): 16.5 s
+      SDN ingest run created +5.1 s (the sensor daemon's loop), started +7.2 s, ended +9.2 s
+        (step 1.9 s)
+      downstream run created +10.0 s, started +12.4 s, ended +22.9 s: consolidated 1.6 s,
+        reconciliation 1.4 s, published_version 7.3 s, of which FtM export 1.4 s (1 party
+        built, 15,580 reused), delta 0.2 s, statements 1.9 s
+
+Still over 15 s on a quiet machine: 5.1 s until the sensor daemon launches the ingest, two
+run workers' start-up (2.1 s + 2.4 s) and 12.8 s of step work.
 """
 
 from __future__ import annotations
