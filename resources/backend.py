@@ -57,7 +57,7 @@ from resources.history import (
     extension_path,
     install_extension,
 )
-from resources.storage import dumps
+from resources.storage import atomic_write, dumps
 from resources.warehouse import LATEST, _seal, remove_tree, switch_latest, verify_published
 
 if TYPE_CHECKING:  # duckdb and boto load when the shared store is used, not with the definitions
@@ -250,7 +250,8 @@ class StorageBackend(ConfigurableResource):
 def _follow(
     store: objectstore.ObjectStore, published: Path, pointer: dict[str, Any], logger: Any
 ) -> None:
-    """Make the local `latest` the bucket's latest version (downloaded and verified if new here)."""
+    """Make the local `latest` the bucket's latest version (downloaded and verified if new
+    here), and the local `versions.json` the bucket's."""
     from resources import objectstore
 
     version = pointer["version"]
@@ -270,6 +271,7 @@ def _follow(
         logger.info(f"shared store: pulled version {version} (latest there)")
     if os.path.basename(os.path.realpath(published / LATEST)) != version:
         switch_latest(published, version)
+    objectstore.pull_index(store, published / objectstore.VERSIONS_JSON)
 
 
 class Publish:
@@ -309,11 +311,14 @@ class Publish:
                 )
             manifest_sha = objectstore.push_version(self.store, self.published / version)
             index = self.published / objectstore.VERSIONS_JSON
-            if not objectstore.push_index(self.store, index, version, keep_versions):
+            merged = objectstore.push_index(self.store, index, version, keep_versions)
+            if merged is None:
                 self.logger.warning(
                     f"shared store: {index} has no entry for {version}: the bucket's "
                     f"{objectstore.VERSIONS_JSON} is left as it was"
                 )
+            else:  # the local index mirrors the bucket's: every machine's versions
+                atomic_write(index, merged)
             self.etag = objectstore.point_latest(self.store, version, manifest_sha, self.etag)
             self.logger.info(
                 f"shared store: latest -> {version} ({self.store.url('published', version)})"

@@ -55,7 +55,7 @@ from typing import Any, BinaryIO
 
 from botocore.exceptions import ClientError
 
-from resources.storage import dumps
+from resources.storage import atomic_write, dumps
 from resources.warehouse import (
     LATEST_JSON,
     MANIFEST,
@@ -278,16 +278,17 @@ def verify_remote(store: ObjectStore, version: str, manifest_sha256: str | None)
     return problems
 
 
-def push_index(store: ObjectStore, local_index: Path, version: str, keep: int) -> bool:
+def push_index(store: ObjectStore, local_index: Path, version: str, keep: int) -> bytes | None:
     """Merge `version`'s entry of the local `versions.json` into the bucket's and write it
     conditionally (after the version's objects, before `latest.json`). `available` is false for
     the versions retention will remove (`keep`, as `remove_old_versions`, with `version` as
-    latest). Returns False, writing nothing, when the local index has no entry for `version`
-    (a version published before the index existed)."""
+    latest). Returns the bytes written, which the caller mirrors into the local index; None,
+    writing nothing, when the local index has no entry for `version` (a version published
+    before the index existed)."""
     local = json.loads(local_index.read_bytes()) if local_index.is_file() else {"versions": []}
     entry = next((v for v in local["versions"] if v["version"] == version), None)
     if entry is None:
-        return False
+        return None
     key = store.key(PUBLISHED, VERSIONS_JSON)
     found = store.get(key)
     names = version_names(store)
@@ -307,6 +308,17 @@ def push_index(store: ObjectStore, local_index: Path, version: str, keep: int) -
             f"{store.url(PUBLISHED, VERSIONS_JSON)} changed while this run merged version "
             f"{version} into it: latest was not moved"
         ) from None
+    return body
+
+
+def pull_index(store: ObjectStore, local_index: Path) -> bool:
+    """Mirror the bucket's `versions.json` into the local one (atomically), so a machine that
+    follows another's version builds its next entry on the bucket's chain and its local index
+    lists every machine's versions. False when the bucket has none (the local one is kept)."""
+    found = store.get(store.key(PUBLISHED, VERSIONS_JSON))
+    if found is None:
+        return False
+    atomic_write(local_index, found[0])
     return True
 
 

@@ -180,14 +180,16 @@ def test_versions_index_is_published_before_latest(
     )
     versions = []
     for n in range(3):
-        version = build_indexed(published, n)
         puts.clear()
-        with backend.publishing(published) as publish:
+        with backend.publishing(published) as publish:  # as the publish step: follow, build
+            version = build_indexed(published, n)
             publish.done(version, keep_versions=2)
         versions.append(version)
         # the version's objects (manifest last), then the index, then the pointer
         assert puts[-3:] == ["manifest.json", "versions.json", "latest.json"], puts
-    index = json.loads(store.get(store.key("published", "versions.json"))[0])  # type: ignore[index]
+    found = store.get(store.key("published", "versions.json"))
+    assert found is not None
+    index = json.loads(found[0])
     assert index["latest"] == versions[-1]
     assert [(v["version"], v["available"]) for v in index["versions"]] == [
         (versions[0], False),  # removed by retention (keep 2) in the same publish
@@ -196,6 +198,13 @@ def test_versions_index_is_published_before_latest(
     ]
     assert index["versions"][2]["entities"] == {"Person": 2}
     assert objectstore.version_names(store) == versions[1:]
+    # the local index mirrors the bucket's, and a machine that follows the bucket pulls it
+    assert (published / "versions.json").read_bytes() == found[0]
+    other = published.parent / "other"
+    with backend.publishing(other):
+        pass
+    assert (other / "latest").resolve().name == versions[-1]
+    assert (other / "versions.json").read_bytes() == found[0]
 
     # another writer rewrites versions.json between this run's read and its write
     monkeypatch.undo()
