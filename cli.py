@@ -27,13 +27,13 @@ import os
 import shutil
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
-    from dagster import ExecuteInProcessResult
+    from dagster import AssetKey, ExecuteInProcessResult
     from dagster._utils.error import SerializableErrorInfo
 
 DISK_FULL_TEXT = ("no space left on device", "database or disk is full", "disk is full")
@@ -68,6 +68,21 @@ def parse_period(text: str) -> dict[str, str]:
         return range_tags(first.strip(), last.strip() or first.strip())
     except UnknownPeriodError as exc:
         raise argparse.ArgumentTypeError(f"--period {text}: {exc}") from None
+
+
+def ingest_selection(
+    keys: Iterable[AssetKey], period: dict[str, str] | None
+) -> list[AssetKey] | None:
+    """The assets of `ingest_all` a run covers: all (None), or for a month run all but the
+    yearly trade sources, which refuse a month (`assets/trade_months.py`); it says so."""
+    from assets.trade_months import MONTH_COLUMNS, MONTHS_TAG
+    from assets.trade_periods import PARTITIONED
+
+    if not period or MONTHS_TAG not in period:
+        return None
+    yearly = sorted(set(PARTITIONED) - set(MONTH_COLUMNS))
+    print(f"--period {period[MONTHS_TAG]}: {', '.join(yearly)} are yearly: not run")
+    return sorted(key for key in keys if key.to_user_string() not in yearly)
 
 
 def check_pins(pins: list[tuple[str, str]]) -> str | None:
@@ -371,8 +386,7 @@ def run(
     from dagster import DagsterInstance
 
     from assets.staleness import stale_derived
-    from assets.trade_months import MONTH_COLUMNS, MONTHS_TAG
-    from assets.trade_periods import PARTITIONED, range_tags
+    from assets.trade_periods import range_tags
     from definitions import build_definitions
     from resources.warehouse import exclusive, latest_folder
 
@@ -407,15 +421,7 @@ def run(
         ):
             # phase 1: fetch, parse and check every list and trade source
             ingest = defs.resolve_job_def("ingest_all")
-            selection = None
-            if period and MONTHS_TAG in period:  # a month: the yearly sources have none
-                yearly = sorted(set(PARTITIONED) - set(MONTH_COLUMNS))
-                print(f"--period {period[MONTHS_TAG]}: {', '.join(yearly)} are yearly, not run")
-                selection = [
-                    key
-                    for key in ingest.asset_layer.selected_asset_keys
-                    if key.to_user_string() not in yearly
-                ]
+            selection = ingest_selection(ingest.asset_layer.selected_asset_keys, period)
             results.append(
                 ingest.execute_in_process(
                     instance=instance,

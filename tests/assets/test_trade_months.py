@@ -339,6 +339,17 @@ def test_cli_refuses_a_bad_month(
     assert not (tmp_path / "warehouse").exists()
 
 
+def test_cli_month_run_leaves_out_the_yearly_sources(capsys: pytest.CaptureFixture[str]) -> None:
+    from definitions import build_definitions
+
+    keys = build_definitions().resolve_job_def("ingest_all").asset_layer.selected_asset_keys
+    assert cli.ingest_selection(keys, cli.parse_period("2023")) is None
+    selected = cli.ingest_selection(keys, cli.parse_period("2023-05"))
+    assert selected is not None
+    assert set(keys) - set(selected) == {AssetKey("cepii_baci"), AssetKey("imf_imts")}
+    assert "--period 2023-05: cepii_baci, imf_imts are yearly: not run" in capsys.readouterr().out
+
+
 def test_live_month_asks_the_api_for_that_month_only(
     refreshed: dict[str, object], tmp_path: Path
 ) -> None:
