@@ -285,6 +285,27 @@ def test_stored_rows_missing_from_the_data_are_refused(tmp_path: Path) -> None:
     assert pl.read_parquet(path)["source_line"].to_list() == [3, 4, 5]
 
 
+def test_cn8_month_comes_back_in_parse_order(refreshed: dict[str, object], tmp_path: Path) -> None:
+    """A real CN8 year file (sheets read month column by month column): May 2021 replaced by
+    itself with one cell revised gives back the same file, in the same order, but that cell."""
+    source = DataDir(root=str(refreshed["data"]))
+    data = DataDir(root=str(tmp_path))
+    year = pl.read_parquet(trade_periods.period_path(source, "eurostat_cn8", "2021"))
+    trade_periods.write_periods(data, "eurostat_cn8", year, ["2021"])
+    may = year.filter(pl.col("month") == 5).row(7, named=True)
+    cell = pl.all_horizontal(
+        pl.col(c) == may[c] for c in ("source_file", "source_sheet", "source_cell")
+    )
+    revised = year.with_columns(value_eur=pl.when(cell).then(1.0).otherwise(pl.col("value_eur")))
+    counts = trade_months.write_months(
+        data, "eurostat_cn8", revised, trade_months.parse_months("2021-05")
+    )
+    assert counts == {"2021": {"2021-05": year.filter(pl.col("month") == 5).height}}
+    stored = pl.read_parquet(trade_periods.period_path(data, "eurostat_cn8", "2021"))
+    assert stored.equals(revised) and not stored.equals(year)
+    assert stored.filter(cell)["value_eur"].to_list() == [1.0]
+
+
 @pytest.mark.parametrize(
     ("text", "tags"),
     [
