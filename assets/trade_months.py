@@ -15,7 +15,8 @@ What is refused, with an error naming the month and the source (nothing is store
   cannot be carved out of them; refreshing the whole year instead would rewrite more than was
   asked) — refresh the year (the partition without the tag);
 - a month a monthly series does not hold (the source has monthly rows that year, but none of
-  that month), or whose stored rows the fetched data no longer has (never dropped silently);
+  that month; live: the API, asked for that month, answers without rows), or whose stored rows
+  the fetched data no longer has (never dropped silently);
 - a month of a year the source has not built yet (a month is refreshed within its stored year);
 - a malformed month, or one outside the trade periods.
 A source with no monthly rows in that year at all (Comtrade's annual answers, the CN8 workbooks
@@ -187,14 +188,19 @@ def live_specs(
 
 
 def write_months(
-    data_dir: DataDir, table: str, frame: pl.DataFrame | pl.LazyFrame, months: Months
+    data_dir: DataDir,
+    table: str,
+    frame: pl.DataFrame | pl.LazyFrame,
+    months: Months,
+    asked: bool = False,
 ) -> dict[str, dict[str, int]]:
     """Replace the rows of `months` in each year file of `table` with `frame`'s rows of those
     months; the rest of each file is kept as stored. Returns per year the rows refreshed per
     month (an empty dict: no monthly rows that year in the data nor the store, not rewritten).
 
     Everything is checked before any file is written: a month the data lacks while the series
-    has other months that year, or whose stored rows the data no longer has, is refused.
+    has other months that year (or, `asked`: the publisher was asked for these months only), or
+    whose stored rows the data no longer has, is refused.
     """
     import polars as pl
 
@@ -218,10 +224,11 @@ def write_months(
                     f"{table}: month {name} has {old[m]} stored rows but none in the fetched "
                     "data: refused (rows are never dropped; refresh the year to accept it)"
                 )
-            if not new.get(m) and have:
+            if not new.get(m) and (have or asked):
+                listed = ", ".join(f"{key}-{h:02d}" for h in have) or "none"
                 raise MonthRefusedError(
                     f"{table}: month {name} is not in the data (its monthly rows of {key}: "
-                    f"{', '.join(f'{key}-{h:02d}' for h in have)}); nothing was stored"
+                    f"{listed}); nothing was stored"
                 )
         counts[key] = {f"{key}-{m:02d}": n for m, n in sorted(new.items())}
         if fresh.height or old:
@@ -310,7 +317,9 @@ def materialize_months(
         else:
             result = TradeParse(source=source, table=source, frame=empty(source))
             accounting = result.accounting(None)
-        refreshed = write_months(data_dir, result.table, result.frame, months)
+        # live, the publisher was asked for these months only: one it answers without is not
+        # published (yet)
+        refreshed = write_months(data_dir, result.table, result.frame, months, bool(specs))
         rejects = result.rejects
         if specs:  # a payload of these months only: the other periods' rejects stay
             previous = table_path(data_dir, f"{result.table}_rejects")

@@ -425,3 +425,24 @@ def test_live_month_asks_the_api_for_that_month_only(
     lu = after.filter(may & (pl.col("reporter_code") == "LU"))
     assert lu["value_eur"].to_list() == [306524.0]
     assert set(after.filter(may)["source_file"]) == {"comext_exports_AM_2023-05.csv"}
+    # a month the API answers without rows is not published: refused, nothing stored
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for spec in trade.LIVE_FILES["eurostat_comext"]:
+        (empty / spec.name).write_bytes(as_sdmx(armenia.clear()))
+    with serve(empty) as server:
+        urls = {k: f"{server.url}/ok/{v}?startPeriod=2019-01" for k, v in overrides.items()}
+        resources["fetcher"] = LiveFetcher(
+            timeout_seconds=5, url_overrides=urls, allow_loopback_http=True
+        )
+        result = materialize(
+            [trade.eurostat_comext_asset],
+            resources=resources,
+            tags=trade_months.month_tags(trade_months.parse_months("2024-10")),
+            raise_on_error=False,
+        )
+    assert (
+        "eurostat_comext: month 2024-10 is not in the data (its monthly rows of 2024: none)"
+        in _failure(result)
+    )
+    assert trade.read_table(DataDir(root=str(live)), "eurostat_comext").equals(after)
