@@ -1,14 +1,17 @@
 """Command line: run the whole pipeline once and say where the results are.
 
     python cli.py run [--data-dir DIR] [--mode snapshot|live] [--pin SOURCE=DATE]
-                      [--allow-shrink] [--keep-versions N] [--period YEAR[..YEAR]]
+                      [--allow-shrink] [--keep-versions N]
+                      [--period YEAR[..YEAR] | YYYY-MM[..YYYY-MM]]
 
 Runs in-process against a persistent Dagster instance (the runs then show up in `dagster dev` on
 the same DAGSTER_HOME): first `ingest_all` (every list and trade source), then, only for the
 derived assets Dagster reports stale, `refresh_all` on them (an unchanged re-run executes no
 consolidation, reconciliation or publish step). The trade sources are partitioned by year:
 `ingest_all` is one range run over every period, or over `--period 2023` / `--period
-2021..2023` only (the other periods' stored files are not touched). It then prints the mode, each source publication
+2021..2023` only (the other periods' stored files are not touched); `--period 2023-05` refreshes
+only that month of the monthly trade sources (Comext, CN8, Comtrade) inside its year's files,
+the yearly ones (BACI, IMF) are not run (`assets/trade_months.py`). It then prints the mode, each source publication
 and its date, and the paths of the published version. A failed run prints each failed step's
 own error and each check that did not pass, with its reason; a full disk ends in one clear
 message, and the failed run's temporary files are removed. Exit codes: 0 published (or
@@ -24,13 +27,13 @@ import os
 import shutil
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
-    from dagster import ExecuteInProcessResult
+    from dagster import AssetKey, ExecuteInProcessResult
     from dagster._utils.error import SerializableErrorInfo
 
 DISK_FULL_TEXT = ("no space left on device", "database or disk is full", "disk is full")
@@ -51,17 +54,35 @@ def parse_pin(text: str) -> tuple[str, str]:
     return source, day
 
 
-def parse_period(text: str) -> tuple[str, str]:
-    """`YEAR` or `FIRST..LAST` (argparse type): a period that is not a trade partition is a
-    usage error naming the known range."""
+def parse_period(text: str) -> dict[str, str]:
+    """`YEAR`, `FIRST..LAST`, `YYYY-MM` or `YYYY-MM..YYYY-MM` (argparse type): the run tags of
+    those years, or of those months within their years (`assets/trade_months.py`). A period
+    that is not a trade partition, or not a month, is a usage error naming it."""
+    from assets.trade_months import is_month, month_tags, parse_months
     from assets.trade_periods import UnknownPeriodError, range_tags
 
     first, _, last = text.partition("..")
     try:
-        tags = range_tags(first.strip(), last.strip() or first.strip())
+        if is_month(text):
+            return month_tags(parse_months(text))
+        return range_tags(first.strip(), last.strip() or first.strip())
     except UnknownPeriodError as exc:
         raise argparse.ArgumentTypeError(f"--period {text}: {exc}") from None
-    return tuple(tags.values())  # type: ignore[return-value]
+
+
+def ingest_selection(
+    keys: Iterable[AssetKey], period: dict[str, str] | None
+) -> list[AssetKey] | None:
+    """The assets of `ingest_all` a run covers: all (None), or for a month run all but the
+    yearly trade sources, which refuse a month (`assets/trade_months.py`); it says so."""
+    from assets.trade_months import MONTH_COLUMNS, MONTHS_TAG
+    from assets.trade_periods import PARTITIONED
+
+    if not period or MONTHS_TAG not in period:
+        return None
+    yearly = sorted(set(PARTITIONED) - set(MONTH_COLUMNS))
+    print(f"--period {period[MONTHS_TAG]}: {', '.join(yearly)} are yearly: not run")
+    return sorted(key for key in keys if key.to_user_string() not in yearly)
 
 
 def check_pins(pins: list[tuple[str, str]]) -> str | None:
@@ -354,7 +375,7 @@ def run(
     pins: list[tuple[str, str]],
     allow_shrink: bool,
     keep_versions: int | None = None,
-    period: tuple[str, str] | None = None,
+    period: dict[str, str] | None = None,
 ) -> int:
     os.environ["SANCTIONS_DATA_DIR"] = str(data_dir)
     os.environ["SANCTIONS_MODE"] = mode
@@ -399,13 +420,16 @@ def run(
             DagsterInstance.get() as instance,
         ):
             # phase 1: fetch, parse and check every list and trade source
+            ingest = defs.resolve_job_def("ingest_all")
+            selection = ingest_selection(ingest.asset_layer.selected_asset_keys, period)
             results.append(
-                defs.resolve_job_def("ingest_all").execute_in_process(
+                ingest.execute_in_process(
                     instance=instance,
                     raise_on_error=False,
                     run_config=run_config,
-                    # the trade sources' periods: all, or `--period`'s range (one run)
-                    tags=range_tags(*period) if period else range_tags(),
+                    # the trade sources' periods: all, or `--period`'s years or months (one run)
+                    tags=period or range_tags(),
+                    asset_selection=selection,
                 )
             )
             # phase 2, only for what Dagster reports stale (a new data version upstream, new
@@ -487,8 +511,9 @@ def main(argv: list[str] | None = None) -> int:
         "--period",
         type=parse_period,
         default=None,
-        metavar="YEAR[..YEAR]",
-        help="trade sources: refresh only this year or range of years (default: every period)",
+        metavar="YEAR[..YEAR] | YYYY-MM[..YYYY-MM]",
+        help="trade sources: refresh only this year or range of years, or only these months "
+        "of the monthly sources within their years (default: every period)",
     )
     args = parser.parse_args(argv)
     if args.keep_versions is not None and args.keep_versions < 1:

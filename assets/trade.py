@@ -34,6 +34,7 @@ from assets.carryover import carried_over, code_metadata
 from assets.fingerprints import fingerprint
 from assets.trade_checks import TRADE_CHECKS as TRADE_CHECKS
 from assets.trade_checks import TradeFrames, check_results, check_specs
+from assets.trade_months import materialize_months, run_months
 from assets.trade_periods import (
     BACKFILL,
     PARTITIONED,
@@ -196,6 +197,9 @@ def _materialize(
     if source in PARTITIONED:  # a bad range is named before Dagster resolves its keys
         check_periods([context.partition_key_range.start, context.partition_key_range.end])
         periods = context.partition_keys
+        # a run tagged `trade/months` refreshes those months inside their year files
+        if months := run_months(context.run.tags, periods):
+            return materialize_months(context, source, fetcher, data_dir, parse, months)
     fetched = fetch_files(source, fetcher, data_dir)
     warehouse(data_dir).mkdir(parents=True, exist_ok=True)
     key = input_key([f["sha256"] for f in fetched.described])

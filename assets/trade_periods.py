@@ -5,12 +5,14 @@ One partitions definition, yearly (`PERIODS`), for the five sources that carry a
 column, and Comext's downloads mix annual and monthly rows of the same year, so a year is the
 one period all five share; a Dagster job cannot mix partitions definitions, so with one
 definition a single run (one range run, `range_tags`) covers every trade source, where a
-monthly and a yearly definition would need two runs and two jobs. A month is refreshed by
-refreshing its year (at most twelve months of a source; the other years are not touched).
+monthly and a yearly definition would need two runs and two jobs. One month (or a run of
+months) is refreshed inside its year's partition: a run of that year tagged `trade/months`
+(`assets/trade_months.py`) replaces only that month's rows in the year file; the annual rows,
+the other months and the other years are not touched.
 
 Each period of a table is its own file, `<data dir>/warehouse/trade/<table>/period=<year>.parquet`,
 written atomically; a run rewrites (or, when the period has no rows any more, removes) only the
-files of the periods in its range. `scan_periods` reads all stored periods back in the order of
+files of the periods in its range (a month run: only the year files holding its months). `scan_periods` reads all stored periods back in the order of
 the source's files and lines (`parse_order`), the order of the table before it was partitioned,
 so the tables built from it are the same row for row.
 """

@@ -201,9 +201,12 @@ def snapshot_payloads(
     return chosen, pairs
 
 
-def fetch_files(source: str, fetcher: Fetcher, data_dir: DataDir) -> Fetched:
-    """Fetch (or read from the snapshot) every file of `source` and archive each payload."""
-    specs = LIVE_FILES[source]
+def fetch_files(
+    source: str, fetcher: Fetcher, data_dir: DataDir, specs: tuple[FileSpec, ...] | None = None
+) -> Fetched:
+    """Fetch (or read from the snapshot) every file of `source` and archive each payload;
+    `specs` narrows the live files (a month run's query: `assets/trade_months.py`)."""
+    specs = LIVE_FILES[source] if specs is None else specs
     fetched = Fetched(source=source, mode=fetcher.mode)
     if fetcher.mode == "snapshot" or not specs:
         pin = getattr(fetcher, "pins", {}).get(source)
