@@ -172,9 +172,19 @@ def build_tables(
     for row, _, fragment in unparsed.iter_rows():
         what = Unknown(primary, f"record {row + 1} remarks", "remark fragment", fragment)
         unknowns.append((row + 1, 0, what))
-    party = parties.select("row", "entity_id", "etype")
+    # each remarks row takes its party's id and type: `row` numbers the primary file's records,
+    # so the look-up is a gather from arrays over those numbers
+    at = parties["row"]
+    party = pl.DataFrame(
+        {
+            column: pl.repeat(None, main.height, dtype=pl.String, eager=True).scatter(
+                at, parties[column]
+            )
+            for column in ("entity_id", "etype")
+        }
+    )
     remarks = {
-        table: df.join(party, on="row", maintain_order="left").with_columns(
+        table: pl.concat([df, party[df["row"]]], how="horizontal").with_columns(
             part=pl.lit(0), origin=pl.lit("remarks")
         )
         for table, df in remark_rows.items()
@@ -315,7 +325,7 @@ def build_tables(
 
     out = {}
     for table, frames in tables.items():
-        df = pl.concat([conform(table, f) for f in frames])
+        df = conform(table, pl.concat(frames, how="diagonal_relaxed"))
         if df.height:  # the walk made no frame for a table it added no row to
             out[table] = df
     return out, [u for _, _, u in sorted(unknowns, key=lambda x: x[:2])]

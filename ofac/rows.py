@@ -138,11 +138,9 @@ def fold_remark_repeats(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFra
         # computed for those parties' rows alone (a few hundred of the SDN list's 15,000)
         both = df.filter(~remarks).select("entity_id").unique()
         keyed = (
-            df.lazy()
-            .with_row_index("_n")
-            .join(both.lazy(), on="entity_id", how="semi", maintain_order="left")
+            df.with_row_index("_n")
+            .join(both, on="entity_id", how="semi", maintain_order="left")
             .with_columns(key)
-            .collect()
         )
         if keyed.height == 0:
             continue
