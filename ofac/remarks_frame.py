@@ -100,17 +100,19 @@ def _labelled(frags: pl.DataFrame) -> pl.DataFrame:
             & ~(fragment.str.starts_with("(") & fragment.str.ends_with(")"))
         )
         .with_columns(body=fragment.str.replace(r"(?i)^alt\.\s+", ""))
-        .with_columns(after=body.str.replace(_LABEL_AND_SEPARATOR, ""))
-        .filter(pl.col("after").str.len_bytes() < body.str.len_bytes())
+        # the label and its separator (labels are not empty: a match is never empty)
+        .with_columns(prefix=body.str.extract(_LABEL_AND_SEPARATOR, 0))
+        .filter(pl.col("prefix").is_not_null())
     )
-    # the label and its separator; no label ends in a space, `:`, `,` or `-` (and the text is
-    # printable ASCII, so its only white space is the space): the separator is what those
-    # characters end the prefix with
-    after = pl.col("after")
-    prefix = body.str.slice(0, body.str.len_bytes() - after.str.len_bytes())
+    # no label ends in a space, `:`, `,` or `-` (and the text is printable ASCII, so its only
+    # white space is the space and a byte offset is a character offset): the separator is
+    # what those characters end the prefix with
+    prefix = pl.col("prefix")
     return (
         candidates.select(
-            "fid", label=prefix.str.strip_chars_end(" :,-"), rest=after.str.strip_chars()
+            "fid",
+            label=prefix.str.strip_chars_end(" :,-"),
+            rest=body.str.slice(prefix.str.len_bytes()).str.strip_chars(),
         )
         .filter(pl.col("rest") != "")
         .with_columns(key=pl.col("label").str.to_lowercase())
