@@ -128,8 +128,12 @@ def _labelled(frags: pl.DataFrame) -> pl.DataFrame:
 # numbered label (`ATTRIBUTE_PATTERNS`, all of them `Executive Order N …`) starts the text.
 if SHAPES[-1][1:] != ("attribute", "title"):
     raise ValueError("the last of SHAPES is no longer the position rule (see `_titles`)")
-_EARLIER_SHAPES = "|".join(f"(?:{pattern})" for pattern, _, _ in SHAPES[:-1])
-_POSITION = SHAPES[-1][0]
+# `\b` made ASCII (`(?-u:\b)`): the same on the printable ASCII fragments read here, and a
+# Unicode word boundary sends the regex engine to a slow path
+_EARLIER_SHAPES = "|".join(f"(?:{pattern})" for pattern, _, _ in SHAPES[:-1]).replace(
+    r"\b", r"(?-u:\b)"
+)
+_POSITION = SHAPES[-1][0].replace(r"\b", r"(?-u:\b)")
 if any(not pattern.startswith("Executive Order ") for pattern, _ in ATTRIBUTE_PATTERNS):
     raise ValueError("a numbered label no longer starts `Executive Order` (see `_titles`)")
 
