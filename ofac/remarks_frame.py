@@ -236,12 +236,16 @@ def _documents(df: pl.DataFrame) -> pl.DataFrame:
         & (value.str.count_matches(")", literal=True) == 1)
         & value.str.ends_with(")")
     )
+    # (`one` and the opening's place computed once: an eager query evaluates a repeated
+    # expression anew)
+    opened, single = pl.col("_opening"), pl.col("_one")
     paren = (
         df.filter(~no_paren)
+        .with_columns(_opening=opening, _one=one)
         .with_columns(
-            before=pl.when(one).then(value.str.slice(0, opening).str.strip_chars_end(" ")),
-            inner=pl.when(one).then(
-                value.str.slice(opening + 1, value.str.len_bytes() - opening - 2)
+            before=pl.when(single).then(value.str.slice(0, opened).str.strip_chars_end(" ")),
+            inner=pl.when(single).then(
+                value.str.slice(opened + 1, value.str.len_bytes() - opened - 2)
             ),
         )
         .filter(
@@ -266,13 +270,21 @@ def _documents(df: pl.DataFrame) -> pl.DataFrame:
     )
     df = df.filter(plausible)
     codes = _lookup(df["country_raw"].filter(df["country_raw"] != ""), _country)
+    # MMSI numbers compared by their digits, documents without spaces, dots, dashes and
+    # parentheses, in upper case: each rule on its own rows (a `when` computes both on all)
+    mmsi = id_type == "mmsi"
+    digits = pl.col("value").str.replace_all(r"\D", "")
+    plain = pl.col("value").str.replace_all(r"[\s.\-()]", "").str.to_uppercase()
+    df = pl.concat(
+        [
+            df.filter(~mmsi).with_columns(normalized=plain),
+            df.filter(mmsi).with_columns(normalized=digits),
+        ]
+    )
     return df.select(
-        "fid", "value", "country_raw", "note",
+        "fid", "value", "country_raw", "note", "normalized",
         id_type="target",
         label="label",
-        normalized=pl.when(id_type == "mmsi")
-        .then(pl.col("value").str.replace_all(r"\D", ""))
-        .otherwise(pl.col("value").str.replace_all(r"[\s.\-()]", "").str.to_uppercase()),
         country_code=pl.col("country_raw").replace_strict(codes, default=None, return_dtype=pl.String),
     ).select(_ID_COLUMNS)  # fmt: skip
 
