@@ -24,7 +24,8 @@ the SDN set, also at load 2.8 before any change). The `e2e` part was not re-run:
 
 Steadier, the same set in fresh processes, old and new code alternating, 15 runs each (load
 13–17): CPU 238–272 ms → 221–231 ms (median), 225–248 → 210–219 ms (min); ratio to the bare
-read 16.5–19.3 → 15.4–15.6. Output identical on every OFAC input, frame by frame with row order
+read 16.5–19.3 → 15.4–15.6; with the last three commits, at load 8.7–9.4: 223–228 → 199–211 ms
+(median), ratio 18.1–18.4 → 14.1–14.9. Output identical on every OFAC input, frame by frame with row order
 (tables, staged frames, rejects, unknowns, counts): SDN 2023-12-28 set and subsets of it, SDN
 2024-05-03, the consolidated CSV set, CONSOLIDATED.XML, CONS_ENHANCED.ZIP, the copies in
 /work/shared/data, and the SDN set ×3.
