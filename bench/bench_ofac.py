@@ -9,40 +9,49 @@ parser ÷ bare). The 10× set replicates every SDN record ten times under new en
 The end-to-end run is a fresh interpreter that does only that run and reports its own peak
 memory (VmHWM: `ru_maxrss` would start from this parent's size).
 
-Measured 2026-12-04 (issue #17, parsers), 2 cores shared by six sessions, load 14.5–15.2;
-CPU-time ratios are the ones to read (wall ratios move with the load):
+Measured 2026-12-05 (issue #17, parsers, second round), 2 cores shared by six sessions, load
+7.6–17.4; CPU-time ratios (the `per_file` part of this script, run twice for the code before
+this round, 203fbf1, and twice after, interleaved; "before" for the single files, and 16.8 for
+the SDN set, also at load 2.8 before any change). The `e2e` part was not re-run:
 
-    file (strict read vs bare read)         cpu ratio
-    SDN.CSV / ADD.CSV / ALT.CSV / COMMENTS   2.5 / 1.9 / 2.0 / 2.1
-    SDN CSV set → canonical (remarks too)   16.6    (issue #17: 18–20)
-    CONS CSV set → canonical                25.8    (3.5 ms bare: fixed costs dominate)
-    CONSOLIDATED.XML → canonical            17.2
-    SDN CSV set ×10 (138,210 entries)        9.3
+    file (strict read vs bare read)         cpu ratio before     after
+    SDN.CSV                                  2.6–2.7              1.9–2.1
+    ADD.CSV / ALT.CSV / SDN_COMMENTS.CSV     2.1 / 2.1 / 2.3      2.0–2.1 / 2.0–2.1 / 1.8–2.7
+    SDN CSV set → canonical (remarks too)   16.7 / 17.9          15.0 / 15.9    (target 10: not met)
+    CONS CSV set → canonical                18.4 / 25.6          20.8 / 24.9    (2–4 ms bare: noise)
+    CONSOLIDATED.XML → canonical            17.2 / 17.5          16.3 / 17.4
+    SDN CSV set ×10 (138,210 entries)        9.4 / 9.6            7.5 / 8.7
 
-Same code before and after, min of 40 alternating runs in one process (load 13–15): the SDN
-set 255–261 ms → 237–241 ms of CPU (−8 %), bare 12.3–13.1 ms. Output identical on every
-real OFAC file (tables, staged frames, rejects, unknowns, counts, compared by script).
-The `e2e` part was not re-run for these figures.
+Steadier, the same set in fresh processes, old and new code alternating, 15 runs each (load
+13–17): CPU 238–272 ms → 221–231 ms (median), 225–248 → 210–219 ms (min); ratio to the bare
+read 16.5–19.3 → 15.4–15.6; with the last three commits, at load 8.7–9.4: 223–228 → 199–211 ms
+(median), ratio 18.1–18.4 → 14.1–14.9. Output identical on every OFAC input, frame by frame with row order
+(tables, staged frames, rejects, unknowns, counts): SDN 2023-12-28 set and subsets of it, SDN
+2024-05-03, the consolidated CSV set, CONSOLIDATED.XML, CONS_ENHANCED.ZIP, the copies in
+/work/shared/data, and the SDN set ×3.
 
-The target (SDN set ≤ 10× the bare read) is not met. Where the CPU goes, median of 15 runs
-(ms, and × the bare read of 16.5 ms at that load; `build_tables` holds the remarks):
+Where the CPU goes now (median of 15, ms; bare read 14): strict read 27 (read_csv itself 13,
+trimming every field 7); remarks 104 (split 19, labels 16, family readers 42 of which
+documents 18, positions 4, Python leftovers 4); core's whitespace pass 35, of which the scan of
+every text cell 26; the other tables 40 (`_ordered` 7, fold 7, links 3); codes and conform 8.
 
-    remarks (read_remarks)       123   7.5×   split 21, labels 21, family readers 45,
-                                                unlabelled positions 4.5, Python leftovers 4.4,
-                                                the rest joins back to 56,000 fragments
-    other canonical tables        44   2.7×   primary columns, addresses, aliases, rejects
-    core normalisation (ParseResult)
-                                  48   2.9×   normalise_whitespace 37, conform 5, codes 6
-    strict read of the 4 files    32   1.9×   read_csv itself is 1×: then trim, -0-, checks
-    fold_remark_repeats, links    14   0.8×
+The target is out of reach of polars expressions, for three reasons measured this round:
 
-Without the remarks the rest is already 138 ms (8.4×): the grammar would have to run in
-1.6× a bare read of the files, on 2 MB of free text, 56,000 fragments, 350 polars queries in
-all (each costs a fixed 50–150 µs, and a string pass over the remarks 1–6 ms). At ten times
-the size the ratio is 9.3: the per-record work meets the target, the 1× set pays fixed costs
-that do not shrink with it. Reaching 10× at 1× would take the remarks grammar out of polars
-expressions into one compiled pass (a Rust extension: a new dependency), or core's
-normalisation done once for all lists rather than per table.
+- Fixed costs are a quarter, not the bulk. The first 300 parties of the set (with their ADD/ALT/
+  COMMENTS rows) parse in 50–65 ms of CPU, before and after this round: about 350 polars
+  queries at ~0.1 ms each and the Python that builds them, already 4× the bare read of the whole
+  set. The per-record work is the other ~170 ms.
+- The 10× figure understates the per-record cost: the copies repeat the same remarks, so the
+  distinct fragments the remarks readers work on stay at 31,000 and their cost does not grow.
+- Two passes are per cell and have no cheaper form in polars: the whitespace scan (900,000 text
+  cells, ~30 ns each with a regex; a literal search alone costs 15 ns, a `starts_with` 5 ns) and
+  the trim of every CSV field (400,000 cells). With the read they are ~4× the bare read.
+
+What did not win (measured, not kept): one lazy query for trim and `-0-` (the trimmed column is
+computed twice, CSE does not reach inside `when/then`); sorting `_ordered` on one packed
+integer key (the gather of the rows costs, not the key); scanning whitespace on rows
+concatenated per table, or on whole columns joined into one string (both slower); a tail-only
+search for the remarks' closing word.
 """
 
 from __future__ import annotations

@@ -191,7 +191,7 @@ def normalise_whitespace(table: str, df: pl.DataFrame) -> pl.DataFrame:
     ]
     # one scan of every cell; which columns and rows need a rewrite is then read off its marks
     marks = df.select(pl.col(c).str.contains(_UNTIDY).fill_null(False) for c in columns)
-    flags = marks.select(pl.all().any()).row(0) if columns else ()
+    flags = [marks[c].any() for c in columns]  # on the series: no query of their own
     # only the columns some row changes are rewritten (often one of them)
     columns = [c for c, flag in zip(columns, flags, strict=True) if flag]
     if not columns:

@@ -57,8 +57,11 @@ def read_ofac_csv(name: str, data: bytes, columns: tuple[str, ...]) -> pl.DataFr
     body = data.rstrip(b"\r\n")
     if body.endswith(CTRL_Z):
         body = body[:-1]
-    text_ = decode(name, body, "utf-8")
-    if text_.lstrip().startswith(("<", "{")):
+    # ASCII bytes (every real OFAC CSV) are valid UTF-8 as they stand: decoded only for an
+    # error message; `str.lstrip` strips these ASCII characters
+    text_ = None if body.isascii() else decode(name, body, "utf-8")
+    lead = text_.lstrip() if text_ is not None else body.lstrip(b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f")
+    if lead[:1] in (("<", "{") if text_ is not None else (b"<", b"{")):
         raise SourceFormatError(name, "line 1", "expected OFAC CSV, found markup or JSON")
     try:
         df = pl.read_csv(
@@ -69,6 +72,7 @@ def read_ofac_csv(name: str, data: bytes, columns: tuple[str, ...]) -> pl.DataFr
             quote_char='"',
         )
     except pl.exceptions.PolarsError as exc:
+        text_ = body.decode("utf-8") if text_ is None else text_
         raise SourceFormatError(
             name, _locate_bad_record(text_, len(columns)), str(exc).splitlines()[0]
         ) from exc
@@ -78,15 +82,17 @@ def read_ofac_csv(name: str, data: bytes, columns: tuple[str, ...]) -> pl.DataFr
     short = df.select(pl.any_horizontal(pl.all().is_null()).arg_true()).to_series()
     if short.len():
         raise SourceFormatError(name, f"record {short[0] + 1}", f"fewer than {len(columns)} fields")
-    df = df.with_columns(pl.col(columns).str.strip_chars()).with_columns(
-        pl.when(pl.col(c) == NULL).then(None).otherwise(pl.col(c)).alias(c) for c in columns
-    )
-    bad = df.select(pl.col("ent_num").cast(pl.Int64, strict=False).is_null().arg_true()).to_series()
+    # every field trimmed, then `-0-` made null (a trimmed column used twice in one expression
+    # would be trimmed twice)
+    df = df.select(pl.col(columns).str.strip_chars())
+    df = df.select(pl.when(pl.col(c) != NULL).then(pl.col(c)).alias(c) for c in columns)
+    ent_num = df["ent_num"].cast(pl.Int64, strict=False)
+    bad = ent_num.is_null().arg_true()
     if bad.len():
         raise SourceFormatError(
             name, f"record {bad[0] + 1}", f"ent_num {df['ent_num'][bad[0]]!r} is not a number"
         )
-    return df.with_columns(pl.col("ent_num").cast(pl.Int64))
+    return df.with_columns(ent_num=ent_num)
 
 
 def _optional(files: Mapping[str, bytes], name: str, columns: tuple[str, ...]) -> pl.DataFrame:

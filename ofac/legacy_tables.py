@@ -140,18 +140,23 @@ def build_tables(
     )
 
     # --- the primary file ---------------------------------------------------------------------
-    continuation = pl.col("ent_num").replace_strict(
+    # the remarks continued in the comments file (a few hundred parties): joined to their start
+    # for those rows only
+    continuation = main["ent_num"].replace_strict(
         com["ent_num"], com["remarks"], default=None, return_dtype=pl.String
     )
+    at = (continuation.is_not_null() & (continuation != "")).arg_true()
+    text = main["remarks"].clone()
+    if at.len():
+        joined = main["remarks"].gather(at).fill_null("") + continuation.gather(at)
+        text = text.scatter(at, joined)
     typed = {k: v for k, v in ENTITY_TYPES.items() if k is not None}
     parties = main.with_row_index("row").with_columns(
         pl.col("row").cast(pl.Int64),
         etype=pl.when(pl.col("sdn_type").is_null())
         .then(pl.lit(ENTITY_TYPES[None]))
         .otherwise(pl.col("sdn_type").replace_strict(typed, default=None)),
-        text=pl.when(continuation.is_not_null() & (continuation != ""))
-        .then(pl.concat_str([pl.col("remarks").fill_null(""), continuation]))
-        .otherwise(pl.col("remarks")),
+        text=text,
         entity_id=eid,
     )
     valid = pl.col("etype").is_not_null() & _given("sdn_name")
@@ -172,9 +177,19 @@ def build_tables(
     for row, _, fragment in unparsed.iter_rows():
         what = Unknown(primary, f"record {row + 1} remarks", "remark fragment", fragment)
         unknowns.append((row + 1, 0, what))
-    party = parties.select("row", "entity_id", "etype")
+    # each remarks row takes its party's id and type: `row` numbers the primary file's records,
+    # so the look-up is a gather from arrays over those numbers
+    at = parties["row"]
+    party = pl.DataFrame(
+        {
+            column: pl.repeat(None, main.height, dtype=pl.String, eager=True).scatter(
+                at, parties[column]
+            )
+            for column in ("entity_id", "etype")
+        }
+    )
     remarks = {
-        table: df.join(party, on="row", maintain_order="left").with_columns(
+        table: pl.concat([df, party[df["row"]]], how="horizontal").with_columns(
             part=pl.lit(0), origin=pl.lit("remarks")
         )
         for table, df in remark_rows.items()
@@ -220,23 +235,27 @@ def build_tables(
         .filter(pl.col("program") != "")
         .with_columns(authority=pl.lit(AUTHORITY), origin=pl.lit(primary)),
     )
+    # the primary file's own columns, without the long texts the filters below would copy
+    own = parties.select(
+        "row", "entity_id", "title", "call_sign", "vess_flag", *(c for c, _ in _VESSEL_COLUMNS)
+    )
     columns = [
-        parties.filter(_given(column)).select(
+        own.filter(_given(column)).select(
             "row", "entity_id", attribute=pl.lit(attribute), value=column,
             origin=pl.lit(primary), part=pl.lit(part), seq=pl.lit(0, pl.Int64),
         )
         for part, (column, attribute) in enumerate((("title", "title"), *_VESSEL_COLUMNS), 1)
     ]  # fmt: skip
     put("attributes", _ordered(remarks["attributes"], *columns))
-    call_signs = parties.filter(_given("call_sign")).select(
+    call_signs = own.filter(_given("call_sign")).select(
         "row", "entity_id", id_type=pl.lit("call_sign"), label=pl.lit("Call Sign"),
         value="call_sign", normalized=pl.col("call_sign").str.to_uppercase(),
         origin=pl.lit(primary), part=pl.lit(1), seq=pl.lit(0, pl.Int64),
     )  # fmt: skip
     put("identifiers", _ordered(remarks["identifiers"], call_signs))
-    flags = parties.filter(_given("vess_flag")).select(
+    flags = own.filter(_given("vess_flag")).select(
         "row", "entity_id",
-        country_code=_country_of("vess_flag", parties["vess_flag"]),
+        country_code=_country_of("vess_flag", own["vess_flag"]),
         raw="vess_flag", relation=pl.lit("flag"),
         origin=pl.lit(primary), part=pl.lit(1), seq=pl.lit(0, pl.Int64),
     )  # fmt: skip
@@ -315,7 +334,7 @@ def build_tables(
 
     out = {}
     for table, frames in tables.items():
-        df = pl.concat([conform(table, f) for f in frames])
+        df = conform(table, pl.concat(frames, how="diagonal_relaxed"))
         if df.height:  # the walk made no frame for a table it added no row to
             out[table] = df
     return out, [u for _, _, u in sorted(unknowns, key=lambda x: x[:2])]

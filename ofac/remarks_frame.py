@@ -5,9 +5,9 @@
 the files. `read_remarks` gives, for a column of remarks texts, exactly the rows
 `parse_remarks` gives for each (same values, same order), working on whole columns:
 
-- splitting: a text whose parentheses hold no ``;`` (and nest at most three deep) is split on
-  ``;`` by polars, after the closing period is dropped as `ofac.remarks.split_fragments` drops
-  it; any other text is split by `split_fragments` itself;
+- splitting (`ofac.remarks_split`): a text whose parentheses hold no ``;`` (and nest at most
+  three deep) is split on ``;`` by polars, the closing period dropped as
+  `ofac.remarks.split_fragments` drops it; any other text is split by `split_fragments` itself;
 - reading: a fragment in printable ASCII, not wholly wrapped in parentheses, that starts with a
   literal label of the tables and has a value after it, is read by polars expressions that
   follow `ofac.remarks` family by family: documents and numbers (at most one trailing
@@ -32,7 +32,7 @@ from typing import Any
 import polars as pl
 
 from core.dates import MONTHS
-from ofac.remark_labels import ABBREVIATIONS, ATTRIBUTE_PATTERNS, SHAPES, VESSEL_IMO_LABELS
+from ofac.remark_labels import ATTRIBUTE_PATTERNS, SHAPES, VESSEL_IMO_LABELS
 from ofac.remarks import (
     _DATED_ATTRIBUTES,
     _IMO_WEIGHTS,
@@ -43,8 +43,8 @@ from ofac.remarks import (
     _country,
     _place_country,
     read_fragment,
-    split_fragments,
 )
+from ofac.remarks_split import distinct_fragments, split, strip_period
 
 # The rows of each family, as `ofac.remarks.Remarks` holds them.
 SCHEMAS: dict[str, dict[str, Any]] = {
@@ -63,9 +63,6 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "attributes": {"attribute": pl.String, "value": pl.String},
 }  # fmt: skip
 
-# Characters Python's `str.isspace` counts as white space and Rust's does not: a text holding
-# one is split by Python (`str.strip` and `\s` would differ).
-_PY_ONLY_SPACE = r"[\x1c-\x1f]"
 if any(label[-1] in " :,-" for label in _LABELS):
     raise ValueError("a remarks label ends in a space, `:`, `,` or `-` (see `_labelled`)")
 _LABEL_ALTERNATION = "|".join(pl.escape_regex(k) for k in sorted(_LABELS, key=len, reverse=True))
@@ -83,83 +80,13 @@ _LABEL_FRAME = pl.DataFrame(
 _PLAIN_ID_EXCLUDED = ("crypto_wallet", "imo", "phone", *sorted(_SELF_DESCRIBING))
 
 
-def _strip_period(text: pl.Expr) -> pl.Expr:
-    """`ofac.remarks._strip_period`: drop a closing period unless it ends an abbreviation."""
-    # the last word, where the text ends with "." (the whole match, without a capture group:
-    # the regex engine then takes its fast automaton)
-    word = text.str.extract(r"[^ ]*\.$", 0).str.strip_suffix(".")
-    lower = word.str.to_lowercase()
-    abbreviation = lower.is_in(sorted(ABBREVIATIONS)) | (
-        word.str.contains(r"^(?:[A-Za-z]{1,3}\.)+[A-Za-z]{1,3}$") & ~lower.str.starts_with("www.")
-    )
-    return (
-        pl.when(word.is_not_null() & ~abbreviation)
-        .then(text.str.strip_suffix(".").str.strip_chars_end())
-        .otherwise(text)
-    )
-
-
 def _clean(text: pl.Expr) -> pl.Expr:
     """`ofac.remarks._clean`: runs of white space to one space, trimmed, closing period off."""
-    return _strip_period(text.str.replace_all(r"\s+", " ").str.strip_chars())
+    return strip_period(text.str.replace_all(r"\s+", " ").str.strip_chars())
 
 
 def _lookup(values: pl.Series, fn: Any) -> dict[str, Any]:
     return {v: fn(v) for v in values.drop_nulls().unique().to_list()}
-
-
-def split(texts: pl.DataFrame) -> pl.DataFrame:
-    """(row, text) → (row, seq, fragment): `split_fragments` of each text, in order."""
-    text = pl.col("text")
-    # lazy queries throughout: polars then computes an expression used twice only once
-    texts = (
-        texts.lazy()
-        .filter(text.is_not_null())
-        .with_columns(body=text.str.strip_chars())
-        .filter(~pl.col("body").is_in(["", "-0-"]))
-        .with_columns(
-            # parentheses that hold no `;`, removed three levels deep: a `;` left is at depth 0
-            flat=text.str.replace_all(r"\([^();]*\)", "")
-            .str.replace_all(r"\([^();]*\)", "")
-            .str.replace_all(r"\([^();]*\)", "")
-        )
-        .collect()
-    )
-    # Python's `$` also matches before a final line break: a last word ending in one (`…\n.`)
-    # is left to Python as well
-    simple = (
-        ~pl.col("flat").str.contains(r"[()]")
-        & ~text.str.contains(_PY_ONLY_SPACE)
-        & ~pl.col("body").str.ends_with("\n.")
-    )
-    fragments = pl.col("fragment")
-    # split, exploded, stripped, the empty pieces dropped, gathered back per text in order (a
-    # plain explode costs less than `list.eval`); a text left with no piece has no row here,
-    # as its empty list would have none after the explode below
-    fast = (
-        texts.lazy()
-        .filter(simple)
-        .select("row", fragment=_strip_period(pl.col("body")).str.split(";"))
-        .explode("fragment")
-        .with_columns(fragments.str.strip_chars())
-        .filter(fragments != "")
-        .group_by("row", maintain_order=True)
-        .agg(fragments)
-        .collect()
-    )
-    rest = texts.filter(~simple)
-    slow = pl.DataFrame(
-        {"row": rest["row"], "fragment": [split_fragments(t) for t in rest["text"].to_list()]},
-        schema={"row": pl.Int64, "fragment": pl.List(pl.String)},
-    )
-    return (
-        pl.concat([fast, slow])
-        .sort("row")
-        .with_columns(seq=pl.int_ranges(0, fragments.list.len(), dtype=pl.Int64))
-        .explode("fragment", "seq")
-        .filter(fragments.is_not_null())
-        .select("row", "seq", "fragment")
-    )
 
 
 def _labelled(frags: pl.DataFrame) -> pl.DataFrame:
@@ -173,25 +100,24 @@ def _labelled(frags: pl.DataFrame) -> pl.DataFrame:
             & ~(fragment.str.starts_with("(") & fragment.str.ends_with(")"))
         )
         .with_columns(body=fragment.str.replace(r"(?i)^alt\.\s+", ""))
-        .with_columns(after=body.str.replace(_LABEL_AND_SEPARATOR, ""))
-        .filter(pl.col("after").str.len_bytes() < body.str.len_bytes())
+        # the label and its separator (labels are not empty: a match is never empty)
+        .with_columns(prefix=body.str.extract(_LABEL_AND_SEPARATOR, 0))
+        .filter(pl.col("prefix").is_not_null())
     )
-    # the label and its separator; no label ends in a space, `:`, `,` or `-` (and the text is
-    # printable ASCII, so its only white space is the space): strip the separator's spaces,
-    # its one `:`, `,` or `-`, and the spaces before that
-    prefix = body.str.slice(0, body.str.len_bytes() - pl.col("after").str.len_bytes())
-    prefix = prefix.str.strip_chars_end(" ")
-    label = (
-        pl.when(prefix.str.contains(r"[:,\-]$"))
-        .then(prefix.str.slice(0, prefix.str.len_bytes() - 1))
-        .otherwise(prefix)
-        .str.strip_chars_end(" ")
-    )
+    # no label ends in a space, `:`, `,` or `-` (and the text is printable ASCII, so its only
+    # white space is the space and a byte offset is a character offset): the separator is
+    # what those characters end the prefix with
+    prefix = pl.col("prefix")
     return (
-        candidates.with_columns(label=label, rest=pl.col("after").str.strip_chars())
+        candidates.select(
+            "fid",
+            label=prefix.str.strip_chars_end(" :,-"),
+            rest=body.str.slice(prefix.str.len_bytes()).str.strip_chars(),
+        )
+        .filter(pl.col("rest") != "")
         .with_columns(key=pl.col("label").str.to_lowercase())
         .join(_LABEL_FRAME.lazy(), on="key")
-        .filter(pl.col("rest") != "")
+        .drop("key")
         .collect()
     )
 
@@ -202,8 +128,12 @@ def _labelled(frags: pl.DataFrame) -> pl.DataFrame:
 # numbered label (`ATTRIBUTE_PATTERNS`, all of them `Executive Order N …`) starts the text.
 if SHAPES[-1][1:] != ("attribute", "title"):
     raise ValueError("the last of SHAPES is no longer the position rule (see `_titles`)")
-_EARLIER_SHAPES = "|".join(f"(?:{pattern})" for pattern, _, _ in SHAPES[:-1])
-_POSITION = SHAPES[-1][0]
+# `\b` made ASCII (`(?-u:\b)`): the same on the printable ASCII fragments read here, and a
+# Unicode word boundary sends the regex engine to a slow path
+_EARLIER_SHAPES = "|".join(f"(?:{pattern})" for pattern, _, _ in SHAPES[:-1]).replace(
+    r"\b", r"(?-u:\b)"
+)
+_POSITION = SHAPES[-1][0].replace(r"\b", r"(?-u:\b)")
 if any(not pattern.startswith("Executive Order ") for pattern, _ in ATTRIBUTE_PATTERNS):
     raise ValueError("a numbered label no longer starts `Executive Order` (see `_titles`)")
 
@@ -306,12 +236,16 @@ def _documents(df: pl.DataFrame) -> pl.DataFrame:
         & (value.str.count_matches(")", literal=True) == 1)
         & value.str.ends_with(")")
     )
+    # (`one` and the opening's place computed once: an eager query evaluates a repeated
+    # expression anew)
+    opened, single = pl.col("_opening"), pl.col("_one")
     paren = (
         df.filter(~no_paren)
+        .with_columns(_opening=opening, _one=one)
         .with_columns(
-            before=pl.when(one).then(value.str.slice(0, opening).str.strip_chars_end(" ")),
-            inner=pl.when(one).then(
-                value.str.slice(opening + 1, value.str.len_bytes() - opening - 2)
+            before=pl.when(single).then(value.str.slice(0, opened).str.strip_chars_end(" ")),
+            inner=pl.when(single).then(
+                value.str.slice(opened + 1, value.str.len_bytes() - opened - 2)
             ),
         )
         .filter(
@@ -336,13 +270,21 @@ def _documents(df: pl.DataFrame) -> pl.DataFrame:
     )
     df = df.filter(plausible)
     codes = _lookup(df["country_raw"].filter(df["country_raw"] != ""), _country)
+    # MMSI numbers compared by their digits, documents without spaces, dots, dashes and
+    # parentheses, in upper case: each rule on its own rows (a `when` computes both on all)
+    mmsi = id_type == "mmsi"
+    digits = pl.col("value").str.replace_all(r"\D", "")
+    plain = pl.col("value").str.replace_all(r"[\s.\-()]", "").str.to_uppercase()
+    df = pl.concat(
+        [
+            df.filter(~mmsi).with_columns(normalized=plain),
+            df.filter(mmsi).with_columns(normalized=digits),
+        ]
+    )
     return df.select(
-        "fid", "value", "country_raw", "note",
+        "fid", "value", "country_raw", "note", "normalized",
         id_type="target",
         label="label",
-        normalized=pl.when(id_type == "mmsi")
-        .then(pl.col("value").str.replace_all(r"\D", ""))
-        .otherwise(pl.col("value").str.replace_all(r"[\s.\-()]", "").str.to_uppercase()),
         country_code=pl.col("country_raw").replace_strict(codes, default=None, return_dtype=pl.String),
     ).select(_ID_COLUMNS)  # fmt: skip
 
@@ -487,9 +429,10 @@ def _birth_dates(df: pl.DataFrame) -> pl.DataFrame:
 
 def _read_fast(labelled: pl.DataFrame) -> dict[str, pl.DataFrame]:
     """Rows of each family for the labelled fragments polars can read."""
-    family, target, rest = pl.col("family"), pl.col("target"), pl.col("rest")
+    target, rest = pl.col("target"), pl.col("rest")
+    parts = labelled.partition_by("family", as_dict=True, include_key=False)
     by = {
-        f: labelled.filter(family == f)
+        f: parts.get((f,), labelled.clear().drop("family"))
         for f in ("identifier", "birth", "country", "name", "relation", "attribute")
     }
     out: dict[str, pl.DataFrame] = {"identifiers": _identifiers(by["identifier"])}
@@ -534,19 +477,17 @@ def read_remarks(texts: pl.DataFrame) -> tuple[dict[str, pl.DataFrame], pl.DataF
     (`row`, `seq`, `fragment`) in the same order.
     """
     frags = split(texts.select(pl.col("row").cast(pl.Int64), "text"))
-    # each distinct fragment is read once (31,000 of the SDN list's 56,000), then joined back
-    distinct = frags.select("fragment").unique(maintain_order=True).with_row_index("fid")
-    frags = frags.join(distinct, on="fragment", maintain_order="left")
+    frags, distinct = distinct_fragments(frags)
     labelled = _labelled(distinct)
     fast = _read_fast(labelled)
-    done = pl.concat([df.select("fid") for df in fast.values()])
-    rest = distinct.join(done, on="fid", how="anti")
+    done = pl.concat([df["fid"] for df in fast.values()])
+    rest = distinct.filter(~_marked(distinct.height, done))
     # of the fragments left, the positions written without a label are read on columns too
     titles = _titles(rest, labelled)
     fast["attributes"] = pl.concat(
         [fast["attributes"], titles.select("fid", attribute=pl.lit("title"), value="value")]
     )
-    rest = rest.join(titles, on="fid", how="anti")
+    rest = rest.filter(~pl.col("fid").is_in(titles["fid"].implode()))
     slow: dict[str, list[dict[str, Any]]] = {name: [] for name in SCHEMAS}
     unread = []
     for fid, fragment in rest.iter_rows():
@@ -556,7 +497,10 @@ def read_remarks(texts: pl.DataFrame) -> tuple[dict[str, pl.DataFrame], pl.DataF
         else:
             slow[got[0]].append({"fid": fid, **got[1]})
     tables = {}
-    keys = frags.select("row", "seq", "fid")  # the fragments' texts are not carried through
+    # the rows joined back to every fragment that reads them, in the fragments' order: `fid`
+    # numbers the distinct fragments 0, 1, 2…, so a join is a look-up in a dense array
+    keys = frags.select("row", "seq")
+    fid = frags["fid"]
     for name, schema in SCHEMAS.items():
         rows = pl.concat(
             [
@@ -564,6 +508,21 @@ def read_remarks(texts: pl.DataFrame) -> tuple[dict[str, pl.DataFrame], pl.DataF
                 pl.DataFrame(slow[name], schema={"fid": pl.UInt32, **schema}),
             ]
         )
-        tables[name] = keys.join(rows, on="fid", maintain_order="left").drop("fid")
-    left = frags.filter(pl.col("fid").is_in(pl.Series(unread, dtype=pl.UInt32).implode()))
+        at = _positions(distinct.height, rows["fid"]).gather(fid)
+        hit = at.is_not_null()
+        tables[name] = pl.concat(
+            [keys.filter(hit), rows.drop("fid")[at.filter(hit)]], how="horizontal"
+        )
+    left = frags.filter(_marked(distinct.height, pl.Series(unread, dtype=pl.UInt32)).gather(fid))
     return tables, left.drop("fid")
+
+
+def _positions(size: int, fids: pl.Series) -> pl.Series:
+    """A dense array over `fid` 0…size-1: the place of each `fid` in `fids`, else null."""
+    free = pl.repeat(None, size, dtype=pl.UInt32, eager=True)
+    return free.scatter(fids, pl.int_range(fids.len(), dtype=pl.UInt32, eager=True))
+
+
+def _marked(size: int, fids: pl.Series) -> pl.Series:
+    """A dense boolean array over `fid` 0…size-1: true where `fid` is in `fids`."""
+    return pl.repeat(False, size, dtype=pl.Boolean, eager=True).scatter(fids, True)

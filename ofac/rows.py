@@ -132,11 +132,24 @@ def fold_remark_repeats(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFra
             pl.col(c).cast(pl.String).str.to_lowercase().str.strip_chars(" .").alias(f"_{c}")
             for c in columns
         ]
-        keyed = df.with_columns(key)
         names = ["entity_id", *(f"_{c}" for c in columns)]
-        stated = keyed.filter(pl.col("origin") != "remarks").select(names).unique()
-        repeated = (pl.col("origin") == "remarks") & pl.struct(names).is_in(
-            stated.select(pl.struct(names)).to_series().implode()
+        remarks = pl.col("origin") == "remarks"
+        # only a remarks row of a party that has rows of its own can repeat one: the keys are
+        # computed for those parties' rows alone (a few hundred of the SDN list's 15,000)
+        both = df.filter(~remarks).select("entity_id").unique()
+        keyed = (
+            df.with_row_index("_n")
+            .join(both, on="entity_id", how="semi", maintain_order="left")
+            .with_columns(key)
         )
-        out[table] = keyed.filter(~repeated).drop(f"_{c}" for c in columns)
+        if keyed.height == 0:
+            continue
+        stated = keyed.filter(~remarks).select(names).unique()
+        repeated = keyed.filter(
+            remarks & pl.struct(names).is_in(stated.select(pl.struct(names)).to_series().implode())
+        )["_n"]
+        if repeated.len():
+            out[table] = df.filter(
+                ~pl.int_range(pl.len(), dtype=pl.UInt32).is_in(repeated.implode())
+            )
     return out
