@@ -2,29 +2,43 @@
 
 `LiveFetcher` implements `resources.fetcher.Fetcher`; what it returns (`Payload`, `Probe`) and
 the file descriptions it reads (`FileSpec`) are defined there, beside the snapshot fetcher.
+A body is never held whole in memory: it streams into a temporary file (`_Sink`), hashed and
+counted as it is written, and the payload names that file.
 """
 
 from __future__ import annotations
 
 import hashlib
 import ipaddress
+import os
 import socket
 import ssl
+import tempfile
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from functools import cache
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import urljoin, urlsplit
 
 from dagster import get_dagster_logger
 
 from core.errors import FetchError, SourceFormatError
-from core.sniff import check_payload
+from core.sniff import refuse_html, require_content
 from resources import publishers
-from resources.fetcher import DEFAULT_USER_AGENT, Fetcher, FileSpec, Payload, PreviousFetch, Probe
+from resources.fetcher import (
+    DEFAULT_USER_AGENT,
+    Fetcher,
+    FileSpec,
+    Payload,
+    PreviousFetch,
+    Probe,
+    file_digest,
+)
 
 if TYPE_CHECKING:  # httpx and lxml are imported where a fetch runs, not with the definitions
     import httpx
@@ -39,20 +53,92 @@ class _Retry(Exception):
 
 
 @dataclass(frozen=True)
+class _Body:
+    """A body read whole: its sha256 and size, its first bytes, and where it was kept."""
+
+    sha256: str
+    size: int
+    head: bytes  # the first `_HEAD` bytes, for the empty / HTML checks
+    content: bool  # holds a byte besides blanks (what `core.sniff.require_content` looks for)
+    path: Path | None  # the temporary file holding it, if kept on disk
+    data: bytes | None  # the bytes, if kept in memory (publication pages only)
+
+
+_HEAD = 64 * 1024
+_BLANK = b" \t\r\n\x1a\x00\xef\xbb\xbf"  # as `core.sniff.require_content` strips
+
+
+class _Sink:
+    """Where one attempt's body goes while it streams: counted and hashed, and kept in a
+    temporary file under `folder`, in memory (`memory`: publication pages, bounded by
+    `PAGE_MAX_BYTES`), or nowhere (a probe only needs the sha256)."""
+
+    def __init__(self, folder: Path | None, memory: bool = False) -> None:
+        self.digest = hashlib.sha256()
+        self.size = 0
+        self.head = bytearray()
+        self.content = False
+        self.memory = bytearray() if memory else None
+        self.path: Path | None = None
+        self.file: BinaryIO | None = None
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(dir=folder, prefix=".fetch-", suffix=".part")
+            self.file, self.path = os.fdopen(fd, "wb"), Path(name)
+
+    def write(self, data: bytes) -> None:
+        self.size += len(data)
+        self.digest.update(data)
+        if len(self.head) < _HEAD:
+            self.head += data[: _HEAD - len(self.head)]
+        if not self.content and data.strip(_BLANK):
+            self.content = True
+        if self.memory is not None:
+            self.memory += data
+        if self.file is not None:
+            self.file.write(data)
+
+    def finish(self) -> _Body:
+        """The body, its file flushed to disk (fsync: it is renamed into the archive as is)."""
+        if self.file is not None:
+            self.file.flush()
+            os.fsync(self.file.fileno())
+            self.file.close()
+        data = bytes(self.memory) if self.memory is not None else None
+        return _Body(
+            self.digest.hexdigest(), self.size, bytes(self.head), self.content, self.path, data
+        )
+
+    def discard(self) -> None:
+        """A failed attempt leaves no file behind."""
+        if self.file is not None:
+            self.file.close()
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
 class _Answer:
     status: int
     headers: httpx.Headers
-    data: bytes
+    body: _Body | None  # a 200's body
     final_url: str
     conditional: bool
+
+    def discard(self) -> None:
+        if self.body is not None and self.body.path is not None:
+            self.body.path.unlink(missing_ok=True)
 
 
 class LiveFetcher(Fetcher):
     """Fetches the official URLs: streamed, bounded, on publisher hosts only, with retries.
 
-    - Every body is streamed and counted after HTTP decompression (gzip, deflate): past the
-      file's limit (`FileSpec.max_bytes`, else `resources.publishers.MAX_BYTES` of the source)
-      it is refused, so neither a huge body nor a gzip bomb fills memory.
+    - Every body is streamed to a temporary file in `fetch`'s `folder` (the source's raw
+      archive folder: archiving it is a rename), hashed and counted after HTTP decompression
+      (gzip, deflate) as it is written; only its first 64 KiB stay in memory (for the checks
+      below). Past the file's limit (`FileSpec.max_bytes`, else
+      `resources.publishers.MAX_BYTES` of the source) it is refused, so neither a huge body nor
+      a gzip bomb fills the disk, and memory holds the same whatever the file's size.
     - A body whose length disagrees with its `Content-Length` (cut short by the server or a
       proxy) is refused; it never becomes a payload.
     - Each attempt has an overall deadline (`deadline_seconds`), besides the per-read
@@ -63,8 +149,8 @@ class LiveFetcher(Fetcher):
       special addresses are never contacted, nor any scheme but https. `allow_loopback_http`
       lifts this for loopback (and plain http to it) only: it is for tests on 127.0.0.1.
     - A 5xx answer, 429, a timeout, a dropped connection or a cut body is retried up to
-      `max_attempts` times with exponential backoff; a 304 reuses the archived bytes once
-      their sha256 is verified (a damaged archive is fetched again unconditionally); an HTML
+      `max_attempts` times with exponential backoff; a failed attempt's temporary file is
+      removed. A 304 reuses the archived copy once its sha256 is verified (streamed) (a damaged archive is fetched again unconditionally); an HTML
       page served with status 200 is refused rather than parsed as data.
     - A file with a `page` (the UK list's gov.uk publication page) whose direct URL fails is
       looked up on that page by file type, and the URL found there is fetched and recorded.
@@ -98,12 +184,19 @@ class LiveFetcher(Fetcher):
     def mode(self) -> str:
         return "live"
 
-    def fetch(self, source: str, spec: FileSpec, previous: PreviousFetch | None) -> Payload | None:
+    def fetch(
+        self,
+        source: str,
+        spec: FileSpec,
+        previous: PreviousFetch | None,
+        folder: Path | None = None,
+    ) -> Payload | None:
         url = self.url_overrides.get(f"{source}/{spec.name}", spec.url)
         page = self.page_overrides.get(source, spec.page)
         allowed = _allowed_hosts(source, spec, url, page)
+        into = folder if folder is not None else Path(tempfile.gettempdir())
         try:
-            return self._fetch_file(source, spec, url, allowed, previous)
+            return self._fetch_file(source, spec, url, allowed, previous, into)
         except FetchError as direct_error:
             if page is None:
                 raise
@@ -118,7 +211,9 @@ class LiveFetcher(Fetcher):
                     direct_error.cause,
                 ) from direct_error
             try:
-                payload = self._fetch_file(source, spec, link, allowed, previous, found_on=page)
+                payload = self._fetch_file(
+                    source, spec, link, allowed, previous, into, found_on=page
+                )
             except FetchError as exc:
                 raise FetchError(
                     link,
@@ -135,7 +230,7 @@ class LiveFetcher(Fetcher):
 
         A 304 costs no body. A publisher ignoring the condition still answers its ETag or
         Last-Modified, compared with `previous`'s; only a file served with neither is read
-        whole and its sha256 compared. Redirects, hosts, size limits and addresses are checked
+        whole (streamed and hashed, nothing kept) and its sha256 compared. Redirects, hosts, size limits and addresses are checked
         as for `fetch`. A failure raises `FetchError` (the sensor reports it and tries again at
         its next tick; the fetch itself retries, this check does not).
         """
@@ -152,7 +247,9 @@ class LiveFetcher(Fetcher):
             with httpx.Client(
                 timeout=timeout, follow_redirects=False, headers=headers, verify=_tls()
             ) as client:
-                answer = self._attempt(client, url, allowed, limit, bool(conditional))
+                answer = self._attempt(
+                    client, url, allowed, limit, bool(conditional), lambda: _Sink(None)
+                )
         except _Retry as exc:
             raise FetchError(url, str(exc), exc.cause) from exc
         except httpx.HTTPError as exc:
@@ -164,13 +261,14 @@ class LiveFetcher(Fetcher):
         if answer.status != 200:
             raise FetchError(url, f"HTTP {answer.status}", "http")
         etag, modified = answer.headers.get("etag"), answer.headers.get("last-modified")
+        assert answer.body is not None
         if previous is None:
-            return Probe(spec.name, True, etag or modified or _sha(answer.data))
+            return Probe(spec.name, True, etag or modified or answer.body.sha256)
         if etag and previous.etag:
             return Probe(spec.name, etag != previous.etag, etag)
         if modified and previous.last_modified:
             return Probe(spec.name, modified != previous.last_modified, modified)
-        sha = _sha(answer.data)
+        sha = answer.body.sha256
         return Probe(spec.name, sha != previous.sha256, sha)
 
     # --- one file ------------------------------------------------------------------------
@@ -181,12 +279,17 @@ class LiveFetcher(Fetcher):
         url: str,
         allowed: frozenset[str],
         previous: PreviousFetch | None,
+        folder: Path,
         found_on: str | None = None,
     ) -> Payload | None:
         limit = spec.max_bytes or publishers.max_bytes(source, spec.name)
-        answer = self._download(url, allowed, limit, _conditional(previous))
+
+        def keep() -> _Sink:
+            return _Sink(folder)
+
+        answer = self._download(url, allowed, limit, _conditional(previous), keep)
         if answer.status == 304:
-            reused = _verified_bytes(previous) if answer.conditional else None
+            reused = _verified(previous) if answer.conditional else None
             if reused is not None and previous is not None:
                 return self._not_modified(source, spec, url, previous, answer, reused, found_on)
             if not answer.conditional:
@@ -195,7 +298,7 @@ class LiveFetcher(Fetcher):
                 f"{url}: HTTP 304, but the archived copy {previous.path if previous else '?'} "
                 "does not match its recorded sha256: fetching it again unconditionally"
             )
-            answer = self._download(url, allowed, limit, {})
+            answer = self._download(url, allowed, limit, {}, keep)
             if answer.status == 304:
                 raise FetchError(url, "HTTP 304 to an unconditional request", "http")
         if answer.status in (404, 410):
@@ -208,9 +311,16 @@ class LiveFetcher(Fetcher):
         return self._payload(source, spec, url, answer, found_on)
 
     def _download(
-        self, url: str, allowed: frozenset[str], limit: int, conditional: dict[str, str]
+        self,
+        url: str,
+        allowed: frozenset[str],
+        limit: int,
+        conditional: dict[str, str],
+        keep: Callable[[], _Sink],
     ) -> _Answer:
-        """GET `url` with retries; returns a 200, a 304 or a 404/410, else raises FetchError."""
+        """GET `url` with retries; returns a 200, a 304 or a 404/410, else raises FetchError.
+
+        Each attempt streams a 200's body into a new `keep()`, removed if the attempt fails."""
         import httpx
 
         headers = {"User-Agent": self.user_agent, "Accept-Encoding": "gzip", **conditional}
@@ -223,7 +333,7 @@ class LiveFetcher(Fetcher):
         with httpx.Client(timeout=timeout, follow_redirects=False, headers=headers) as client:
             for attempt in range(1, self.max_attempts + 1):
                 try:
-                    answer = self._attempt(client, url, allowed, limit, bool(conditional))
+                    answer = self._attempt(client, url, allowed, limit, bool(conditional), keep)
                 except _Retry as exc:
                     last_error, last_cause = str(exc), exc.cause
                 except httpx.TimeoutException as exc:
@@ -255,6 +365,7 @@ class LiveFetcher(Fetcher):
         allowed: frozenset[str],
         limit: int,
         conditional: bool,
+        keep: Callable[[], _Sink],
     ) -> _Answer:
         """One GET of `url`, following allowed redirects by hand, body bounded and timed."""
         deadline = time.monotonic() + self.deadline_seconds
@@ -279,10 +390,16 @@ class LiveFetcher(Fetcher):
                     continue
                 if response.status_code != 200:
                     return _Answer(
-                        response.status_code, response.headers, b"", current, conditional
+                        response.status_code, response.headers, None, current, conditional
                     )
-                data = self._read_body(url, response, limit, deadline)
-                return _Answer(200, response.headers, data, current, conditional)
+                sink = keep()
+                try:
+                    self._read_body(url, response, limit, deadline, sink)
+                    body = sink.finish()
+                except BaseException:
+                    sink.discard()
+                    raise
+                return _Answer(200, response.headers, body, current, conditional)
         raise FetchError(
             url, f"more than {self.max_redirects} redirects: " + " -> ".join(chain), "redirect"
         )
@@ -333,8 +450,11 @@ class LiveFetcher(Fetcher):
         if parsed.scheme != "https" and not (self.allow_loopback_http and loopback):
             raise FetchError(url, f"refused {what}: only https URLs are fetched", "redirect")
 
-    def _read_body(self, url: str, response: httpx.Response, limit: int, deadline: float) -> bytes:
-        """Stream the body: decompressed by hand (bounded), timed, checked against its length."""
+    def _read_body(
+        self, url: str, response: httpx.Response, limit: int, deadline: float, sink: _Sink
+    ) -> None:
+        """Stream the body into `sink`: decompressed by hand (bounded), timed, checked against
+        its length."""
         import httpx
 
         encoding = response.headers.get("content-encoding", "identity").strip().lower()
@@ -344,7 +464,15 @@ class LiveFetcher(Fetcher):
         declared = response.headers.get("content-length")
         expected = int(declared) if declared and declared.isdigit() else None
         received = 0
-        out = bytearray()
+
+        def write(data: bytes) -> None:
+            try:
+                sink.write(data)
+            except OSError as exc:  # a full disk: not worth retrying at once
+                raise FetchError(
+                    url, f"cannot store the body in {sink.path}: {exc}", "disk"
+                ) from exc
+
         try:
             for chunk in response.iter_raw():
                 received += len(chunk)
@@ -355,10 +483,10 @@ class LiveFetcher(Fetcher):
                         "deadline",
                     )
                 if inflater is not None:
-                    inflater.feed(chunk, out)
+                    inflater.feed(chunk, write)
                 else:
-                    out += chunk
-                if len(out) > limit:
+                    write(chunk)
+                if sink.size > limit:
                     raise FetchError(
                         url,
                         f"too large: more than {limit:,} bytes after decompression (the limit of this file)",
@@ -370,29 +498,36 @@ class LiveFetcher(Fetcher):
             raise _Retry(_cut(expected, received, "connection ended"), "cut")
         if inflater is not None:
             inflater.finish()
-        return bytes(out)
 
     # --- payloads ------------------------------------------------------------------------
     def _payload(
         self, source: str, spec: FileSpec, url: str, answer: _Answer, found_on: str | None
     ) -> Payload:
-        data = answer.data
+        body = answer.body
+        assert body is not None and body.path is not None
         content_type = answer.headers.get("content-type", "")
-        if "text/html" in content_type and spec.kind != "html":
-            raise FetchError(
-                url, f"served {content_type!r} instead of {spec.kind}: refused", "html"
-            )
         try:
-            if spec.kind in ("csv", "xml", "json"):
-                check_payload(spec.name, data)
-        except SourceFormatError as exc:
-            raise FetchError(url, str(exc), "html") from exc
+            if "text/html" in content_type and spec.kind != "html":
+                raise FetchError(
+                    url, f"served {content_type!r} instead of {spec.kind}: refused", "html"
+                )
+            try:
+                if spec.kind in ("csv", "xml", "json"):
+                    require_content(spec.name, body.head if body.content else b"")
+                    refuse_html(spec.name, body.head)
+            except SourceFormatError as exc:
+                raise FetchError(url, str(exc), "html") from exc
+        except FetchError:
+            answer.discard()
+            raise
         last_modified = answer.headers.get("last-modified")
         published = _http_date(last_modified)
         return Payload(
             source=source,
             name=spec.name,
-            data=data,
+            path=body.path,
+            sha256=body.sha256,
+            size=body.size,
             url=url,
             mode="live",
             fetched_at=datetime.now(UTC),
@@ -402,6 +537,7 @@ class LiveFetcher(Fetcher):
             last_modified=last_modified,
             final_url=answer.final_url,
             found_on=found_on,
+            temporary=True,
         )
 
     def _not_modified(
@@ -411,13 +547,16 @@ class LiveFetcher(Fetcher):
         url: str,
         previous: PreviousFetch,
         answer: _Answer,
-        data: bytes,
+        reused: tuple[str, int],
         found_on: str | None,
     ) -> Payload:
+        sha256, size = reused
         return Payload(
             source=source,
             name=spec.name,
-            data=data,
+            path=previous.path,
+            sha256=sha256,
+            size=size,
             url=url,
             mode="live",
             fetched_at=datetime.now(UTC),
@@ -435,10 +574,12 @@ class LiveFetcher(Fetcher):
         self, page: str, spec: FileSpec, allowed: frozenset[str], direct_error: FetchError
     ) -> str:
         try:
-            answer = self._download(page, allowed, publishers.PAGE_MAX_BYTES, {})
-            if answer.status != 200:
+            answer = self._download(
+                page, allowed, publishers.PAGE_MAX_BYTES, {}, lambda: _Sink(None, memory=True)
+            )
+            if answer.status != 200 or answer.body is None or answer.body.data is None:
                 raise FetchError(page, f"HTTP {answer.status}", "http")
-            return link_on_page(page, answer.data, spec)
+            return link_on_page(page, answer.body.data, spec)
         except FetchError as exc:
             raise FetchError(
                 direct_error.url,
@@ -455,6 +596,9 @@ def _cut(expected: int | None, received: int, detail: str) -> str:
     return f"body cut short: {declared}, received {received:,} ({detail})"
 
 
+_PIECE = 1 << 20
+
+
 class _Inflater:
     """gzip/deflate decoding whose output is bounded by `limit` however small the input."""
 
@@ -463,22 +607,26 @@ class _Inflater:
         self.encoding = "deflate" if encoding == "deflate" else "gzip"
         self.wbits = 15 if self.encoding == "deflate" else 31
         self.limit = limit
+        self.made = 0  # bytes of output so far
         self.decoder = zlib.decompressobj(self.wbits)
 
-    def feed(self, data: bytes, out: bytearray) -> None:
+    def feed(self, data: bytes, write: Callable[[bytes], None]) -> None:
         while data:
             if self.decoder.eof:  # a further gzip member follows
                 self.decoder = zlib.decompressobj(self.wbits)
             try:
-                # never more than one byte past the limit per call: a bomb stops here
-                out += self.decoder.decompress(data, self.limit - len(out) + 1)
+                # never more than one byte past the limit, nor over 1 MiB, per call: a bomb
+                # stops here
+                piece = self.decoder.decompress(data, min(self.limit - self.made + 1, _PIECE))
             except zlib.error as exc:
                 raise FetchError(
                     self.url,
-                    f"bad {self.encoding} body at output byte {len(out):,}: {exc}",
+                    f"bad {self.encoding} body at output byte {self.made:,}: {exc}",
                     "encoding",
                 ) from exc
-            if len(out) > self.limit:
+            self.made += len(piece)
+            write(piece)
+            if self.made > self.limit:
                 return
             data = self.decoder.unused_data if self.decoder.eof else self.decoder.unconsumed_tail
 
@@ -558,21 +706,18 @@ def _tls() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _verified_bytes(previous: PreviousFetch | None) -> bytes | None:
-    """The archived bytes of `previous` if they still match their recorded sha256."""
+def _verified(previous: PreviousFetch | None) -> tuple[str, int] | None:
+    """(sha256, size) of `previous`'s archived copy if it still matches its recorded sha256
+    (streamed: an archived release may be gigabytes)."""
     if previous is None:
         return None
     try:
-        data = previous.path.read_bytes()
+        sha256, size = file_digest(previous.path)
     except OSError:
         return None
-    if previous.sha256 is not None and hashlib.sha256(data).hexdigest() != previous.sha256:
+    if previous.sha256 is not None and sha256 != previous.sha256:
         return None
-    return data
+    return sha256, size
 
 
 def _http_date(value: str | None) -> date | None:
