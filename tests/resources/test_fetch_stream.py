@@ -149,3 +149,15 @@ def test_a_large_body_streams_to_disk_in_bounded_memory(tmp_path: Path) -> None:
     )
     print(f"child peak RSS {result['peak'] / MIB:.0f} MiB for a {size / MIB:.0f} MiB body")
     assert result["peak"] < size // 3, f"child peak RSS {result['peak'] / MIB:.0f} MiB"
+
+
+def test_baci_release_limit_is_its_parser_limit() -> None:
+    """The fetch limit of a BACI release is the most its parser accepts expanded (a zip is never
+    larger than its members stored as they are), not the lists' default."""
+    from assets.trade_sources import LIVE_FILES
+    from resources import publishers
+    from trade.cepii_baci import RELEASE_LIMITS
+
+    (spec,) = LIVE_FILES["cepii_baci"]
+    assert publishers.max_bytes("cepii_baci", spec.name) == RELEASE_LIMITS.total
+    assert publishers.max_bytes("cepii_baci", spec.name) > 10 * publishers.DEFAULT_MAX_BYTES
