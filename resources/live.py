@@ -2,27 +2,24 @@
 
 `LiveFetcher` implements `resources.fetcher.Fetcher`; what it returns (`Payload`, `Probe`) and
 the file descriptions it reads (`FileSpec`) are defined there, beside the snapshot fetcher.
-A body is never held whole in memory: it streams into a temporary file (`_Sink`), hashed and
+A body is never held whole in memory: it streams into a temporary file (`Sink`), hashed and
 counted as it is written, and the payload names that file.
 """
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
-import os
 import socket
 import ssl
 import tempfile
 import time
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from dagster import get_dagster_logger
@@ -30,6 +27,7 @@ from dagster import get_dagster_logger
 from core.errors import FetchError, SourceFormatError
 from core.sniff import refuse_html, require_content
 from resources import publishers
+from resources.body import Body, Retry, Sink, read_body
 from resources.fetcher import (
     DEFAULT_USER_AGENT,
     Fetcher,
@@ -44,84 +42,11 @@ if TYPE_CHECKING:  # httpx and lxml are imported where a fetch runs, not with th
     import httpx
 
 
-class _Retry(Exception):
-    """A failure of one attempt that another attempt may not meet (timeout, cut body)."""
-
-    def __init__(self, message: str, cause: str) -> None:
-        super().__init__(message)
-        self.cause = cause
-
-
-@dataclass(frozen=True)
-class _Body:
-    """A body read whole: its sha256 and size, its first bytes, and where it was kept."""
-
-    sha256: str
-    size: int
-    head: bytes  # the first `_HEAD` bytes, for the empty / HTML checks
-    content: bool  # holds a byte besides blanks (what `core.sniff.require_content` looks for)
-    path: Path | None  # the temporary file holding it, if kept on disk
-    data: bytes | None  # the bytes, if kept in memory (publication pages only)
-
-
-_HEAD = 64 * 1024
-_BLANK = b" \t\r\n\x1a\x00\xef\xbb\xbf"  # as `core.sniff.require_content` strips
-
-
-class _Sink:
-    """Where one attempt's body goes while it streams: counted and hashed, and kept in a
-    temporary file under `folder`, in memory (`memory`: publication pages, bounded by
-    `PAGE_MAX_BYTES`), or nowhere (a probe only needs the sha256)."""
-
-    def __init__(self, folder: Path | None, memory: bool = False) -> None:
-        self.digest = hashlib.sha256()
-        self.size = 0
-        self.head = bytearray()
-        self.content = False
-        self.memory = bytearray() if memory else None
-        self.path: Path | None = None
-        self.file: BinaryIO | None = None
-        if folder is not None:
-            folder.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(dir=folder, prefix=".fetch-", suffix=".part")
-            self.file, self.path = os.fdopen(fd, "wb"), Path(name)
-
-    def write(self, data: bytes) -> None:
-        self.size += len(data)
-        self.digest.update(data)
-        if len(self.head) < _HEAD:
-            self.head += data[: _HEAD - len(self.head)]
-        if not self.content and data.strip(_BLANK):
-            self.content = True
-        if self.memory is not None:
-            self.memory += data
-        if self.file is not None:
-            self.file.write(data)
-
-    def finish(self) -> _Body:
-        """The body, its file flushed to disk (fsync: it is renamed into the archive as is)."""
-        if self.file is not None:
-            self.file.flush()
-            os.fsync(self.file.fileno())
-            self.file.close()
-        data = bytes(self.memory) if self.memory is not None else None
-        return _Body(
-            self.digest.hexdigest(), self.size, bytes(self.head), self.content, self.path, data
-        )
-
-    def discard(self) -> None:
-        """A failed attempt leaves no file behind."""
-        if self.file is not None:
-            self.file.close()
-        if self.path is not None:
-            self.path.unlink(missing_ok=True)
-
-
 @dataclass(frozen=True)
 class _Answer:
     status: int
     headers: httpx.Headers
-    body: _Body | None  # a 200's body
+    body: Body | None  # a 200's body
     final_url: str
     conditional: bool
 
@@ -150,8 +75,9 @@ class LiveFetcher(Fetcher):
       lifts this for loopback (and plain http to it) only: it is for tests on 127.0.0.1.
     - A 5xx answer, 429, a timeout, a dropped connection or a cut body is retried up to
       `max_attempts` times with exponential backoff; a failed attempt's temporary file is
-      removed. A 304 reuses the archived copy once its sha256 is verified (streamed) (a damaged archive is fetched again unconditionally); an HTML
-      page served with status 200 is refused rather than parsed as data.
+      removed. A 304 reuses the archived copy once its sha256 is verified, hashed in blocks (a
+      damaged archive is fetched again unconditionally); an HTML page served with status 200
+      is refused rather than parsed as data.
     - A file with a `page` (the UK list's gov.uk publication page) whose direct URL fails is
       looked up on that page by file type, and the URL found there is fetched and recorded.
 
@@ -230,8 +156,8 @@ class LiveFetcher(Fetcher):
 
         A 304 costs no body. A publisher ignoring the condition still answers its ETag or
         Last-Modified, compared with `previous`'s; only a file served with neither is read
-        whole (streamed and hashed, nothing kept) and its sha256 compared. Redirects, hosts, size limits and addresses are checked
-        as for `fetch`. A failure raises `FetchError` (the sensor reports it and tries again at
+        whole (streamed and hashed, nothing kept) and its sha256 compared. Redirects, hosts,
+        size limits and addresses are checked as for `fetch`. A failure raises `FetchError` (the sensor reports it and tries again at
         its next tick; the fetch itself retries, this check does not).
         """
         import httpx
@@ -248,9 +174,9 @@ class LiveFetcher(Fetcher):
                 timeout=timeout, follow_redirects=False, headers=headers, verify=_tls()
             ) as client:
                 answer = self._attempt(
-                    client, url, allowed, limit, bool(conditional), lambda: _Sink(None)
+                    client, url, allowed, limit, bool(conditional), lambda: Sink(None)
                 )
-        except _Retry as exc:
+        except Retry as exc:
             raise FetchError(url, str(exc), exc.cause) from exc
         except httpx.HTTPError as exc:
             raise FetchError(url, f"{type(exc).__name__}: {exc}", "fetch") from exc
@@ -284,8 +210,8 @@ class LiveFetcher(Fetcher):
     ) -> Payload | None:
         limit = spec.max_bytes or publishers.max_bytes(source, spec.name)
 
-        def keep() -> _Sink:
-            return _Sink(folder)
+        def keep() -> Sink:
+            return Sink(folder)
 
         answer = self._download(url, allowed, limit, _conditional(previous), keep)
         if answer.status == 304:
@@ -316,7 +242,7 @@ class LiveFetcher(Fetcher):
         allowed: frozenset[str],
         limit: int,
         conditional: dict[str, str],
-        keep: Callable[[], _Sink],
+        keep: Callable[[], Sink],
     ) -> _Answer:
         """GET `url` with retries; returns a 200, a 304 or a 404/410, else raises FetchError.
 
@@ -334,7 +260,7 @@ class LiveFetcher(Fetcher):
             for attempt in range(1, self.max_attempts + 1):
                 try:
                     answer = self._attempt(client, url, allowed, limit, bool(conditional), keep)
-                except _Retry as exc:
+                except Retry as exc:
                     last_error, last_cause = str(exc), exc.cause
                 except httpx.TimeoutException as exc:
                     last_error, last_cause = f"timed out ({type(exc).__name__})", "timeout"
@@ -365,7 +291,7 @@ class LiveFetcher(Fetcher):
         allowed: frozenset[str],
         limit: int,
         conditional: bool,
-        keep: Callable[[], _Sink],
+        keep: Callable[[], Sink],
     ) -> _Answer:
         """One GET of `url`, following allowed redirects by hand, body bounded and timed."""
         deadline = time.monotonic() + self.deadline_seconds
@@ -394,7 +320,7 @@ class LiveFetcher(Fetcher):
                     )
                 sink = keep()
                 try:
-                    self._read_body(url, response, limit, deadline, sink)
+                    read_body(url, response, limit, deadline, self.deadline_seconds, sink)
                     body = sink.finish()
                 except BaseException:
                     sink.discard()
@@ -428,7 +354,7 @@ class LiveFetcher(Fetcher):
         try:
             infos = socket.getaddrinfo(host, parsed.port or 443, proto=socket.IPPROTO_TCP)
         except OSError as exc:
-            raise _Retry(f"cannot resolve {host}: {exc}", "transport") from exc
+            raise Retry(f"cannot resolve {host}: {exc}", "transport") from exc
         loopback = True
         for info in infos:
             address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
@@ -449,55 +375,6 @@ class LiveFetcher(Fetcher):
         # plain http only to loopback, and only when tests allow it
         if parsed.scheme != "https" and not (self.allow_loopback_http and loopback):
             raise FetchError(url, f"refused {what}: only https URLs are fetched", "redirect")
-
-    def _read_body(
-        self, url: str, response: httpx.Response, limit: int, deadline: float, sink: _Sink
-    ) -> None:
-        """Stream the body into `sink`: decompressed by hand (bounded), timed, checked against
-        its length."""
-        import httpx
-
-        encoding = response.headers.get("content-encoding", "identity").strip().lower()
-        if encoding not in ("identity", "", "gzip", "x-gzip", "deflate"):
-            raise FetchError(url, f"unsupported Content-Encoding {encoding!r}", "encoding")
-        inflater = _Inflater(url, encoding, limit) if encoding not in ("identity", "") else None
-        declared = response.headers.get("content-length")
-        expected = int(declared) if declared and declared.isdigit() else None
-        received = 0
-
-        def write(data: bytes) -> None:
-            try:
-                sink.write(data)
-            except OSError as exc:  # a full disk: not worth retrying at once
-                raise FetchError(
-                    url, f"cannot store the body in {sink.path}: {exc}", "disk"
-                ) from exc
-
-        try:
-            for chunk in response.iter_raw():
-                received += len(chunk)
-                if time.monotonic() > deadline:
-                    raise _Retry(
-                        f"deadline of {self.deadline_seconds:g} s passed after {received} bytes"
-                        f" of {expected if expected is not None else 'an unknown number'}",
-                        "deadline",
-                    )
-                if inflater is not None:
-                    inflater.feed(chunk, write)
-                else:
-                    write(chunk)
-                if sink.size > limit:
-                    raise FetchError(
-                        url,
-                        f"too large: more than {limit:,} bytes after decompression (the limit of this file)",
-                        "too_large",
-                    )
-        except httpx.RemoteProtocolError as exc:
-            raise _Retry(_cut(expected, received, str(exc)), "cut") from exc
-        if expected is not None and received != expected:
-            raise _Retry(_cut(expected, received, "connection ended"), "cut")
-        if inflater is not None:
-            inflater.finish()
 
     # --- payloads ------------------------------------------------------------------------
     def _payload(
@@ -575,7 +452,7 @@ class LiveFetcher(Fetcher):
     ) -> str:
         try:
             answer = self._download(
-                page, allowed, publishers.PAGE_MAX_BYTES, {}, lambda: _Sink(None, memory=True)
+                page, allowed, publishers.PAGE_MAX_BYTES, {}, lambda: Sink(None, memory=True)
             )
             if answer.status != 200 or answer.body is None or answer.body.data is None:
                 raise FetchError(page, f"HTTP {answer.status}", "http")
@@ -589,54 +466,6 @@ class LiveFetcher(Fetcher):
 
 
 REDIRECTS = (301, 302, 303, 307, 308)
-
-
-def _cut(expected: int | None, received: int, detail: str) -> str:
-    declared = f"Content-Length {expected:,} bytes" if expected is not None else "a chunked body"
-    return f"body cut short: {declared}, received {received:,} ({detail})"
-
-
-_PIECE = 1 << 20
-
-
-class _Inflater:
-    """gzip/deflate decoding whose output is bounded by `limit` however small the input."""
-
-    def __init__(self, url: str, encoding: str, limit: int) -> None:
-        self.url = url
-        self.encoding = "deflate" if encoding == "deflate" else "gzip"
-        self.wbits = 15 if self.encoding == "deflate" else 31
-        self.limit = limit
-        self.made = 0  # bytes of output so far
-        self.decoder = zlib.decompressobj(self.wbits)
-
-    def feed(self, data: bytes, write: Callable[[bytes], None]) -> None:
-        while data:
-            if self.decoder.eof:  # a further gzip member follows
-                self.decoder = zlib.decompressobj(self.wbits)
-            try:
-                # never more than one byte past the limit, nor over 1 MiB, per call: a bomb
-                # stops here
-                piece = self.decoder.decompress(data, min(self.limit - self.made + 1, _PIECE))
-            except zlib.error as exc:
-                raise FetchError(
-                    self.url,
-                    f"bad {self.encoding} body at output byte {self.made:,}: {exc}",
-                    "encoding",
-                ) from exc
-            self.made += len(piece)
-            write(piece)
-            if self.made > self.limit:
-                return
-            data = self.decoder.unused_data if self.decoder.eof else self.decoder.unconsumed_tail
-
-    def finish(self) -> None:
-        if not self.decoder.eof:
-            raise FetchError(
-                self.url,
-                f"bad {self.encoding} body: the compressed stream is incomplete",
-                "encoding",
-            )
 
 
 def link_on_page(page: str, html: bytes, spec: FileSpec) -> str:
