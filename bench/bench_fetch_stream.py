@@ -1,6 +1,7 @@
 """A multi-GB body through the live fetcher: streamed to disk, archived by a link, memory flat.
 
-    .venv/bin/python -m bench.bench_fetch_stream [--gib 1 4 8] [--workdir /tmp/stream/bench]
+    .venv/bin/python -m bench.bench_fetch_stream [--gib 1 4 8] [--release-rows N]
+        [--workdir /tmp/stream/bench]
 
 A local HTTP server (`tests/httpserver.py`, `/huge/`) generates a body of N GiB while serving
 it (1 MiB at a time, never held). For each size a fresh Python process runs
@@ -24,6 +25,19 @@ Peak memory is the same for 1 and 8 GiB: about 8 MiB over the import (httpx's re
 (milliseconds, whatever the size). Throughput is bounded by the single-threaded Python server
 generating the body and by the load, not by the fetcher; the fetch includes the sha256 and the
 fsync of the whole file.
+
+`--release-rows N` first runs the trade asset's path on a BACI release: a synthetic release of
+N rows (`bench/bench_baci_scale.write_release`: 10 yearly CSVs and the country codes) zipped with
+deflate as CEPII ships it, served over HTTP, fetched by `assets/trade_sources.fetch_files` (into
+the raw archive, by a link) and read by `assets/trade_parse.parse_baci` member by member from the
+archived zip to verified parquet, in one child process:
+
+    rows         CSV       zip       fetch   parse    peak RSS  load (1 min)
+    20,000,000   0.75 GiB  0.30 GiB  4.9 s   99.2 s   467 MiB   9.2 -> 13.2   (2026-12-05 00:58)
+
+Every row read, accounting ok. The peak is polars' streaming CSV → parquet of one yearly file
+(2 M rows), as in `bench/bench_baci_scale.py` from loose files (573 MB there, with the period
+store and DuckDB); the fetch adds nothing to it.
 
 Before #14 the fetcher kept the body in a bytearray and returned `bytes(...)` of it (two copies
 at the end), and the archive wrote those bytes: peak memory grew with the body, which is why the
@@ -72,6 +86,80 @@ print(json.dumps({
 """
 
 
+RELEASE_CHILD = """
+import json, sys, time
+import polars as pl
+from bench.common import peak_rss_mb
+from assets.trade_parse import parse_baci
+from assets.trade_sources import LIVE_FILES, fetch_files
+from resources.live import LiveFetcher
+from resources.storage import DataDir
+url, root = sys.argv[1], sys.argv[2]
+(spec,) = LIVE_FILES["cepii_baci"]
+fetcher = LiveFetcher(
+    allow_loopback_http=True, max_attempts=1, deadline_seconds=3600,
+    url_overrides={f"cepii_baci/{spec.name}": url},
+)
+data_dir = DataDir(root=root)
+started = time.monotonic()
+fetched = fetch_files("cepii_baci", fetcher, data_dir)
+fetched_at = time.monotonic()
+scratch = data_dir.path / "scratch"
+scratch.mkdir()
+result, accounting = parse_baci(fetched, scratch)
+rows = result.frame.select(pl.len()).collect().item()
+print(json.dumps({
+    "fetch": fetched_at - started, "parse": time.monotonic() - fetched_at, "rows": rows,
+    "ok": bool(accounting["ok"].all()), "peak": peak_rss_mb(),
+}))
+"""
+
+
+def release(rows: int, workdir: Path) -> None:
+    """A synthetic BACI release zip (`bench/bench_baci_scale.write_release`, deflated as CEPII
+    ships it) served over HTTP, fetched by the trade asset's `fetch_files` (streamed into the
+    raw archive) and read by `parse_baci` member by member from the archived zip, in a child."""
+    import zipfile
+
+    from bench.bench_baci_scale import write_release
+
+    (spec,) = _live_baci()
+    folder = workdir / "release"
+    files = write_release(folder / "csv", rows)
+    csv = sum(f.stat().st_size for f in files)
+    with zipfile.ZipFile(folder / spec, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted((folder / "csv").iterdir()):  # the yearly files and country codes
+            archive.write(path, path.name)
+    shutil.rmtree(folder / "csv")
+    size = (folder / spec).stat().st_size
+    with serve(folder) as server:
+        at = load()
+        out = subprocess.run(
+            [sys.executable, "-c", RELEASE_CHILD, f"{server.url}/ok/{spec}", str(workdir / "d")],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    if out.returncode:
+        raise SystemExit(out.stderr[-3000:])
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    print(
+        f"BACI release: {rows:,} rows, CSV {csv / GIB:.2f} GiB, zip {size / GIB:.2f} GiB: fetch "
+        f"{result['fetch']:.1f} s, parse {result['parse']:.1f} s, {result['rows']:,} rows "
+        f"(accounting ok: {result['ok']}), peak RSS {result['peak']:.0f} MiB, load {at} -> {load()}"
+    )
+    shutil.rmtree(workdir / "d")
+    shutil.rmtree(folder)
+
+
+def _live_baci() -> list[str]:
+    from assets.trade_sources import LIVE_FILES
+
+    return [spec.name for spec in LIVE_FILES["cepii_baci"]]
+
+
 def child(url: str, root: Path, size: int) -> dict[str, object]:
     out = subprocess.run(
         [sys.executable, "-c", CHILD, url, str(root), str(size)],
@@ -92,9 +180,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gib", type=float, nargs="+", default=[1, 4, 8])
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/stream/bench_fetch_stream"))
+    parser.add_argument(
+        "--release-rows", type=int, default=0, help="also a synthetic BACI release of N rows"
+    )
     args = parser.parse_args()
     shutil.rmtree(args.workdir, ignore_errors=True)
     args.workdir.mkdir(parents=True)
+    if args.release_rows:
+        release(args.release_rows, args.workdir)
     print(
         f"{'case':18} {'fetch s':>8} {'MB/s':>7} {'archive s':>9} {'peak RSS':>9} {'load':>5}  sha256"
     )
