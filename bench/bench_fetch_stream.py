@@ -34,10 +34,12 @@ archived zip to verified parquet, in one child process:
 
     rows         CSV       zip       fetch   parse    peak RSS  load (1 min)
     20,000,000   0.75 GiB  0.30 GiB  4.9 s   99.2 s   467 MiB   9.2 -> 13.2   (2026-12-05 00:58)
+    100,000,000  3.74 GiB  1.49 GiB  14.2 s  378.8 s  712 MiB   7.9 -> 8.9    (2026-12-05 01:15)
 
-Every row read, accounting ok. The peak is polars' streaming CSV → parquet of one yearly file
-(2 M rows), as in `bench/bench_baci_scale.py` from loose files (573 MB there, with the period
-store and DuckDB); the fetch adds nothing to it.
+Every row read, accounting ok. The 100 M-row zip (1.5 GiB) is the size of a real release
+(about 1.5-2 GB). The peak is polars' streaming CSV → parquet of one yearly file (2 M, then
+10 M rows), as in `bench/bench_baci_scale.py` from loose files (573 / 842 MB there for 20 / 200
+M rows, with the period store and DuckDB); the fetch (a 1.5 GiB body) adds nothing to it.
 
 Before #14 the fetcher kept the body in a bytearray and returned `bytes(...)` of it (two copies
 at the end), and the archive wrote those bytes: peak memory grew with the body, which is why the
