@@ -113,20 +113,31 @@ def _fetch_format(
 ) -> list[Payload] | None:
     payloads: list[Payload] = []
     missing: list[str] = []
-    for file in fmt.files:
-        payload = fetcher.fetch(spec.source, file, data_dir.previous_fetch(spec.source, file.name))
-        if payload is None:
-            if file.required and not (file.history_optional and fetcher.mode == "snapshot"):
-                missing.append(file.name)
-            continue
-        payloads.append(payload)
-    if missing and payloads:
-        have = ", ".join(p.name for p in payloads)
-        raise FetchError(
-            f"{fetcher.mode}://{spec.source}",
-            f"incomplete {fmt.name} set: have {have} but not {', '.join(missing)}",
-        )
+    try:
+        for file in fmt.files:
+            previous = data_dir.previous_fetch(spec.source, file.name)
+            payload = fetcher.fetch(spec.source, file, previous, data_dir.incoming(spec.source))
+            if payload is None:
+                if file.required and not (file.history_optional and fetcher.mode == "snapshot"):
+                    missing.append(file.name)
+                continue
+            payloads.append(payload)
+        if missing and payloads:
+            have = ", ".join(p.name for p in payloads)
+            raise FetchError(
+                f"{fetcher.mode}://{spec.source}",
+                f"incomplete {fmt.name} set: have {have} but not {', '.join(missing)}",
+            )
+    except BaseException:
+        _discard(payloads)
+        raise
     return None if missing or not payloads else payloads
+
+
+def _discard(payloads: list[Payload]) -> None:
+    """Remove the temporary files of payloads that will not be archived."""
+    for payload in payloads:
+        payload.discard()
 
 
 def _describe(payloads: list[Payload], paths: dict[str, Path]) -> list[dict[str, Any]]:
@@ -135,7 +146,7 @@ def _describe(payloads: list[Payload], paths: dict[str, Path]) -> list[dict[str,
             "name": p.name,
             "url": p.url,
             "sha256": p.sha256,
-            "size": len(p.data),
+            "size": p.size,
             "raw_path": str(paths[p.name]),
             "fetched_at": p.fetched_at.isoformat(),
             "published_at": p.published_at.isoformat() if p.published_at else None,
@@ -167,10 +178,14 @@ class IngestOutcome:
 def ingest(spec: SourceSpec, fetcher: Fetcher, data_dir: DataDir) -> IngestOutcome:
     """Fetch, archive and (if new) parse every available format of a source."""
     fetched: dict[str, list[Payload]] = {}
-    for fmt in spec.formats:
-        payloads = _fetch_format(spec, fmt, fetcher, data_dir)
-        if payloads is not None:
-            fetched[fmt.name] = payloads
+    try:
+        for fmt in spec.formats:
+            payloads = _fetch_format(spec, fmt, fetcher, data_dir)
+            if payloads is not None:
+                fetched[fmt.name] = payloads
+    except BaseException:
+        _discard([p for payloads in fetched.values() for p in payloads])
+        raise
     if not fetched:
         raise FetchError(f"{fetcher.mode}://{spec.source}", "no format of this source is available")
     paths: dict[str, Path] = {}
@@ -194,7 +209,10 @@ def ingest(spec: SourceSpec, fetcher: Fetcher, data_dir: DataDir) -> IngestOutco
         for fmt_name, payloads in fetched.items():
             fmt = spec.format(fmt_name)
             fmt_pub = pub_id if fmt_name == primary else publication_id(spec.source, payloads)
-            result = fmt.parse({p.name: p.data for p in payloads}).stamp(fmt_pub)
+            # the lists' files are small (bounded by resources/publishers.py): their parsers
+            # take the archived bytes whole
+            files = {p.name: paths[p.name].read_bytes() for p in payloads}
+            result = fmt.parse(files).stamp(fmt_pub)
             results[fmt_name] = result
             first = payloads[0]
             published = result.published_at or first.published_at

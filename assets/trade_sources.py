@@ -2,7 +2,8 @@
 
 Each source's files come from its live URLs (`LIVE_FILES`) or from the shipped snapshot folder
 `snapshots/trade/`, described by its `catalog.json` (`snapshot_payloads`); `fetch_files`
-archives every payload with `data_dir.archive`. The tables are parquet files under
+archives every payload with `data_dir.archive` and hands the parsers the archived files' paths
+(a BACI release is gigabytes: nothing here holds a file in memory). The tables are parquet files under
 `<data dir>/warehouse/trade/`, written atomically (`write_table`) and read by `read_table`
 (a partitioned source table is a folder of one file per period: `assets/trade_periods.py`); each
 source's `<source>.meta.json` records where its files came from and how its rows add up.
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from assets.trade_periods import PARTITIONED, period_dir, scan_periods, write_atomic
 from core.errors import FetchError
-from resources.fetcher import DEFAULT_SNAPSHOT_DIR, Fetcher, FileSpec, Payload
+from resources.fetcher import DEFAULT_SNAPSHOT_DIR, Fetcher, FileSpec, Payload, file_digest
 from resources.storage import DataDir
 from trade.vocabulary import CHPL_TABLES, EU27
 
@@ -153,11 +154,12 @@ def read_meta(data_dir: DataDir, source: str) -> dict[str, Any]:
 
 @dataclass
 class Fetched:
-    """Files of one source for its parser (name → bytes), with where and when they came from."""
+    """Files of one source for its parser (name → archived file, read-only), with where and
+    when they came from."""
 
     source: str
     mode: str
-    files: dict[str, bytes] = field(default_factory=dict)
+    files: dict[str, Path] = field(default_factory=dict)
     described: list[dict[str, Any]] = field(default_factory=list)
     published_at: str | None = None
     published_basis: str = "unknown"
@@ -182,13 +184,16 @@ def snapshot_payloads(
         return {}, []
     chosen = max(publications, key=lambda p: p["published_at"])
     now = datetime.now(UTC)
+    digests = {name: file_digest(root / relative) for name, relative in chosen["files"].items()}
     pairs = [
         (
             name,
             Payload(
                 source=source,
                 name=name.replace("/", "__"),  # the raw archive keeps one flat folder per source
-                data=(root / relative).read_bytes(),
+                path=root / relative,
+                sha256=digests[name][0],
+                size=digests[name][1],
                 url=f"snapshot://{SNAPSHOT_SUBDIR}/{relative}",
                 mode="snapshot",
                 fetched_at=now,
@@ -220,24 +225,30 @@ def fetch_files(
         )
     else:
         pairs = []
-        for spec in specs:
-            payload = fetcher.fetch(source, spec, data_dir.previous_fetch(source, spec.name))
-            if payload is None and spec.required:
-                raise FetchError(f"{fetcher.mode}://{source}", f"{spec.name} is not available")
-            if payload is not None:
-                pairs.append((spec.name, payload))
+        try:
+            for spec in specs:
+                previous = data_dir.previous_fetch(source, spec.name)
+                payload = fetcher.fetch(source, spec, previous, data_dir.incoming(source))
+                if payload is None and spec.required:
+                    raise FetchError(f"{fetcher.mode}://{source}", f"{spec.name} is not available")
+                if payload is not None:
+                    pairs.append((spec.name, payload))
+        except BaseException:
+            for _, fetched_payload in pairs:  # streamed files that will not be archived
+                fetched_payload.discard()
+            raise
         dates = [p.published_at for _, p in pairs if p.published_at]
         fetched.published_at = max(dates).isoformat() if dates else None
         fetched.published_basis = pairs[0][1].published_basis if pairs else "unknown"
     for name, payload in pairs:
         path, _ = data_dir.archive(payload)
-        fetched.files[name] = payload.data
+        fetched.files[name] = path
         fetched.described.append(
             {
                 "name": name,
                 "url": payload.url,
                 "sha256": payload.sha256,
-                "size": len(payload.data),
+                "size": payload.size,
                 "raw_path": str(path),
             }
         )

@@ -20,9 +20,10 @@ data is deleted afterwards.
 
     .venv/bin/python -m bench.bench_baci_scale [--rows 20000000 200000000] [--workdir DIR]
 
-Not covered: the asset's fetch step (`assets/trade_sources.fetch_files`) holds each payload's
-bytes in memory (the live release is one zip of about 1.5 GB): the bench starts from the files on
-disk, after the fetch.
+Not covered here: the asset's fetch step (`assets/trade_sources.fetch_files`). Since #14 it streams
+the release zip to the raw archive and `parse_baci` reads it member by member from there;
+`bench/bench_fetch_stream.py --release-rows N` measures that path (fetch and parse of a zipped
+synthetic release, in one child).
 
 Measured (2 shared cores, `uptime` load beside each; `ingest` = CSV → verified parquet,
 `store` = one file per year, `duckdb` = indicators; wall seconds):

@@ -9,7 +9,9 @@ reports that process's own peak resident memory (its VmHWM, `bench.common.peak_r
 `ru_maxrss` of `os.wait4` would start from this parent's size, server included), beside a baseline
 process that only imports the fetcher. Peak − baseline is what the body cost; it should stay
 near the limit (the bytes kept, plus one copy when a payload is returned), far from the body's
-size. The real SDN.CSV (3.4 MB, plain and gzip-encoded) gives the honest case.
+size. The real SDN.CSV (3.4 MB, plain and gzip-encoded) gives the honest case. Since #14 a body
+is streamed to a temporary file, not kept in memory (`bench/bench_fetch_stream.py` fetches
+bodies of gigabytes): the first table below was taken before that change, the second after.
 
 Measured 2026-12-04 on the shared 2-core machine (peak RSS; the baseline import is 78 MiB):
 
@@ -19,8 +21,21 @@ Measured 2026-12-04 on the shared 2-core machine (peak RSS; the baseline import 
     3 GiB body, us_ofac_sdn limit (290 MB)    3.15 s   358 MiB  refused (too_large)
     1 GiB gzip bomb, us_ofac_cons (34 MB)     1.09 s   146 MiB  refused (too_large)
 
-At most about twice the limit is held (the kept bytes and one decoded piece), whatever the
+At most about twice the limit was held (the kept bytes and one decoded piece), whatever the
 body's size.
+
+After #14 (bodies streamed to a temporary file), 2026-12-05 00:47 UTC, load 10.3, baseline
+import 65 MiB:
+
+    real SDN.CSV                              0.75 s    74 MiB  payload of 3,477,010 bytes
+    real SDN.CSV, gzip                        1.07 s    75 MiB  payload of 3,477,010 bytes
+    3 GiB body, un_sc limit (22 MB)           1.04 s    74 MiB  refused (too_large)
+    3 GiB body, us_ofac_sdn limit (290 MB)    2.65 s    74 MiB  refused (too_large)
+    1 GiB gzip bomb, us_ofac_cons (34 MB)     0.96 s    77 MiB  refused (too_large)
+
+Memory no longer depends on the limit (358 → 74 MiB for the 290 MB one): the limit now bounds
+the disk a refused body may use, until its temporary file is removed. Times are wall seconds
+at a higher load than the first table's.
 """
 
 from __future__ import annotations
@@ -49,7 +64,8 @@ try:
     payload = LiveFetcher(allow_loopback_http=True, max_attempts=1).fetch(
         source, FileSpec(name, url, "csv"), None
     )
-    outcome = f"payload of {len(payload.data):,} bytes"
+    outcome = f"payload of {payload.size:,} bytes"
+    payload.discard()  # streamed to a temporary file, not archived here
 except FetchError as exc:
     outcome = f"refused ({exc.cause})"
 print(f"{time.monotonic() - started:.2f}\\t{outcome}\\t{peak_rss_mb():.0f}")

@@ -4,12 +4,19 @@ Assets ask the `fetcher` resource for a named file of a source; they never know 
 bytes came from the publisher's official URL or from the snapshot folder shipped in the repo.
 Every payload says which mode produced it and which publication date it carries. The live
 fetcher (HTTP) is in `resources/live.py`.
+
+A payload is a file on disk, never bytes held in memory: the live fetcher streams each body
+into a temporary file in the folder the caller names (the source's raw archive folder, so
+archiving it is a rename), the snapshot fetcher points at the shipped file. Its sha256 and size
+are computed while it is written (or streamed from the file), so a release of gigabytes costs
+no more memory than a list of kilobytes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -48,13 +55,28 @@ class FileSpec:
     page: str | None = None
 
 
-@dataclass(frozen=True)
+def file_digest(path: Path) -> tuple[str, int]:
+    """(sha256, size) of the file at `path`, streamed (a file of gigabytes is never held)."""
+    with open(path, "rb") as handle:
+        digest = hashlib.file_digest(handle, "sha256")
+        return digest.hexdigest(), os.fstat(handle.fileno()).st_size
+
+
+@dataclass
 class Payload:
-    """Bytes of one fetched file, with everything needed to trace and replay it."""
+    """One fetched file on disk (`path`), with everything needed to trace and replay it.
+
+    `temporary`: `path` is this fetch's own temporary file, which `DataDir.archive` links into
+    the raw archive, pointing `path` at the archived copy (or `discard` removes); otherwise it
+    belongs to someone else (a shipped snapshot, the archived copy a 304 reuses) and is only
+    ever read or copied. Not frozen for that one reason: archiving moves the file.
+    """
 
     source: str
     name: str
-    data: bytes
+    path: Path
+    sha256: str
+    size: int
     url: str
     mode: str  # live | snapshot
     fetched_at: datetime
@@ -65,10 +87,19 @@ class Payload:
     not_modified: bool = False
     final_url: str | None = None  # the URL read at last, after redirects (live)
     found_on: str | None = None  # the publication page `url` was found on, if any
+    temporary: bool = False
 
     @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
+    def data(self) -> bytes:
+        """The whole file, read now. For the lists' files, bounded by their limit in
+        `resources/publishers.py` (tens of MB at most); large trade files are read from `path`
+        by streaming parsers."""
+        return self.path.read_bytes()
+
+    def discard(self) -> None:
+        """Remove this fetch's temporary file (a payload that will not be archived)."""
+        if self.temporary:
+            self.path.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
@@ -93,9 +124,20 @@ class Probe:
 
 
 class Fetcher(ConfigurableResource):
-    """Interface: return the payload of `spec` for `source`, or None if this mode lacks it."""
+    """Interface: return the payload of `spec` for `source`, or None if this mode lacks it.
 
-    def fetch(self, source: str, spec: FileSpec, previous: PreviousFetch | None) -> Payload | None:
+    `folder` is where a fetcher that downloads writes the body (a temporary file): callers that
+    archive pass `DataDir.incoming(source)`, on the archive's own filesystem. None: the
+    system's temporary folder.
+    """
+
+    def fetch(
+        self,
+        source: str,
+        spec: FileSpec,
+        previous: PreviousFetch | None,
+        folder: Path | None = None,
+    ) -> Payload | None:
         raise NotImplementedError
 
     def probe(self, source: str, spec: FileSpec, previous: PreviousFetch | None) -> Probe:
@@ -104,6 +146,7 @@ class Fetcher(ConfigurableResource):
         payload = self.fetch(source, spec, previous)
         if payload is None:
             return Probe(spec.name, False, "absent")
+        payload.discard()
         changed = previous is None or previous.sha256 != payload.sha256
         return Probe(spec.name, changed, payload.sha256)
 
@@ -147,7 +190,14 @@ class SnapshotFetcher(Fetcher):
         complete = [p for p in publications if p.get("complete", True)]
         return max(complete or publications, key=lambda p: p["published_at"])
 
-    def fetch(self, source: str, spec: FileSpec, previous: PreviousFetch | None) -> Payload | None:
+    def fetch(
+        self,
+        source: str,
+        spec: FileSpec,
+        previous: PreviousFetch | None,
+        folder: Path | None = None,
+    ) -> Payload | None:
+        """The shipped file itself (`folder` is not used: nothing is downloaded)."""
         publication = self.publication(source)
         relative = publication["files"].get(spec.name)
         if relative is None:
@@ -156,10 +206,13 @@ class SnapshotFetcher(Fetcher):
         # a file of another publication, shipped beside the entry's own as a cross-check,
         # carries its own date (`file_dates`)
         published = publication.get("file_dates", {}).get(spec.name, publication["published_at"])
+        sha256, size = file_digest(path)
         return Payload(
             source=source,
             name=spec.name,
-            data=path.read_bytes(),
+            path=path,
+            sha256=sha256,
+            size=size,
             url=f"snapshot://{relative}",
             mode="snapshot",
             fetched_at=datetime.now(UTC),

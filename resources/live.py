@@ -2,57 +2,68 @@
 
 `LiveFetcher` implements `resources.fetcher.Fetcher`; what it returns (`Payload`, `Probe`) and
 the file descriptions it reads (`FileSpec`) are defined there, beside the snapshot fetcher.
+A body is never held whole in memory: it streams into a temporary file (`Sink`), hashed and
+counted as it is written, and the payload names that file.
 """
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import socket
 import ssl
+import tempfile
 import time
-import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from dagster import get_dagster_logger
 
 from core.errors import FetchError, SourceFormatError
-from core.sniff import check_payload
+from core.sniff import refuse_html, require_content
 from resources import publishers
-from resources.fetcher import DEFAULT_USER_AGENT, Fetcher, FileSpec, Payload, PreviousFetch, Probe
+from resources.body import Body, Retry, Sink, read_body
+from resources.fetcher import (
+    DEFAULT_USER_AGENT,
+    Fetcher,
+    FileSpec,
+    Payload,
+    PreviousFetch,
+    Probe,
+    file_digest,
+)
 
 if TYPE_CHECKING:  # httpx and lxml are imported where a fetch runs, not with the definitions
     import httpx
-
-
-class _Retry(Exception):
-    """A failure of one attempt that another attempt may not meet (timeout, cut body)."""
-
-    def __init__(self, message: str, cause: str) -> None:
-        super().__init__(message)
-        self.cause = cause
 
 
 @dataclass(frozen=True)
 class _Answer:
     status: int
     headers: httpx.Headers
-    data: bytes
+    body: Body | None  # a 200's body
     final_url: str
     conditional: bool
+
+    def discard(self) -> None:
+        if self.body is not None and self.body.path is not None:
+            self.body.path.unlink(missing_ok=True)
 
 
 class LiveFetcher(Fetcher):
     """Fetches the official URLs: streamed, bounded, on publisher hosts only, with retries.
 
-    - Every body is streamed and counted after HTTP decompression (gzip, deflate): past the
-      file's limit (`FileSpec.max_bytes`, else `resources.publishers.MAX_BYTES` of the source)
-      it is refused, so neither a huge body nor a gzip bomb fills memory.
+    - Every body is streamed to a temporary file in `fetch`'s `folder` (the source's raw
+      archive folder: archiving it is a rename), hashed and counted after HTTP decompression
+      (gzip, deflate) as it is written; only its first 64 KiB stay in memory (for the checks
+      below). Past the file's limit (`FileSpec.max_bytes`, else
+      `resources.publishers.MAX_BYTES` of the source) it is refused, so neither a huge body nor
+      a gzip bomb fills the disk, and memory holds the same whatever the file's size.
     - A body whose length disagrees with its `Content-Length` (cut short by the server or a
       proxy) is refused; it never becomes a payload.
     - Each attempt has an overall deadline (`deadline_seconds`), besides the per-read
@@ -63,9 +74,10 @@ class LiveFetcher(Fetcher):
       special addresses are never contacted, nor any scheme but https. `allow_loopback_http`
       lifts this for loopback (and plain http to it) only: it is for tests on 127.0.0.1.
     - A 5xx answer, 429, a timeout, a dropped connection or a cut body is retried up to
-      `max_attempts` times with exponential backoff; a 304 reuses the archived bytes once
-      their sha256 is verified (a damaged archive is fetched again unconditionally); an HTML
-      page served with status 200 is refused rather than parsed as data.
+      `max_attempts` times with exponential backoff; a failed attempt's temporary file is
+      removed. A 304 reuses the archived copy once its sha256 is verified, hashed in blocks (a
+      damaged archive is fetched again unconditionally); an HTML page served with status 200
+      is refused rather than parsed as data.
     - A file with a `page` (the UK list's gov.uk publication page) whose direct URL fails is
       looked up on that page by file type, and the URL found there is fetched and recorded.
 
@@ -98,12 +110,19 @@ class LiveFetcher(Fetcher):
     def mode(self) -> str:
         return "live"
 
-    def fetch(self, source: str, spec: FileSpec, previous: PreviousFetch | None) -> Payload | None:
+    def fetch(
+        self,
+        source: str,
+        spec: FileSpec,
+        previous: PreviousFetch | None,
+        folder: Path | None = None,
+    ) -> Payload | None:
         url = self.url_overrides.get(f"{source}/{spec.name}", spec.url)
         page = self.page_overrides.get(source, spec.page)
         allowed = _allowed_hosts(source, spec, url, page)
+        into = folder if folder is not None else Path(tempfile.gettempdir())
         try:
-            return self._fetch_file(source, spec, url, allowed, previous)
+            return self._fetch_file(source, spec, url, allowed, previous, into)
         except FetchError as direct_error:
             if page is None:
                 raise
@@ -118,7 +137,9 @@ class LiveFetcher(Fetcher):
                     direct_error.cause,
                 ) from direct_error
             try:
-                payload = self._fetch_file(source, spec, link, allowed, previous, found_on=page)
+                payload = self._fetch_file(
+                    source, spec, link, allowed, previous, into, found_on=page
+                )
             except FetchError as exc:
                 raise FetchError(
                     link,
@@ -135,8 +156,8 @@ class LiveFetcher(Fetcher):
 
         A 304 costs no body. A publisher ignoring the condition still answers its ETag or
         Last-Modified, compared with `previous`'s; only a file served with neither is read
-        whole and its sha256 compared. Redirects, hosts, size limits and addresses are checked
-        as for `fetch`. A failure raises `FetchError` (the sensor reports it and tries again at
+        whole (streamed and hashed, nothing kept) and its sha256 compared. Redirects, hosts,
+        size limits and addresses are checked as for `fetch`. A failure raises `FetchError` (the sensor reports it and tries again at
         its next tick; the fetch itself retries, this check does not).
         """
         import httpx
@@ -152,8 +173,10 @@ class LiveFetcher(Fetcher):
             with httpx.Client(
                 timeout=timeout, follow_redirects=False, headers=headers, verify=_tls()
             ) as client:
-                answer = self._attempt(client, url, allowed, limit, bool(conditional))
-        except _Retry as exc:
+                answer = self._attempt(
+                    client, url, allowed, limit, bool(conditional), lambda: Sink(None)
+                )
+        except Retry as exc:
             raise FetchError(url, str(exc), exc.cause) from exc
         except httpx.HTTPError as exc:
             raise FetchError(url, f"{type(exc).__name__}: {exc}", "fetch") from exc
@@ -164,13 +187,14 @@ class LiveFetcher(Fetcher):
         if answer.status != 200:
             raise FetchError(url, f"HTTP {answer.status}", "http")
         etag, modified = answer.headers.get("etag"), answer.headers.get("last-modified")
+        assert answer.body is not None
         if previous is None:
-            return Probe(spec.name, True, etag or modified or _sha(answer.data))
+            return Probe(spec.name, True, etag or modified or answer.body.sha256)
         if etag and previous.etag:
             return Probe(spec.name, etag != previous.etag, etag)
         if modified and previous.last_modified:
             return Probe(spec.name, modified != previous.last_modified, modified)
-        sha = _sha(answer.data)
+        sha = answer.body.sha256
         return Probe(spec.name, sha != previous.sha256, sha)
 
     # --- one file ------------------------------------------------------------------------
@@ -181,12 +205,17 @@ class LiveFetcher(Fetcher):
         url: str,
         allowed: frozenset[str],
         previous: PreviousFetch | None,
+        folder: Path,
         found_on: str | None = None,
     ) -> Payload | None:
         limit = spec.max_bytes or publishers.max_bytes(source, spec.name)
-        answer = self._download(url, allowed, limit, _conditional(previous))
+
+        def keep() -> Sink:
+            return Sink(folder)
+
+        answer = self._download(url, allowed, limit, _conditional(previous), keep)
         if answer.status == 304:
-            reused = _verified_bytes(previous) if answer.conditional else None
+            reused = _verified(previous) if answer.conditional else None
             if reused is not None and previous is not None:
                 return self._not_modified(source, spec, url, previous, answer, reused, found_on)
             if not answer.conditional:
@@ -195,7 +224,7 @@ class LiveFetcher(Fetcher):
                 f"{url}: HTTP 304, but the archived copy {previous.path if previous else '?'} "
                 "does not match its recorded sha256: fetching it again unconditionally"
             )
-            answer = self._download(url, allowed, limit, {})
+            answer = self._download(url, allowed, limit, {}, keep)
             if answer.status == 304:
                 raise FetchError(url, "HTTP 304 to an unconditional request", "http")
         if answer.status in (404, 410):
@@ -208,9 +237,16 @@ class LiveFetcher(Fetcher):
         return self._payload(source, spec, url, answer, found_on)
 
     def _download(
-        self, url: str, allowed: frozenset[str], limit: int, conditional: dict[str, str]
+        self,
+        url: str,
+        allowed: frozenset[str],
+        limit: int,
+        conditional: dict[str, str],
+        keep: Callable[[], Sink],
     ) -> _Answer:
-        """GET `url` with retries; returns a 200, a 304 or a 404/410, else raises FetchError."""
+        """GET `url` with retries; returns a 200, a 304 or a 404/410, else raises FetchError.
+
+        Each attempt streams a 200's body into a new `keep()`, removed if the attempt fails."""
         import httpx
 
         headers = {"User-Agent": self.user_agent, "Accept-Encoding": "gzip", **conditional}
@@ -223,8 +259,8 @@ class LiveFetcher(Fetcher):
         with httpx.Client(timeout=timeout, follow_redirects=False, headers=headers) as client:
             for attempt in range(1, self.max_attempts + 1):
                 try:
-                    answer = self._attempt(client, url, allowed, limit, bool(conditional))
-                except _Retry as exc:
+                    answer = self._attempt(client, url, allowed, limit, bool(conditional), keep)
+                except Retry as exc:
                     last_error, last_cause = str(exc), exc.cause
                 except httpx.TimeoutException as exc:
                     last_error, last_cause = f"timed out ({type(exc).__name__})", "timeout"
@@ -255,6 +291,7 @@ class LiveFetcher(Fetcher):
         allowed: frozenset[str],
         limit: int,
         conditional: bool,
+        keep: Callable[[], Sink],
     ) -> _Answer:
         """One GET of `url`, following allowed redirects by hand, body bounded and timed."""
         deadline = time.monotonic() + self.deadline_seconds
@@ -279,10 +316,16 @@ class LiveFetcher(Fetcher):
                     continue
                 if response.status_code != 200:
                     return _Answer(
-                        response.status_code, response.headers, b"", current, conditional
+                        response.status_code, response.headers, None, current, conditional
                     )
-                data = self._read_body(url, response, limit, deadline)
-                return _Answer(200, response.headers, data, current, conditional)
+                sink = keep()
+                try:
+                    read_body(url, response, limit, deadline, self.deadline_seconds, sink)
+                    body = sink.finish()
+                except BaseException:
+                    sink.discard()
+                    raise
+                return _Answer(200, response.headers, body, current, conditional)
         raise FetchError(
             url, f"more than {self.max_redirects} redirects: " + " -> ".join(chain), "redirect"
         )
@@ -311,7 +354,7 @@ class LiveFetcher(Fetcher):
         try:
             infos = socket.getaddrinfo(host, parsed.port or 443, proto=socket.IPPROTO_TCP)
         except OSError as exc:
-            raise _Retry(f"cannot resolve {host}: {exc}", "transport") from exc
+            raise Retry(f"cannot resolve {host}: {exc}", "transport") from exc
         loopback = True
         for info in infos:
             address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
@@ -333,66 +376,35 @@ class LiveFetcher(Fetcher):
         if parsed.scheme != "https" and not (self.allow_loopback_http and loopback):
             raise FetchError(url, f"refused {what}: only https URLs are fetched", "redirect")
 
-    def _read_body(self, url: str, response: httpx.Response, limit: int, deadline: float) -> bytes:
-        """Stream the body: decompressed by hand (bounded), timed, checked against its length."""
-        import httpx
-
-        encoding = response.headers.get("content-encoding", "identity").strip().lower()
-        if encoding not in ("identity", "", "gzip", "x-gzip", "deflate"):
-            raise FetchError(url, f"unsupported Content-Encoding {encoding!r}", "encoding")
-        inflater = _Inflater(url, encoding, limit) if encoding not in ("identity", "") else None
-        declared = response.headers.get("content-length")
-        expected = int(declared) if declared and declared.isdigit() else None
-        received = 0
-        out = bytearray()
-        try:
-            for chunk in response.iter_raw():
-                received += len(chunk)
-                if time.monotonic() > deadline:
-                    raise _Retry(
-                        f"deadline of {self.deadline_seconds:g} s passed after {received} bytes"
-                        f" of {expected if expected is not None else 'an unknown number'}",
-                        "deadline",
-                    )
-                if inflater is not None:
-                    inflater.feed(chunk, out)
-                else:
-                    out += chunk
-                if len(out) > limit:
-                    raise FetchError(
-                        url,
-                        f"too large: more than {limit:,} bytes after decompression (the limit of this file)",
-                        "too_large",
-                    )
-        except httpx.RemoteProtocolError as exc:
-            raise _Retry(_cut(expected, received, str(exc)), "cut") from exc
-        if expected is not None and received != expected:
-            raise _Retry(_cut(expected, received, "connection ended"), "cut")
-        if inflater is not None:
-            inflater.finish()
-        return bytes(out)
-
     # --- payloads ------------------------------------------------------------------------
     def _payload(
         self, source: str, spec: FileSpec, url: str, answer: _Answer, found_on: str | None
     ) -> Payload:
-        data = answer.data
+        body = answer.body
+        assert body is not None and body.path is not None
         content_type = answer.headers.get("content-type", "")
-        if "text/html" in content_type and spec.kind != "html":
-            raise FetchError(
-                url, f"served {content_type!r} instead of {spec.kind}: refused", "html"
-            )
         try:
-            if spec.kind in ("csv", "xml", "json"):
-                check_payload(spec.name, data)
-        except SourceFormatError as exc:
-            raise FetchError(url, str(exc), "html") from exc
+            if "text/html" in content_type and spec.kind != "html":
+                raise FetchError(
+                    url, f"served {content_type!r} instead of {spec.kind}: refused", "html"
+                )
+            try:
+                if spec.kind in ("csv", "xml", "json"):
+                    require_content(spec.name, body.head if body.content else b"")
+                    refuse_html(spec.name, body.head)
+            except SourceFormatError as exc:
+                raise FetchError(url, str(exc), "html") from exc
+        except FetchError:
+            answer.discard()
+            raise
         last_modified = answer.headers.get("last-modified")
         published = _http_date(last_modified)
         return Payload(
             source=source,
             name=spec.name,
-            data=data,
+            path=body.path,
+            sha256=body.sha256,
+            size=body.size,
             url=url,
             mode="live",
             fetched_at=datetime.now(UTC),
@@ -402,6 +414,7 @@ class LiveFetcher(Fetcher):
             last_modified=last_modified,
             final_url=answer.final_url,
             found_on=found_on,
+            temporary=True,
         )
 
     def _not_modified(
@@ -411,13 +424,16 @@ class LiveFetcher(Fetcher):
         url: str,
         previous: PreviousFetch,
         answer: _Answer,
-        data: bytes,
+        reused: tuple[str, int],
         found_on: str | None,
     ) -> Payload:
+        sha256, size = reused
         return Payload(
             source=source,
             name=spec.name,
-            data=data,
+            path=previous.path,
+            sha256=sha256,
+            size=size,
             url=url,
             mode="live",
             fetched_at=datetime.now(UTC),
@@ -435,10 +451,12 @@ class LiveFetcher(Fetcher):
         self, page: str, spec: FileSpec, allowed: frozenset[str], direct_error: FetchError
     ) -> str:
         try:
-            answer = self._download(page, allowed, publishers.PAGE_MAX_BYTES, {})
-            if answer.status != 200:
+            answer = self._download(
+                page, allowed, publishers.PAGE_MAX_BYTES, {}, lambda: Sink(None, memory=True)
+            )
+            if answer.status != 200 or answer.body is None or answer.body.data is None:
                 raise FetchError(page, f"HTTP {answer.status}", "http")
-            return link_on_page(page, answer.data, spec)
+            return link_on_page(page, answer.body.data, spec)
         except FetchError as exc:
             raise FetchError(
                 direct_error.url,
@@ -448,47 +466,6 @@ class LiveFetcher(Fetcher):
 
 
 REDIRECTS = (301, 302, 303, 307, 308)
-
-
-def _cut(expected: int | None, received: int, detail: str) -> str:
-    declared = f"Content-Length {expected:,} bytes" if expected is not None else "a chunked body"
-    return f"body cut short: {declared}, received {received:,} ({detail})"
-
-
-class _Inflater:
-    """gzip/deflate decoding whose output is bounded by `limit` however small the input."""
-
-    def __init__(self, url: str, encoding: str, limit: int) -> None:
-        self.url = url
-        self.encoding = "deflate" if encoding == "deflate" else "gzip"
-        self.wbits = 15 if self.encoding == "deflate" else 31
-        self.limit = limit
-        self.decoder = zlib.decompressobj(self.wbits)
-
-    def feed(self, data: bytes, out: bytearray) -> None:
-        while data:
-            if self.decoder.eof:  # a further gzip member follows
-                self.decoder = zlib.decompressobj(self.wbits)
-            try:
-                # never more than one byte past the limit per call: a bomb stops here
-                out += self.decoder.decompress(data, self.limit - len(out) + 1)
-            except zlib.error as exc:
-                raise FetchError(
-                    self.url,
-                    f"bad {self.encoding} body at output byte {len(out):,}: {exc}",
-                    "encoding",
-                ) from exc
-            if len(out) > self.limit:
-                return
-            data = self.decoder.unused_data if self.decoder.eof else self.decoder.unconsumed_tail
-
-    def finish(self) -> None:
-        if not self.decoder.eof:
-            raise FetchError(
-                self.url,
-                f"bad {self.encoding} body: the compressed stream is incomplete",
-                "encoding",
-            )
 
 
 def link_on_page(page: str, html: bytes, spec: FileSpec) -> str:
@@ -558,21 +535,18 @@ def _tls() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _verified_bytes(previous: PreviousFetch | None) -> bytes | None:
-    """The archived bytes of `previous` if they still match their recorded sha256."""
+def _verified(previous: PreviousFetch | None) -> tuple[str, int] | None:
+    """(sha256, size) of `previous`'s archived copy if it still matches its recorded sha256
+    (streamed: an archived release may be gigabytes)."""
     if previous is None:
         return None
     try:
-        data = previous.path.read_bytes()
+        sha256, size = file_digest(previous.path)
     except OSError:
         return None
-    if previous.sha256 is not None and hashlib.sha256(data).hexdigest() != previous.sha256:
+    if previous.sha256 is not None and sha256 != previous.sha256:
         return None
-    return data
+    return sha256, size
 
 
 def _http_date(value: str | None) -> date | None:

@@ -59,6 +59,13 @@ MAX_BYTES: dict[str, int] = {
     "gb_ofsi": 3_649_692 * 4_688 // 2_106 * MARGIN,
     # FORMATS.md: "About 25 MB XML, ~5,000 entities"
     "eu_fsf": 25_000_000 * MARGIN,
+    # A BACI release zip is streamed to disk, so its limit guards the disk, not memory. No real
+    # release is stored here; its parser accepts a zip whose members expand to at most
+    # `trade.cepii_baci.RELEASE_LIMITS.total` (64 GiB, five times the estimated 12 GB of a full
+    # release), and a zip is never larger than its members stored uncompressed: the same bound
+    # (kept equal to it by tests/resources/test_fetch_stream.py; not imported: that module loads
+    # polars)
+    "cepii_baci/BACI_HS22_V202401.zip": 64 * 2**30,
 }
 # A source not in the table (the trade sources) gets the widest whole-source limit.
 DEFAULT_MAX_BYTES = max(limit for key, limit in MAX_BYTES.items() if "/" not in key)

@@ -1,15 +1,21 @@
 """The data directory of CONTRACT.md: raw archive, staging, warehouse and published versions.
 
-Raw payloads are written once, byte for byte, named with fetch time and sha256, through a
-temporary file and fsync, and never overwritten (a copy found damaged is replaced). A payload whose sha256 was archived before is not written again; the fetch is
-appended to the source's fetch log instead, so every fetch stays on record.
+Raw payloads are stored once, byte for byte, named with fetch time and sha256, and never
+overwritten (a copy found damaged is replaced). A live payload arrives as a temporary file the
+fetcher streamed into the source's archive folder (`DataDir.incoming`): it is hard-linked under
+its final name and its temporary name removed, so nothing is copied or read into memory. A file
+owned by someone else (a shipped snapshot) is copied in blocks through a temporary file and
+fsync. A payload whose sha256 was archived before is not stored again; the fetch is appended to
+the source's fetch log instead, so every fetch stays on record.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from dataclasses import asdict
 from datetime import date, datetime
@@ -39,27 +45,53 @@ def atomic_write(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
-def _write_raw(path: Path, data: bytes, replace: bool = False) -> None:
-    """Write `data` to a read-only file `path` through a temporary file and fsync.
+def _store_raw(path: Path, payload: Payload, replace: bool = False) -> None:
+    """Put `payload`'s file at `path`, read-only, never overwriting another payload.
 
-    A new file is linked into place, which fails if `path` exists: an archived payload is never
-    overwritten. `replace` swaps a damaged copy for the good bytes by an atomic rename.
+    A temporary payload (already fsynced by the fetcher) is hard-linked into place; one on
+    another filesystem, or a file owned by someone else (a shipped snapshot), is copied in blocks
+    to a temporary file beside `path` and fsynced first. A new file is linked into place, which
+    fails if `path` exists: an archived payload is never overwritten. `replace` swaps a damaged
+    copy for the good bytes by an atomic rename.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = _beside(path, payload) if payload.temporary else None
+    if tmp is None:
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        tmp = Path(name)
+        try:
+            with os.fdopen(fd, "wb") as handle, open(payload.path, "rb") as source:
+                shutil.copyfileobj(source, handle, 1 << 20)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-            os.fchmod(handle.fileno(), 0o444)  # a raw payload is never written again
+        os.chmod(tmp, 0o444)  # a raw payload is never written again
         if replace:
             os.replace(tmp, path)
         else:
             os.link(tmp, path)
     finally:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
+        payload.discard()
     _fsync_dir(path.parent)
+
+
+def _beside(path: Path, payload: Payload) -> Path | None:
+    """A new name for `payload`'s temporary file in `path`'s folder (a hard link: no bytes move),
+    or None when it lies on another filesystem and must be copied."""
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    os.unlink(name)
+    try:
+        os.link(payload.path, name)
+    except OSError as exc:
+        if exc.errno in (errno.EXDEV, errno.EPERM, errno.EMLINK):
+            return None
+        raise
+    return Path(name)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -131,6 +163,11 @@ class DataDir(ConfigurableResource):
         return self.path / "warehouse" / ".pipeline.lock"
 
     # --- raw archive -------------------------------------------------------------------
+    def incoming(self, source: str) -> Path:
+        """Where a fetcher streams `source`'s bodies (temporary `.fetch-*.part` files): the
+        archive folder itself, so archiving a payload is a link on the same filesystem."""
+        return self.raw / source
+
     def _fetch_log(self, source: str) -> Path:
         return self.raw / source / "fetch_log.jsonl"
 
@@ -147,24 +184,35 @@ class DataDir(ConfigurableResource):
     def archive(self, payload: Payload) -> tuple[Path, bool]:
         """Store `payload` under raw/<source>/; returns (path, newly_written).
 
-        Written through a temporary file, fsync and a no-overwrite link, so a crash never
-        leaves half a payload under its final name. A payload archived before is not written
-        again, unless the archived copy no longer matches its sha256: then it is replaced
-        (again through a temporary file) and the fetch log says so.
+        A temporary payload is hard-linked into place and its temporary name removed (the
+        fetcher wrote and fsynced it in this folder); any other file is copied through a
+        temporary file and fsync. Either way a no-overwrite link puts it under its final name,
+        so a crash never leaves half a payload there. A payload archived before is not stored
+        again (its temporary file is removed), unless the archived copy no longer matches its
+        sha256: then it is replaced by an atomic rename and the fetch log says so. A temporary
+        payload's `path` then names the archived copy.
         """
         existing = self.find_raw(payload.source, payload.sha256)
-        repaired = existing is not None and not _intact(existing, payload.sha256)
+        repaired = (
+            existing is not None
+            and existing != payload.path
+            and not _intact(existing, payload.sha256)
+        )
         if existing is None:
             stamp = payload.fetched_at.strftime("%Y%m%dT%H%M%S%fZ")
             path = self.raw / payload.source / f"{stamp}_{payload.sha256}_{payload.name}"
-            _write_raw(path, payload.data)
+            _store_raw(path, payload)
         else:
             path = existing
             if repaired:
-                _write_raw(path, payload.data, replace=True)
+                _store_raw(path, payload, replace=True)
+            else:
+                payload.discard()
+        if payload.temporary:  # its file is gone: the archived copy holds the same bytes
+            payload.path, payload.temporary = path, False
         newly_written = existing is None or repaired
-        record = {k: v for k, v in asdict(payload).items() if k != "data"}
-        record.update(sha256=payload.sha256, size=len(payload.data), path=str(path))
+        record = {k: v for k, v in asdict(payload).items() if k not in ("path", "temporary")}
+        record.update(sha256=payload.sha256, size=payload.size, path=str(path))
         record["new_payload"] = existing is None
         if repaired:
             record["repaired_archive"] = True

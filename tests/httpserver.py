@@ -72,6 +72,18 @@ def gzip_bomb(expanded: int = BOMB_EXPANDED) -> bytes:
     return header + block * (expanded // MIB) + final + trailer
 
 
+def huge_chunks(size: int) -> Iterator[bytes]:
+    """The `/huge/` body of `size` bytes, 1 MiB at a time (CSV-like rows, never held whole):
+    a test hashes the same chunks to know the sha256 of what was served."""
+    row = b'"1","NAME","-0-","PROGRAM","-0-","-0-","-0-","-0-","-0-","-0-","-0-","-0-"\r\n'
+    chunk = row * (MIB // len(row))
+    left = size
+    while left > 0:
+        piece = chunk[:left]
+        yield piece
+        left -= len(piece)
+
+
 class Server:
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -223,13 +235,9 @@ def _handler(server: Server) -> type[BaseHTTPRequestHandler]:
             self.send_header("Connection", "close")
             self.close_connection = True
             self.end_headers()
-            row = b'"1","NAME","-0-","PROGRAM","-0-","-0-","-0-","-0-","-0-","-0-","-0-","-0-"\r\n'
-            chunk = row * (MIB // len(row))
-            left = server.huge_bytes
-            while left > 0:
-                if not self._write(chunk[:left]):
+            for chunk in huge_chunks(server.huge_bytes):
+                if not self._write(chunk):
                     return
-                left -= len(chunk[:left])
 
         def _trickle(self, body: bytes) -> None:
             self.send_response(200)

@@ -189,7 +189,7 @@ def ingest_csv(name: str, path: Path, countries: pl.DataFrame, out: Path) -> int
     try:
         type_flows(scan_flows(name, path), countries).sink_parquet(scratch)
         stored = pl.scan_parquet(scratch)
-        match = FLOWS_FILE.match(path.name)
+        match = FLOWS_FILE.match(Path(name).name)  # `path` may be an archived copy's name
         refuse_first(
             name, stored, flow_checks(int(match["year"]) if match else None), engine="streaming"
         )

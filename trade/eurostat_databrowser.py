@@ -39,6 +39,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -115,20 +116,25 @@ def column_letter(index: int) -> str:
 XLSX_LIMITS = ZipLimits(member=10 * 406_845, total=10 * 44_511_304, members=10 * 124)
 
 
-def open_workbook(name: str, data: bytes) -> fastexcel.ExcelReader:
-    """The workbook behind an xlsx payload (a zip archive), read by calamine.
+def open_workbook(name: str, data: bytes | Path) -> fastexcel.ExcelReader:
+    """The workbook behind an xlsx payload (a zip archive, as bytes or a file), read by calamine
+    (from the file's path when given one: the payload is not read into memory first).
 
     Every member's declared and actual expanded size is checked (`core.zipsafe`) before calamine
     inflates anything, so a zip bomb is refused with the file, the member and the size.
     """
     import fastexcel
 
-    require_content(name, data)
+    if isinstance(data, Path):
+        with open(data, "rb") as handle:
+            require_content(name, handle.read(4096))
+    else:
+        require_content(name, data)
     members = [info.filename for info in check_zip(name, data, XLSX_LIMITS)]
     if "xl/workbook.xml" not in members:
         raise SourceFormatError(name, "archive", "zip without xl/workbook.xml: not an xlsx file")
     try:
-        return fastexcel.read_excel(data)
+        return fastexcel.read_excel(str(data) if isinstance(data, Path) else data)
     except Exception as exc:  # calamine raises its own error classes
         raise SourceFormatError(name, "workbook", f"unreadable xlsx: {exc}") from exc
 
@@ -385,7 +391,7 @@ def _places() -> pl.DataFrame:
     return labels().filter(pl.col("language") == "en").select("label", "code", "kind")
 
 
-def parse_workbook(name: str, data: bytes) -> tuple[list[SheetResult], list[Unknown]]:
+def parse_workbook(name: str, data: bytes | Path) -> tuple[list[SheetResult], list[Unknown]]:
     """Every product sheet of one workbook, checked against its Summary and Structure sheets."""
     reader = open_workbook(name, data)
     sheets = reader.sheet_names
@@ -450,8 +456,8 @@ def product_row(name: str, sheet: str, result: SheetResult) -> dict[str, object]
     }
 
 
-def parse(files: Mapping[str, bytes]) -> tuple[TradeParse, pl.DataFrame]:
-    """Data Browser workbooks (name → bytes) → (`eurostat_cn8` parse, row accounting).
+def parse(files: Mapping[str, bytes | Path]) -> tuple[TradeParse, pl.DataFrame]:
+    """Data Browser workbooks (name → bytes or file) → (`eurostat_cn8` parse, row accounting).
 
     The accounting has one row per workbook: data rows read (reporter × partner rows of every
     product sheet), rows kept, rows rejected with a reason, footer rows recognised, and the

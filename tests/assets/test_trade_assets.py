@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import zipfile
 from pathlib import Path
 
 import polars as pl
@@ -302,3 +303,55 @@ def test_cn8_checks_catch_bad_data(shipped: Run) -> None:
     )
     passed, metadata = trade_checks.cn8_subheadings_exist(wrong, hs_codes)
     assert passed is False and metadata["unknown_hs6"] == 1
+
+
+def test_baci_release_fetched_live_is_read_from_the_archive(
+    with_fixtures: Run, fixtures: Path, tmp_path: Path
+) -> None:
+    """Live mode: the BACI-layout release (the fixture's yearly files and country codes, zipped
+    as CEPII ships them, beside a product list and a readme) is served by a real HTTP server on
+    127.0.0.1. The asset streams it into the raw archive, reads it member by member from there,
+    and stores the same tables as the snapshot of loose files."""
+    from polars.testing import assert_frame_equal
+
+    from resources.live import LiveFetcher
+    from tests.httpserver import serve
+
+    _, data = with_fixtures
+    (spec,) = trade.LIVE_FILES["cepii_baci"]
+    release = tmp_path / "served" / spec.name
+    release.parent.mkdir()
+    with zipfile.ZipFile(release, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted((fixtures / "trade" / "baci").glob("*.csv")):
+            archive.write(path, path.name)
+        archive.writestr("product_codes_HS22_V202401.csv", "code,description\n")
+        archive.writestr("Readme.txt", "notes\n")
+    live = DataDir(root=str(tmp_path / "live"))
+    # BACI's checks read the HS nomenclature: the one the snapshot run stored
+    trade.warehouse(live).mkdir(parents=True)
+    shutil.copy(trade.table_path(DataDir(root=str(data)), "hs_codes"), trade.warehouse(live))
+    with serve(release.parent) as server:
+        fetcher = LiveFetcher(
+            timeout_seconds=5,
+            url_overrides={f"cepii_baci/{spec.name}": f"{server.url}/ok/{spec.name}"},
+            allow_loopback_http=True,  # the live fetcher refuses loopback outside tests
+        )
+        result = materialize(
+            [trade.cepii_baci_asset],
+            resources={"fetcher": fetcher, "data_dir": live},
+            tags=trade.full_range_tags(),
+        )
+        assert server.hits[f"/ok/{spec.name}"] == 1
+    assert result.success
+    metadata = result.asset_materializations_for_node("cepii_baci")[0].metadata
+    assert (metadata["mode"].value, metadata["rows"].value) == ("live", 245)
+    for table in ("cepii_baci", "cepii_baci_countries"):
+        assert_frame_equal(
+            trade.read_table(live, table), trade.read_table(DataDir(root=str(data)), table)
+        )
+    # the release is archived byte for byte (linked from the streamed file: nothing else stays)
+    raw = live.raw / "cepii_baci"
+    (archived,) = [p for p in raw.iterdir() if p.name != "fetch_log.jsonl"]
+    assert archived.name.endswith(f"_{spec.name}") and archived.read_bytes() == release.read_bytes()
+    (described,) = trade.read_meta(live, "cepii_baci")["files"]
+    assert (described["raw_path"], described["size"]) == (str(archived), release.stat().st_size)

@@ -164,10 +164,10 @@ class _CsvOnly(LiveFetcher):
 
     inner: LiveFetcher
 
-    def fetch(self, source, spec, previous):  # type: ignore[no-untyped-def]
+    def fetch(self, source, spec, previous, folder=None):  # type: ignore[no-untyped-def]
         if spec.name in ("SDN.XML", "SDN_ENHANCED.XML"):
             return None
-        return self.inner.fetch(source, spec, previous)
+        return self.inner.fetch(source, spec, previous, folder)
 
 
 def test_snapshot_fetcher_pins_and_reports_date(tmp_path: Path) -> None:
@@ -424,20 +424,21 @@ def test_truncated_archive_is_never_reused_on_304(server: Server, tmp_path: Path
     first = fetcher.fetch("us_ofac_sdn", spec(server, "ok", "ALT.CSV"), None)
     assert first is not None
     path, _ = data_dir.archive(first)
+    original = first.data  # read from the archived copy, which `first` names now
     intact = data_dir.previous_fetch("us_ofac_sdn", "ALT.CSV")
     assert intact is not None and intact.sha256 == first.sha256
     path.chmod(0o644)
-    path.write_bytes(first.data[:100_000])  # the raw archive file is cut
+    path.write_bytes(original[:100_000])  # the raw archive file is cut
     # the storage does not offer the damaged copy for a conditional request...
     assert data_dir.previous_fetch("us_ofac_sdn", "ALT.CSV") is None
     # ...and the fetcher, offered it anyway, gets a 304 but fetches again unconditionally
     again = fetcher.fetch("us_ofac_sdn", spec(server, "ok", "ALT.CSV"), intact)
-    assert again is not None and not again.not_modified and again.data == first.data
+    assert again is not None and not again.not_modified and again.data == original
     assert server.requests[-2].get("if-none-match") == first.etag
     assert "if-none-match" not in server.requests[-1]
     # archiving the good bytes repairs the damaged copy (through a temporary file)
     repaired_path, rewritten = data_dir.archive(again)
-    assert repaired_path == path and rewritten and path.read_bytes() == first.data
+    assert repaired_path == path and rewritten and path.read_bytes() == original
     log = (tmp_path / "raw" / "us_ofac_sdn" / "fetch_log.jsonl").read_text().splitlines()
     assert json.loads(log[-1])["repaired_archive"] is True
     assert data_dir.previous_fetch("us_ofac_sdn", "ALT.CSV") is not None
@@ -446,23 +447,45 @@ def test_truncated_archive_is_never_reused_on_304(server: Server, tmp_path: Path
 def test_archive_goes_through_a_temporary_file(
     server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    payload = fast().fetch("us_ofac_sdn", spec(server, "ok", "SDN_COMMENTS.CSV"), None)
-    assert payload is not None
     data_dir = DataDir(root=str(tmp_path))
+    folder = data_dir.incoming("us_ofac_sdn")
+    served = (server.root / "SDN_COMMENTS.CSV").read_bytes()
 
     def crash(fd: int) -> None:
         raise OSError("disk gone")
 
+    # the body streams into the archive folder and is fsynced before it becomes a payload: a
+    # crash there leaves no temporary file
     monkeypatch.setattr(os, "fsync", crash)
     with pytest.raises(OSError, match="disk gone"):
-        data_dir.archive(payload)
-    # a crash before the rename leaves nothing under the final name, and no temporary file
-    assert list((tmp_path / "raw" / "us_ofac_sdn").iterdir()) == []
+        fast().fetch("us_ofac_sdn", spec(server, "ok", "SDN_COMMENTS.CSV"), None, folder)
+    assert list(folder.iterdir()) == []
     monkeypatch.undo()
+    payload = fast().fetch("us_ofac_sdn", spec(server, "ok", "SDN_COMMENTS.CSV"), None, folder)
+    assert payload is not None and payload.temporary
+    assert payload.path.parent == folder and payload.path.name.startswith(".fetch-")
+    assert (payload.size, payload.data) == (len(served), served)
+    # a file owned by someone else (a shipped snapshot) is copied through a temporary file: a
+    # crash before the rename leaves nothing under the final name, and no temporary file
+    shipped = SnapshotFetcher().fetch("us_ofac_sdn", us_ofac_sdn.CSV_FILES[0], None)
+    assert shipped is not None and not shipped.temporary
+    monkeypatch.setattr(os, "fsync", crash)
+    with pytest.raises(OSError, match="disk gone"):
+        data_dir.archive(shipped)
+    assert list(folder.iterdir()) == [payload.path]
+    monkeypatch.undo()
+    # the streamed file is linked under its final name (the same inode: no byte copied), its
+    # temporary name is gone and the payload names the archived copy
+    inode = payload.path.stat().st_ino
     path, new = data_dir.archive(payload)
-    assert new and path.read_bytes() == payload.data
+    assert new and path.read_bytes() == served and path.stat().st_ino == inode
+    assert (payload.path, payload.temporary) == (path, False)
     assert path.stat().st_mode & 0o777 == 0o444  # read-only: never written in place
-    assert sorted(p.name for p in path.parent.iterdir()) == sorted([path.name, "fetch_log.jsonl"])
+    assert sorted(p.name for p in folder.iterdir()) == sorted([path.name, "fetch_log.jsonl"])
+    # the shipped file is copied, never linked nor made read-only: it stays the repo's own
+    copied, _ = data_dir.archive(shipped)
+    assert copied.stat().st_ino != shipped.path.stat().st_ino
+    assert shipped.path.stat().st_mode & 0o200
 
 
 # --- #10: the UK list's links move -------------------------------------------------------------
