@@ -51,30 +51,109 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from dagster import AssetKey, DagsterInstance
+from dagster import AssetKey, DagsterEventType, DagsterInstance
 
 from tests.automation_defs import CONFIG_ENV, build
+from tests.test_automation import AMENDED_RECORD
+
+if TYPE_CHECKING:
+    from tests.test_automation_daemon import Rig
+
+# a run's milestones: queued or launched by the daemon, started in its run worker (the code
+# location loaded there), ended
+MILESTONES = {
+    DagsterEventType.RUN_STARTING: "launched",
+    DagsterEventType.RUN_START: "started",
+    DagsterEventType.RUN_SUCCESS: "ended",
+    DagsterEventType.RUN_FAILURE: "ended",
+}
+POLL_SECONDS = 0.1
+AMENDED_AGAIN = AMENDED_RECORD.replace(b" CO.", b" CORP.")
 
 
-def _step_seconds(instance: DagsterInstance, run_id: str) -> dict[str, float]:
-    """Each step's seconds, from its start and success events."""
-    from dagster import DagsterEventType
+@dataclass
+class Flow:
+    """One change measured: seconds from the change at the server until `latest` names the
+    new version (`seconds`) and until every run it caused has finished (`finished`), and those
+    runs (oldest first), each with its milestones (+s after the change) and steps' seconds."""
 
-    start: dict[str, float] = {}
-    out: dict[str, float] = {}
+    seconds: float
+    finished: float
+    load: float
+    runs: list[dict[str, Any]] = field(default_factory=list)
+
+
+def run_timeline(instance: DagsterInstance, run_id: str, since: float) -> dict[str, Any]:
+    """A run's milestones (+seconds after `since`) and each step's seconds."""
+    out: dict[str, Any] = {"steps": {}}
+    step_start: dict[str, float] = {}
     for entry in instance.all_logs(run_id):
         event = entry.dagster_event
-        if event is None or event.step_key is None:
+        if event is None:
+            continue
+        if event.event_type in MILESTONES:
+            out.setdefault(MILESTONES[event.event_type], entry.timestamp - since)
+        if event.step_key is None:
             continue
         if event.event_type == DagsterEventType.STEP_START:
-            start[event.step_key] = entry.timestamp
+            step_start[event.step_key] = entry.timestamp
+            out.setdefault("first step", entry.timestamp - since)
         elif event.event_type == DagsterEventType.STEP_SUCCESS:
-            out[event.step_key] = entry.timestamp - start[event.step_key]
+            out["steps"][event.step_key] = entry.timestamp - step_start[event.step_key]
     return out
+
+
+def measure_change(r: Rig, log: Path) -> Flow:
+    """The measuring of the daemon rig, shared by the benches: with the daemon running, wait
+    for two ticks of the SDN publisher sensor, amend SDN.CSV at the server, and time until
+    `published/latest` names a new version (the clock: the symlink's own change time) and
+    until every run since the change has finished."""
+    from tests.test_automation_daemon import (
+        FLOW_TIMEOUT,
+        amend,
+        finished,
+        published_version,
+        runs,
+        sensor_ticks,
+        wait_for,
+    )
+
+    wait_for(
+        "the first sensor ticks",
+        lambda: len(sensor_ticks(r.instance, "us_ofac_sdn_publisher")) >= 2,
+        240,
+        log,
+    )
+    previous = published_version(r.data_dir)
+    changed_at = time.time()
+    amend(r)
+    deadline = time.monotonic() + FLOW_TIMEOUT
+    while not (
+        published_version(r.data_dir) not in (None, previous)
+        and finished(runs(r.instance, changed_at))
+    ):
+        if time.monotonic() > deadline:
+            wait_for("the new published version", lambda: False, 0, log)  # raises, with the log
+        time.sleep(POLL_SECONDS)
+    done = time.time()
+    latest = (r.data_dir / "published" / "latest").lstat().st_mtime
+    flow = Flow(latest - changed_at, done - changed_at, os.getloadavg()[0])
+    for rec in sorted(runs(r.instance, changed_at), key=lambda x: x.create_timestamp):
+        flow.runs.append(
+            {
+                "job": rec.dagster_run.job_name,
+                "created": rec.create_timestamp.timestamp() - changed_at,
+                **run_timeline(r.instance, rec.dagster_run.run_id, changed_at),
+            }
+        )
+    return flow
 
 
 def _ftm_seconds(instance: DagsterInstance) -> dict[str, float]:
@@ -84,74 +163,82 @@ def _ftm_seconds(instance: DagsterInstance) -> dict[str, float]:
     return {**ftm.get("seconds", {}), **{f"memo {k}": v for k, v in ftm["export_memo"].items()}}  # type: ignore[union-attr]
 
 
-def main() -> None:
-    from tests.test_automation_daemon import (
-        FLOW_TIMEOUT,
-        amend,
-        daemon,
-        finished,
-        published_version,
-        rig,
-        runs,
-        sensor_ticks,
-        wait_for,
+def report(flow: Flow) -> None:
+    print(
+        f"changed SDN.CSV -> latest names the new version through dagster-daemon: "
+        f"{flow.seconds:.1f} s; every run finished +{flow.finished:.1f} s (load {flow.load:.1f})"
     )
+    for run in flow.runs:
+        marks = ", ".join(
+            f"{name} +{run[name]:.1f} s"
+            for name in ("created", "launched", "started", "first step", "ended")
+            if name in run
+        )
+        print(f"  run {run['job']}: {marks}")
+        for step, seconds in run["steps"].items():
+            print(f"    step {step}: {seconds:.2f} s")
+
+
+def main() -> None:
+    """`--postgres`: the Dagster instance on a fresh local PostgreSQL server, as
+    deploy/dagster.yaml deploys it (the default: SQLite, as tests/test_automation_daemon.py)."""
+    if "--postgres" in sys.argv:
+        from tests.services import postgres
+
+        with postgres() as pg:
+            pg.create_database("dagster_e2e")
+            url = pg.url("dagster_e2e").replace("postgresql:", "postgresql+psycopg2:")
+            os.environ["DAGSTER_PG_URL"] = url
+            e2e(postgres=True)
+    else:
+        e2e(postgres=False)
+    subprocess.run(["uptime"], check=False)
+
+
+def e2e(postgres: bool) -> None:
+    from tests.test_automation_daemon import daemon, published_version, rig
 
     build  # noqa: B018 - the daemon loads tests/automation_defs.py; imported here to fail early
+    print(f"Dagster instance on {'PostgreSQL' if postgres else 'SQLite'}")
     with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as name:
         tmp = Path(name)
-        log = tmp / "daemon.log"
-        with rig(tmp) as r:
+        with rig(tmp, postgres) as r:
             defs = build(json.loads(Path(r.env[CONFIG_ENV]).read_text()))
-            start = time.perf_counter()
             job = defs.resolve_implicit_global_asset_job_def()
             downstream = [
                 k
                 for k in job.asset_layer.asset_graph.get_all_asset_keys()
                 if k.to_user_string() not in ("us_ofac_sdn", "un_sc")
             ]
-            result = job.execute_in_process(instance=r.instance, asset_selection=downstream)
-            assert result.success
-            first = published_version(r.data_dir)
+            start = time.perf_counter()
+            assert job.execute_in_process(instance=r.instance, asset_selection=downstream).success
             print(
-                f"previous version {first} published in-process: "
+                f"previous version {published_version(r.data_dir)} published in-process: "
                 f"{time.perf_counter() - start:.1f} s (cold FtM export)"
             )
             with daemon(r, tmp):
-                wait_for(
-                    "the first sensor ticks",
-                    lambda: len(sensor_ticks(r.instance, "us_ofac_sdn_publisher")) >= 2,
-                    240,
-                    log,
+                flow = measure_change(r, tmp / "daemon.log")
+            report(flow)
+            print("  inside the publish step:", _ftm_seconds(r.instance))
+            # the same steady-state step work again in this process, in CPU seconds (which
+            # the machine's load moves less than wall seconds): SDN amended once more
+            path = r.sdn / "SDN.CSV"
+            data = path.read_bytes()
+            assert data.endswith(AMENDED_RECORD)
+            path.write_bytes(data[: -len(AMENDED_RECORD)] + AMENDED_AGAIN)
+            for label, run in (
+                ("SDN ingest", lambda: defs.resolve_job_def("ingest_us_ofac_sdn")),
+                ("downstream", lambda: job),
+            ):
+                wall, cpu = time.perf_counter(), time.process_time()
+                selection = downstream if label == "downstream" else None
+                assert (
+                    run().execute_in_process(instance=r.instance, asset_selection=selection).success
                 )
-                changed_at = time.time()
-                amend(r)
-                elapsed = wait_for(
-                    "the new published version",
-                    lambda: (
-                        published_version(r.data_dir) not in (None, first)
-                        and finished(runs(r.instance, changed_at))
-                    ),
-                    FLOW_TIMEOUT,
-                    log,
-                )
-                load = os.getloadavg()[0]
                 print(
-                    f"changed SDN.CSV -> published version through dagster-daemon: "
-                    f"{elapsed:.1f} s (load {load:.1f})"
+                    f"in-process again, {label}: {time.perf_counter() - wall:.1f} s wall, "
+                    f"{time.process_time() - cpu:.1f} s CPU (this process, all threads)"
                 )
-                for rec in sorted(runs(r.instance, changed_at), key=lambda x: x.create_timestamp):
-                    run = rec.dagster_run
-                    stats = r.instance.get_run_stats(run.run_id)
-                    print(
-                        f"  run {run.job_name}: created +{rec.create_timestamp.timestamp() - changed_at:.1f} s, "
-                        f"started +{(stats.start_time or 0) - changed_at:.1f} s, "
-                        f"ended +{(stats.end_time or 0) - changed_at:.1f} s"
-                    )
-                    for step, seconds in _step_seconds(r.instance, run.run_id).items():
-                        print(f"    step {step}: {seconds:.1f} s")
-                print("  inside the publish step:", _ftm_seconds(r.instance))
-    subprocess.run(["uptime"], check=False)
 
 
 if __name__ == "__main__":
