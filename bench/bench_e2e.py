@@ -59,6 +59,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dagster import AssetKey, DagsterEventType, DagsterInstance
+from dagster._core.scheduler.instigation import TickStatus
 
 from tests.automation_defs import CONFIG_ENV, build
 from tests.test_automation import AMENDED_RECORD
@@ -66,14 +67,20 @@ from tests.test_automation import AMENDED_RECORD
 if TYPE_CHECKING:
     from tests.test_automation_daemon import Rig
 
-# a run's milestones: queued or launched by the daemon, started in its run worker (the code
-# location loaded there), ended
+# a run's milestones after its creation: its planned materializations and checks recorded,
+# queued, launched from the queue, started in its run worker (the code location loaded
+# there), ended
 MILESTONES = {
+    DagsterEventType.RUN_ENQUEUED: "queued",
     DagsterEventType.RUN_STARTING: "launched",
     DagsterEventType.RUN_START: "started",
     DagsterEventType.RUN_SUCCESS: "ended",
     DagsterEventType.RUN_FAILURE: "ended",
 }
+PLANNED = (
+    DagsterEventType.ASSET_MATERIALIZATION_PLANNED,
+    DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED,
+)
 POLL_SECONDS = 0.1
 AMENDED_AGAIN = AMENDED_RECORD.replace(b" CO.", b" CORP.")
 
@@ -88,6 +95,7 @@ class Flow:
     finished: float
     load: float
     runs: list[dict[str, Any]] = field(default_factory=list)
+    ticks: dict[str, Any] = field(default_factory=dict)  # the SDN publisher sensor's
 
 
 def run_timeline(instance: DagsterInstance, run_id: str, since: float) -> dict[str, Any]:
@@ -100,6 +108,9 @@ def run_timeline(instance: DagsterInstance, run_id: str, since: float) -> dict[s
             continue
         if event.event_type in MILESTONES:
             out.setdefault(MILESTONES[event.event_type], entry.timestamp - since)
+        elif event.event_type in PLANNED:
+            out["planned"] = entry.timestamp - since  # the last of them
+            out["planned events"] = out.get("planned events", 0) + 1
         if event.step_key is None:
             continue
         if event.event_type == DagsterEventType.STEP_START:
@@ -145,6 +156,25 @@ def measure_change(r: Rig, log: Path) -> Flow:
     done = time.time()
     latest = (r.data_dir / "published" / "latest").lstat().st_mtime
     flow = Flow(latest - changed_at, done - changed_at, os.getloadavg()[0])
+    ticks = sensor_ticks(r.instance, "us_ofac_sdn_publisher")
+    before = sorted(t.end_timestamp - t.timestamp for t in ticks if t.timestamp < changed_at)
+    flow.ticks = {
+        "ticks before the change": len(before),
+        "their median seconds": before[len(before) // 2] if before else None,
+        "last one ended": max(
+            (t.end_timestamp for t in ticks if t.timestamp < changed_at), default=changed_at
+        )
+        - changed_at,
+        **{
+            f"launching tick {name}": value
+            for t in ticks
+            if t.timestamp >= changed_at and t.status == TickStatus.SUCCESS
+            for name, value in (
+                ("started", t.timestamp - changed_at),
+                ("seconds", t.end_timestamp - t.timestamp),
+            )
+        },
+    }
     for rec in sorted(runs(r.instance, changed_at), key=lambda x: x.create_timestamp):
         flow.runs.append(
             {
@@ -168,13 +198,25 @@ def report(flow: Flow) -> None:
         f"changed SDN.CSV -> latest names the new version through dagster-daemon: "
         f"{flow.seconds:.1f} s; every run finished +{flow.finished:.1f} s (load {flow.load:.1f})"
     )
+    print(
+        "  SDN publisher sensor:",
+        {k: round(v, 2) if isinstance(v, float) else v for k, v in flow.ticks.items()},
+    )
     for run in flow.runs:
         marks = ", ".join(
             f"{name} +{run[name]:.1f} s"
-            for name in ("created", "launched", "started", "first step", "ended")
+            for name in (
+                "created",
+                "planned",
+                "queued",
+                "launched",
+                "started",
+                "first step",
+                "ended",
+            )
             if name in run
         )
-        print(f"  run {run['job']}: {marks}")
+        print(f"  run {run['job']} ({run.get('planned events', 0)} planned events): {marks}")
         for step, seconds in run["steps"].items():
             print(f"    step {step}: {seconds:.2f} s")
 
