@@ -1,7 +1,9 @@
 """The automation for real: `dagster-daemon` and `dagster-webserver` on one temporary
 DAGSTER_HOME, the real SDN and UN snapshot files served by a local HTTP server (OFAC's firewall
 rule on), the definitions of tests/automation_defs.py (real assets, real automation, ticking
-every second), a webhook on 127.0.0.1 receiving the alerts.
+every second), a webhook on 127.0.0.1 receiving the alerts. The instance has
+deploy/dagster.yaml's settings (sensor and automation threads, the run queue read every
+second, freshness), its storage aside: SQLite in DAGSTER_HOME.
 
 The two lists are first ingested once in-process. Then, with nothing changed, the publisher
 sensors tick and launch nothing. The SDN file is amended at the "publisher": only the SDN ingest
