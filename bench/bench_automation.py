@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from dagster import SkipReason, build_sensor_context
@@ -63,36 +62,13 @@ def tick_seconds(tmp: Path) -> tuple[float, float, float, float]:
 
 
 def end_to_end_seconds(tmp: Path) -> float:
-    from tests.test_automation_daemon import (
-        FLOW_TIMEOUT,
-        amend,
-        daemon,
-        finished,
-        published_version,
-        rig,
-        runs,
-        sensor_ticks,
-        wait_for,
-    )
+    """tests/test_automation_daemon.py's rig, its daemon, and bench_e2e's measuring of a
+    changed SDN file (seconds until `latest` names the new version)."""
+    from bench.bench_e2e import measure_change
+    from tests.test_automation_daemon import daemon, rig
 
-    log = tmp / "daemon.log"
     with rig(tmp) as r, daemon(r, tmp):
-        wait_for(
-            "the first sensor ticks",
-            lambda: len(sensor_ticks(r.instance, "us_ofac_sdn_publisher")) >= 2,
-            120,
-            log,
-        )
-        changed_at = time.time()
-        amend(r)
-        return wait_for(
-            "the new published version",
-            lambda: (
-                published_version(r.data_dir) is not None and finished(runs(r.instance, changed_at))
-            ),
-            FLOW_TIMEOUT,
-            log,
-        )
+        return measure_change(r, tmp / "daemon.log").seconds
 
 
 def main() -> None:

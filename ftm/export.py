@@ -267,12 +267,17 @@ def build_entities(
     return export.entities(), export.stats
 
 
-def build_export(tables: Mapping[str, pl.DataFrame], memo: Path | None = None) -> Export:
+def build_export(
+    tables: Mapping[str, pl.DataFrame], memo: Path | None = None, lines_only: bool = False
+) -> Export:
     """The export of `tables` (`build_entities`), as JSON lines.
 
     `memo`: a folder (`warehouse/ftm_entities`) where each party's entities are kept by a
     hash of what they are built from (`ftm/memo.py`); a party whose rows did not change is
-    taken from there, not rebuilt (nor decoded). The output is the same byte for byte."""
+    taken from there, not rebuilt (nor decoded). The output is the same byte for byte.
+    `lines_only`: only the lines are wanted (the statements of a publication): what the memo
+    keeps beside them is not decoded, nor the notes counted; `stats` then counts the entities
+    by schema only, and `parties` holds those of merged duplicates only."""
     from ftm.links import clusters
     from ftm.memo import EntityMemo, party_keys
 
@@ -298,7 +303,7 @@ def build_export(tables: Mapping[str, pl.DataFrame], memo: Path | None = None) -
     keys = party_keys(tables, USED, row_urls, schema_of)
     cache = EntityMemo(memo)
     cache.load(set(sources))
-    payloads = cache.get_many(sources, keys)
+    payloads = cache.get_many(sources, keys, metas=not lines_only)
     missing = [i for i, p in enumerate(payloads) if p is None]
     if missing:
         wanted = pl.Series([eids[i] for i in missing])
@@ -323,15 +328,18 @@ def build_export(tables: Mapping[str, pl.DataFrame], memo: Path | None = None) -
             payloads[i] = payload
             cache.put(sources[i], keys[i], payload)
     b.stats = stats
-    # the notes in the order a whole build counts them: each party's, then the links'
-    for payload in payloads:
-        stats.replay(payload, "notes")  # type: ignore[arg-type]
     relationships = tables.get("relationships")
-    if relationships is not None:
-        for holder in relationships["from_entity_id"].unique(maintain_order=True):
-            if holder in last:
-                stats.replay(payloads[last[holder]], "rel_notes")  # type: ignore[arg-type]
-    parties = [p["party"] for p in payloads]  # type: ignore[index]
+    if lines_only:
+        parties = []
+    else:
+        # the notes in the order a whole build counts them: each party's, then the links'
+        for payload in payloads:
+            stats.replay(payload, "notes")  # type: ignore[arg-type]
+        if relationships is not None:
+            for holder in relationships["from_entity_id"].unique(maintain_order=True):
+                if holder in last:
+                    stats.replay(payloads[last[holder]], "rel_notes")  # type: ignore[arg-type]
+        parties = [p["party"] for p in payloads]  # type: ignore[index]
     # a party's own entity is the last of its lines
     members = {eids[i]: (keys[i], payloads[i]["lines"].rpartition("\n")[2]) for i in last.values()}  # type: ignore[index]
     texts = [p["lines"] for p in payloads] + clusters(tables.get("clusters"), members, cache)  # type: ignore[index]

@@ -123,7 +123,9 @@ def publication_rows(
             # the parties this publication shares with one already exported (the version's
             # own export, a previous publication) come from the export's memo
             export = build_export(
-                publication_tables(con, sid, r["source"], infos[sid]), cache.parent / MEMO
+                publication_tables(con, sid, r["source"], infos[sid]),
+                cache.parent / MEMO,
+                lines_only=True,  # its notes and metrics are the version export's business
             )
             # an entity the export writes twice (a party giving one address twice) is one here
             rows = explode_lines(export.data()).drop("source").unique()

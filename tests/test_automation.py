@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -36,7 +35,7 @@ from assets.factory import ingest
 from resources.live import LiveFetcher
 from resources.storage import DataDir
 from tests.conftest import SNAPSHOTS
-from tests.httpserver import Server, serve
+from tests.httpserver import Server, serve, serving
 from tests.test_live import served_spec
 
 SDN_DIR = SNAPSHOTS / "us_ofac_sdn" / "2023-12-28"
@@ -218,15 +217,10 @@ class Receiver:
 @pytest.fixture
 def webhook(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
     receiver = Receiver()
-    thread = threading.Thread(target=receiver.httpd.serve_forever, daemon=True)
-    thread.start()
     monkeypatch.setenv(automation.WEBHOOK_ENV, receiver.url)
     monkeypatch.setenv(automation.UI_URL_ENV, "http://dagster.example:3000")
-    try:
+    with serving(receiver.httpd):
         yield receiver
-    finally:
-        receiver.httpd.shutdown()
-        receiver.httpd.server_close()
 
 
 def test_failed_blocking_check_alerts(webhook: Receiver) -> None:

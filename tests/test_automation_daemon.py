@@ -1,7 +1,9 @@
 """The automation for real: `dagster-daemon` and `dagster-webserver` on one temporary
 DAGSTER_HOME, the real SDN and UN snapshot files served by a local HTTP server (OFAC's firewall
 rule on), the definitions of tests/automation_defs.py (real assets, real automation, ticking
-every second), a webhook on 127.0.0.1 receiving the alerts.
+every second), a webhook on 127.0.0.1 receiving the alerts. The instance has
+deploy/dagster.yaml's settings (sensor and automation threads, the run queue read every
+second, freshness), its storage aside: SQLite in DAGSTER_HOME.
 
 The two lists are first ingested once in-process. Then, with nothing changed, the publisher
 sensors tick and launch nothing. The SDN file is amended at the "publisher": only the SDN ingest
@@ -23,13 +25,13 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
 from dagster import AssetKey, DagsterInstance, DagsterRunStatus, RunsFilter
 from dagster._core.definitions.freshness import FreshnessState
 from dagster._core.scheduler.instigation import InstigatorType, TickStatus
@@ -37,7 +39,7 @@ from dagster._core.scheduler.instigation import InstigatorType, TickStatus
 from assets import automation, un_sc, us_ofac_sdn
 from tests.automation_defs import CONFIG_ENV, SDN_FILES, UN_FILES, build
 from tests.conftest import ROOT, SNAPSHOTS
-from tests.httpserver import Server, serve
+from tests.httpserver import Server, serve, serving
 from tests.test_automation import AMENDED_RECORD, LAST_RECORD, Receiver
 from tests.webserver import graphql, running_webserver
 
@@ -61,19 +63,28 @@ class Rig:
     webhook: Receiver
 
 
+def instance_yaml(postgres: bool = False) -> str:
+    """deploy/dagster.yaml (the daemon's threads, the run queue, freshness): the daemon here
+    acts as a deployed one. Its storage on PostgreSQL (`DAGSTER_PG_URL`) only with
+    `postgres`; else Dagster's default, SQLite in DAGSTER_HOME."""
+    config = yaml.safe_load((ROOT / "deploy" / "dagster.yaml").read_text())
+    if not postgres:
+        del config["storage"]
+    return yaml.safe_dump(config)
+
+
 @contextmanager
-def rig(tmp: Path) -> Iterator[Rig]:
-    """Server, materialized instance and the env for a daemon; the daemon is not started."""
+def rig(tmp: Path, postgres: bool = False) -> Iterator[Rig]:
+    """Server, materialized instance and the env for a daemon; the daemon is not started.
+
+    `postgres`: the instance on the PostgreSQL database `DAGSTER_PG_URL` names (as
+    deploy/dagster.yaml), not on SQLite."""
     home, data_dir, sdn = tmp / "dagster_home", tmp / "data", tmp / "publisher"
     for folder in (home, data_dir, sdn):
         folder.mkdir()
     for name in SDN_FILES:
         shutil.copy(SNAPSHOTS / "us_ofac_sdn" / "2023-12-28" / name, sdn / name)
-    (home / "dagster.yaml").write_text(
-        "run_coordinator:\n  module: dagster._core.run_coordinator\n  class: DefaultRunCoordinator\n"
-        "freshness:\n  enabled: true\n"  # as deploy/dagster.yaml
-        "telemetry:\n  enabled: false\n"
-    )
+    (home / "dagster.yaml").write_text(instance_yaml(postgres))
     with serve(tmp) as server, webhook() as hook:
         server.waf = True
         overrides: dict[str, str] = {}
@@ -120,13 +131,8 @@ def rig(tmp: Path) -> Iterator[Rig]:
 @contextmanager
 def webhook() -> Iterator[Receiver]:
     receiver = Receiver()
-    thread = threading.Thread(target=receiver.httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(receiver.httpd):
         yield receiver
-    finally:
-        receiver.httpd.shutdown()
-        receiver.httpd.server_close()
 
 
 @contextmanager
