@@ -1,10 +1,14 @@
 """Command line: run the whole pipeline once and say where the results are.
 
     python cli.py run [--data-dir DIR] [--mode snapshot|live] [--pin SOURCE=DATE]
-                      [--allow-shrink] [--keep-versions N] [--period YEAR[..YEAR]]
+                      [--allow-shrink] [--keep-versions N] [--period YEAR[..YEAR]] [--force]
 
 Runs in-process against a persistent Dagster instance (the runs then show up in `dagster dev` on
-the same DAGSTER_HOME): first `ingest_all` (every list and trade source), then, only for the
+the same DAGSTER_HOME). First every source is checked cheaply (`assets/unchanged.py`: shipped
+files hashed, or the publisher probed conditionally): one whose payload and ingest code are
+those of its last materialization is left out, with one runless materialization recording the
+check (`--force` leaves nothing out; with nothing left, no Dagster run is launched). Then
+`ingest_all` (the other lists and trade sources), then, only for the
 derived assets Dagster reports stale, `refresh_all` on them (an unchanged re-run executes no
 consolidation, reconciliation or publish step). The trade sources are partitioned by year:
 `ingest_all` is one range run over every period, or over `--period 2023` / `--period

@@ -205,6 +205,8 @@ def verdict(
         run.reason = "never ingested"
     elif files is None:
         run.reason = "changed at the publisher"
+    elif any(_value(r, PAYLOAD_KEY) is None for r in records):
+        run.reason = "its last ingest recorded no payload digest"
     elif any(_value(r, PAYLOAD_KEY) != digest for r in records):
         run.reason = "payload changed since its last ingest"
     elif any(_value(r, carryover.CODE_VERSION_KEY) != code for r in records):
