@@ -1,11 +1,15 @@
 """Command line: run the whole pipeline once and say where the results are.
 
     python cli.py run [--data-dir DIR] [--mode snapshot|live] [--pin SOURCE=DATE]
-                      [--allow-shrink] [--keep-versions N]
+                      [--allow-shrink] [--keep-versions N] [--force]
                       [--period YEAR[..YEAR] | YYYY-MM[..YYYY-MM]]
 
 Runs in-process against a persistent Dagster instance (the runs then show up in `dagster dev` on
-the same DAGSTER_HOME): first `ingest_all` (every list and trade source), then, only for the
+the same DAGSTER_HOME). First every source is checked cheaply (`assets/unchanged.py`: shipped
+files hashed, or the publisher probed conditionally): one whose payload and ingest code are
+those of its last materialization is left out, with one runless materialization recording the
+check (`--force` leaves nothing out; with nothing left, no Dagster run is launched). Then
+`ingest_all` (the other lists and trade sources), then, only for the
 derived assets Dagster reports stale, `refresh_all` on them (an unchanged re-run executes no
 consolidation, reconciliation or publish step). The trade sources are partitioned by year:
 `ingest_all` is one range run over every period, or over `--period 2023` / `--period
@@ -27,6 +31,7 @@ import os
 import shutil
 import sys
 import textwrap
+import time
 from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
@@ -203,13 +208,15 @@ def check_reason(data: Any) -> str:
 
 
 def report_failures(
-    result: ExecuteInProcessResult, out: TextIO = sys.stderr, notes: TextIO = sys.stdout
+    result: ExecuteInProcessResult, out: TextIO | None = None, notes: TextIO | None = None
 ) -> str | None:
     """Print each failed step's own error and each blocking check that did not pass, with its
     reason, on `out`; the names of non-blocking checks that did not pass on `notes`.
 
     Returns the key of a step that failed because the disk is full, if any.
     """
+    # the streams of the moment (not of import time: a test's capture replaces them)
+    out, notes = out or sys.stderr, notes or sys.stdout
     disk_full = None
     warnings = []
     if not result.success:
@@ -291,10 +298,11 @@ def source_line(s: dict[str, Any], primary: dict[str, str]) -> list[str]:
 
 
 def print_summary(
-    data_dir: Path, folder: Path, published: bool | None, out: TextIO = sys.stdout
+    data_dir: Path, folder: Path, published: bool | None, out: TextIO | None = None
 ) -> None:
     """What the run left: whether a version was published (plainly), the current version, its
     source publications and tables, and how to query it."""
+    out = out or sys.stdout
     manifest = json.loads((folder / "manifest.json").read_text())
     version = manifest["version"]
     if published:
@@ -376,6 +384,7 @@ def run(
     allow_shrink: bool,
     keep_versions: int | None = None,
     period: dict[str, str] | None = None,
+    force: bool = False,
 ) -> int:
     os.environ["SANCTIONS_DATA_DIR"] = str(data_dir)
     os.environ["SANCTIONS_MODE"] = mode
@@ -383,11 +392,13 @@ def run(
         os.environ["SANCTIONS_PINS"] = ",".join(f"{s}={d}" for s, d in pins)
     dagster_home = Path(os.environ.setdefault("DAGSTER_HOME", str(data_dir / "dagster_home")))
 
-    from dagster import DagsterInstance
+    from dagster import AssetKey, DagsterInstance
 
     from assets.staleness import stale_derived
     from assets.trade_periods import range_tags
-    from definitions import build_definitions
+    from assets.unchanged import Verdict, check_sources, record_checked, source_lines
+    from definitions import SPECS, build_definitions
+    from resources.storage import DataDir
     from resources.warehouse import exclusive, latest_folder
 
     # built now, from the environment just set (importing `definitions` earlier, to check the
@@ -413,28 +424,65 @@ def run(
     before = latest_folder(data_dir / "published")
     results: list[ExecuteInProcessResult] = []
     rebuilt: list[str] = []
+    verdicts: list[Verdict] = []
+    ingest = defs.resolve_job_def("ingest_all")
+    # a month run leaves the yearly trade sources out (they refuse a month), and says so
+    covered = ingest_selection(ingest.asset_layer.executable_asset_keys, period)
+    keys = ingest.asset_layer.executable_asset_keys if covered is None else covered
+    sources = sorted(k.to_user_string() for k in keys)
+    # the trade sources' periods: all, or `--period`'s years or months (one run)
+    tags = period or range_tags()
+    timings: dict[str, float] = {}
+    left_out: set[str] = set()
+    selected: list[str] = []
+    ingest_ok = True
     try:
         dagster_home.mkdir(parents=True, exist_ok=True)
         with (
             exclusive(run_lock, wait_seconds=3600, on_wait=say_waiting),
             DagsterInstance.get() as instance,
         ):
-            # phase 1: fetch, parse and check every list and trade source
-            ingest = defs.resolve_job_def("ingest_all")
-            selection = ingest_selection(ingest.asset_layer.selected_asset_keys, period)
-            results.append(
-                ingest.execute_in_process(
-                    instance=instance,
-                    raise_on_error=False,
-                    run_config=run_config,
-                    # the trade sources' periods: all, or `--period`'s years or months (one run)
-                    tags=period or range_tags(),
-                    asset_selection=selection,
+            # phase 0 (unless --force): which sources would only find again what their last
+            # ingest recorded (assets/unchanged.py); those are checked, not run
+            started = time.perf_counter()
+            if not force:
+                fetcher = defs.resources["fetcher"].process_config_and_initialize()
+                periods = range_periods(tags)
+                verdicts = check_sources(
+                    instance,
+                    defs.resolve_asset_graph(),
+                    sources,
+                    {spec.source: spec for spec in SPECS},
+                    fetcher,
+                    DataDir(root=str(data_dir)),
+                    periods,
                 )
-            )
+                record_checked(instance, verdicts)
+            timings["check"] = time.perf_counter() - started
+            timings["probe"] = sum(v.probe_seconds for v in verdicts)
+            left_out = {v.source for v in verdicts if v.skip}
+            # phase 1: fetch, parse and check every list and trade source not left out
+            if selected := [s for s in sources if s not in left_out]:
+                results.append(
+                    ingest.execute_in_process(
+                        instance=instance,
+                        raise_on_error=False,
+                        run_config=run_config,
+                        tags=tags,
+                        asset_selection=(
+                            [AssetKey(s) for s in selected]
+                            if left_out or covered is not None
+                            else None
+                        ),
+                    )
+                )
+                ingest_ok = results[0].success
             # phase 2, only for what Dagster reports stale (a new data version upstream, new
             # code, or never built): an unchanged re-run executes no downstream step
-            if results[0].success and (stale := stale_derived(instance, defs)):
+            started = time.perf_counter()
+            stale = stale_derived(instance, defs) if ingest_ok else []
+            timings["stale"] = time.perf_counter() - started
+            if stale:
                 rebuilt = [key.to_user_string() for key in stale]
                 results.append(
                     defs.resolve_job_def("refresh_all").execute_in_process(
@@ -451,15 +499,23 @@ def run(
         print(f"mode: {mode}   data directory: {data_dir}")
         report_disk_full(data_dir, "(the run and Dagster's event log stopped)", before, exc)
         return 1
-    runs = ", ".join(result.run_id for result in results)
+    runs = ", ".join(result.run_id for result in results) or "none (no source to ingest)"
     print(f"mode: {mode}   data directory: {data_dir}   dagster runs: {runs}")
-    if results[0].success:
+    for line in source_lines(sources, verdicts, results[0] if results and selected else None):
+        print(line)
+    if verdicts:
+        print(
+            f"unchanged check: {len(left_out)} of {len(sources)} source(s) left out of the "
+            f"ingest run, in {timings['check']:.2f} s (of which reading or probing the "
+            f"files {timings['probe']:.2f} s); staleness {timings['stale']:.2f} s"
+        )
+    if ingest_ok:
         print(
             f"derived assets rebuilt: {', '.join(rebuilt)}"
             if rebuilt
             else "derived assets rebuilt: none (no list, trade source or code changed)"
         )
-    published: bool | None = False if results[0].success and not rebuilt else None
+    published: bool | None = False if ingest_ok and not rebuilt else None
     for result in results:
         if step := report_failures(result):
             report_disk_full(data_dir, f"(step {step} could not write)", before)
@@ -472,6 +528,14 @@ def run(
     elif not published:
         print("NOTHING PUBLISHED: there is no published version yet")
     return 0 if all(result.success for result in results) else 1
+
+
+def range_periods(tags: dict[str, str]) -> list[str]:
+    """The trade periods a run with these range tags covers, oldest first."""
+    from assets.trade_periods import RANGE_END_TAG, RANGE_START_TAG, periods
+
+    known = periods()
+    return known[known.index(tags[RANGE_START_TAG]) : known.index(tags[RANGE_END_TAG]) + 1]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -515,6 +579,12 @@ def main(argv: list[str] | None = None) -> int:
         help="trade sources: refresh only this year or range of years, or only these months "
         "of the monthly sources within their years (default: every period)",
     )
+    run_parser.add_argument(
+        "--force",
+        action="store_true",
+        help="ingest every source (and its periods) even if its files and code are unchanged "
+        "since its last ingest (default: those are checked and left out of the run)",
+    )
     args = parser.parse_args(argv)
     if args.keep_versions is not None and args.keep_versions < 1:
         run_parser.error(f"--keep-versions must be at least 1, not {args.keep_versions}")
@@ -529,6 +599,7 @@ def main(argv: list[str] | None = None) -> int:
         args.allow_shrink,
         args.keep_versions,
         args.period,
+        args.force,
     )
 
 

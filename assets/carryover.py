@@ -28,6 +28,9 @@ DATA_VERSION_TAG = "dagster/data_version"
 # the metadata a carried-over result adds to the evaluation it copies
 CARRIED_RUN_KEY = "carried_over_from_run"
 CARRIED_VERSION_KEY = "carried_over_for_data_version"
+# on a runless materialization recorded for a source the command line checked and left out
+# (assets/unchanged.py): the materialization whose check evaluations still stand for it
+CHECKS_ON_KEY = "checks_evaluated_on_storage_id"
 
 
 @cache
@@ -73,6 +76,9 @@ def carried_over(
     recorded = materialization.metadata.get(CODE_VERSION_KEY)
     if recorded is None or recorded.value != check_code_version():
         return None
+    # a source checked unchanged and left out of a run names where its checks were evaluated
+    checked_on = materialization.metadata.get(CHECKS_ON_KEY)
+    target_id = int(checked_on.value) if checked_on is not None else previous.storage_id
     checks: list[AssetCheckKey] = sorted(
         (k for k in context.selected_asset_check_keys if k.asset_key == key),
         key=lambda k: k.name,
@@ -86,7 +92,7 @@ def carried_over(
         event = history[0].event if history else None
         evaluation = event.dagster_event.asset_check_evaluation_data if event else None
         target = evaluation.target_materialization_data if evaluation else None
-        if evaluation is None or target is None or target.storage_id != previous.storage_id:
+        if evaluation is None or target is None or target.storage_id != target_id:
             # not every check was evaluated on that materialization: compute them
             return None
         results.append(

@@ -40,6 +40,7 @@ from assets.source_checks import compare_formats as compare_formats
 from assets.source_checks import floor_row as floor_row
 from assets.source_checks import layout_only_attributes as layout_only_attributes
 from assets.source_checks import validate_publication as validate_publication
+from assets.unchanged import PAYLOAD_KEY, payload_digest
 from core.errors import FetchError
 from resources.fetcher import Fetcher, FileSpec, Payload
 from resources.staging import Staged, publication_id, read_meta, write_publication
@@ -166,6 +167,8 @@ class IngestOutcome:
     meta: dict[str, Any]
     unchanged: bool
     fetched_at: str | None = None  # this run's fetch (the staged meta keeps the first one)
+    # (file name, sha256) of every file read, all formats (assets/unchanged.py compares them)
+    files: tuple[tuple[str, str], ...] = ()
     # the staged frames: those this run parsed (in memory), else read from `folder` when asked
     staged: Staged | None = None
 
@@ -247,6 +250,7 @@ def ingest(spec: SourceSpec, fetcher: Fetcher, data_dir: DataDir) -> IngestOutco
         meta,
         unchanged,
         fetched_at=fetched[primary][0].fetched_at.isoformat(),
+        files=tuple((p.name, p.sha256) for ps in fetched.values() for p in ps),
         staged=Staged(folder, meta, results),
     )
 
@@ -299,6 +303,8 @@ def materialize_metadata(outcome: IngestOutcome, mode: str) -> dict[str, Any]:
         "raw_sha256": MetadataValue.json({f["name"]: f["sha256"] for f in fmeta["files"]}),
         "row_counts": MetadataValue.json(fmeta["counts"]),
         "files": MetadataValue.json(fmeta["files"]),
+        # what `cli.py run` compares before its ingest run (assets/unchanged.py)
+        PAYLOAD_KEY: payload_digest(outcome.files),
     }
     for table, count in fmeta["counts"].items():
         metadata[f"rows_{table}"] = count

@@ -64,6 +64,7 @@ from assets.trade_sources import read_table as read_table
 from assets.trade_sources import snapshot_payloads as snapshot_payloads
 from assets.trade_sources import snapshot_root as snapshot_root
 from assets.trade_sources import write_table as write_table
+from assets.unchanged import PAYLOAD_KEY, payload_digest
 from core.lazy import lazy_function
 from resources.fetcher import Fetcher
 from resources.storage import DataDir, dumps
@@ -163,7 +164,9 @@ def _parser(name: str) -> Callable[..., Any]:
     return lazy_function("assets.trade_parse", name)
 
 
-def _unchanged(data_dir: DataDir, source: str, key: str, periods: list[str] | None) -> int | None:
+def unchanged_rows(
+    data_dir: DataDir, source: str, key: str, periods: list[str] | None
+) -> int | None:
     """Rows stored from these same payloads by this same code (None: build again)."""
     previous = meta_path(data_dir, source)
     if not previous.exists():
@@ -203,11 +206,19 @@ def _materialize(
     fetched = fetch_files(source, fetcher, data_dir)
     warehouse(data_dir).mkdir(parents=True, exist_ok=True)
     key = input_key([f["sha256"] for f in fetched.described])
-    rows = _unchanged(data_dir, source, key, periods)
+    # what `cli.py run` compares before its ingest run (assets/unchanged.py)
+    payload = {PAYLOAD_KEY: payload_digest((f["name"], f["sha256"]) for f in fetched.described)}
+    rows = unchanged_rows(data_dir, source, key, periods)
     if rows is not None:
         context.log.info(f"{source}: unchanged payloads, same parser: not parsed again")
         return MaterializeResult(
-            metadata={"mode": fetched.mode, "rows": rows, "unchanged": True},
+            metadata={
+                "mode": fetched.mode,
+                "published_at": fetched.published_at or "unknown",
+                "rows": rows,
+                "unchanged": True,
+                **payload,
+            },
             data_version=DataVersion(key),
         ), {}
     with tempfile.TemporaryDirectory(dir=warehouse(data_dir), prefix=".scratch-") as tmp:
@@ -227,7 +238,9 @@ def _materialize(
     in_memory = {n: f for n, f in written.items() if isinstance(f, pl.DataFrame)}
     # the payloads read by this parser code (`input_key`) are the data version of every period
     # of the run (assets/staleness.py)
-    return MaterializeResult(metadata=metadata, data_version=DataVersion(key)), in_memory
+    return MaterializeResult(
+        metadata={**metadata, **payload}, data_version=DataVersion(key)
+    ), in_memory
 
 
 def _source_step(
