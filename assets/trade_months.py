@@ -310,7 +310,10 @@ def materialize_months(
         for y in years
     ):
         context.log.info(f"{source}: months {months.tag()} already built from these payloads")
-        return MaterializeResult(metadata={**base, "unchanged": True}, data_version=version()), {}
+        # no payload digest (assets/unchanged.py): a month run does not vouch for its years'
+        # other months, so the next full run of the source is never left out on its account
+        metadata = {**base, "published_at": fetched.published_at or "unknown", "unchanged": True}
+        return MaterializeResult(metadata=metadata, data_version=version()), {}
     with tempfile.TemporaryDirectory(dir=warehouse(data_dir), prefix=".scratch-") as tmp:
         if fetched.files:
             result, accounting = parse(fetched, Path(tmp))
