@@ -17,8 +17,8 @@ executor in turn, interleaved (multiprocess, in-process, multiprocess, in-proces
     multiprocess        91.2, 93.9   37.6, 39.6
 
 On two cores the multiprocess executor is 1.4x slower on a first run and 4.4x on a refresh:
-every step starts a Python process that imports Dagster and the project (about 2 s each, 18
-steps), while the steps that could run side by side are short. An earlier pair taken while
+every step starts a Python process that imports Dagster and the project (a run worker, the
+same start, takes 1.9-2.4 s in bench_e2e), while the steps that could run side by side are short. An earlier pair taken while
 other sessions' load rose from 1 to 5 (in-process 84.1 s / 27.6 s, then multiprocess 38.3 s /
 19.8 s) is not comparable: the two ran under different loads.
 """
