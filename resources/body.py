@@ -103,9 +103,12 @@ def read_body(
     deadline: float,
     deadline_seconds: float,
     sink: Sink,
+    min_rate: float = 0.0,
 ) -> None:
     """Stream the body into `sink`: decompressed by hand (bounded), timed, checked against
-    its length."""
+    its length. Past `deadline` the body is refused unless it still arrives at `min_rate`
+    bytes a second or more on average since `deadline - deadline_seconds` (the attempt's
+    start)."""
     import httpx
 
     encoding = response.headers.get("content-encoding", "identity").strip().lower()
@@ -125,10 +128,12 @@ def read_body(
     try:
         for chunk in response.iter_raw():
             received += len(chunk)
-            if time.monotonic() > deadline:
+            now = time.monotonic()
+            if now > deadline and received < min_rate * (now - deadline + deadline_seconds):
+                floor = f" (under {min_rate:,.0f} bytes/s)" if min_rate else ""
                 raise Retry(
                     f"deadline of {deadline_seconds:g} s passed after {received} bytes"
-                    f" of {expected if expected is not None else 'an unknown number'}",
+                    f" of {expected if expected is not None else 'an unknown number'}{floor}",
                     "deadline",
                 )
             if inflater is not None:

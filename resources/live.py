@@ -67,7 +67,9 @@ class LiveFetcher(Fetcher):
     - A body whose length disagrees with its `Content-Length` (cut short by the server or a
       proxy) is refused; it never becomes a payload.
     - Each attempt has an overall deadline (`deadline_seconds`), besides the per-read
-      `timeout_seconds`, so a body trickled slowly is refused too.
+      `timeout_seconds`, so a body trickled slowly is refused too. Past it, an attempt whose
+      average rate is still at least `min_bytes_per_second` goes on (a multi-GB release on an
+      ordinary link); for the lists' files this changes nothing (see the field).
     - Redirects are followed by hand, at most `max_redirects`, only to https URLs on the
       source's publisher hosts (`resources.publishers.HOSTS`); the URL finally read is
       recorded in the payload. Private, loopback, link-local (169.254.169.254) and other
@@ -93,6 +95,14 @@ class LiveFetcher(Fetcher):
     # generates its files on request in over a minute: 600 s is twice the slowest plausible
     # honest download. Per attempt, from the request to the body's last byte.
     deadline_seconds: float = 600.0
+    # Past the deadline, an attempt still flowing at this average rate or faster goes on, so a
+    # multi-GB trade release (a BACI zip, ~2 GB) is not cut on an ordinary link, while a trickle
+    # is. 0 means the rate at which the largest whole-source limit
+    # (`publishers.DEFAULT_MAX_BYTES`, 290 MB) arrives within the deadline (≈ 0.48 MB/s): a file
+    # under such a limit, past the deadline at that rate, is over its limit anyway, so for it
+    # the deadline is what it was; only the files allowed more (SDN_ENHANCED.XML, ~1 GB, and the
+    # BACI release) get the extension.
+    min_bytes_per_second: float = 0.0
     max_attempts: int = 5
     backoff_seconds: float = 2.0
     max_backoff_seconds: float = 60.0
@@ -295,6 +305,7 @@ class LiveFetcher(Fetcher):
     ) -> _Answer:
         """One GET of `url`, following allowed redirects by hand, body bounded and timed."""
         deadline = time.monotonic() + self.deadline_seconds
+        rate = self.min_bytes_per_second or publishers.DEFAULT_MAX_BYTES / self.deadline_seconds
         chain = [url]
         current = url
         for _ in range(self.max_redirects + 1):
@@ -320,7 +331,7 @@ class LiveFetcher(Fetcher):
                     )
                 sink = keep()
                 try:
-                    read_body(url, response, limit, deadline, self.deadline_seconds, sink)
+                    read_body(url, response, limit, deadline, self.deadline_seconds, sink, rate)
                     body = sink.finish()
                 except BaseException:
                     sink.discard()

@@ -14,7 +14,8 @@ Files under `root` are served by mode, the first segment of the path:
   time and never held in memory; `sent` counts what went out before the client hung up.
 - `/bomb/<anything>`: `bomb` (gzip of `BOMB_EXPANDED` zero bytes) with `Content-Encoding: gzip`.
 - `/badgzip/<anything>`: `Content-Encoding: gzip` over bytes that are not gzip.
-- `/trickle/<file>`: the file one byte every `trickle_seconds` (slow-loris).
+- `/trickle/<file>`: the file `trickle_chunk` bytes (one by default) every `trickle_seconds`
+  (slow-loris; larger chunks: a slow but steady link).
 
 Besides the modes, tests script exact paths: `files` (path → file served as by `/ok/`),
 `redirects` (path → Location), `pages` (path → HTML), `cut` (paths served cut short after
@@ -92,6 +93,7 @@ class Server:
         self.sent: Counter[str] = Counter()
         self.slow_seconds = 3.0
         self.trickle_seconds = 0.05
+        self.trickle_chunk = 1  # bytes written between two pauses of `trickle_seconds`
         self.cut_at = 2_000_000
         self.huge_bytes = 3 << 30
         self.waf = False
@@ -246,8 +248,9 @@ def _handler(server: Server) -> type[BaseHTTPRequestHandler]:
             self.send_header("Connection", "close")
             self.close_connection = True
             self.end_headers()
-            for offset in range(len(body)):
-                if not self._write(body[offset : offset + 1]):
+            step = server.trickle_chunk
+            for offset in range(0, len(body), step):
+                if not self._write(body[offset : offset + step]):
                     return
                 time.sleep(server.trickle_seconds)
 

@@ -342,6 +342,38 @@ def test_body_trickled_past_the_deadline_is_refused(server: Server) -> None:
     assert elapsed < 4.0
 
 
+def test_large_body_still_flowing_outlives_the_deadline(server: Server, snapshots: Path) -> None:
+    """Past the deadline an attempt goes on while its average rate holds the floor (a multi-GB
+    trade release on an ordinary link); a trickle under the floor is still refused."""
+    real = (snapshots / "us_ofac_sdn" / "2023-12-28" / SDN).read_bytes()  # 5.6 MB
+    server.trickle_chunk, server.trickle_seconds = 64 << 10, 0.02  # ≈ 3 MB/s: about 2 s
+    steady = fast(deadline_seconds=1.0, min_bytes_per_second=200_000)
+    started = time.monotonic()
+    payload = steady.fetch("us_ofac_sdn", spec(server, "trickle"), None)
+    assert time.monotonic() - started > 1.0  # it did outlive the deadline
+    assert payload is not None and payload.data == real
+    server.trickle_chunk, server.trickle_seconds = 1024, 0.05  # ≈ 20 KB/s, a tenth of the floor
+    with pytest.raises(FetchError, match=r"deadline of 1 s passed .* \(under 200,000 bytes/s\)"):
+        fast(deadline_seconds=1.0, min_bytes_per_second=200_000, max_attempts=1).fetch(
+            "us_ofac_sdn", spec(server, "trickle"), None
+        )
+
+
+def test_deadline_floor_leaves_the_lists_as_they_were() -> None:
+    """By default the floor is the rate at which the largest whole-source limit arrives within
+    the deadline: a file under such a limit, past the deadline at that rate, is over its limit
+    already. Only the files allowed more (SDN_ENHANCED.XML, the BACI release) can outlive it."""
+    from resources import publishers
+
+    fetcher = LiveFetcher()
+    floor = publishers.DEFAULT_MAX_BYTES / fetcher.deadline_seconds
+    assert round(floor) == 483_333  # 290 MB in 600 s
+    sources = [key for key in publishers.MAX_BYTES if "/" not in key]
+    assert all(floor * fetcher.deadline_seconds >= publishers.MAX_BYTES[s] for s in sources)
+    longer = [k for k, v in publishers.MAX_BYTES.items() if v > floor * fetcher.deadline_seconds]
+    assert longer == ["us_ofac_sdn/SDN_ENHANCED.XML", "cepii_baci/BACI_HS22_V202401.zip"]
+
+
 # --- #16: redirects --------------------------------------------------------------------------
 
 
