@@ -425,11 +425,7 @@ def run(
     results: list[ExecuteInProcessResult] = []
     rebuilt: list[str] = []
     verdicts: list[Verdict] = []
-    ingest = defs.resolve_job_def("ingest_all")
-    # a month run leaves the yearly trade sources out (they refuse a month), and says so
-    covered = ingest_selection(ingest.asset_layer.executable_asset_keys, period)
-    keys = ingest.asset_layer.executable_asset_keys if covered is None else covered
-    sources = sorted(k.to_user_string() for k in keys)
+    sources: list[str] = []
     # the trade sources' periods: all, or `--period`'s years or months (one run)
     tags = period or range_tags()
     timings: dict[str, float] = {}
@@ -442,6 +438,14 @@ def run(
             exclusive(run_lock, wait_seconds=3600, on_wait=say_waiting),
             DagsterInstance.get() as instance,
         ):
+            # the definitions are loaded inside the instance's context: loading them reads
+            # the instance's defs state (dagster 1.13 keeps it in a context variable that
+            # the instance sets on enter)
+            ingest = defs.resolve_job_def("ingest_all")
+            # a month run leaves the yearly trade sources out (they refuse a month), says so
+            covered = ingest_selection(ingest.asset_layer.executable_asset_keys, period)
+            keys = ingest.asset_layer.executable_asset_keys if covered is None else covered
+            sources = sorted(k.to_user_string() for k in keys)
             # phase 0 (unless --force): which sources would only find again what their last
             # ingest recorded (assets/unchanged.py); those are checked, not run
             started = time.perf_counter()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,19 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOTS = ROOT / "snapshots"
 FIXTURES = ROOT / "tests" / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def _no_disposed_instance_in_context() -> Iterator[None]:
+    """dagster 1.13.27: `with DagsterInstance… as instance` points a context variable at the
+    instance's defs-state storage on enter and never resets it (`dispose` does not close the
+    exit stack `__enter__` opened). A later definitions load in the same process then asks a
+    disposed instance ("Attempted to resolve undefined DagsterInstance weakref"). Tests share
+    processes (pytest-xdist), so the variable is cleared after each test."""
+    from dagster._core.storage.defs_state.base import _current_storage
+
+    yield
+    _current_storage.set(None)
 
 
 @pytest.fixture(scope="session")
