@@ -18,9 +18,11 @@ def _no_disposed_instance_in_context() -> Iterator[None]:
     instance's defs-state storage on enter and never resets it (`dispose` does not close the
     exit stack `__enter__` opened). A later definitions load in the same process then asks a
     disposed instance ("Attempted to resolve undefined DagsterInstance weakref"). Tests share
-    processes (pytest-xdist), so the variable is cleared after each test."""
+    processes (pytest-xdist), so the variable is cleared before and after each test (a
+    module- or session-scoped fixture may have set it in between)."""
     from dagster._core.storage.defs_state.base import _current_storage
 
+    _current_storage.set(None)
     yield
     _current_storage.set(None)
 

@@ -18,6 +18,7 @@ import polars as pl
 import psycopg2
 import pytest
 from dagster import DagsterInstance
+from dagster._core.storage.defs_state.base import set_defs_state_storage
 
 import definitions
 from resources import objectstore
@@ -53,9 +54,12 @@ def run(data: Path, backend: StorageBackend, instance: DagsterInstance, pins: di
         PublishPolicy(keep_versions=1),
         storage=backend,
     )
-    return defs.resolve_job_def("refresh_all").execute_in_process(
-        instance=instance, raise_on_error=False
-    )
+    # the definitions are loaded against `instance`'s defs state (dagster 1.13 reads it from a
+    # context variable that a disposed instance can leave behind: tests/conftest.py)
+    with set_defs_state_storage(instance.defs_state_storage):
+        return defs.resolve_job_def("refresh_all").execute_in_process(
+            instance=instance, raise_on_error=False
+        )
 
 
 @pytest.fixture
