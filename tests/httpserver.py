@@ -39,6 +39,10 @@ from contextlib import contextmanager
 from functools import cache
 from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from resources.live import LiveFetcher
 
 LAST_MODIFIED = "Thu, 28 Dec 2023 18:43:24 GMT"
 WAF_RULE = re.compile(r"^Mozilla/\d")
@@ -286,3 +290,17 @@ def serve(root: Path) -> Iterator[Server]:
     server.httpd.daemon_threads = True
     with serving(server.httpd):
         yield server
+
+
+def fast_fetcher(**overrides: object) -> LiveFetcher:
+    """A live fetcher for the local server: http on 127.0.0.1, short timeouts and backoff."""
+    from resources.live import LiveFetcher
+
+    settings: dict[str, object] = {
+        "timeout_seconds": 0.5,
+        "connect_timeout_seconds": 0.5,
+        "max_attempts": 3,
+        "backoff_seconds": 0.01,
+        "allow_loopback_http": True,  # the test server is http on 127.0.0.1
+    }
+    return LiveFetcher(**{**settings, **overrides})

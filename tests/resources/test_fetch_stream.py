@@ -8,36 +8,18 @@ import hashlib
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from core.errors import FetchError
 from resources.fetcher import FileSpec
-from resources.live import LiveFetcher
 from resources.storage import DataDir
 from tests.httpserver import MIB, Server, gzip_bomb, huge_chunks, serve
+from tests.httpserver import fast_fetcher as fast
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SOURCE = "us_ofac_sdn"
-
-
-@pytest.fixture(scope="module")
-def server(snapshots: Path) -> Iterator[Server]:
-    with serve(snapshots / "us_ofac_sdn" / "2023-12-28") as running:
-        yield running
-
-
-def fast(**overrides: object) -> LiveFetcher:
-    settings: dict[str, object] = {
-        "timeout_seconds": 0.5,
-        "connect_timeout_seconds": 0.5,
-        "max_attempts": 2,
-        "backoff_seconds": 0.01,
-        "allow_loopback_http": True,  # the test server is http on 127.0.0.1
-    }
-    return LiveFetcher(**{**settings, **overrides})
 
 
 def test_failed_attempts_leave_no_file(server: Server, tmp_path: Path) -> None:
@@ -56,7 +38,7 @@ def test_failed_attempts_leave_no_file(server: Server, tmp_path: Path) -> None:
     ]
     for spec, cause in failing:
         with pytest.raises(FetchError) as error:
-            fast().fetch(SOURCE, spec, None, folder)
+            fast(max_attempts=2).fetch(SOURCE, spec, None, folder)
         assert error.value.cause == cause
         assert not folder.exists() or list(folder.iterdir()) == [], spec.url
     assert server.hits["/cut/SDN.CSV"] == 2  # retried, and each attempt's file removed

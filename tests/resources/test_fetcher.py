@@ -6,7 +6,6 @@ import json
 import os
 import time
 import tracemalloc
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -26,26 +25,10 @@ from resources.fetcher import (
 )
 from resources.live import LiveFetcher, link_on_page
 from resources.storage import DataDir
-from tests.httpserver import WAF_MIN_LENGTH, WAF_RULE, Server, gzip_bomb, serve
+from tests.httpserver import WAF_MIN_LENGTH, WAF_RULE, Server, gzip_bomb
+from tests.httpserver import fast_fetcher as fast
 
 SDN = "SDN.CSV"
-
-
-@pytest.fixture(scope="module")
-def server(snapshots: Path) -> Iterator[Server]:
-    with serve(snapshots / "us_ofac_sdn" / "2023-12-28") as running:
-        yield running
-
-
-def fast(**overrides: object) -> LiveFetcher:
-    settings: dict[str, object] = {
-        "timeout_seconds": 0.5,
-        "connect_timeout_seconds": 0.5,
-        "max_attempts": 3,
-        "backoff_seconds": 0.01,
-        "allow_loopback_http": True,  # the test server is http on 127.0.0.1
-    }
-    return LiveFetcher(**{**settings, **overrides})
 
 
 def spec(server: Server, mode: str, name: str = SDN) -> FileSpec:
