@@ -23,8 +23,8 @@ from dagster import AssetKey, DagsterInstance, Definitions, materialize
 import cli
 from assets import staleness, trade, trade_months, trade_periods
 from assets.trade_sources import INDICATOR_TABLES
-from resources.fetcher import SnapshotFetcher
 from resources.storage import DataDir
+from tests.assets.test_trade_periods import SOURCES, _files, _resources
 
 ARMENIA = "eurostat/armenia_export_eurostat/"
 # real lines of the shipped downloads: (file, line, revised value)
@@ -44,19 +44,7 @@ ANNUAL = (
     "48770",
 )
 MONTHLY = [a for a in trade.TRADE_ASSETS if a.key.to_user_string() in trade_months.MONTH_COLUMNS]
-SOURCES = [a for a in trade.TRADE_ASSETS if a.key.to_user_string() in trade_periods.PARTITIONED]
 MAY_TAGS = trade_months.month_tags(trade_months.parse_months("2023-05"))
-
-
-def _files(data: Path) -> dict[str, tuple[int, int]]:
-    return {
-        str(p.relative_to(data)): (p.stat().st_ino, p.stat().st_mtime_ns)
-        for p in sorted((data / "warehouse" / "trade").glob("*/period=*.parquet"))
-    }
-
-
-def _resources(root: Path, data: Path) -> dict[str, object]:
-    return {"fetcher": SnapshotFetcher(root=str(root)), "data_dir": DataDir(root=str(data))}
 
 
 def _revise(root: Path, *revisions: tuple[str, str, str]) -> None:
