@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 import cli
+import cli_report
 from definitions import SPECS
 from resources.warehouse import latest_folder, verify_published
 
@@ -107,7 +108,7 @@ def test_remove_temporary_removes_only_what_a_run_left_half_written(tmp_path: Pa
     # a half-written version already sealed read-only when the run died
     (data / "published" / ".20261204T150000Z-d983127c.tmp" / "charts").chmod(0o555)
     (data / "published" / ".20261204T150000Z-d983127c.tmp").chmod(0o555)
-    removed = cli.remove_temporary(data)
+    removed = cli_report.remove_temporary(data)
     assert sorted(removed) == sorted(
         [
             data / "published" / ".20261204T150000Z-d983127c.tmp",

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 from dagster import AssetKey, MetadataValue
 
-import cli
+import cli_report
 
 BASIS = (
     "in file: the Publish_Date of the publication header (publshInformation/Publish_Date), "
@@ -41,7 +41,7 @@ def manifest_folder(tmp_path: Path) -> Path:
 
 def summary(tmp_path: Path, published: bool | None) -> str:
     out = io.StringIO()
-    cli.print_summary(tmp_path, manifest_folder(tmp_path), published, out)
+    cli_report.print_summary(tmp_path, manifest_folder(tmp_path), published, out)
     return out.getvalue()
 
 
@@ -106,7 +106,7 @@ def test_warning_checks_named_with_asset_and_marked(tmp_path: Path) -> None:
         all_events=[check_event("formats_agree", "us_ofac_sdn", False, reason)],
     )
     out, notes = io.StringIO(), io.StringIO()
-    assert cli.report_failures(result, out, notes) is None  # type: ignore[arg-type]
+    assert cli_report.report_failures(result, out, notes) is None  # type: ignore[arg-type]
     assert out.getvalue() == ""
     lines = notes.getvalue().splitlines()
     assert lines[0] == "warnings: 1 non-blocking check(s) did not pass:"
@@ -133,6 +133,6 @@ def test_publish_outcome_reads_the_materialization() -> None:
             ]
         )
 
-    assert cli.publish_outcome(materialized(True)) == (False, "v1")  # type: ignore[arg-type]
-    assert cli.publish_outcome(materialized(False)) == (True, "v1")  # type: ignore[arg-type]
-    assert cli.publish_outcome(SimpleNamespace(all_events=[])) == (None, None)  # type: ignore[arg-type]
+    assert cli_report.publish_outcome(materialized(True)) == (False, "v1")  # type: ignore[arg-type]
+    assert cli_report.publish_outcome(materialized(False)) == (True, "v1")  # type: ignore[arg-type]
+    assert cli_report.publish_outcome(SimpleNamespace(all_events=[])) == (None, None)  # type: ignore[arg-type]

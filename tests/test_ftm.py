@@ -16,7 +16,7 @@ from nomenklatura.db import make_session
 from nomenklatura.matching import ScoringConfig, get_algorithm
 from nomenklatura.store import load_entity_file_store
 
-from cli import step_error
+from cli_report import step_error
 from ftm.assertions import PARTY_SCHEMATA
 from ftm.delta import apply_delta
 from ftm.export import build_entities, ftm_id, read_lines

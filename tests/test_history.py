@@ -24,7 +24,7 @@ from dagster import ExecuteInProcessResult
 from lxml import etree
 
 import definitions
-from cli import report_failures
+from cli_report import report_failures
 from core.canonical import TABLE_NAMES
 from resources.fetcher import SnapshotFetcher
 from resources.history import (

@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 from dagster import Definitions, ExecuteInProcessResult, define_asset_job, in_process_executor
 
-import cli
+import cli_report
 import definitions
 from assets import us_ofac_sdn
 from assets.consolidated import build_consolidated
@@ -231,7 +231,7 @@ def test_bad_input_leaves_published_version_intact(tmp_path: Path) -> None:
     )
     # the command line prints the step's own error (file, place, reason), not Dagster's wrapper
     out = io.StringIO()
-    cli.report_failures(result, out=out, notes=io.StringIO())
+    cli_report.report_failures(result, out=out, notes=io.StringIO())
     step = next(line for line in out.getvalue().splitlines() if line.startswith("  step "))
     assert step.startswith("  step us_ofac_sdn failed: ")
     assert (
