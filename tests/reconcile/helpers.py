@@ -135,7 +135,7 @@ def ids_of(assigned: pl.DataFrame) -> dict[str, str]:
 
 @lru_cache(maxsize=8)
 def _snapshot(source: str, published_at: str) -> dict[str, pl.DataFrame]:
-    from bench.bench_reconcile import load_source
+    from bench.reconcile_quality import load_source
 
     return load_source(source, published_at)
 

@@ -4,15 +4,15 @@ UK↔UN: OFSI (ConList.xlsx, 2025-04-14) and UN (consolidated.xml, 2026-02-27) r
 the same UN reference are one party; the matcher runs with every UN reference dropped.
 OFAC↔UK: SDN (2023-12-28) plus non-SDN consolidated against OFSI, truth = the same passport
 number with no contradicting issuing country; the matcher runs with every passport (and UN
-reference) dropped. `bench/bench_reconcile.py` says how pairs are judged, prints the figures
-and the confusion cases; these floors sit below the measured values (UK↔UN precision 0.999,
+reference) dropped. `bench/reconcile_quality.py` says how pairs are judged, and
+`bench/bench_reconcile.py` prints the figures and the confusion cases; these floors sit below the measured values (UK↔UN precision 0.999,
 recall 0.998; OFAC↔UK precision 1.000, recall 0.979) so a regression fails CI.
 """
 
 import polars as pl
 import pytest
 
-from bench.bench_reconcile import (
+from bench.reconcile_quality import (
     Quality,
     ofac_uk_quality,
     reviewed,
