@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import time
 import zlib
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from core.errors import FetchError
+from resources.parts import new_part
 
 if TYPE_CHECKING:  # httpx is imported where a fetch runs, not with the definitions
     import httpx
@@ -61,9 +61,8 @@ class Sink:
         self.path: Path | None = None
         self.file: BinaryIO | None = None
         if folder is not None:
-            folder.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(dir=folder, prefix=".fetch-", suffix=".part")
-            self.file, self.path = os.fdopen(fd, "wb"), Path(name)
+            fd, self.path = new_part(folder)  # named after this process (`resources/parts.py`)
+            self.file = os.fdopen(fd, "wb")
 
     def write(self, data: bytes) -> None:
         self.size += len(data)

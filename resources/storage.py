@@ -25,6 +25,7 @@ from typing import Any
 from dagster import ConfigurableResource
 
 from resources.fetcher import Payload, PreviousFetch
+from resources.parts import remove_stale
 
 DEFAULT_DATA_DIR = "data"
 
@@ -165,8 +166,13 @@ class DataDir(ConfigurableResource):
     # --- raw archive -------------------------------------------------------------------
     def incoming(self, source: str) -> Path:
         """Where a fetcher streams `source`'s bodies (temporary `.fetch-*.part` files): the
-        archive folder itself, so archiving a payload is a link on the same filesystem."""
-        return self.raw / source
+        archive folder itself, so archiving a payload is a link on the same filesystem.
+
+        The temporary files a killed fetch left there (its process gone) are removed first
+        (`resources.parts.remove_stale`)."""
+        folder = self.raw / source
+        remove_stale(folder)
+        return folder
 
     def _fetch_log(self, source: str) -> Path:
         return self.raw / source / "fetch_log.jsonl"
