@@ -167,13 +167,45 @@ class LiveFetcher(Fetcher):
         A 304 costs no body. A publisher ignoring the condition still answers its ETag or
         Last-Modified, compared with `previous`'s; only a file served with neither is read
         whole (streamed and hashed, nothing kept) and its sha256 compared. Redirects, hosts,
-        size limits and addresses are checked as for `fetch`. A failure raises `FetchError` (the sensor reports it and tries again at
-        its next tick; the fetch itself retries, this check does not).
+        size limits and addresses are checked as for `fetch`. A failure raises `FetchError`
+        (the sensor reports it and tries again at its next tick; the fetch itself retries, this
+        check does not).
+
+        The file is asked where `fetch` would read it: when the direct URL fails (or answers
+        404 for a required file) and the source has a publication page, the link the page
+        gives is asked instead, as `fetch` falls back to it (the FCDO's moved files).
         """
+        url = self.url_overrides.get(f"{source}/{spec.name}", spec.url)
+        page = self.page_overrides.get(source, spec.page)
+        allowed = _allowed_hosts(source, spec, url, page)
+        try:
+            found = self._probe_url(source, spec, url, allowed, previous)
+            if page is None or found.token != "absent" or not spec.required:
+                return found
+            direct_error = FetchError(url, "HTTP 404", "http")
+        except FetchError as exc:
+            if page is None:
+                raise
+            direct_error = exc
+        link = self._find_on_page(page, spec, allowed, direct_error)
+        if link == url:
+            raise FetchError(
+                url,
+                f"{direct_error.message}; the publication page {page} links to this same URL",
+                direct_error.cause,
+            )
+        return self._probe_url(source, spec, link, allowed, previous)
+
+    def _probe_url(
+        self,
+        source: str,
+        spec: FileSpec,
+        url: str,
+        allowed: frozenset[str],
+        previous: PreviousFetch | None,
+    ) -> Probe:
         import httpx
 
-        url = self.url_overrides.get(f"{source}/{spec.name}", spec.url)
-        allowed = _allowed_hosts(source, spec, url, self.page_overrides.get(source, spec.page))
         limit = spec.max_bytes or publishers.max_bytes(source, spec.name)
         conditional = _conditional(previous)
         headers = {"User-Agent": self.user_agent, "Accept-Encoding": "gzip", **conditional}
@@ -467,7 +499,7 @@ class LiveFetcher(Fetcher):
             )
             if answer.status != 200 or answer.body is None or answer.body.data is None:
                 raise FetchError(page, f"HTTP {answer.status}", "http")
-            return link_on_page(page, answer.body.data, spec)
+            return publishers.link_on_page(page, answer.body.data, spec)
         except FetchError as exc:
             raise FetchError(
                 direct_error.url,
@@ -477,47 +509,6 @@ class LiveFetcher(Fetcher):
 
 
 REDIRECTS = (301, 302, 303, 307, 308)
-
-
-def link_on_page(page: str, html: bytes, spec: FileSpec) -> str:
-    """The link to `spec`'s file on a publication page: by file name, else the one of its type.
-
-    The page is parsed by lxml's HTML parser with no network access; only `<a href>` links
-    whose path ends in `.<kind>` count. Several of that type and none named `spec.name` is
-    ambiguous and refused (never guessed).
-    """
-    import lxml.html
-    from lxml import etree
-
-    parser = lxml.html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
-    try:
-        document = lxml.html.document_fromstring(html, parser=parser)
-    except (etree.ParserError, ValueError) as exc:
-        raise FetchError(page, f"publication page is not HTML: {exc}", "not_found_on_page") from exc
-    candidates: list[str] = []
-    for anchor in document.iter("a"):
-        href = (anchor.get("href") or "").strip()
-        if not href:
-            continue
-        link = urljoin(page, href)
-        path = urlsplit(link).path
-        if path.lower().endswith(f".{spec.kind}") and link not in candidates:
-            candidates.append(link)
-    named = [
-        c for c in candidates if urlsplit(c).path.rsplit("/", 1)[-1].lower() == spec.name.lower()
-    ]
-    if len(named) == 1:
-        return named[0]
-    if len(named) > 1 or len(candidates) > 1:
-        raise FetchError(
-            page,
-            f"{len(candidates)} .{spec.kind} links and none named {spec.name} alone: "
-            + ", ".join(candidates),
-            "not_found_on_page",
-        )
-    if not candidates:
-        raise FetchError(page, f"no .{spec.kind} link on the page", "not_found_on_page")
-    return candidates[0]
 
 
 def _allowed_hosts(source: str, spec: FileSpec, url: str, page: str | None) -> frozenset[str]:

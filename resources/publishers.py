@@ -1,4 +1,5 @@
-"""What the live fetcher knows of each publisher: where its files may come from, how big they are.
+"""What the live fetcher knows of each publisher: where its files may come from, how big they are,
+and how a file is found on a publication page.
 
 Two tables, one line per source, read by `resources.live.LiveFetcher`:
 
@@ -10,9 +11,20 @@ Two tables, one line per source, read by `resources.live.LiveFetcher`:
   while it streams, so a 3 GiB response or a gzip bomb never reaches memory.
 
 A `FileSpec` may set its own `max_bytes` and `hosts`; these tables are the defaults.
+
+`link_on_page` reads a publication page (the gov.uk page of the UK Sanctions List) for the link
+to a file whose direct URL failed.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit
+
+from core.errors import FetchError
+
+if TYPE_CHECKING:
+    from resources.fetcher import FileSpec
 
 # Lists grow: ten times the largest real file leaves room for years of growth (the SDN list grew
 # from under 10,000 to about 19,000 entries in a decade) while still refusing a runaway body.
@@ -80,3 +92,44 @@ def max_bytes(source: str, name: str | None = None) -> int:
     if name is not None and f"{source}/{name}" in MAX_BYTES:
         return MAX_BYTES[f"{source}/{name}"]
     return MAX_BYTES.get(source, DEFAULT_MAX_BYTES)
+
+
+def link_on_page(page: str, html: bytes, spec: FileSpec) -> str:
+    """The link to `spec`'s file on a publication page: by file name, else the one of its type.
+
+    The page is parsed by lxml's HTML parser with no network access; only `<a href>` links
+    whose path ends in `.<kind>` count. Several of that type and none named `spec.name` is
+    ambiguous and refused (never guessed).
+    """
+    import lxml.html
+    from lxml import etree
+
+    parser = lxml.html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
+    try:
+        document = lxml.html.document_fromstring(html, parser=parser)
+    except (etree.ParserError, ValueError) as exc:
+        raise FetchError(page, f"publication page is not HTML: {exc}", "not_found_on_page") from exc
+    candidates: list[str] = []
+    for anchor in document.iter("a"):
+        href = (anchor.get("href") or "").strip()
+        if not href:
+            continue
+        link = urljoin(page, href)
+        path = urlsplit(link).path
+        if path.lower().endswith(f".{spec.kind}") and link not in candidates:
+            candidates.append(link)
+    named = [
+        c for c in candidates if urlsplit(c).path.rsplit("/", 1)[-1].lower() == spec.name.lower()
+    ]
+    if len(named) == 1:
+        return named[0]
+    if len(named) > 1 or len(candidates) > 1:
+        raise FetchError(
+            page,
+            f"{len(candidates)} .{spec.kind} links and none named {spec.name} alone: "
+            + ", ".join(candidates),
+            "not_found_on_page",
+        )
+    if not candidates:
+        raise FetchError(page, f"no .{spec.kind} link on the page", "not_found_on_page")
+    return candidates[0]

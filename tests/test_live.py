@@ -22,6 +22,7 @@ import pytest
 
 import definitions
 from assets.factory import IngestOutcome, SourceSpec, ingest
+from assets.unchanged import current_files, payload_digest
 from core.errors import FetchError
 from resources.fetcher import DEFAULT_USER_AGENT, SnapshotFetcher
 from resources.live import LiveFetcher
@@ -179,3 +180,61 @@ def test_live_mode_for_every_list(
 
     # --- third run: the CSL too is unchanged now
     assert ingest(specs["us_csl"], fetcher, data_dir).unchanged
+
+
+def test_the_unchanged_check_asks_the_publisher_and_trusts_only_the_archive(
+    live: tuple[Server, LiveFetcher, dict[str, SourceSpec]], tmp_path: Path
+) -> None:
+    """`cli.py run`'s check in live mode (assets/unchanged.py): each file is asked with the
+    conditional request the sensors send, and an unchanged answer stands for the archived
+    copy's sha256, so the digest equals the one the ingest recorded; a file changed at the
+    publisher, a file never fetched, or a publisher down means the ingest runs."""
+    server, fetcher, specs = live
+    data_dir = DataDir(root=str(tmp_path))
+    sources = [s for s in SOURCES if s != "us_csl"]  # the CSL is cut short in the test above
+    # never ingested: nothing archived to stand for, the ingest must run
+    assert current_files("un_sc", specs["un_sc"], fetcher, data_dir) is None
+    recorded = {s: payload_digest(ingest(specs[s], fetcher, data_dir).files) for s in sources}
+    archived = {s: raw_payloads(data_dir, s) for s in sources}
+
+    requests_before = len(server.requests)
+    found = {s: current_files(s, specs[s], fetcher, data_dir) for s in sources}
+    assert {s: payload_digest(pairs or ()) for s, pairs in found.items()} == recorded
+    assert all(pairs for pairs in found.values())
+    assert dict(found["us_ofac_sdn"] or ()) == {  # type: ignore[arg-type]
+        name: json.loads(line)["sha256"]
+        for line in (data_dir.raw / "us_ofac_sdn" / "fetch_log.jsonl").read_text().splitlines()
+        for name in [json.loads(line)["name"]]
+    }
+    asked = server.requests[requests_before:]
+    # every served file was asked conditionally (304: no body came); the others asked are
+    # the files not served (404) and the FCDO's publication page, where its links are read
+    unconditional = {r["path"].split("?")[0] for r in asked if "if-none-match" not in r}
+    served_paths = {p for p, _ in server.files.items()}
+    assert PAGE_PATH in unconditional and not unconditional & served_paths
+    assert {r["path"] for r in asked if "if-none-match" in r} >= {
+        "/published/SDN.CSV?X-Amz-Expires=3600&X-Amz-Signature=" + "0" * 64,
+        "/media/67fd0c2e9a1b8b6f8d2b1a10/UK-Sanctions-List.xml",
+    }
+    assert {s: raw_payloads(data_dir, s) for s in sources} == archived  # nothing fetched
+
+    # SDN.CSV changes at the publisher: only the SDN list must be ingested
+    sdn_path = "/published/SDN.CSV"
+    served = server.files[sdn_path]
+    server.files[sdn_path] = SNAPSHOTS / "us_ofac_sdn" / "2024-05-03" / "SDN.CSV"
+    try:
+        assert current_files("us_ofac_sdn", specs["us_ofac_sdn"], fetcher, data_dir) is None
+        assert current_files("un_sc", specs["un_sc"], fetcher, data_dir) == found["un_sc"]
+    finally:
+        server.files[sdn_path] = served
+    assert (
+        current_files("us_ofac_sdn", specs["us_ofac_sdn"], fetcher, data_dir)
+        == found["us_ofac_sdn"]
+    )
+
+    # the publisher is down: the check fails (the CLI then ingests, and the fetch retries)
+    down = fetcher.model_copy(update={"url_overrides": {
+        key: url.replace(server.url, "http://127.0.0.1:9") for key, url in fetcher.url_overrides.items()
+    }, "max_attempts": 1})  # fmt: skip
+    with pytest.raises(FetchError):
+        current_files("un_sc", specs["un_sc"], down, data_dir)

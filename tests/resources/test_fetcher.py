@@ -23,7 +23,8 @@ from resources.fetcher import (
     FileSpec,
     SnapshotFetcher,
 )
-from resources.live import LiveFetcher, link_on_page
+from resources.live import LiveFetcher
+from resources.publishers import link_on_page
 from resources.storage import DataDir
 from tests.httpserver import WAF_MIN_LENGTH, WAF_RULE, Server, gzip_bomb
 from tests.httpserver import fast_fetcher as fast
