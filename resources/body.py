@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import time
 import zlib
 from collections.abc import Callable
@@ -29,6 +30,57 @@ class Retry(Exception):
     def __init__(self, message: str, cause: str) -> None:
         super().__init__(message)
         self.cause = cause
+
+
+@dataclass
+class Partial:
+    """A body cut short that its server can continue: the sink holding what came (its file
+    open, its hash running) and the strong ETag naming the version being read. The next
+    attempt asks for the rest (`Range`), only if that version is still the one served
+    (`If-Range`); any other answer starts the body over."""
+
+    sink: Sink
+    etag: str
+
+    def headers(self) -> dict[str, str]:
+        return {"Range": f"bytes={self.sink.size}-", "If-Range": self.etag}
+
+    def continued_by(self, response: httpx.Response) -> bool:
+        """Whether a 206 answer holds this body's rest: from the byte where it was cut, of
+        the same version, not re-encoded."""
+        match = _CONTENT_RANGE.fullmatch(response.headers.get("content-range", "").strip())
+        return (
+            match is not None
+            and int(match[1]) == self.sink.size
+            and response.headers.get("etag") == self.etag
+            and _encoding(response) in ("identity", "")
+        )
+
+
+_CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
+
+
+def _encoding(response: httpx.Response) -> str:
+    return response.headers.get("content-encoding", "identity").strip().lower()
+
+
+def resumable(response: httpx.Response, sink: Sink, etag: str | None = None) -> Partial | None:
+    """The cut body as a `Partial` when its server can continue it: some bytes were kept in a
+    file, the server serves byte ranges (`Accept-Ranges: bytes`, or it just answered one: pass
+    that version's `etag`), sent the body unencoded (a range counts the bytes on the wire),
+    and names the version by a strong ETag (a weak one may not ask for a range)."""
+    ranges = etag is not None or response.headers.get("accept-ranges", "").lower() == "bytes"
+    etag = etag or response.headers.get("etag")
+    if (
+        sink.path is None
+        or sink.size == 0
+        or not ranges
+        or _encoding(response) not in ("identity", "")
+        or not etag
+        or etag.startswith("W/")
+    ):
+        return None
+    return Partial(sink, etag)
 
 
 @dataclass(frozen=True)
@@ -60,6 +112,7 @@ class Sink:
         self.memory = bytearray() if memory else None
         self.path: Path | None = None
         self.file: BinaryIO | None = None
+        self.closed = False  # finished or discarded: written no more
         if folder is not None:
             fd, self.path = new_part(folder)  # named after this process (`resources/parts.py`)
             self.file = os.fdopen(fd, "wb")
@@ -78,6 +131,7 @@ class Sink:
 
     def finish(self) -> Body:
         """The body, its file flushed to disk (fsync: it is renamed into the archive as is)."""
+        self.closed = True
         if self.file is not None:
             self.file.flush()
             os.fsync(self.file.fileno())
@@ -89,6 +143,7 @@ class Sink:
 
     def discard(self) -> None:
         """A failed attempt leaves no file behind."""
+        self.closed = True
         if self.file is not None:
             self.file.close()
         if self.path is not None:
@@ -110,7 +165,7 @@ def read_body(
     start)."""
     import httpx
 
-    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    encoding = _encoding(response)
     if encoding not in ("identity", "", "gzip", "x-gzip", "deflate"):
         raise FetchError(url, f"unsupported Content-Encoding {encoding!r}", "encoding")
     inflater = Inflater(url, encoding, limit) if encoding not in ("identity", "") else None

@@ -8,8 +8,6 @@ counted as it is written, and the payload names that file.
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 import ssl
 import tempfile
 import time
@@ -20,14 +18,15 @@ from email.utils import parsedate_to_datetime
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from dagster import get_dagster_logger
 
 from core.errors import FetchError, SourceFormatError
 from core.sniff import refuse_html, require_content
 from resources import publishers
-from resources.body import Body, Retry, Sink, read_body
+from resources.addresses import allowed_hosts, check_target
+from resources.body import Body, Partial, Retry, Sink, read_body, resumable
 from resources.fetcher import (
     DEFAULT_USER_AGENT,
     Fetcher,
@@ -77,7 +76,9 @@ class LiveFetcher(Fetcher):
       lifts this for loopback (and plain http to it) only: it is for tests on 127.0.0.1.
     - A 5xx answer, 429, a timeout, a dropped connection or a cut body is retried up to
       `max_attempts` times with exponential backoff; a failed attempt's temporary file is
-      removed. A 304 reuses the archived copy once its sha256 is verified, hashed in blocks (a
+      removed. A body cut short by a server that serves byte ranges, unencoded and named by a
+      strong ETag, is resumed where it was cut (`Range`, with `If-Range` so that a file
+      replaced meanwhile is sent whole again, never spliced); its hash runs on. A 304 reuses the archived copy once its sha256 is verified, hashed in blocks (a
       damaged archive is fetched again unconditionally); an HTML page served with status 200
       is refused rather than parsed as data.
     - A file with a `page` (the UK list's gov.uk publication page) whose direct URL fails is
@@ -129,7 +130,7 @@ class LiveFetcher(Fetcher):
     ) -> Payload | None:
         url = self.url_overrides.get(f"{source}/{spec.name}", spec.url)
         page = self.page_overrides.get(source, spec.page)
-        allowed = _allowed_hosts(source, spec, url, page)
+        allowed = allowed_hosts(source, spec, url, page)
         into = folder if folder is not None else Path(tempfile.gettempdir())
         try:
             return self._fetch_file(source, spec, url, allowed, previous, into)
@@ -177,7 +178,7 @@ class LiveFetcher(Fetcher):
         """
         url = self.url_overrides.get(f"{source}/{spec.name}", spec.url)
         page = self.page_overrides.get(source, spec.page)
-        allowed = _allowed_hosts(source, spec, url, page)
+        allowed = allowed_hosts(source, spec, url, page)
         try:
             found = self._probe_url(source, spec, url, allowed, previous)
             if page is None or found.token != "absent" or not spec.required:
@@ -298,30 +299,50 @@ class LiveFetcher(Fetcher):
         log = get_dagster_logger()
         last_error = "no attempt made"
         last_cause = "fetch"
-        with httpx.Client(timeout=timeout, follow_redirects=False, headers=headers) as client:
-            for attempt in range(1, self.max_attempts + 1):
-                try:
-                    answer = self._attempt(client, url, allowed, limit, bool(conditional), keep)
-                except Retry as exc:
-                    last_error, last_cause = str(exc), exc.cause
-                except httpx.TimeoutException as exc:
-                    last_error, last_cause = f"timed out ({type(exc).__name__})", "timeout"
-                except httpx.TransportError as exc:
-                    last_error, last_cause = f"transport error: {exc}", "transport"
-                except (httpx.HTTPError, httpx.InvalidURL) as exc:  # anything else httpx raises
-                    raise FetchError(url, f"{type(exc).__name__}: {exc}", "fetch") from exc
-                else:
-                    if answer.status in (200, 304, 404, 410):
-                        return answer
-                    last_error, last_cause = f"HTTP {answer.status}", "http"
-                    if answer.status < 500 and answer.status != 429:
-                        raise FetchError(url, last_error, "http")
-                if attempt < self.max_attempts:
-                    delay = min(self.backoff_seconds * 2 ** (attempt - 1), self.max_backoff_seconds)
-                    log.warning(
-                        f"{url}: {last_error}; retry {attempt}/{self.max_attempts - 1} in {delay:.1f}s"
-                    )
-                    time.sleep(delay)
+        partial: Partial | None = None  # a body cut short, resumed by the next attempt
+        try:
+            with httpx.Client(timeout=timeout, follow_redirects=False, headers=headers) as client:
+                for attempt in range(1, self.max_attempts + 1):
+                    try:
+                        answer = self._attempt(
+                            client, url, allowed, limit, bool(conditional), keep, partial
+                        )
+                    except (Retry, httpx.TimeoutException, httpx.TransportError) as exc:
+                        partial = getattr(exc, "partial", None)
+                        last_error, last_cause = (
+                            (str(exc), exc.cause) if isinstance(exc, Retry)
+                            else (f"timed out ({type(exc).__name__})", "timeout")
+                            if isinstance(exc, httpx.TimeoutException)
+                            else (f"transport error: {exc}", "transport")
+                        )  # fmt: skip
+                    except (httpx.HTTPError, httpx.InvalidURL) as exc:  # anything else httpx raises
+                        partial = getattr(exc, "partial", None)
+                        raise FetchError(url, f"{type(exc).__name__}: {exc}", "fetch") from exc
+                    except BaseException as exc:
+                        partial = getattr(exc, "partial", None)
+                        raise
+                    else:
+                        if answer.status == 200:
+                            partial = None  # taken up by the answer's body
+                            return answer
+                        if answer.status in (304, 404, 410):
+                            return answer
+                        last_error, last_cause = f"HTTP {answer.status}", "http"
+                        if answer.status < 500 and answer.status != 429:
+                            raise FetchError(url, last_error, "http")
+                    if attempt < self.max_attempts:
+                        delay = min(
+                            self.backoff_seconds * 2 ** (attempt - 1), self.max_backoff_seconds
+                        )
+                        resume = f", resuming at byte {partial.sink.size:,}" if partial else ""
+                        log.warning(
+                            f"{url}: {last_error}; retry {attempt}/{self.max_attempts - 1} in "
+                            f"{delay:.1f}s{resume}"
+                        )
+                        time.sleep(delay)
+        finally:
+            if partial is not None:
+                partial.sink.discard()
         raise FetchError(
             url, f"gave up after {self.max_attempts} attempts: {last_error}", last_cause
         )
@@ -334,15 +355,41 @@ class LiveFetcher(Fetcher):
         limit: int,
         conditional: bool,
         keep: Callable[[], Sink],
+        partial: Partial | None = None,
     ) -> _Answer:
-        """One GET of `url`, following allowed redirects by hand, body bounded and timed."""
+        """One GET of `url`, following allowed redirects by hand, body bounded and timed.
+
+        With `partial` (a body the last attempt was cut off from), only its rest is asked for.
+        An attempt cut off in turn, from a server that can continue it, raises with the body
+        to resume in `exc.partial` (the same `partial` when no body was read); every body not
+        carried on, nor answered, is removed."""
+        try:
+            return self._attempt_once(client, url, allowed, limit, conditional, keep, partial)
+        except BaseException as exc:
+            carry = getattr(exc, "partial", partial)
+            exc.partial = None if carry is None or carry.sink.closed else carry  # type: ignore[attr-defined]
+            raise
+
+    def _attempt_once(
+        self,
+        client: httpx.Client,
+        url: str,
+        allowed: frozenset[str],
+        limit: int,
+        conditional: bool,
+        keep: Callable[[], Sink],
+        partial: Partial | None,
+    ) -> _Answer:
+        import httpx
+
         deadline = time.monotonic() + self.deadline_seconds
         rate = self.min_bytes_per_second or publishers.DEFAULT_MAX_BYTES / self.deadline_seconds
         chain = [url]
         current = url
+        ranged = partial.headers() if partial is not None else None
         for _ in range(self.max_redirects + 1):
-            self._check_target(url, current, allowed, redirected=current != url)
-            with client.stream("GET", current) as response:
+            check_target(url, current, allowed, current != url, self.allow_loopback_http)
+            with client.stream("GET", current, headers=ranged) as response:
                 if response.status_code in REDIRECTS:
                     location = response.headers.get("location")
                     if not location:
@@ -357,67 +404,42 @@ class LiveFetcher(Fetcher):
                     chain.append(target)
                     current = target
                     continue
-                if response.status_code != 200:
+                etag = None
+                if partial is not None and response.status_code == 206:
+                    if not partial.continued_by(response):
+                        partial.sink.discard()
+                        raise Retry(
+                            f"HTTP 206 does not continue the body cut at byte "
+                            f"{partial.sink.size:,} (Content-Range "
+                            f"{response.headers.get('content-range')!r}): starting over",
+                            "range",
+                        )
+                    sink, etag = partial.sink, partial.etag
+                elif response.status_code != 200:
                     return _Answer(
                         response.status_code, response.headers, None, current, conditional
                     )
-                sink = keep()
+                else:  # the whole body (again: the version changed, or ranges are ignored)
+                    if partial is not None:
+                        partial.sink.discard()
+                    partial = None
+                    sink = keep()
                 try:
                     read_body(url, response, limit, deadline, self.deadline_seconds, sink, rate)
                     body = sink.finish()
-                except BaseException:
+                except (Retry, httpx.TimeoutException, httpx.TransportError) as exc:
+                    exc.partial = resumable(response, sink, etag)  # type: ignore[attr-defined]
+                    if exc.partial is None:  # type: ignore[attr-defined]
+                        sink.discard()
+                    raise
+                except BaseException as exc:
                     sink.discard()
+                    exc.partial = None  # type: ignore[attr-defined]
                     raise
                 return _Answer(200, response.headers, body, current, conditional)
         raise FetchError(
             url, f"more than {self.max_redirects} redirects: " + " -> ".join(chain), "redirect"
         )
-
-    def _check_target(
-        self, url: str, target: str, allowed: frozenset[str], redirected: bool
-    ) -> None:
-        """Refuse schemes, hosts and addresses the fetcher must never contact."""
-        import httpx
-
-        what = f"redirect to {target}" if redirected else target
-        try:
-            parsed = httpx.URL(target)
-        except httpx.InvalidURL as exc:
-            raise FetchError(url, f"refused {what}: not a valid URL ({exc})", "redirect") from exc
-        host = (parsed.host or "").lower()
-        if parsed.scheme not in ("https", "http") or not host:
-            raise FetchError(url, f"refused {what}: only https URLs are fetched", "redirect")
-        if host not in allowed:
-            hosts = ", ".join(sorted(allowed))
-            raise FetchError(
-                url,
-                f"refused {what}: {host} is not a publisher host of this source ({hosts})",
-                "redirect",
-            )
-        try:
-            infos = socket.getaddrinfo(host, parsed.port or 443, proto=socket.IPPROTO_TCP)
-        except OSError as exc:
-            raise Retry(f"cannot resolve {host}: {exc}", "transport") from exc
-        loopback = True
-        for info in infos:
-            address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-            if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-                address = address.ipv4_mapped
-            if address.is_loopback and self.allow_loopback_http:
-                continue
-            loopback = False
-            if not address.is_global or address.is_multicast:
-                kind = (
-                    "link-local" if address.is_link_local
-                    else "loopback" if address.is_loopback
-                    else "private or reserved"
-                )  # fmt: skip
-                raise FetchError(
-                    url, f"refused {what}: {host} resolves to {kind} address {address}", "refused"
-                )
-        # plain http only to loopback, and only when tests allow it
-        if parsed.scheme != "https" and not (self.allow_loopback_http and loopback):
-            raise FetchError(url, f"refused {what}: only https URLs are fetched", "redirect")
 
     # --- payloads ------------------------------------------------------------------------
     def _payload(
@@ -509,13 +531,6 @@ class LiveFetcher(Fetcher):
 
 
 REDIRECTS = (301, 302, 303, 307, 308)
-
-
-def _allowed_hosts(source: str, spec: FileSpec, url: str, page: str | None) -> frozenset[str]:
-    hosts = {urlsplit(u).hostname or "" for u in (url, spec.url, page) if u}
-    hosts.update(spec.hosts)
-    hosts.update(publishers.HOSTS.get(source, ()))
-    return frozenset(h.lower() for h in hosts if h)
 
 
 def _conditional(previous: PreviousFetch | None) -> dict[str, str]:

@@ -9,6 +9,9 @@ Files under `root` are served by mode, the first segment of the path:
 - `/api/download/<file>`: 302 to `/published/<file>?X-Amz-…`, as OFAC's documented download
   endpoint answers (a short-lived signed URL on its bucket); `/published/<file>` serves it.
 - `/cut/<file>`: the full `Content-Length`, but the connection closes after `cut_at` bytes.
+- With `ranges` on, files served as by `/ok/` answer `Accept-Ranges: bytes` and a `Range:
+  bytes=N-` request (with a matching `If-Range`, if any) with 206 and the rest; a path in `cut`
+  is then cut `cut_at` bytes into each answer.
 - `/gzip/<file>`: the file with `Content-Encoding: gzip`.
 - `/huge/<anything>`: a generated body of `huge_bytes` (3 GiB by default), written 1 MiB at a
   time and never held in memory; `sent` counts what went out before the client hung up.
@@ -34,7 +37,7 @@ import threading
 import time
 import zlib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
@@ -46,6 +49,7 @@ if TYPE_CHECKING:
 
 LAST_MODIFIED = "Thu, 28 Dec 2023 18:43:24 GMT"
 WAF_RULE = re.compile(r"^Mozilla/\d")
+RANGE = re.compile(r"bytes=(\d+)-")  # the one form of `Range` the fetcher sends
 WAF_MIN_LENGTH = 40
 MIB = 1 << 20
 BOMB_EXPANDED = 1 << 30  # 1 GiB of zeros, about 1 MB compressed
@@ -105,6 +109,8 @@ class Server:
         self.redirects: dict[str, str] = {}
         self.pages: dict[str, bytes] = {}
         self.cut: set[str] = set()
+        self.ranges = False  # serve byte ranges of `_file` bodies (`Range`, `If-Range`)
+        self.on_request: Callable[[], None] | None = None  # called as each request arrives
         self.httpd: ThreadingHTTPServer | None = None
 
     @property
@@ -169,6 +175,14 @@ def _handler(server: Server) -> type[BaseHTTPRequestHandler]:
                 body = gzip.compress(body)
                 headers["Content-Encoding"] = "gzip"
             cut_at = server.cut_at if url_path in server.cut else None
+            if server.ranges and not gzipped and "Content-Encoding" not in headers:
+                headers["Accept-Ranges"] = "bytes"
+                wanted = RANGE.fullmatch(self.headers.get("Range", ""))
+                if wanted and self.headers.get("If-Range", etag) == etag:
+                    start = int(wanted[1])
+                    headers["Content-Range"] = f"bytes {start}-{len(body) - 1}/{len(body)}"
+                    self._send(206, body[start:], content_type, headers, cut_at)
+                    return
             self._send(200, body, content_type, headers, cut_at)
 
         def do_GET(self) -> None:
@@ -176,6 +190,8 @@ def _handler(server: Server) -> type[BaseHTTPRequestHandler]:
             server.requests.append(
                 {"path": self.path, **{k.lower(): v for k, v in self.headers.items()}}
             )
+            if server.on_request is not None:
+                server.on_request()
             agent = self.headers.get("User-Agent", "")
             if server.waf and (not WAF_RULE.match(agent) or len(agent) < WAF_MIN_LENGTH):
                 self._send(403, b"<html><body>Request Rejected</body></html>", "text/html")
