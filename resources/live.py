@@ -78,9 +78,10 @@ class LiveFetcher(Fetcher):
       `max_attempts` times with exponential backoff; a failed attempt's temporary file is
       removed. A body cut short by a server that serves byte ranges, unencoded and named by a
       strong ETag, is resumed where it was cut (`Range`, with `If-Range` so that a file
-      replaced meanwhile is sent whole again, never spliced); its hash runs on. A 304 reuses the archived copy once its sha256 is verified, hashed in blocks (a
-      damaged archive is fetched again unconditionally); an HTML page served with status 200
-      is refused rather than parsed as data.
+      replaced meanwhile is sent whole again, never spliced); its hash runs on. A 304 reuses
+      the archived copy once its sha256 is verified, hashed in blocks (a damaged archive is
+      fetched again unconditionally); an HTML page served with status 200 is refused rather
+      than parsed as data.
     - A file with a `page` (the UK list's gov.uk publication page) whose direct URL fails is
       looked up on that page by file type, and the URL found there is fetched and recorded.
 
