@@ -242,7 +242,7 @@ def parse_consolidated(data: bytes) -> ParseResult:
             out.unknowns.append(Unknown(FILE_NAME, "CONSOLIDATED_LIST", f"attribute {attr}", value))
     flat = _flatten(root, out.unknowns)
     taken = take_entries(out, flat)
-    ids = taken.select("entry", "entity_id", "dataid", "line").lazy()
+    ids = taken.select("entry", "entity_id", "dataid", "line")
     entity_rows(out, taken, value_lists(out, flat, ids))
     records = struct_records(out, flat, ids)
     map_aliases(out, flat, records["aliases"])
