@@ -197,7 +197,8 @@ class Build:
 
     def count(self, frame: pl.DataFrame | pl.LazyFrame) -> None:
         """Records per element (`group` column) for `file_rows`."""
-        for group, n in collect_frame(frame).group_by("group").len().iter_rows():
+        # on the column: a group-by of the frame costs some fifteen times more (a lazy query)
+        for group, n in collect_frame(frame).get_column("group").value_counts().iter_rows():
             self.counts[key(group)] = n
 
     def tables(self) -> dict[str, pl.DataFrame]:
@@ -476,6 +477,8 @@ def struct_records(out: Build, flat: Flat, ids: pl.DataFrame) -> dict[str, pl.Da
 def struct_rejects(out: Build, flat: Flat, frame: pl.DataFrame, kind: str, reason: str) -> None:
     """Records not taken, quoted as written (the element is looked up by its group number)."""
     df = collect_frame(frame.select("gid", "group", "dataid"))
+    if not df.height:  # the usual case: no frame built for nothing
+        return
     locators = [
         f"line {flat.groups[g].sourceline}, {group} of DATAID {d}" for g, group, d in df.iter_rows()
     ]

@@ -235,13 +235,11 @@ def _dates_from_notes(out: Build, df: pl.DataFrame) -> None:
                 "origin": row["origin"],
             }
         )
-    out.add("birth_dates", pl.DataFrame(dates, schema=df.select(BIRTH_COLUMNS).schema))
-    out.add(
-        "attributes",
-        pl.DataFrame(
-            kept, schema=dict.fromkeys(("entity_id", "attribute", "value", "origin"), pl.String)
-        ),
-    )
+    if dates:  # frames are built only for rows (an empty one would add nothing)
+        out.add("birth_dates", pl.DataFrame(dates, schema=df.select(BIRTH_COLUMNS).schema))
+    if kept:
+        columns = ("entity_id", "attribute", "value", "origin")
+        out.add("attributes", pl.DataFrame(kept, schema=dict.fromkeys(columns, pl.String)))
 
 
 def map_places_of_birth(out: Build, lf: pl.DataFrame) -> None:
