@@ -9,14 +9,17 @@ the issue's target is a ratio (parser ÷ bare) of at most 3. The ratio of CPU se
 too: on a shared machine it does not move with the other processes' load.
 
 Measured 2026-12-05 (issue #17, second round), 2 cores shared by five sessions; before
-(4db066b) and after run one after the other, twice, CPU ratio (wall in brackets):
+(4db066b) and after (this commit) run one after the other, three times, CPU ratio:
 
-    load   before                      after
-    6.1    4.70 (5.21)  4.46 (4.56)    4.36 (4.04)  4.15 (5.21)     2026-02-27  2025-04-19
-    7.2    4.71 (5.79)  4.98 (4.56)    4.35 (7.45)  4.67 (5.05)
+    load   before: 2026-02-27  2025-04-19     after: 2026-02-27  2025-04-19
+    5.2–5.6        4.75        4.78                  4.24        4.14
+    5.9            4.54        5.01                  4.62        5.87  (a burst of load)
+    5.9–6.0        4.84        4.55                  4.42        4.09
 
-Not met: about 4.4 against 4.7 before, some 7 % less CPU. Where the CPU goes (2026-02-27,
-30 runs, before → after, load 9; bare 22.5 ms; parts are means, the total a median):
+Not met: median 4.3 against 4.8 before, about 9 % less CPU. Where the CPU goes (2026-02-27,
+30 runs, load 9; bare 22.5 ms; parts are means, the total a median), before → after the
+first two changes below (the third, measured alone in one process alternating 40 runs with
+and without it: 96.9 → 90.4 and 87.4 → 83.6 ms, a further 4–6 ms off the mapping):
 
     lxml parse (the safe parser)           12.7 → 11.8 ms
     tree walk into columns                 33.1 → 32.0 ms
@@ -30,7 +33,10 @@ the rejects, unknowns, counts):
 - eager polars steps instead of one small lazy query per builder: an eager filter or select on
   these frames costs 40–60 µs, a small lazy query 90–190 µs (plan, optimise, collect);
 - records counted with `Series.value_counts` (30 µs) instead of a frame group-by (480 µs);
-- no frame built for rejects or note dates that have no rows.
+- no frame built for rejects or note dates that have no rows;
+- `mapped_values` (countries, scripts, document numbers, UN references) maps the distinct
+  values back in Python over the column's list: 220 µs against 410 µs with `replace_strict`
+  for a column of 2,752 rows, 1.1 against 2.3 ms when most values are distinct.
 
 What did not pay (measured, then left out):
 - a bulk walk: tag, text and number of children of every element in three flat lists, the
@@ -42,13 +48,16 @@ What did not pay (measured, then left out):
   the gathered ids costs what the hash join does on these sizes;
 - the whitespace normalisation done by the parser on COMMENTS1 (the only column with many
   untidy rows, 612 of 1,003), so that core's pass finds nothing to rewrite: 5.4 ms in Python
-  (`" ".join(text.split())` and `json.dumps`) against core's 4.7 ms for the same rows;
+  (`" ".join(text.split())` and `json.dumps`) against core's 4.7 ms for the same rows; in
+  polars (the text as a JSON string by `struct.json_encode`, which escapes every code point
+  as `json.dumps(ensure_ascii=False)` does) 4.4 ms, after which core still takes 1.1 ms,
+  against 5.4 ms for core alone;
 - core's untidy scan with an equivalent pattern (`[^\\S ]|  |^ | $`): same time;
 - the cyclic garbage collector switched off: no difference; `POLARS_MAX_THREADS=1`: slower.
 
 3× is some 67 ms: the parse, the walk and core's normalisation alone take about 64 ms.
 Most polars steps left cost 50–300 µs each whatever their size (a `replace_strict` 250–500
-µs, a join 200 µs), and about 250 are left; each is one source's rows for one table, so a
+µs, a join 200 µs), and about 280 are left (90 more in core); each is one source's rows for one table, so a
 further gain needs the tables built from fewer, wider frames, or core's normalisation done
 once across tables (it is per table, and shared by every parser).
 
