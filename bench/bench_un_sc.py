@@ -55,11 +55,11 @@ What did not pay (measured, then left out):
 - core's untidy scan with an equivalent pattern (`[^\\S ]|  |^ | $`): same time;
 - the cyclic garbage collector switched off: no difference; `POLARS_MAX_THREADS=1`: slower.
 
-3× is some 67 ms: the parse, the walk and core's normalisation alone take about 64 ms.
-Most polars steps left cost 50–300 µs each whatever their size (a `replace_strict` 250–500
-µs, a join 200 µs), and about 280 are left (90 more in core); each is one source's rows for one table, so a
-further gain needs the tables built from fewer, wider frames, or core's normalisation done
-once across tables (it is per table, and shared by every parser).
+3× is some 67 ms: the parse, the walk and core's normalisation alone take about 64 ms. Most
+polars steps left cost 50–300 µs each whatever their size (a `replace_strict` 250–500 µs, a join
+200 µs), and about 280 are left (90 more in core); each is one source's rows for one table, so a
+further gain needs the tables built from fewer, wider frames, or core's normalisation done once
+across tables (it is per table, and shared by every parser).
 
 Earlier round (2026-12-04), load 14.9: CPU ratio 5.26 (2026-02-27) and 4.92 (2025-04-19).
 What did not pay then:
