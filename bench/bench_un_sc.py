@@ -8,35 +8,43 @@ must do. Parser and baseline are timed in the same process, alternately, median 
 the issue's target is a ratio (parser ÷ bare) of at most 3. The ratio of CPU seconds is printed
 too: on a shared machine it does not move with the other processes' load.
 
-Measured 2026-12-05 (issue #17, second round), 2 cores shared by five sessions; before
-(4db066b) and after (this commit) run one after the other, three times, CPU ratio:
+Measured 2026-12-05 (issue #17, second round), 2 cores shared by five sessions. This bench,
+before (4db066b) and after (this commit) run one after the other, three times, CPU ratio:
 
     load   before: 2026-02-27  2025-04-19     after: 2026-02-27  2025-04-19
-    5.2–5.6        4.75        4.78                  4.24        4.14
-    5.9            4.54        5.01                  4.62        5.87  (a burst of load)
-    5.9–6.0        4.84        4.55                  4.42        4.09
+    7.2            4.33        4.16                  3.97        4.07
+    6.4            4.43        4.28                  4.05        4.31
+    6.1            4.59        4.38                  4.32        4.44
 
-Not met: median 4.3 against 4.8 before, about 9 % less CPU. Where the CPU goes (2026-02-27,
-30 runs, load 9; bare 22.5 ms; parts are means, the total a median), before → after the
-first two changes below (the third, measured alone in one process alternating 40 runs with
-and without it: 96.9 → 90.4 and 87.4 → 83.6 ms, a further 4–6 ms off the mapping):
+The two versions in one process (the old package imported under another name), 40
+alternating runs each, CPU medians, load 5.0–5.5: 2026-02-27 115.4 → 106.6 ms (4.91 →
+4.54× a bare 23.5 ms), 2025-04-19 105.3 → 94.2 ms (4.54 → 4.06×); a run of 30 before it:
+4.24 against 5.14 and 3.88 against 4.31. Target 3 not met: about 10 % less CPU.
+
+Where the CPU goes (2026-02-27, 30 runs, load 9; bare 22.5 ms; parts are means, the total a
+median), before → after the first two changes below (the other two measured alone, each
+in one process alternating 40 runs with and without it):
 
     lxml parse (the safe parser)           12.7 → 11.8 ms
-    tree walk into columns                 33.1 → 32.0 ms
-    columns to canonical tables            40.6 → 33.9 ms   (mapping.py, records.py)
+    tree walk into columns                 33.1 → 32.0 ms   then 1.3–1.5 ms less (the walk)
+    columns to canonical tables            40.6 → 33.9 ms   then 4–6 ms less (mapped_values)
     core conform + normalise_whitespace    21.0 → 20.0 ms   (core.canonical, not UN code)
-    total                                 104   → 94   ms   4.6 → 4.2×
+    total                                 104   → 94   ms   4.6 → 4.2×, before the last two
 
 What paid (output identical on every UN input: both snapshots, the two UN files of the shared
-data, the test fixture and the 17 payloads the UN tests parse; every frame with its row order,
-the rejects, unknowns, counts):
+data, the test fixture, the 17 payloads the UN tests parse and two cut from the fixture with a
+scalar written as a list, unknown elements with children, repeated fields and an element
+below a leaf; every frame with its row order, the rejects, unknowns, counts):
 - eager polars steps instead of one small lazy query per builder: an eager filter or select on
   these frames costs 40–60 µs, a small lazy query 90–190 µs (plan, optimise, collect);
 - records counted with `Series.value_counts` (30 µs) instead of a frame group-by (480 µs);
 - no frame built for rejects or note dates that have no rows;
 - `mapped_values` (countries, scripts, document numbers, UN references) maps the distinct
   values back in Python over the column's list: 220 µs against 410 µs with `replace_strict`
-  for a column of 2,752 rows, 1.1 against 2.3 ms when most values are distinct.
+  for a column of 2,752 rows, 1.1 against 2.3 ms when most values are distinct;
+- the walk reads an entry's children and their leaves off one iterator over the entry's
+  subtree (a child's leaves are the next `len(child)` elements) instead of one iterator per
+  child: 1.3–1.5 ms. A tree with elements below a leaf (`NESTED`) is walked child by child.
 
 What did not pay (measured, then left out):
 - a bulk walk: tag, text and number of children of every element in three flat lists, the
@@ -52,10 +60,12 @@ What did not pay (measured, then left out):
   polars (the text as a JSON string by `struct.json_encode`, which escapes every code point
   as `json.dumps(ensure_ascii=False)` does) 4.4 ms, after which core still takes 1.1 ms,
   against 5.4 ms for core alone;
+- placeholder records (no field written) dropped in the walk, so that no filter is needed
+  after it: +1.2, −0.2 and −1.9 ms in three alternating runs, left out;
 - core's untidy scan with an equivalent pattern (`[^\\S ]|  |^ | $`): same time;
 - the cyclic garbage collector switched off: no difference; `POLARS_MAX_THREADS=1`: slower.
 
-3× is some 67 ms: the parse, the walk and core's normalisation alone take about 64 ms. Most
+3× is some 67 ms: the parse, the walk and core's normalisation alone take about 62 ms. Most
 polars steps left cost 50–300 µs each whatever their size (a `replace_strict` 250–500 µs, a join
 200 µs), and about 280 are left (90 more in core); each is one source's rows for one table, so a
 further gain needs the tables built from fewer, wider frames, or core's normalisation done once
