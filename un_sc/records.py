@@ -22,7 +22,7 @@ from un_sc.mapping import (
 )
 
 
-def map_aliases(out: Build, flat: Flat, lf: pl.LazyFrame) -> None:
+def map_aliases(out: Build, flat: Flat, lf: pl.DataFrame) -> None:
     struct_rejects(
         out, flat, lf.filter(pl.col("ALIAS_NAME").is_null()), "name", "alias without ALIAS_NAME"
     )
@@ -131,7 +131,7 @@ def map_aliases(out: Build, flat: Flat, lf: pl.LazyFrame) -> None:
     )
 
 
-def map_addresses(out: Build, lf: pl.LazyFrame) -> None:
+def map_addresses(out: Build, lf: pl.DataFrame) -> None:
     out.add(
         "addresses",
         lf.select(
@@ -152,7 +152,7 @@ def map_addresses(out: Build, lf: pl.LazyFrame) -> None:
 BIRTH_COLUMNS = ("entity_id", "raw", "date_from", "date_to", "precision", "circa", "origin")
 
 
-def map_dates_of_birth(out: Build, lf: pl.LazyFrame) -> None:
+def map_dates_of_birth(out: Build, lf: pl.DataFrame) -> None:
     """EXACT/APPROXIMATELY with DATE or YEAR, BETWEEN with FROM_YEAR/TO_YEAR, or a NOTE alone."""
     kind = pl.col("TYPE_OF_DATE")
     out.report(
@@ -163,35 +163,31 @@ def map_dates_of_birth(out: Build, lf: pl.LazyFrame) -> None:
         pl.Int32, strict=False
     )
     written = pl.coalesce("DATE", "YEAR", joined("FROM_YEAR", "TO_YEAR", separator="-"))
-    lf = (
-        lf.with_columns(
-            text=written,
-            raw=pl.when(kind == "APPROXIMATELY")
-            .then(pl.format("approximately {}", written))
-            .otherwise(written),
-            date_from=pl.when(pl.col("DATE").is_not_null())
-            .then(xs_date("DATE"))
-            .when(pl.col("YEAR").is_not_null())
-            .then(year_date("YEAR", 1, 1))
-            .when(has_range & ordered)
-            .then(year_date("FROM_YEAR", 1, 1)),
-            date_to=pl.when(pl.col("DATE").is_not_null())
-            .then(xs_date("DATE"))
-            .when(pl.col("YEAR").is_not_null())
-            .then(year_date("YEAR", 12, 31))
-            .when(has_range & ordered)
-            .then(year_date("TO_YEAR", 12, 31)),
-            precision=pl.when(pl.col("DATE").is_not_null())
-            .then(pl.lit("day"))
-            .when(pl.col("YEAR").is_not_null())
-            .then(pl.lit("year"))
-            .otherwise(pl.lit("range")),
-            circa=(kind == "APPROXIMATELY").fill_null(False)
-            | pl.col("NOTE").str.to_lowercase().str.starts_with("approximately").fill_null(False),
-            origin=pl.lit(key("INDIVIDUAL_DATE_OF_BIRTH")),
-        )
-        .pipe(collect_frame)
-        .lazy()
+    lf = lf.with_columns(
+        text=written,
+        raw=pl.when(kind == "APPROXIMATELY")
+        .then(pl.format("approximately {}", written))
+        .otherwise(written),
+        date_from=pl.when(pl.col("DATE").is_not_null())
+        .then(xs_date("DATE"))
+        .when(pl.col("YEAR").is_not_null())
+        .then(year_date("YEAR", 1, 1))
+        .when(has_range & ordered)
+        .then(year_date("FROM_YEAR", 1, 1)),
+        date_to=pl.when(pl.col("DATE").is_not_null())
+        .then(xs_date("DATE"))
+        .when(pl.col("YEAR").is_not_null())
+        .then(year_date("YEAR", 12, 31))
+        .when(has_range & ordered)
+        .then(year_date("TO_YEAR", 12, 31)),
+        precision=pl.when(pl.col("DATE").is_not_null())
+        .then(pl.lit("day"))
+        .when(pl.col("YEAR").is_not_null())
+        .then(pl.lit("year"))
+        .otherwise(pl.lit("range")),
+        circa=(kind == "APPROXIMATELY").fill_null(False)
+        | pl.col("NOTE").str.to_lowercase().str.starts_with("approximately").fill_null(False),
+        origin=pl.lit(key("INDIVIDUAL_DATE_OF_BIRTH")),
     )
     readable = pl.col("date_from").is_not_null() & pl.col("date_to").is_not_null()
     out.add("birth_dates", lf.filter(pl.col("text").is_not_null() & readable).select(BIRTH_COLUMNS))
@@ -239,16 +235,14 @@ def _dates_from_notes(out: Build, df: pl.DataFrame) -> None:
                 "origin": row["origin"],
             }
         )
-    out.add("birth_dates", pl.DataFrame(dates, schema=df.select(BIRTH_COLUMNS).schema))
-    out.add(
-        "attributes",
-        pl.DataFrame(
-            kept, schema=dict.fromkeys(("entity_id", "attribute", "value", "origin"), pl.String)
-        ),
-    )
+    if dates:  # frames are built only for rows (an empty one would add nothing)
+        out.add("birth_dates", pl.DataFrame(dates, schema=df.select(BIRTH_COLUMNS).schema))
+    if kept:
+        columns = ("entity_id", "attribute", "value", "origin")
+        out.add("attributes", pl.DataFrame(kept, schema=dict.fromkeys(columns, pl.String)))
 
 
-def map_places_of_birth(out: Build, lf: pl.LazyFrame) -> None:
+def map_places_of_birth(out: Build, lf: pl.DataFrame) -> None:
     lf = lf.with_columns(place=joined("STREET", "CITY", "STATE_PROVINCE", "ZIP_CODE", "COUNTRY"))
     out.add(
         "birth_places",
@@ -270,7 +264,7 @@ def map_places_of_birth(out: Build, lf: pl.LazyFrame) -> None:
     )
 
 
-def map_documents(out: Build, flat: Flat, lf: pl.LazyFrame) -> None:
+def map_documents(out: Build, flat: Flat, lf: pl.DataFrame) -> None:
     struct_rejects(
         out,
         flat,

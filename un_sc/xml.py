@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 
 import polars as pl
 from lxml import etree
@@ -102,6 +103,10 @@ def _flatten(root: etree._Element, unknowns: list[Unknown]) -> Flat:
     for table, fields in STRUCTS.values():
         families.setdefault(table, _Family(fields={f: ([], []) for f in fields}))
     family_of = {group: families[table] for group, (table, _) in STRUCTS.items()}
+    # Elements below a leaf are rare (`NESTED`); without them an entry's children and their
+    # leaves are read off one iterator over the entry's subtree, a child's leaves being the
+    # next `len(child)` elements: one iterator per entry instead of one per child.
+    deep = NESTED(root)
     for container, record in CONTAINERS.items():
         for el in containers[container]:
             if el.tag != record:
@@ -112,16 +117,22 @@ def _flatten(root: etree._Element, unknowns: list[Unknown]) -> Flat:
             kinds.append(record)
             lines.append(el.sourceline)
             elements.append(el)
+            walk = el.iter()
+            next(walk)  # the entry itself
             # The hot loop (about 40,000 elements): no per-record logic, that is done on columns.
-            for child in el:
+            for child in el if deep else walk:
                 tag = child.tag
+                size = len(child)
+                leaves = child if deep else islice(walk, size)
                 column = scalars.get(tag)
                 if column is not None:
                     text = child.text
                     if text:
                         text = text.strip()
-                    if len(child):  # SUBMITTED_BY may be written as a list of VALUEs
+                    if size:  # SUBMITTED_BY may be written as a list of VALUEs
                         text = value_text(child)
+                        for _ in leaves:  # read above
+                            pass
                     if text:
                         if column[entry] is not None:
                             repeats.append((entry, tag, text))
@@ -130,7 +141,7 @@ def _flatten(root: etree._Element, unknowns: list[Unknown]) -> Flat:
                     continue
                 family = family_of.get(tag)
                 if family is not None:
-                    if not len(child):
+                    if not size:
                         # `<INDIVIDUAL_DOCUMENT/>` is the UN's way of writing "none"
                         if child.text and child.text.strip():
                             others.append((entry, None, tag, child.text.strip()))
@@ -141,7 +152,7 @@ def _flatten(root: etree._Element, unknowns: list[Unknown]) -> Flat:
                     family.tags.append(tag)
                     groups.append(child)
                     fields = family.fields
-                    for leaf in child:
+                    for leaf in leaves:
                         pair = fields.get(leaf.tag)
                         text = leaf.text
                         if text:
@@ -157,9 +168,9 @@ def _flatten(root: etree._Element, unknowns: list[Unknown]) -> Flat:
                                 rows.append(row)
                                 texts.append(text)
                 elif tag in VALUE_LISTS:
-                    if not len(child) and child.text and child.text.strip():
+                    if not size and child.text and child.text.strip():
                         others.append((entry, None, tag, child.text.strip()))
-                    for leaf in child:
+                    for leaf in leaves:
                         text = leaf.text
                         if text:
                             text = text.strip() or None
@@ -171,8 +182,10 @@ def _flatten(root: etree._Element, unknowns: list[Unknown]) -> Flat:
                             others.append((entry, tag, leaf.tag, text))
                 else:
                     others.append((entry, None, tag, all_text(child) or None))
+                    for _ in leaves:  # read above
+                        pass
     count = len(kinds)
-    index = {el: i for i, el in enumerate(elements)} if (deep := NESTED(root)) else {}
+    index = {el: i for i, el in enumerate(elements)} if deep else {}
     nested = [
         (index[el.getparent().getparent().getparent()], el)
         for el in deep
@@ -242,7 +255,7 @@ def parse_consolidated(data: bytes) -> ParseResult:
             out.unknowns.append(Unknown(FILE_NAME, "CONSOLIDATED_LIST", f"attribute {attr}", value))
     flat = _flatten(root, out.unknowns)
     taken = take_entries(out, flat)
-    ids = taken.select("entry", "entity_id", "dataid", "line").lazy()
+    ids = taken.select("entry", "entity_id", "dataid", "line")
     entity_rows(out, taken, value_lists(out, flat, ids))
     records = struct_records(out, flat, ids)
     map_aliases(out, flat, records["aliases"])
