@@ -46,5 +46,6 @@ def candidate_rows(column: pl.Series) -> pl.Series:
     start, end = offsets[:-1], offsets[1:]
     full = np.flatnonzero(end > start)
     rows.append(full[space[start[full]] | space[end[full] - 1]])
-    at = np.unique(np.concatenate(rows))
+    # (one array is sorted and distinct already: `np.unique` sorts)
+    at = rows[0] if len(rows) == 1 else np.unique(np.concatenate(rows))
     return pl.Series("rows", at, dtype=pl.UInt32) if at.size else _NONE
