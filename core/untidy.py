@@ -43,9 +43,11 @@ def candidate_rows(column: pl.Series) -> pl.Series:
     odd = (data - np.uint8(14)) >= 114
     found = [np.flatnonzero(odd), np.flatnonzero(space[1:] & space[:-1])]
     rows = [np.searchsorted(offsets, at, side="right") - 1 for at in found if at.size]
-    start, end = offsets[:-1], offsets[1:]
-    full = np.flatnonzero(end > start)
-    rows.append(full[space[start[full]] | space[end[full] - 1]])
+    # a space first or last; an empty cell reads a neighbour's byte instead (`clip` keeps the
+    # index in the buffer), which can only add a candidate the pattern then rejects
+    first = np.take(space, offsets[:-1], mode="clip")
+    first |= np.take(space, offsets[1:] - 1, mode="clip")
+    rows.append(np.flatnonzero(first))
     # (one array is sorted and distinct already: `np.unique` sorts)
     at = rows[0] if len(rows) == 1 else np.unique(np.concatenate(rows))
     return pl.Series("rows", at, dtype=pl.UInt32) if at.size else _NONE
