@@ -16,7 +16,6 @@ from typing import Any
 import polars as pl
 
 from core.countries import LEGACY_NOTES, country_in_text
-from core.untidy import candidate_rows
 from core.vocabulary import COUNTRY_RELATIONS as COUNTRY_RELATIONS
 from core.vocabulary import DATE_PRECISIONS as DATE_PRECISIONS
 from core.vocabulary import ENTITY_TYPES as ENTITY_TYPES
@@ -185,6 +184,9 @@ def normalise_whitespace(table: str, df: pl.DataFrame) -> pl.DataFrame:
     """
     if "published" not in df.columns:
         return df
+    # numpy and pyarrow load with the first frame normalised, not with this module
+    from core.untidy import candidate_rows
+
     columns = [
         c
         for c, t in TABLES[table].items()
