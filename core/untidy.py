@@ -21,12 +21,27 @@ import polars as pl
 import pyarrow as pa
 
 _NONE = pl.Series("rows", [], dtype=pl.UInt32)
+# Cells scanned at a time: the copy of their bytes and the masks over them stay a few MB (a
+# whole column of a large list at once raised the parse's peak memory by a sixth).
+_CELLS = 1 << 15
 
 
 def candidate_rows(column: pl.Series) -> pl.Series:
     """Sorted row numbers of the cells of a text column `_UNTIDY` may match (a superset)."""
     if column.len() == 0 or column.null_count() == column.len():
         return _NONE
+    found = [
+        rows + start
+        for start in range(0, column.len(), _CELLS)
+        if (rows := _candidates(column.slice(start, _CELLS))).size
+    ]
+    if not found:
+        return _NONE
+    return pl.Series("rows", np.concatenate(found), dtype=pl.UInt32)
+
+
+def _candidates(column: pl.Series) -> np.ndarray:
+    """`candidate_rows` of a slice of a column, as a sorted numpy array."""
     arrow = column.to_arrow(compat_level=pl.CompatLevel.oldest())
     if isinstance(arrow, pa.ChunkedArray):
         arrow = arrow.combine_chunks()
@@ -34,7 +49,7 @@ def candidate_rows(column: pl.Series) -> pl.Series:
     width = np.int64 if pa.types.is_large_string(arrow.type) else np.int32
     offsets = np.frombuffer(offsets_buffer, width)[arrow.offset : arrow.offset + len(arrow) + 1]
     if data_buffer is None or offsets[-1] == offsets[0]:
-        return _NONE
+        return np.empty(0, np.int64)
     data = np.frombuffer(data_buffer, np.uint8)[offsets[0] : offsets[-1]]
     offsets = offsets - offsets[0]
     space = data == 32
@@ -49,5 +64,4 @@ def candidate_rows(column: pl.Series) -> pl.Series:
     first |= np.take(space, offsets[1:] - 1, mode="clip")
     rows.append(np.flatnonzero(first))
     # (one array is sorted and distinct already: `np.unique` sorts)
-    at = rows[0] if len(rows) == 1 else np.unique(np.concatenate(rows))
-    return pl.Series("rows", at, dtype=pl.UInt32) if at.size else _NONE
+    return rows[0] if len(rows) == 1 else np.unique(np.concatenate(rows))

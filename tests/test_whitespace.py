@@ -144,7 +144,15 @@ def test_the_byte_scan_finds_every_cell_the_pattern_matches() -> None:
     values += [w * 3 for w in _ODD] + ["x" * 20 + "  " + "y" * 20, "x" * 40 + " "]
     column = pl.Series("name", values, dtype=pl.String)
     whole = pl.concat([column[:30], column[30:]], rechunk=False)  # two chunks
-    for series in (column, column[7:], column[::3], whole, column.filter(column.is_not_null())):
+    longer = pl.concat([column] * 500)  # several slices of the scan
+    for series in (
+        column,
+        column[7:],
+        column[::3],
+        whole,
+        column.filter(column.is_not_null()),
+        longer,
+    ):
         matches = series.str.contains(_UNTIDY).fill_null(False).arg_true().to_list()
         found = candidate_rows(series).to_list()
         assert set(matches) <= set(found), series.gather([i for i in matches if i not in found])
