@@ -52,6 +52,62 @@ computed twice, CSE does not reach inside `when/then`); sorting `_ordered` on on
 integer key (the gather of the rows costs, not the key); scanning whitespace on rows
 concatenated per table, or on whole columns joined into one string (both slower); a tail-only
 search for the remarks' closing word.
+
+Third round, 2026-12-05 (#17, parsers), 2 cores shared by five sessions, load 6–11 throughout;
+this round's start (4db066b) against its end, interleaved. Output identical on every OFAC input
+(the inputs above, the SDN set without each secondary file, its first 300 and 3,000 records,
+`tests/fixtures`, CONS_ENHANCED.ZIP of /work/shared/data), and `normalise_whitespace` identical
+on all 133 tables of the 13 parses of every shipped list (UN, EU, UK, OFSI, CSL too):
+
+    SDN CSV set → canonical, fresh processes, 15 runs each, 9 rounds (median of the medians)
+        CPU 215.8 → 206.1 ms, ratio to the bare read 15.1 → 14.6     (target 10: not met)
+    the same, the `per_file` part of this script, two rounds: cpu ratio 16.0 / 16.2 →
+        15.0 / 13.8; CONS CSV set 24.2 / 25.1 → 17.3 / 19.3; ×10 set 8.1 / 9.7 → 8.7 / 8.4
+    core's whitespace pass inside the parse (median of 15, two rounds): 34.9 / 34.1 → 24.5 /
+        25.1 ms; alone on the SDN set's eleven tables: 33.4 / 35.8 → 19.6 / 19.8 ms
+
+What worked: `core.untidy.candidate_rows` finds, by a byte scan of each text column (its Arrow
+buffer, a few whole-buffer numpy operations), a superset of the cells `_UNTIDY` can match;
+the regex then runs on those cells only (a few hundred of 940,000). The scan costs 11 ms:
+5 ms to copy the columns to Arrow, 3 ms of numpy over 11 MB, 3 ms of per-column overhead.
+Peak memory of the ×10 parse: 604–663 MB before, 650–674 MB after (scanned 32,768 cells at a
+time; whole columns at once gave 699–701 MB).
+
+The four angles proposed for this round, measured:
+
+1. Parse each distinct remarks fragment once: already so. `_labelled`, the family readers,
+   `_titles` and the Python leftovers all work on the 30,701 distinct of 56,255 fragments,
+   joined back through a dense array over `fid`; whole texts hardly repeat (12,661 distinct
+   of 13,821), so there is no coarser unit to deduplicate.
+2. Whitespace scan on the columns that can be untidy / their unique values: the cost is not in
+   the many small columns. Skipping the columns whose bytes show nothing untidy left the scan
+   at 28 ms, because the nine columns that do hold something (entities.remarks 3.7 ms of it,
+   2 MB of text) cost as much as all of them; a `unique()` hashes every cell, which costs as
+   much as the regex. The per-cell byte scan above is what paid.
+3. Trim only the columns with padded cells: OFAC pads every null (`-0- `) and hardly anything
+   else (4 remarks cells of the SDN set), so every column but the keys has padded cells. A
+   byte scan of the cells' first and last bytes plus a count of `-0- ` (to skip the trim where
+   those are all the padded cells) cost what the trim saved: the four reads 27.4 / 25.0 / 29.0
+   → 28.7 / 32.9 / 26.9 ms, interleaved. Not kept; nor `strip_chars().replace("-0-", None)` in
+   one select (8.4 against 8.6 ms).
+4. Merge the small queries into lazy frames collected together: the primary file's tables
+   (names, sanctions, eight column queries, the seven `_ordered` concat-and-sorts) in one
+   `pl.collect_all` made `build_tables` 6–14 ms slower with the default engine and 1–3 ms
+   faster with `engine="in-memory"`, within the noise. A lazy collect has a higher fixed cost
+   than an eager call (~200 against ~120 µs for a three-step query on 100 rows); on the eight
+   column queries alone `collect_all` saved 0.4–0.6 ms. Not kept.
+
+Also measured, not kept: the splitter's three `replace_all` rounds for nested parentheses as
+one regex (proved equal on every string over `();a` up to 10 characters) is no faster (3.97
+against 4.18 ms on the SDN texts), and run only on texts holding `(` saves ~1.3 ms; the
+in-memory engine for every lazy query (208 / 218 → 211 / 202 ms, no difference).
+
+Where the CPU goes now (median of 15, ms, load ~10; bare read 14): strict read 25–27; remarks
+97–110 (split 19, `_labelled` 15, family readers 37–41 of which documents 15–16, positions
+4, Python leftovers 4); core's whitespace pass 25 (the byte scan 11, the rewrite of the
+touched rows 8, of which 1.4 ms is `_published_json`'s fixed cost per table); the other
+tables ~40 (`_ordered` 6–7, fold 7, links 3); codes and conform 8. Fixed costs are unchanged:
+the first 300 parties still take 52–75 ms, about four bare reads of the whole set.
 """
 
 from __future__ import annotations

@@ -141,8 +141,8 @@ if tuple(TABLES) != TABLE_NAMES:  # one list of tables: core/vocabulary.py names
 VERBATIM_COLUMNS = frozenset({"raw", "country_raw", "published"})
 _WHITESPACE = r"\s+"
 # A text `_WHITESPACE` normalisation changes: two white-space characters in a row, one that is
-# not a plain space, or a space at either end. Scanning for it is cheap, so the rewrite (and
-# the `published` record) is done for those rows only.
+# not a plain space, or a space at either end. The rewrite (and the `published` record) is
+# done for those rows only; `core.untidy` finds them without matching it on every cell.
 _UNTIDY = r"\s\s|[^\S ]|^ | $"
 
 
@@ -184,19 +184,27 @@ def normalise_whitespace(table: str, df: pl.DataFrame) -> pl.DataFrame:
     """
     if "published" not in df.columns:
         return df
+    # numpy and pyarrow load with the first frame normalised, not with this module
+    from core.untidy import candidate_rows
+
     columns = [
         c
         for c, t in TABLES[table].items()
         if t == pl.String and c not in VERBATIM_COLUMNS and c in df.columns
     ]
-    # one scan of every cell; which columns and rows need a rewrite is then read off its marks
-    marks = df.select(pl.col(c).str.contains(_UNTIDY).fill_null(False) for c in columns)
-    flags = [marks[c].any() for c in columns]  # on the series: no query of their own
-    # only the columns some row changes are rewritten (often one of them)
-    columns = [c for c, flag in zip(columns, flags, strict=True) if flag]
-    if not columns:
+    # the cells a byte scan finds may be untidy (a superset: `core.untidy`), then matched with
+    # `_UNTIDY` on those cells alone; only the columns some row changes are rewritten (often one)
+    marked = {}
+    for c in columns:
+        rows = candidate_rows(df[c])
+        if rows.len():
+            rows = rows.filter(df[c].gather(rows).str.contains(_UNTIDY).fill_null(False))
+            if rows.len():
+                marked[c] = rows
+    if not marked:
         return df
-    at = marks.select(pl.any_horizontal(columns)).to_series().arg_true()
+    columns = list(marked)
+    at = pl.concat(marked.values()).unique().sort()
     touched = df[at]
     clean = {c: pl.col(c).str.replace_all(_WHITESPACE, " ").str.strip_chars(" ") for c in columns}
     # in one query over the touched rows: `published` as `json.dumps(..., ensure_ascii=False,

@@ -16,7 +16,8 @@ import pytest
 
 from assets import eu_fsf, gb_fcdo, gb_ofsi, un_sc, us_csl, us_ofac_cons, us_ofac_sdn
 from assets.factory import SourceSpec, ingest
-from core.canonical import TABLES, VERBATIM_COLUMNS, ParseResult, frame
+from core.canonical import _UNTIDY, TABLES, VERBATIM_COLUMNS, ParseResult, frame
+from core.untidy import candidate_rows
 from resources.fetcher import SnapshotFetcher
 from resources.staging import read_tables
 from resources.storage import DataDir
@@ -130,3 +131,30 @@ def test_every_text_field_of_every_list_is_normalised(spec: SourceSpec, tmp_path
             for r in df.filter(pl.col("published").is_not_null()).iter_rows(named=True):
                 for column, published in json.loads(r["published"]).items():
                     assert " ".join(published.split()) == r[column], (table, column)
+
+
+# Every character Python or Unicode calls white space, others near them, at each place in a text.
+_ODD = (" ", "\t", "\n", "\x0b", "\x0c", "\r", "\x1c", "\x1f", "\x85", "\xa0", "\u1680", "\u2000",
+        "\u200a", "\u2028", "\u2029", "\u202f", "\u205f", "\u3000", "\ufeff", "\x00", "é", "  ")  # fmt: skip
+
+
+def test_the_byte_scan_finds_every_cell_the_pattern_matches() -> None:
+    values = [None, "", "a", "ab", "abc def", "a b c"]
+    values += [p + w + q for w in _ODD for p in ("", "x", " ", "xy") for q in ("", "y", " ", "yz")]
+    values += [w * 3 for w in _ODD] + ["x" * 20 + "  " + "y" * 20, "x" * 40 + " "]
+    column = pl.Series("name", values, dtype=pl.String)
+    whole = pl.concat([column[:30], column[30:]], rechunk=False)  # two chunks
+    longer = pl.concat([column] * 500)  # several slices of the scan
+    for series in (
+        column,
+        column[7:],
+        column[::3],
+        whole,
+        column.filter(column.is_not_null()),
+        longer,
+    ):
+        matches = series.str.contains(_UNTIDY).fill_null(False).arg_true().to_list()
+        found = candidate_rows(series).to_list()
+        assert set(matches) <= set(found), series.gather([i for i in matches if i not in found])
+    # nothing where nothing can match (the scan is what spares the pattern)
+    assert candidate_rows(pl.Series(["a", "b c", None, ""], dtype=pl.String)).len() == 0
