@@ -120,9 +120,8 @@ def rig(tmp: Path, postgres: bool = False) -> Iterator[Rig]:
             # one bytecode cache for the daemon, its code server, the run workers and the
             # webserver, as a deployed install has (bytecode compiled at install, or written at
             # first import): this machine's shell sets PYTHONDONTWRITEBYTECODE and uv installs
-            # no bytecode, so each run worker compiled ~400 modules again (~0.6 s of CPU for
-            # its instance's alone, bench/bench_e2e.py); here under tmp, not in the venv or the
-            # repository
+            # no bytecode, so each run worker compiled ~400 modules again (0.7 s more CPU,
+            # bench/bench_worker.py); here under tmp, not in the venv or the repository
             "PYTHONPYCACHEPREFIX": str(tmp / "pycache"),
         }
         env.pop("PYTHONDONTWRITEBYTECODE", None)
