@@ -136,7 +136,7 @@ def build_definitions(
     data_dir: DataDir | None = None,
     policy: PublishPolicy | None = None,
     automation_enabled: bool | None = None,
-    automation_interval_seconds: int = 30,
+    automation_interval_seconds: int = automation.AUTOMATION_INTERVAL_SECONDS,
     storage: StorageBackend | None = None,
 ) -> Definitions:
     """All assets (their checks declared on them, run in their steps), the refresh job and the

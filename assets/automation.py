@@ -70,6 +70,12 @@ WEBHOOK_ENV = "SANCTIONS_ALERT_WEBHOOK"  # URL receiving the JSON alerts
 UI_URL_ENV = "SANCTIONS_DAGSTER_URL"  # base of the links in alerts
 DEFAULT_UI_URL = "http://localhost:3000"
 SOURCE_TAG = "sanctions/source"
+# The downstream automation is evaluated at every loop of Dagster's asset daemon (every 5 s in
+# dagster 1.13, fixed in its code): a lower interval only lets it tick at each loop, while 30 s
+# (Dagster's default) left a new publication waiting up to 30 s for its downstream run. An
+# evaluation with nothing to request costs ~0.02 s of CPU for the full definitions, plus the
+# tick's record (bench/bench_e2e.py).
+AUTOMATION_INTERVAL_SECONDS = 1
 
 
 @dataclass(frozen=True)
@@ -449,7 +455,7 @@ def build_automation(
     trade_selection: AssetSelection | None,
     trade_keys: Sequence[str],
     enabled: bool | None = None,
-    automation_interval_seconds: int = 30,
+    automation_interval_seconds: int = AUTOMATION_INTERVAL_SECONDS,
     check_seconds: int | None = None,
     fail_windows: Mapping[str, timedelta] | None = None,
     trade_period_at: Callable[[datetime], str] | None = None,

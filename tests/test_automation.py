@@ -28,6 +28,7 @@ from dagster import (
     materialize,
 )
 from dagster._core.definitions.freshness import FreshnessState, FreshnessStateChange
+from dagster._daemon.asset_daemon import MIN_INTERVAL_LOOP_SECONDS
 
 import definitions
 from assets import automation, us_ofac_sdn
@@ -114,6 +115,9 @@ def test_definitions_carry_the_automation() -> None:
     sensors = {s.name: s for s in defs.sensors}
     assert {f"{s.source}_publisher" for s in definitions.SPECS} < set(sensors)
     assert {"downstream_automation", "alert_on_run_failure", "alert_on_stale_lists"} < set(sensors)
+    # downstream follows at the asset daemon's next loop, not after Dagster's default 30 s
+    assert sensors["downstream_automation"].minimum_interval_seconds == 1
+    assert sensors["downstream_automation"].minimum_interval_seconds < MIN_INTERVAL_LOOP_SECONDS
     # snapshot mode: everything is off unless SANCTIONS_AUTOMATION=on
     assert {s.default_status.value for s in defs.sensors} == {"STOPPED"}
     assert {s.default_status.value for s in defs.schedules} == {"STOPPED"}

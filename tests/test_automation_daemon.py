@@ -117,7 +117,14 @@ def rig(tmp: Path, postgres: bool = False) -> Iterator[Rig]:
             automation.WEBHOOK_ENV: hook.url,
             automation.UI_URL_ENV: UI_URL,
             "FRESHNESS_DAEMON_INTERVAL_SECONDS": "1",  # Dagster's default: 30
+            # one bytecode cache for the daemon, its code server, the run workers and the
+            # webserver, as a deployed install has (bytecode compiled at install, or written at
+            # first import): this machine's shell sets PYTHONDONTWRITEBYTECODE and uv installs
+            # no bytecode, so each run worker compiled ~400 modules again (0.7 s more CPU,
+            # bench/bench_worker.py); here under tmp, not in the venv or the repository
+            "PYTHONPYCACHEPREFIX": str(tmp / "pycache"),
         }
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         with DagsterInstance.from_config(str(home)) as instance:
             # the two lists ingested once; downstream is left to the automation (a missing
             # asset is not materialized by it on its own: only a new publication triggers it)
