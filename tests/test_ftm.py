@@ -19,7 +19,7 @@ from nomenklatura.store import load_entity_file_store
 from cli import step_error
 from ftm.assertions import PARTY_SCHEMATA
 from ftm.delta import apply_delta
-from ftm.export import build_entities, ftm_id, read_lines
+from ftm.export import ADDRESS_LEFT_OUT, build_entities, ftm_id, read_lines
 from tests.test_history import ROOT, ent_nums, latest, manifest, run
 
 SDN = ROOT / "snapshots" / "us_ofac_sdn"
@@ -461,18 +461,32 @@ def test_blocking_assertion_stops_publication(
     assert (data / "published" / "versions.json").read_bytes() == versions_before
 
 
-def test_snapshot_address_is_not_an_entity_value(versions: tuple[Path, Path, Path]) -> None:
-    """The same records published under another snapshot address export the same entities:
-    the address names our copy, not a value of the party (else every party of a list would be
-    "modified" in the delta of each new publication)."""
+def test_publication_address_is_not_an_entity_value(versions: tuple[Path, Path, Path]) -> None:
+    """The same records published under another address (another snapshot's, or a web address
+    as a live fetch records it) export the same entities: the address is provenance of the
+    publication (in the `publications` table and index.json), not a value of the party (else
+    every party of a list would be "modified" in the delta whenever it changes)."""
     _, first, _ = versions
     tables = {p.stem: pl.read_parquet(p) for p in sorted(first.glob("*.parquet"))}
     assert tables["publications"]["url"].str.starts_with("snapshot://").all()
     moved = tables["publications"].with_columns(
         pl.col("url").str.replace(r"^snapshot://\d{4}-\d{2}-\d{2}/", "snapshot://2099-01-01/")
     )
+    live = tables["publications"].with_columns(
+        pl.col("url").str.replace(r"^snapshot://\d{4}-\d{2}-\d{2}/", "http://127.0.0.1:8080/")
+    )
     exported, stats = build_entities(tables)
-    again, _ = build_entities({**tables, "publications": moved})
-    assert again == exported
-    assert stats.notes["snapshot address left out of sourceUrl"] == tables["publications"].height
+    for other in (moved, live):
+        again, again_stats = build_entities({**tables, "publications": other})
+        assert again == exported
+        assert again_stats.notes[ADDRESS_LEFT_OUT] == tables["publications"].height
+    assert stats.notes[ADDRESS_LEFT_OUT] == tables["publications"].height
+    assert stats.note_examples[ADDRESS_LEFT_OUT][0] == tables["publications"]["url"][0]
+    assert not any("sourceUrl" in e["properties"] for e in exported)
     assert not any("snapshot://" in json.dumps(e) for e in exported)
+    # the address stays where the publication is described: index.json of the version
+    index = json.loads((first / "index.json").read_text())
+    urls = {x["publisher_url"] for x in index["lists"]}
+    assert urls <= set(tables["publications"]["url"]) and all(
+        u.startswith("snapshot://") for u in urls
+    )
