@@ -300,6 +300,61 @@ def test_statements_since_when(versions: tuple[Path, Path, Path]) -> None:
     assert since == [("2023-12-28", old_pub, "2023-12-28")]
 
 
+def test_statements_aggregate_extended(versions: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    """A list's aggregate kept from the previous version, extended by its new publication's
+    rows, is the aggregate over all its publications; an unchanged list's is read back."""
+    from polars.testing import assert_frame_equal
+
+    from ftm import history_statements as hs
+
+    data, _, second = versions
+    seq = hs._sequence(pl.read_parquet(second / "publication_history.parquet"))
+    sdn = seq.filter(pl.col("source") == "us_ofac_sdn")
+    assert sdn.height == 2  # 2023-12-28, then 2024-05-03
+    # every publication's rows are kept: nothing is read from the lake
+    paths = hs.publication_rows(data / "warehouse" / "lake", seq, data / "warehouse" / hs.CACHE)
+    full = hs.aggregate(seq, paths).sort(hs.KEY)
+    # the second version kept one aggregate per list, the SDN's its two publications'
+    kept = sorted(p.name.split(".")[1] for p in (data / "warehouse" / hs.CACHE).glob("aggregate.*"))
+    assert kept == sorted(seq["source"].unique())
+    earlier = seq.filter(pl.col("snapshot_id") != sdn["snapshot_id"][-1])
+    hs.aggregate(earlier, paths, tmp_path)  # the previous version's
+    extended = hs.aggregate(seq, paths, tmp_path)  # its SDN aggregate merged with the new rows
+    assert_frame_equal(extended.sort(hs.KEY), full)
+    assert_frame_equal(hs.aggregate(seq, paths, tmp_path).sort(hs.KEY), full)  # read back
+    assert full.filter(pl.col("publications") == 2).height > 0
+    assert (full["first_publication_id"] != full["last_publication_id"]).any()
+
+
+def test_statements_of_a_new_publication_from_the_version(
+    versions: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    """A version's own publications are exported from its tables, not read back from the
+    lake: the same rows."""
+    from polars.testing import assert_frame_equal
+
+    from core.canonical import TABLE_NAMES
+    from ftm import history_statements as hs
+
+    data, _, second = versions
+    seq = hs._sequence(pl.read_parquet(second / "publication_history.parquet"))
+    newest = seq.filter(pl.col("k") == pl.col("k").max().over("source"))
+    staged = dict(newest.select("source", "staged_as").iter_rows())
+    tables = {n: pl.read_parquet(second / f"{n}.parquet") for n in TABLE_NAMES}
+    lake = data / "warehouse" / "lake"
+    read_back = hs.publication_rows(lake, newest, tmp_path / "lake")
+    in_hand = hs.publication_rows(lake, newest, tmp_path / "version", current=(staged, tables))
+    assert sorted(read_back) == sorted(in_hand) and len(in_hand) == len(staged) == 7
+    heights = []
+    for sid, path in in_hand.items():
+        rows = pl.read_parquet(path)
+        assert_frame_equal(
+            rows.sort(rows.columns), pl.read_parquet(read_back[sid]).sort(rows.columns)
+        )
+        heights.append(rows.height)
+    assert min(heights) > 0 and sum(heights) > 100_000
+
+
 def test_delistings(versions: tuple[Path, Path, Path]) -> None:
     """A party gone from the next publication is delisted on that publication's date."""
     _, first, second = versions
