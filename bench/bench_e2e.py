@@ -88,6 +88,24 @@ statements of the new publication 2.2 and 2.0 s before, 1.8 and 1.7 s after (its
 takes the lines only). The published tables, DuckDB and parquet, and the FtM files are the
 same, frame for frame and in the same order, the rig's server port and run times aside.
 
+Step work (#12, h-publish; profiled in-process on the rig, SDN amended 3 times in a row, each
+function timed in CPU seconds of the process; old and new code run back to back, load 6-10,
+2026-12-05 04:13-04:21): downstream 11.0, 11.0, 11.6 s CPU before (4db066b), 9.9, 9.9, 10.1 s
+after; consolidated 0.7 s either way, reconciliation 1.3-1.5 s either way, published_version
+8.1-9.0 s before, 7.3-7.5 s after. Where the published_version's seconds go now: statements
+1.9 s (2.6-3.0 before: the new publication is exported from the version's tables, no longer
+read back from the lake, 0.4 s, and each list's aggregate is kept and extended by the new
+publication's rows, 0.6 s instead of re-aggregating every publication, which grew with the
+history), writing the version 1.6 s (its DuckDB file 1.1 s, 387k statements; the parquet files
+0.4 s, now in a thread beside it; `_verify`, sha256 with `share_unchanged` and `_seal`
+together 0.1 s: hashing is not where the time goes), the lake commit 0.9 s, the change feed
+and history tables 1.0 s, the FtM export 0.65 s (15,580 parties from the memo) and its delta
+0.2 s, verifying `latest` twice and the new version once 0.15 s, Dagster's events for 23 tables
+and their checks and the rest about 1 s. The export also no longer writes a publication's
+address into its entities (`sourceUrl`): a new publication's delta lists only what changed
+(1 line here) whatever the address; the published files are otherwise the same, frame for
+frame and in the same order (run times aside).
+
 Issue #12's ≤ 15 s is not met: 25.4 s at load 4.3 against 23.0 s before at load 1.0 (the
 two are not comparable: the load moves every part; the before run at load 5.0 took 49.1 s).
 About 10 s of it is the daemon's machinery, on either storage: up to 5 s of the sensor loop
