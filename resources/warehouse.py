@@ -27,7 +27,6 @@ import shutil
 import stat
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -271,16 +270,12 @@ def publish_version(
     remove_tree(tmp)
     tmp.mkdir(parents=True)
     try:
-        files = {
-            name: {"file": f"{name}.parquet", "rows": df.height} for name, df in tables.items()
-        }
-        # the parquet files are written in a thread while this one writes the DuckDB file: both
-        # release the GIL, and the two take about the same time (the version's wall time, not
-        # its CPU, is cut). A failed write raises here, after the other has ended.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            parquet = pool.submit(_write_parquet, tmp, tables)
-            write_database(tmp / DATABASE, tables, sql, docs)
-            parquet.result()
+        files: dict[str, dict[str, Any]] = {}
+        for name, df in tables.items():
+            path = tmp / f"{name}.parquet"
+            df.write_parquet(path, compression="zstd", statistics=True)
+            files[name] = {"file": path.name, "rows": df.height}
+        write_database(tmp / DATABASE, tables, sql, docs)
         for name, data in (extra_files or {}).items():
             (tmp / name).parent.mkdir(parents=True, exist_ok=True)
             (tmp / name).write_bytes(data)
@@ -313,11 +308,6 @@ def publish_version(
         raise
     switch_latest(published, version)
     return version, final
-
-
-def _write_parquet(folder: Path, tables: Mapping[str, pl.DataFrame]) -> None:
-    for name, df in tables.items():
-        df.write_parquet(folder / f"{name}.parquet", compression="zstd", statistics=True)
 
 
 def _manifest_files(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
