@@ -25,7 +25,9 @@ is a statement of one of their members (their `referents`).
 
 The exploded rows of a publication depend only on its staged content (`staged_as`: its bytes
 and parser) and on the export code, so they are kept under `warehouse/ftm_statements/` and
-built once; removing that folder only costs time.
+built once; a version's own publications are exported from its tables (the rows it commits to
+the lake), not read back. Each list's aggregate over its publications is kept there too and
+extended by the next publication's rows (`aggregate`). Removing that folder only costs time.
 """
 
 from __future__ import annotations
