@@ -238,7 +238,7 @@ def version_extras(
 
     history = history or History(data_dir.lake)
     primary = primary_publications(tables["publications"], data_dir)
-    with history.open() as con:
+    with history.open(read_only=True) as con:  # committed by `commit_history`: read only
         snapshot = history.current_snapshot(con)
         published = history.published_snapshots(con, previous) | {c.snapshot_id for c in committed}
         after = State(
@@ -479,6 +479,7 @@ def build_consolidated(
                     lake=data_dir.lake,
                     formats=ftm_checks.format_disagreements(data_dir, warehouse_inputs(data_dir)),
                     history=history,
+                    staged=warehouse_inputs(data_dir),
                 )
                 # FtM assertions: results recorded; a failed blocking one raises, nothing published
                 yield from ftm_checks.check_results(

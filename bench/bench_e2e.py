@@ -92,6 +92,28 @@ statements of the new publication 2.2 and 2.0 s before, 1.8 and 1.7 s after (its
 takes the lines only). The published tables, DuckDB and parquet, and the FtM files are the
 same, frame for frame and in the same order, the rig's server port and run times aside.
 
+Step work (#12, h-publish; profiled in-process on the rig, SDN amended 3 times in a row, each
+step and function timed in CPU and wall seconds; /tmp script, not kept). Quiet machine, old
+(4db066b) then new code back to back (load 0.5-1.2, 2026-12-05 04:49-04:51): downstream 9.9,
+10.8, 10.7 s CPU (8.4, 9.0, 8.9 s wall) before, 10.6, 9.7, 10.8 s CPU (8.9, 8.3, 9.0 s wall)
+after: the gain, about 0.5 s, is within the run-to-run noise of the steps (reconciliation
+1.5-1.9 s CPU either way). Published_version's own parts, run 2, before → after: statements
+2.36 → 1.81 s CPU, 1.60 → 1.25 s wall (the new publication is exported from the version's
+tables, no longer read back from the lake; each list's aggregate is kept and extended by the
+new publication's rows, instead of re-aggregating every publication, which grew with the
+history), lake commit 0.79 → 0.66 s and change feed with history tables 0.87 → 0.66 s wall
+(the lake's columns checked in one query; read only where nothing is written). What is left
+(wall): writing the version 1.35 s (its DuckDB file about 1 s, 387k statements; `_verify`,
+sha256 with `share_unchanged` and `_seal` together 0.1 s: hashing is not where the time
+goes), the FtM export 0.6 s (15,580 parties from the memo) and its delta 0.2 s, verifying
+`latest` twice and the new version once 0.15 s, reconciliation 1.4-1.6 s and consolidation
+0.7 s (their steps). Writing the parquet files in a thread beside the DuckDB file was tried
+and dropped: no gain on 2 cores (1.33 s before, 1.36 s with it). At load 6-10 (04:13-04:21):
+downstream 11.0, 11.0, 11.6 s CPU before, 9.9, 9.9, 10.1 s after. The export no longer writes
+a publication's address into its entities (`sourceUrl`): a new publication's delta lists only
+what changed (1 line here) whatever the address; the published files are otherwise the same,
+frame for frame and in the same order (run times aside).
+
 Issue #12's ≤ 15 s is not met: 25.4 s at load 4.3 against 23.0 s before at load 1.0 (the
 two are not comparable: the load moves every part; the before run at load 5.0 took 49.1 s).
 About 10 s of it is the daemon's machinery, on either storage: up to 5 s of the sensor loop

@@ -151,7 +151,7 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-SNAPSHOT_SCHEME = "snapshot://"
+ADDRESS_LEFT_OUT = "publication address left out of sourceUrl"
 
 
 class _Builder:
@@ -284,23 +284,19 @@ def build_export(
     stats = ExportStats()
     b = _Builder(stats)
     entities = tables["entities"]
-    urls = {}
-    if "publications" in tables:
-        for row in tables["publications"].iter_rows(named=True):
-            url = row.get("url")
-            if url and url.startswith(SNAPSHOT_SCHEME):
-                # a shipped snapshot's address names our copy, not a web address: as an
-                # entity value it would be a note that changes with every publication (every
-                # entity "modified" in each delta). The publication is in index.json.
-                stats.note("snapshot address left out of sourceUrl", url)
-                url = None
-            urls[row["publication_id"]] = url
-    row_urls = [urls.get(p) for p in entities["publication_id"]]
+    # a publication's address (the publisher's URL it was fetched from, or a shipped
+    # snapshot's `snapshot://<date>/…`) is provenance of the publication, not a value of each
+    # party: as one it would change every party of a list whenever the address does (every
+    # entity "modified" in the delta, none reused from the memo). It is in the `publications`
+    # table, manifest.json and index.json (`lists[].publisher_url`); counted here.
+    if "publications" in tables and "url" in tables["publications"].columns:
+        for url in tables["publications"]["url"].drop_nulls():
+            stats.note(ADDRESS_LEFT_OUT, url)
     schema_of = schemata(entities, tables.get("identifiers"))
     eids = entities["entity_id"].to_list()
     sources = entities["source"].to_list()
     last = {eid: i for i, eid in enumerate(eids)}  # the row whose proxy holds the links
-    keys = party_keys(tables, USED, row_urls, schema_of)
+    keys = party_keys(tables, USED, schema_of)
     cache = EntityMemo(memo)
     cache.load(set(sources))
     payloads = cache.get_many(sources, keys, metas=not lines_only)
@@ -322,7 +318,6 @@ def build_export(
                 b,
                 rows.row(i, named=True),
                 {name: child[name].get(eid, []) for name in CHILDREN},
-                row_urls[i],
                 [(r, schema_of.get(r["to_entity_id"] or "")) for r in links],
             )
             payloads[i] = payload
@@ -389,7 +384,6 @@ def _party(
     b: _Builder,
     row: Mapping[str, Any],
     child: Mapping[str, list[dict[str, Any]]],
-    url: str | None,
     links: list[tuple[dict[str, Any], str | None]],
 ) -> dict[str, Any]:
     """One party's entities (canonical form: the party last) and the notes they counted:
@@ -415,7 +409,6 @@ def _party(
     b.put(proxy, ["name"], row["primary_name"], "primary_name")
     b.put(proxy, ["topics"], "sanction", "topic")
     b.put(proxy, ["publisher"], row["source"], "source")
-    b.put(proxy, ["sourceUrl"], url, "url")
     b.put(proxy, ["modifiedAt"], row["last_updated"], "last_updated")
     b.put(proxy, ["notes"], row["remarks"], "remarks")
     if row.get("unparsed_remarks"):
@@ -519,7 +512,6 @@ def _party(
         b.put(sanction, ["startDate"], s["listed_on"] or row["listed_on"], "listed_on")
         for end in ends:
             b.put(sanction, ["endDate"], end, "end_date")
-        b.put(sanction, ["sourceUrl"], url, "url")
         b.put(sanction, ["publisher"], row["source"], "source")
         for ref in un_refs:
             b.put(sanction, ["unscId"], ref, "un_reference")

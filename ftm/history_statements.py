@@ -25,12 +25,16 @@ is a statement of one of their members (their `referents`).
 
 The exploded rows of a publication depend only on its staged content (`staged_as`: its bytes
 and parser) and on the export code, so they are kept under `warehouse/ftm_statements/` and
-built once; removing that folder only costs time.
+built once; a version's own publications are exported from its tables (the rows it commits to
+the lake), not read back. Each list's aggregate over its publications is kept there too and
+extended by the next publication's rows (`aggregate`). Removing that folder only costs time.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from collections import defaultdict
 from collections.abc import Mapping
 from pathlib import Path
@@ -101,10 +105,38 @@ def _commit_info(con: duckdb.DuckDBPyConnection) -> dict[int, dict[str, Any]]:
     return {int(sid): json.loads(info) for sid, info in rows}
 
 
+def current_tables(
+    tables: Mapping[str, pl.DataFrame], source: str, info: Mapping[str, Any]
+) -> dict[str, pl.DataFrame]:
+    """A source's canonical tables as the version holds them (`publication_tables` of the
+    lake snapshot that committed them: the same rows, in another order)."""
+    out = {
+        table: tables[table]
+        .filter(pl.col("source") == source)
+        .with_columns(publication_id=pl.lit(info["publication_id"]))
+        for table in TABLE_NAMES
+    }
+    out["publications"] = pl.DataFrame(
+        [{"source": source, "publication_id": info["publication_id"], "url": info.get("url")}],
+        schema={"source": pl.String, "publication_id": pl.String, "url": pl.String},
+    )
+    return out
+
+
 def publication_rows(
-    lake: Path, pubs: pl.DataFrame, cache: Path, history: History | None = None
+    lake: Path,
+    pubs: pl.DataFrame,
+    cache: Path,
+    history: History | None = None,
+    current: tuple[Mapping[str, str], Mapping[str, pl.DataFrame]] | None = None,
 ) -> dict[int, Path]:
-    """Per published snapshot: the parquet of its exploded FtM rows (built when missing)."""
+    """Per published snapshot: the parquet of its exploded FtM rows (built when missing).
+
+    `current`: the staging folder of each source's publication in the version being published
+    and the version's canonical tables. A missing publication staged as one of those is read
+    from the tables, not back from the lake: the lake holds exactly the rows committed from
+    them (`History.commit`, re-committing nothing for a publication already current), and the
+    export of a set of rows does not depend on their order."""
     cache.mkdir(parents=True, exist_ok=True)
     code = _code_fingerprint()
     paths = {
@@ -112,6 +144,12 @@ def publication_rows(
         for r in pubs.iter_rows(named=True)
     }
     missing = [r for r in pubs.iter_rows(named=True) if not paths[int(r["snapshot_id"])].exists()]
+    staged, tables = current if current is not None else ({}, {})
+    in_hand = [r for r in missing if r["staged_as"] and staged.get(r["source"]) == r["staged_as"]]
+    for r in in_hand:
+        info = {"publication_id": r["publication_id"], "url": None}
+        _export_rows(current_tables(tables, r["source"], info), cache, paths[int(r["snapshot_id"])])
+    missing = [r for r in missing if r not in in_hand]
     if not missing:
         return paths
     # the local lake, or the storage backend's (a catalog on PostgreSQL: resources/backend.py)
@@ -120,19 +158,24 @@ def publication_rows(
         infos = _commit_info(con)
         for r in missing:
             sid = int(r["snapshot_id"])
-            # the parties this publication shares with one already exported (the version's
-            # own export, a previous publication) come from the export's memo
-            export = build_export(
-                publication_tables(con, sid, r["source"], infos[sid]),
-                cache.parent / MEMO,
-                lines_only=True,  # its notes and metrics are the version export's business
-            )
-            # an entity the export writes twice (a party giving one address twice) is one here
-            rows = explode_lines(export.data()).drop("source").unique()
-            tmp = paths[sid].with_suffix(".tmp")
-            rows.write_parquet(tmp)
-            tmp.replace(paths[sid])  # complete or absent, never half written
+            _export_rows(publication_tables(con, sid, r["source"], infos[sid]), cache, paths[sid])
     return paths
+
+
+def _export_rows(tables: Mapping[str, pl.DataFrame], cache: Path, path: Path) -> None:
+    """A publication's exploded FtM rows, written to `path`."""
+    # the parties this publication shares with one already exported (the version's own
+    # export, a previous publication) come from the export's memo
+    export = build_export(
+        tables,
+        cache.parent / MEMO,
+        lines_only=True,  # its notes and metrics are the version export's business
+    )
+    # an entity the export writes twice (a party giving one address twice) is one here
+    rows = explode_lines(export.data()).drop("source").unique()
+    tmp = path.with_suffix(".tmp")
+    rows.write_parquet(tmp)
+    tmp.replace(path)  # complete or absent, never half written
 
 
 def _sequence(pubs: pl.DataFrame) -> pl.DataFrame:
@@ -144,33 +187,97 @@ def _sequence(pubs: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def aggregate(seq: pl.DataFrame, paths: Mapping[int, Path]) -> pl.DataFrame:
+AGGREGATED = "aggregate"  # a list's values aggregated over its publications (cache files)
+
+
+def aggregate(
+    seq: pl.DataFrame, paths: Mapping[int, Path], cache: Path | None = None
+) -> pl.DataFrame:
     """First and last publication of every value, per list (see the module docstring); with
-    `last_k`, the last one's place in its list's sequence."""
+    `last_k`, the last one's place in its list's sequence.
+
+    `cache` (a folder): each list's aggregate is kept there under the names of the publication
+    files it was built from (`_aggregate_path`); a list whose publications are those of the
+    kept one is read back, one that added a publication to them (the steady state: one new
+    publication of one list) is the kept aggregate merged with the new publication's rows
+    (`_merged_aggregate`), not every publication re-read."""
     frames = []
     for source, mine in seq.group_by("source", maintain_order=True):
-        scans = [
-            pl.scan_parquet(paths[int(r["snapshot_id"])]).with_columns(k=pl.lit(r["k"]))
-            for r in mine.iter_rows(named=True)
-        ]
-        agg = (
-            pl.concat(scans)
-            .group_by(KEY)
-            .agg(
-                # an entity may change schema (an Organization becoming a Company when its
-                # list adds a registration number): the value keeps its entity's latest
-                pl.col("schema").sort_by("k").last(),
-                pl.col("k").min().alias("first_k"),
-                pl.col("k").max().alias("last_k"),
-                pl.col("k").n_unique().cast(pl.Int64).alias("publications"),
-            )
-            .collect()
-        )
+        files = [paths[int(r["snapshot_id"])] for r in mine.iter_rows(named=True)]
+        agg = _list_aggregate(files, str(source[0]), cache)
         frames.append(_dated(agg.with_columns(source=pl.lit(source[0])), mine))
     if not frames:
         return pl.DataFrame(schema={**SCHEMA, "last_k": pl.Int64})
     columns = [*SCHEMA, "last_k"]
     return pl.concat(frames).select(columns).cast({**SCHEMA, "last_k": pl.Int64})  # type: ignore[arg-type]
+
+
+def _aggregated(rows: pl.LazyFrame) -> pl.LazyFrame:
+    """`rows` (KEY, schema, k) aggregated per value."""
+    return rows.group_by(KEY).agg(
+        # an entity may change schema (an Organization becoming a Company when its list adds a
+        # registration number): the value keeps its entity's latest
+        pl.col("schema").sort_by("k").last(),
+        pl.col("k").min().alias("first_k"),
+        pl.col("k").max().alias("last_k"),
+        pl.col("k").n_unique().cast(pl.Int64).alias("publications"),
+    )
+
+
+def _scan(files: list[Path], start: int = 0) -> pl.LazyFrame:
+    """The publications' rows, each with its place `k` in the list's sequence."""
+    return pl.concat(
+        [pl.scan_parquet(f).with_columns(k=pl.lit(start + k)) for k, f in enumerate(files)]
+    )
+
+
+def _aggregate_path(cache: Path, source: str, files: list[Path]) -> Path:
+    """Where a list's aggregate over `files` (its publications' rows, in order) is kept: named
+    by a hash of their names (each names its staged publication, its parser and the export
+    code, and is never rewritten: `publication_rows`)."""
+    digest = hashlib.sha256("\0".join(f.name for f in files).encode()).hexdigest()[:16]
+    return cache / f"{AGGREGATED}.{source}.{digest}.parquet"
+
+
+def _list_aggregate(files: list[Path], source: str, cache: Path | None) -> pl.DataFrame:
+    if cache is None:
+        return _aggregated(_scan(files)).collect()
+    path = _aggregate_path(cache, source, files)
+    if path.is_file():
+        return pl.read_parquet(path)
+    before = _aggregate_path(cache, source, files[:-1]) if len(files) > 1 else None
+    if before is not None and before.is_file():
+        agg = _merged_aggregate(pl.read_parquet(before), files[-1], len(files) - 1)
+    else:
+        agg = _aggregated(_scan(files)).collect()
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    agg.write_parquet(tmp)
+    tmp.replace(path)  # complete or absent
+    for old in cache.glob(f"{AGGREGATED}.{source}.*.parquet"):
+        if old != path:  # only the newest is extended
+            old.unlink(missing_ok=True)
+    return agg
+
+
+def _merged_aggregate(before: pl.DataFrame, file: Path, k: int) -> pl.DataFrame:
+    """The aggregate over publications 0…k from the one over 0…k-1 (`before`) and the rows of
+    publication k: what `_aggregated` gives over all of them. Each new row is one publication
+    aggregated alone; every `k` of `before` is below the new one, so the latest schema is the
+    one of the greatest `last_k`, and the counts add up (no publication is in both)."""
+    new = pl.scan_parquet(file).select(
+        *KEY, "schema", first_k=pl.lit(k), last_k=pl.lit(k), publications=pl.lit(1)
+    )
+    return (
+        pl.concat([before.lazy(), new.cast(dict(before.schema))])  # type: ignore[arg-type]
+        .group_by(KEY)
+        .agg(
+            pl.col("schema").sort_by("last_k").last(),
+            pl.col("first_k").min(),
+            pl.col("last_k").max(),
+            pl.col("publications").sum(),
+        )
+        .collect()
+    )
 
 
 def _dated(agg: pl.DataFrame, mine: pl.DataFrame) -> pl.DataFrame:
@@ -289,15 +396,19 @@ def delistings(
 
 
 def version_history(
-    lake: Path, publication_history: pl.DataFrame, history: History | None = None
+    lake: Path,
+    publication_history: pl.DataFrame,
+    history: History | None = None,
+    current: tuple[Mapping[str, str], Mapping[str, pl.DataFrame]] | None = None,
 ) -> tuple[pl.DataFrame, list[dict[str, Any]], dict[str, int]]:
     """The version's `statements` table, its delisted entities, and delisted parties per list.
 
     `publication_history` is the version's table of published snapshots (the ledger's and this
-    version's own commits): a commit never published counts for nothing."""
+    version's own commits): a commit never published counts for nothing. `current`: the
+    version's own publications and tables (`publication_rows`)."""
     seq = _sequence(publication_history)
-    paths = publication_rows(lake, seq, lake.parent / CACHE, history)
-    statements = aggregate(seq, paths)
+    paths = publication_rows(lake, seq, lake.parent / CACHE, history, current)
+    statements = aggregate(seq, paths, lake.parent / CACHE)
     delisted, ends = delistings(statements, seq, paths)
     per_list: dict[str, int] = defaultdict(int)
     for e in delisted:

@@ -2,7 +2,7 @@
 
 A party's entities (the party, its documents, addresses, sanctions and the relationships it
 holds) depend only on its canonical rows (the columns `ftm.export.USED` names, nothing else:
-not the publication ID, not the row's origin), its publication's URL, the schema and presence
+not the publication ID nor its address, not the row's origin), the schema and presence
 of the parties it links to, and the export code. `ftm.export.party_keys` hashes exactly those
 into the party's key, with `export_code_version()`; the memo maps the key to what the build
 wrote (canonical entities, and the notes it counted, in order, so the export's statistics are
@@ -211,11 +211,10 @@ class EntityMemo:
 def party_keys(
     tables: Mapping[str, pl.DataFrame],
     used: Mapping[str, tuple[str, ...]],
-    urls: list[str | None],
     schema_of: Mapping[str, str],
 ) -> list[str]:
     """The memo key of each row of `entities`: the hash of the export code, the row's `used`
-    columns, its publication's URL (`urls`, by row), the `used` columns of its rows in every
+    columns, the `used` columns of its rows in every
     other table, and (for the last row of an entity ID, which holds the links) its
     relationships with their targets' schemata (none: not in the lists). Encoded and joined
     by polars; only the hashing is Python's."""
@@ -223,10 +222,9 @@ def party_keys(
     frame = entities.select(
         "entity_id",
         row=pl.struct(list(used["entities"])).struct.json_encode(),
-        url=pl.Series(urls, dtype=pl.String).fill_null(""),
         i=pl.int_range(pl.len()),
     ).with_columns(last=pl.col("i") == pl.col("i").last().over("entity_id"))
-    parts = [pl.lit(export_code_version()), pl.col("entity_id"), pl.col("row"), pl.col("url")]
+    parts = [pl.lit(export_code_version()), pl.col("entity_id"), pl.col("row")]
     for name, cols in used.items():
         if name == "entities":
             continue

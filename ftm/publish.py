@@ -113,13 +113,16 @@ def version_files(
     lake: Path,
     formats: Mapping[str, Any] | None = None,
     history: History | None = None,
+    staged: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, bytes], dict[str, pl.DataFrame], dict[str, Any]]:
     """The version's FtM files (relative name → bytes), its `statements` table, and a
     summary for `versions.json`.
 
     `lake`: the versioned store, read for `statements` and `delisted.ftm.json` (with the
     version's `publication_history`), through `history` when the storage backend gives one
-    (the shared lake's catalog on PostgreSQL); `formats`: per list, the formats that disagree.
+    (the shared lake's catalog on PostgreSQL); `formats`: per list, the formats that disagree;
+    `staged`: the staging folder of each list's publication in `tables` (its statements are
+    then exported from `tables`, not read back from the lake).
 
     The export reuses the entities of parties whose rows did not change from its memo under
     the lake's folder (`ftm/memo.py`). The delta is taken against the previous version's
@@ -142,7 +145,12 @@ def version_files(
     checks = evaluate(metrics, load_bounds(), set(tables["publications"]["source"]))
     index["assertions"] = checks
     start = time.perf_counter()
-    statements, delisted, per_list = version_history(lake, tables["publication_history"], history)
+    statements, delisted, per_list = version_history(
+        lake,
+        tables["publication_history"],
+        history,
+        current=(staged, tables) if staged is not None else None,
+    )
     seconds["statements"] = time.perf_counter() - start
     index["delisted"] = per_list
     # --- end ftm ---

@@ -173,30 +173,23 @@ class History:
             con.close()
 
     def _ensure_tables(self, con: duckdb.DuckDBPyConnection) -> None:
-        existing = {
-            r[0]
-            for r in con.execute(
-                f"SELECT table_name FROM duckdb_tables() WHERE database_name = '{LAKE}'"
-            ).fetchall()
-        }
+        # every table's columns in one query (not one per table: each open of the lake asks)
+        have: dict[str, set[str]] = {}
+        for table, column in con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = ?",
+            [LAKE],
+        ).fetchall():
+            have.setdefault(table, set()).add(column)
         for table in TABLE_NAMES:
-            if table not in existing:
+            if table not in have:
                 columns = ", ".join(
                     f'"{c}" {duckdb_types()[t]}' for c, t in lake_columns(table).items()
                 )
                 con.execute(f'CREATE TABLE {LAKE}."{table}" ({columns})')
                 continue
             # a lake written before a canonical column was added gets it (null in older rows)
-            have = {
-                r[0]
-                for r in con.execute(
-                    "SELECT column_name FROM duckdb_columns() "
-                    "WHERE database_name = ? AND table_name = ?",
-                    [LAKE, table],
-                ).fetchall()
-            }
             for c, t in lake_columns(table).items():
-                if c not in have:
+                if c not in have[table]:
                     con.execute(
                         f'ALTER TABLE {LAKE}."{table}" ADD COLUMN "{c}" {duckdb_types()[t]}'
                     )

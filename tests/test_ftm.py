@@ -19,7 +19,7 @@ from nomenklatura.store import load_entity_file_store
 from cli_report import step_error
 from ftm.assertions import PARTY_SCHEMATA
 from ftm.delta import apply_delta
-from ftm.export import build_entities, ftm_id, read_lines
+from ftm.export import ADDRESS_LEFT_OUT, build_entities, ftm_id, read_lines
 from tests.test_history import ROOT, ent_nums, latest, manifest, run
 
 SDN = ROOT / "snapshots" / "us_ofac_sdn"
@@ -300,6 +300,61 @@ def test_statements_since_when(versions: tuple[Path, Path, Path]) -> None:
     assert since == [("2023-12-28", old_pub, "2023-12-28")]
 
 
+def test_statements_aggregate_extended(versions: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    """A list's aggregate kept from the previous version, extended by its new publication's
+    rows, is the aggregate over all its publications; an unchanged list's is read back."""
+    from polars.testing import assert_frame_equal
+
+    from ftm import history_statements as hs
+
+    data, _, second = versions
+    seq = hs._sequence(pl.read_parquet(second / "publication_history.parquet"))
+    sdn = seq.filter(pl.col("source") == "us_ofac_sdn")
+    assert sdn.height == 2  # 2023-12-28, then 2024-05-03
+    # every publication's rows are kept: nothing is read from the lake
+    paths = hs.publication_rows(data / "warehouse" / "lake", seq, data / "warehouse" / hs.CACHE)
+    full = hs.aggregate(seq, paths).sort(hs.KEY)
+    # the second version kept one aggregate per list, the SDN's its two publications'
+    kept = sorted(p.name.split(".")[1] for p in (data / "warehouse" / hs.CACHE).glob("aggregate.*"))
+    assert kept == sorted(seq["source"].unique())
+    earlier = seq.filter(pl.col("snapshot_id") != sdn["snapshot_id"][-1])
+    hs.aggregate(earlier, paths, tmp_path)  # the previous version's
+    extended = hs.aggregate(seq, paths, tmp_path)  # its SDN aggregate merged with the new rows
+    assert_frame_equal(extended.sort(hs.KEY), full)
+    assert_frame_equal(hs.aggregate(seq, paths, tmp_path).sort(hs.KEY), full)  # read back
+    assert full.filter(pl.col("publications") == 2).height > 0
+    assert (full["first_publication_id"] != full["last_publication_id"]).any()
+
+
+def test_statements_of_a_new_publication_from_the_version(
+    versions: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    """A version's own publications are exported from its tables, not read back from the
+    lake: the same rows."""
+    from polars.testing import assert_frame_equal
+
+    from core.canonical import TABLE_NAMES
+    from ftm import history_statements as hs
+
+    data, _, second = versions
+    seq = hs._sequence(pl.read_parquet(second / "publication_history.parquet"))
+    newest = seq.filter(pl.col("k") == pl.col("k").max().over("source"))
+    staged = dict(newest.select("source", "staged_as").iter_rows())
+    tables = {n: pl.read_parquet(second / f"{n}.parquet") for n in TABLE_NAMES}
+    lake = data / "warehouse" / "lake"
+    read_back = hs.publication_rows(lake, newest, tmp_path / "lake")
+    in_hand = hs.publication_rows(lake, newest, tmp_path / "version", current=(staged, tables))
+    assert sorted(read_back) == sorted(in_hand) and len(in_hand) == len(staged) == 7
+    heights = []
+    for sid, path in in_hand.items():
+        rows = pl.read_parquet(path)
+        assert_frame_equal(
+            rows.sort(rows.columns), pl.read_parquet(read_back[sid]).sort(rows.columns)
+        )
+        heights.append(rows.height)
+    assert min(heights) > 0 and sum(heights) > 100_000
+
+
 def test_delistings(versions: tuple[Path, Path, Path]) -> None:
     """A party gone from the next publication is delisted on that publication's date."""
     _, first, second = versions
@@ -461,18 +516,32 @@ def test_blocking_assertion_stops_publication(
     assert (data / "published" / "versions.json").read_bytes() == versions_before
 
 
-def test_snapshot_address_is_not_an_entity_value(versions: tuple[Path, Path, Path]) -> None:
-    """The same records published under another snapshot address export the same entities:
-    the address names our copy, not a value of the party (else every party of a list would be
-    "modified" in the delta of each new publication)."""
+def test_publication_address_is_not_an_entity_value(versions: tuple[Path, Path, Path]) -> None:
+    """The same records published under another address (another snapshot's, or a web address
+    as a live fetch records it) export the same entities: the address is provenance of the
+    publication (in the `publications` table and index.json), not a value of the party (else
+    every party of a list would be "modified" in the delta whenever it changes)."""
     _, first, _ = versions
     tables = {p.stem: pl.read_parquet(p) for p in sorted(first.glob("*.parquet"))}
     assert tables["publications"]["url"].str.starts_with("snapshot://").all()
     moved = tables["publications"].with_columns(
         pl.col("url").str.replace(r"^snapshot://\d{4}-\d{2}-\d{2}/", "snapshot://2099-01-01/")
     )
+    live = tables["publications"].with_columns(
+        pl.col("url").str.replace(r"^snapshot://\d{4}-\d{2}-\d{2}/", "http://127.0.0.1:8080/")
+    )
     exported, stats = build_entities(tables)
-    again, _ = build_entities({**tables, "publications": moved})
-    assert again == exported
-    assert stats.notes["snapshot address left out of sourceUrl"] == tables["publications"].height
+    for other in (moved, live):
+        again, again_stats = build_entities({**tables, "publications": other})
+        assert again == exported
+        assert again_stats.notes[ADDRESS_LEFT_OUT] == tables["publications"].height
+    assert stats.notes[ADDRESS_LEFT_OUT] == tables["publications"].height
+    assert stats.note_examples[ADDRESS_LEFT_OUT][0] == tables["publications"]["url"][0]
+    assert not any("sourceUrl" in e["properties"] for e in exported)
     assert not any("snapshot://" in json.dumps(e) for e in exported)
+    # the address stays where the publication is described: index.json of the version
+    index = json.loads((first / "index.json").read_text())
+    urls = {x["publisher_url"] for x in index["lists"]}
+    assert urls <= set(tables["publications"]["url"]) and all(
+        u.startswith("snapshot://") for u in urls
+    )
