@@ -155,6 +155,17 @@ tick +4.6 s (0.5 s); ingest created +4.9, queued +5.1, launched +6.1, started +7
 started +14.0, ended +29.0 s (consolidated 3.3, reconciliation 1.6, published_version 10.0 s).
 Of the 28.4 s, the steps are 17 s; the two loops 4.6 + 0.5 s; the ticks, planned records,
 queue and run start-ups 7.3 s (2.9 s for the ingest run, 4.4 s for the downstream run).
+
+All of this session's changes merged (5155f3e), quiet machine (load 0.6-0.8, nothing else
+running, 2026-12-05 04:55), SQLite: steady state **19.8 s** to `latest` (20.3 s to every run
+finished; the first change after the daemon started: 21.7 s). Launching tick +4.6 s (the
+change landed 0.03 s after a tick; 0.49 s), ingest created +5.0, launched +5.2, started +6.4,
+ended +8.1 s (step 1.55 s); automation tick +9.58 s (0.58 s: the two daemons' loops run in
+step, 5 s apart); downstream created +9.8, launched +10.4, started +11.5, ended +20.2 s
+(consolidated 1.40, reconciliation 1.18, published_version 5.98 s: FtM export 1.24, delta
+0.18, statements 1.14); in-process again: ingest 0.9 s CPU, downstream 9.4 s CPU. Not met
+(≤ 15 s): 8.6 s of steps, the sensor loop's 4.6 s and the automation loop's 1.5 s, two run
+start-ups of 1.1-1.2 s and 1.5 s of ticks, planned records and queue.
 """
 
 from __future__ import annotations
