@@ -4,30 +4,9 @@
     python -m bench.bench_reconcile quality    # quality and confusion cases only
     python -m bench.bench_reconcile perf       # time and memory only
 
-Quality (`bench/reconcile_quality.py`). Ground truth is what the lists themselves say, hidden from the matcher:
-- UK↔UN: an OFSI record (ConList.xlsx, 2025-04-14) and a UN record (consolidated.xml,
-  2026-02-27) carrying the same UN reference are one party. The matcher runs on the two lists
-  with every `un_reference` identifier dropped.
-- OFAC↔UK: an OFAC record (SDN 2023-12-28 and non-SDN consolidated) and an OFSI record holding
-  the same passport number are one party, when the issuing countries do not contradict each
-  other (the same, or unknown on a side: most OFSI passports name no country). Numbers are
-  compared as the matcher compares documents (the letter O read as zero: `O6O1O274747` is
-  `06010274747`), at least 6 characters long; a record holding a number another record of its
-  own list holds too labels nothing (lists give two people the same passports, or list one
-  person twice). The matcher runs on the three lists with every passport dropped (and the UN
-  references too: the UK↔OFAC link must not ride on them). A passport's country is its
-  published code or the country its note names as issuer (`core.countries.country_in_text`).
-
-Precision counts the predicted pairs the truth can judge. UK↔UN: both records carry a UN
-reference — a reference names one party, so two records carrying different ones are two
-parties. OFAC↔UK: a record has a passport partner on the other list — a party is listed once,
-so linking it to anything else is wrong. Two records holding *different* passports are not
-judged: passports are renewed, and the 14 such pairs all share name and birth date (within
-days; the bench prints them, and the precision that counts them wrong as a lower bound). Pairs the truth cannot judge are reported
-apart and inspected: the UK's autonomous 2023 Iran listings are the UN's re-listed 2025 Iran
-parties without the UN reference, and a random sample of 100 OFAC↔UK links was reviewed by
-hand (`reviewed_ofac_uk.csv`: verdict and reason per pair). Strict precision (every predicted
-pair) is printed too.
+Quality: the matching quality against the ground truth the lists themselves give, hidden
+from the matcher (UK↔UN by UN reference, OFAC↔UK by passport number), and the confusion cases.
+How the truth is built and how pairs are judged: `bench/reconcile_quality.py`.
 
 Performance: time and peak memory of the whole reconciliation (`reconcile.divergence.reconcile`:
 resolution and divergence tables) on every real list together, then on the lists replicated
