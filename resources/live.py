@@ -309,7 +309,7 @@ class LiveFetcher(Fetcher):
                             client, url, allowed, limit, bool(conditional), keep, partial
                         )
                     except (Retry, httpx.TimeoutException, httpx.TransportError) as exc:
-                        partial = getattr(exc, "partial", None)
+                        partial = _carried(exc, partial)
                         last_error, last_cause = (
                             (str(exc), exc.cause) if isinstance(exc, Retry)
                             else (f"timed out ({type(exc).__name__})", "timeout")
@@ -317,10 +317,10 @@ class LiveFetcher(Fetcher):
                             else (f"transport error: {exc}", "transport")
                         )  # fmt: skip
                     except (httpx.HTTPError, httpx.InvalidURL) as exc:  # anything else httpx raises
-                        partial = getattr(exc, "partial", None)
+                        partial = _carried(exc, partial)
                         raise FetchError(url, f"{type(exc).__name__}: {exc}", "fetch") from exc
                     except BaseException as exc:
-                        partial = getattr(exc, "partial", None)
+                        partial = _carried(exc, partial)
                         raise
                     else:
                         if answer.status == 200:
@@ -362,25 +362,8 @@ class LiveFetcher(Fetcher):
 
         With `partial` (a body the last attempt was cut off from), only its rest is asked for.
         An attempt cut off in turn, from a server that can continue it, raises with the body
-        to resume in `exc.partial` (the same `partial` when no body was read); every body not
-        carried on, nor answered, is removed."""
-        try:
-            return self._attempt_once(client, url, allowed, limit, conditional, keep, partial)
-        except BaseException as exc:
-            carry = getattr(exc, "partial", partial)
-            exc.partial = None if carry is None or carry.sink.closed else carry  # type: ignore[attr-defined]
-            raise
-
-    def _attempt_once(
-        self,
-        client: httpx.Client,
-        url: str,
-        allowed: frozenset[str],
-        limit: int,
-        conditional: bool,
-        keep: Callable[[], Sink],
-        partial: Partial | None,
-    ) -> _Answer:
+        to resume in `exc.partial`; a body neither carried on nor answered is removed
+        (`_carried` reads what the next attempt resumes)."""
         import httpx
 
         deadline = time.monotonic() + self.deadline_seconds
@@ -532,6 +515,13 @@ class LiveFetcher(Fetcher):
 
 
 REDIRECTS = (301, 302, 303, 307, 308)
+
+
+def _carried(exc: BaseException, sent: Partial | None) -> Partial | None:
+    """The body an attempt that raised `exc` leaves to resume: the one it names
+    (`exc.partial`, set where a body was read), else the one it was sent, if still open."""
+    carry = getattr(exc, "partial", sent)
+    return None if carry is None or carry.sink.closed else carry
 
 
 def _conditional(previous: PreviousFetch | None) -> dict[str, str]:
