@@ -208,6 +208,7 @@ POLL_SECONDS = 0.1
 AUTOMATION_SENSOR = "downstream_automation"  # assets/automation.py's AutomationCondition sensor
 AMENDED_AGAIN = AMENDED_RECORD.replace(b" CO.", b" CORP.")
 AMENDED_THIRD = AMENDED_RECORD.replace(b" CO.", b" COMPANY.")
+PHASES = 5  # changes spread over the sensor daemon's loop, after the steady-state one
 
 
 @dataclass
@@ -257,12 +258,14 @@ def rewrite_last(r: Rig, old: bytes, new: bytes) -> None:
     path.write_bytes(data[: -len(old)] + new)
 
 
-def measure_change(r: Rig, log: Path, change: Callable[[Rig], None] | None = None) -> Flow:
+def measure_change(
+    r: Rig, log: Path, change: Callable[[Rig], None] | None = None, delay: float = 0.0
+) -> Flow:
     """The measuring of the daemon rig, shared by the benches: with the daemon running, wait
-    for two ticks of the SDN publisher sensor since the last run ended, amend SDN.CSV at the
-    server (`change`, by default the daemon test's amendment), and time until
-    `published/latest` names a new version (the clock: the symlink's own change time) and
-    until every run since the change has finished."""
+    for two ticks of the SDN publisher sensor since the last run ended, then `delay` seconds,
+    amend SDN.CSV at the server (`change`, by default the daemon test's amendment), and time
+    until `published/latest` names a new version (the clock: the symlink's own change time)
+    and until every run since the change has finished."""
     from tests.test_automation_daemon import (
         FLOW_TIMEOUT,
         amend,
@@ -280,6 +283,7 @@ def measure_change(r: Rig, log: Path, change: Callable[[Rig], None] | None = Non
         240,
         log,
     )
+    time.sleep(delay)
     previous = published_version(r.data_dir)
     changed_at = time.time()
     (change or amend)(r)
@@ -365,6 +369,40 @@ def report(flow: Flow) -> None:
             print(f"    step {step}: {seconds:.2f} s")
 
 
+def phases(r: Rig, log: Path, count: int) -> list[tuple[Flow, bytes]]:
+    """`count` more changes, the i-th made (i + 0.5) / count of the sensor daemon's 5 s loop
+    after a tick ended, so that the changes land at evenly spread points of the loop (where a
+    publisher's change lands is chance); each a new amendment of the last record."""
+    out: list[tuple[Flow, bytes]] = []
+    old = AMENDED_AGAIN
+    for i in range(count):
+        new = AMENDED_RECORD.replace(b" CO.", b" CO %d." % (i + 1))
+        flow = measure_change(
+            r, log, lambda r, old=old, new=new: rewrite_last(r, old, new), (i + 0.5) * 5 / count
+        )
+        out.append((flow, new))
+        old = new
+    return out
+
+
+def report_phases(spread: list[tuple[Flow, bytes]]) -> None:
+    """Each spread change's seconds to `latest`, split at the launching sensor tick: the wait
+    for the sensor daemon's loop, then what follows the tick."""
+    totals = sorted(flow.seconds for flow, _ in spread)
+    print(f"{len(spread)} changes spread over the sensor's loop:")
+    for flow, _ in spread:
+        report(flow)
+    for flow, _ in spread:
+        tick = flow.ticks.get("launching tick started", float("nan"))
+        print(
+            f"  {flow.seconds:.1f} s = {tick:.1f} s until the launching tick + "
+            f"{flow.seconds - tick:.1f} s after it (load {flow.load:.1f})"
+        )
+    print(
+        f"  median {totals[len(totals) // 2]:.1f} s, best {totals[0]:.1f}, worst {totals[-1]:.1f}"
+    )
+
+
 def main() -> None:
     """`--postgres`: the Dagster instance on a fresh local PostgreSQL server, as
     deploy/dagster.yaml deploys it (the default: SQLite, as tests/test_automation_daemon.py)."""
@@ -414,12 +452,15 @@ def e2e(postgres: bool) -> None:
                     tmp / "daemon.log",
                     lambda r: rewrite_last(r, AMENDED_RECORD, AMENDED_AGAIN),
                 )
+                # then changes landing at spread points of the sensor's 5 s loop
+                spread = phases(r, tmp / "daemon.log", PHASES)
             print("the next change (steady state):")
             report(flow)
             print("  inside the publish step:", _ftm_seconds(r.instance))
+            report_phases(spread)
             # the same steady-state step work again in this process, in CPU seconds (which
             # the machine's load moves less than wall seconds): SDN amended once more
-            rewrite_last(r, AMENDED_AGAIN, AMENDED_THIRD)
+            rewrite_last(r, spread[-1][1], AMENDED_THIRD)
             for label, run in (
                 ("SDN ingest", lambda: defs.resolve_job_def("ingest_us_ofac_sdn")),
                 ("downstream", lambda: job),
