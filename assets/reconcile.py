@@ -41,6 +41,7 @@ from dagster import (
 )
 
 from assets.consolidated import inputs_path
+from assets.consolidated_checks import beside, preload
 from assets.fingerprints import fingerprint, schema_fingerprint
 from reconcile import TABLES
 from resources.storage import DataDir, atomic_write
@@ -300,9 +301,20 @@ CHECK_SPECS = [
 ]
 
 
-def check_results(folder: Path, key: str | None, frames: CheckFrames) -> Iterator[AssetCheckResult]:
+def evaluate_all(frames: CheckFrames) -> dict[str, AssetCheckResult]:
+    """Every check on `frames`, none skipped (tables just built: nothing passed on them yet)."""
+    return {name: evaluate(frames) for name, (_, evaluate) in CHECKS.items()}
+
+
+def check_results(
+    folder: Path,
+    key: str | None,
+    frames: CheckFrames,
+    evaluated: Mapping[str, AssetCheckResult] | None = None,
+) -> Iterator[AssetCheckResult]:
     """Every check on the tables in `folder` (built from `key`): one that passed on these very
-    tables (same inputs, code, files, models) is not run again; a pass is remembered."""
+    tables (same inputs, code, files, models) is not run again; a pass is remembered.
+    `evaluated`: the checks' results on these frames, already computed (`evaluate_all`)."""
     for name, (_, evaluate) in CHECKS.items():
         marker = (
             None if key is None else folder / f".passed-{name}-{key[:16]}-{schema_fingerprint()}"
@@ -312,7 +324,7 @@ def check_results(folder: Path, key: str | None, frames: CheckFrames) -> Iterato
                 check_name=name, passed=True, metadata={"checked": "earlier, on the same tables"}
             )
             continue
-        result = evaluate(frames)
+        result = evaluated[name] if evaluated is not None else evaluate(frames)
         if result.passed and marker is not None:
             for stale_marker in folder.glob(f".passed-{name}-*"):
                 stale_marker.unlink(missing_ok=True)
@@ -353,6 +365,7 @@ def reconciliation(
         )
         yield from check_results(folder, key, CheckFrames(data_dir))
         return
+    preload("schemas.reconcile")  # the checks' Pandera models, while the matcher runs
     from reconcile.divergence import reconcile  # the matcher loads when it runs
 
     started = time.perf_counter()
@@ -361,6 +374,10 @@ def reconciliation(
     previous = pl.read_parquet(previous_path) if previous_path.exists() else None
     tables, stats = reconcile(inputs, previous)
     seconds = time.perf_counter() - started
+    # the checks run in the checks' thread while the tables are written (their verdicts and
+    # remembered passes are yielded after, as before)
+    frames = CheckFrames(data_dir, tables, inputs["entities"].select("source", "entity_id"))
+    evaluated = beside(evaluate_all, frames)
     rows = {f"rows_{name}": df.height for name, df in tables.items()}
     with exclusive(data_dir.lock):
         # what was remembered of the old tables goes before they are replaced
@@ -419,8 +436,7 @@ def reconciliation(
             "path": MetadataValue.path(str(folder)),
         }
     )
-    entities = inputs["entities"].select("source", "entity_id")
-    yield from check_results(folder, key, CheckFrames(data_dir, tables, entities))
+    yield from check_results(folder, key, frames, evaluated.result())
 
 
 RECONCILE_ASSETS: list[AssetsDefinition] = [reconciliation]

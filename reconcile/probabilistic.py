@@ -8,6 +8,8 @@ list that holds a party once — for the UN, each committee's regime (`ONE_ENTRY
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import polars as pl
 
@@ -100,45 +102,31 @@ def probabilistic_links(
     index = entity_index(units, components)
     facts = PartyFacts.of(tables, index)
     years = by_index(birth_years(tables["birth_dates"]), index)
-    ids = index["entity_id"]
     # parties of different types are never compared: resolve one type at a time, which also
-    # bounds the memory of each step
+    # bounds the memory of each step; two types at once, in two threads (polars releases the
+    # GIL: on 2 cores one type's Python overlaps the other's polars work), results in order
+    parts = [
+        index.filter(pl.col("entity_type") == entity_type) for entity_type in ENTITY_TYPE_CODES
+    ]
+    work = partial(
+        _one_type, tables=tables, index=index, facts=facts, years=years, settings=settings
+    )
+    with ThreadPoolExecutor(2, thread_name_prefix="resolve") as pool:
+        done = list(pool.map(work, [part for part in parts if not part.is_empty()]))
     links: list[pl.DataFrame] = []
     scores: list[pl.DataFrame] = []
     stats: dict[str, int] = {}
     total_names = 0
     candidates = 0
-    for entity_type in ENTITY_TYPE_CODES:
-        part = index.filter(pl.col("entity_type") == entity_type)
-        if part.is_empty():
-            continue
-        names = prepare_names(tables, part)
-        total_names += names.height
-        name_pairs, part_stats = block(names, years, settings)
+    for found_links, scored, part_stats, n_names in done:
+        total_names += n_names
         for key, value in part_stats.items():
             stats[key] = stats.get(key, 0) + value
-        scored = score_pairs(names, name_pairs, facts, settings)
-        accepted = _unambiguous(
-            scored.filter(pl.col("score") >= settings.threshold), index, settings.ambiguity_margin
-        )
-        accepted = accepted.with_columns(
-            key_l=names["key"].gather(accepted["nid_l"]),
-            key_r=names["key"].gather(accepted["nid_r"]),
-        )
-        links.append(
-            accepted.select(
-                left_entity_id=ids.gather(accepted["el"]),
-                right_entity_id=ids.gather(accepted["er"]),
-                rule=pl.lit(PROBABILISTIC),
-                score=pl.col("score"),
-                evidence=_evidence(),
-                strong=pl.col("strong"),
-            ).cast(LINK_SCHEMA)
-        )
+        links.append(found_links)
         candidates += scored.height
         if keep_scores:
             scores.append(scored.drop("nid_l", "nid_r"))
-        del names, name_pairs, scored, accepted
+    del done
     found = pl.concat(links) if links else pl.DataFrame(schema=LINK_SCHEMA)
     scored = pl.concat(scores, how="diagonal_relaxed") if scores else pl.DataFrame()
     stats.update(
@@ -147,6 +135,38 @@ def probabilistic_links(
         probabilistic_links=int(found.height),
     )
     return scored, found, stats
+
+
+def _one_type(
+    part: pl.DataFrame,
+    tables: Mapping[str, pl.DataFrame],
+    index: pl.DataFrame,
+    facts: PartyFacts,
+    years: pl.DataFrame,
+    settings: Settings,
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int], int]:
+    """The parties of one type (`part` of `index`): their links (LINK_SCHEMA), every scored
+    pair, the blocking's counts and the number of names."""
+    ids = index["entity_id"]
+    names = prepare_names(tables, part)
+    name_pairs, part_stats = block(names, years, settings)
+    scored = score_pairs(names, name_pairs, facts, settings)
+    accepted = _unambiguous(
+        scored.filter(pl.col("score") >= settings.threshold), index, settings.ambiguity_margin
+    )
+    accepted = accepted.with_columns(
+        key_l=names["key"].gather(accepted["nid_l"]),
+        key_r=names["key"].gather(accepted["nid_r"]),
+    )
+    links = accepted.select(
+        left_entity_id=ids.gather(accepted["el"]),
+        right_entity_id=ids.gather(accepted["er"]),
+        rule=pl.lit(PROBABILISTIC),
+        score=pl.col("score"),
+        evidence=_evidence(),
+        strong=pl.col("strong"),
+    ).cast(LINK_SCHEMA)
+    return links, scored, part_stats, names.height
 
 
 def _evidence() -> pl.Expr:
