@@ -54,6 +54,8 @@ from schemas.validate import failures_markdown, markdown_table, validate
 if TYPE_CHECKING:
     import polars as pl
 
+    from reconcile.memo import TypeMemo
+
 GROUP = "consolidated"
 FOLDER = "reconcile"
 PREVIEW_ROWS = 8
@@ -121,6 +123,20 @@ def built_from(folder: Path, key: str | None) -> dict[str, Any] | None:
     if record.get("key") != key or record.get("files") != _digests(folder):
         return None
     return record
+
+
+MEMO = ".matcher-memo"
+
+
+def matcher_memo(folder: Path) -> "TypeMemo":
+    """Each entity type's scored links, kept in `folder` for the next run with the same
+    inputs (`reconcile.memo`): valid for the matcher's code and the libraries it scores with."""
+    from importlib.metadata import version
+
+    from reconcile.memo import TypeMemo
+
+    libraries = [f"{name} {version(name)}" for name in ("polars", "rapidfuzz", "text-unidecode")]
+    return TypeMemo(folder / MEMO, " ".join([fingerprint("core", "reconcile"), *libraries]))
 
 
 def reconcile_tables(data_dir: DataDir) -> "dict[str, pl.DataFrame]":
@@ -372,7 +388,8 @@ def reconciliation(
     inputs = read_inputs(data_dir.warehouse_db)
     previous_path = folder / "clusters.parquet"
     previous = pl.read_parquet(previous_path) if previous_path.exists() else None
-    tables, stats = reconcile(inputs, previous)
+    memo = matcher_memo(folder)
+    tables, stats = reconcile(inputs, previous, memo)
     seconds = time.perf_counter() - started
     # the checks run in the checks' thread while the tables are written (their verdicts and
     # remembered passes are yielded after, as before)
@@ -386,6 +403,7 @@ def reconciliation(
         write_tables(folder, tables)
         record = {"key": key, "files": _digests(folder), "rows": rows, "stats": stats}
         atomic_write(folder / BUILT_FROM, json.dumps(record, default=str).encode())
+    memo.prune()
     carried = 0
     if previous is not None:
         carried = (

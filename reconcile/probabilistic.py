@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import fields
 from functools import partial
 
 import polars as pl
@@ -17,6 +18,7 @@ from core.canonical import ENTITY_TYPES as ENTITY_TYPE_CODES
 from reconcile.blocking import birth_years, block
 from reconcile.deterministic import LINK_SCHEMA, PROBABILISTIC
 from reconcile.inputs import complete
+from reconcile.memo import TypeMemo, TypeResult
 from reconcile.names import prepare_names
 from reconcile.scoring import PartyFacts, by_index, score_pairs
 from reconcile.weights import DEFAULT, Settings
@@ -90,12 +92,14 @@ def probabilistic_links(
     components: pl.DataFrame | None = None,
     settings: Settings = DEFAULT,
     keep_scores: bool = False,
+    memo: TypeMemo | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
     """Scored candidate party pairs (with `keep_scores`: every one, by party index, with each
     feature's weight) and the links reaching the threshold (LINK_SCHEMA).
 
     `components` (entity_id, component) names the groups deterministic links already formed:
-    parties of one group are not compared again.
+    parties of one group are not compared again. `memo` keeps each type's links for the next
+    run (not with `keep_scores`).
     """
     tables = complete(tables)
     units = tables["entities"].join(listing_units(tables), on="entity_id")
@@ -109,7 +113,13 @@ def probabilistic_links(
         index.filter(pl.col("entity_type") == entity_type) for entity_type in ENTITY_TYPE_CODES
     ]
     work = partial(
-        _one_type, tables=tables, index=index, facts=facts, years=years, settings=settings
+        _one_type,
+        index=index,
+        tables=tables,
+        facts=facts,
+        years=years,
+        settings=settings,
+        memo=None if keep_scores else memo,
     )
     with ThreadPoolExecutor(2, thread_name_prefix="resolve") as pool:
         done = list(pool.map(work, [part for part in parts if not part.is_empty()]))
@@ -118,13 +128,13 @@ def probabilistic_links(
     stats: dict[str, int] = {}
     total_names = 0
     candidates = 0
-    for found_links, scored, part_stats, n_names in done:
-        total_names += n_names
-        for key, value in part_stats.items():
+    for result, scored in done:
+        total_names += result.names
+        for key, value in result.stats.items():
             stats[key] = stats.get(key, 0) + value
-        links.append(found_links)
-        candidates += scored.height
-        if keep_scores:
+        links.append(result.links)
+        candidates += result.candidates
+        if keep_scores and scored is not None:
             scores.append(scored.drop("nid_l", "nid_r"))
     del done
     found = pl.concat(links) if links else pl.DataFrame(schema=LINK_SCHEMA)
@@ -137,16 +147,48 @@ def probabilistic_links(
     return scored, found, stats
 
 
-def _one_type(
+def type_inputs(
     part: pl.DataFrame,
     tables: Mapping[str, pl.DataFrame],
+    facts: PartyFacts,
+    years: pl.DataFrame,
+) -> tuple[dict[str, pl.DataFrame], PartyFacts, pl.DataFrame]:
+    """The rows scoring the parties of `part` (one type's rows of `entity_index`) reads:
+    their names, primary names, facts and birth years — nothing of another type's parties."""
+    entities = pl.col("entity_id").is_in(part["entity_id"].implode())
+    parties = pl.col("eidx").is_in(part["eidx"].implode())
+    own = {
+        "names": tables["names"]
+        .select("entity_id", "name", "name_type", "quality")
+        .filter(entities),
+        "entities": tables["entities"].select("entity_id", "primary_name").filter(entities),
+    }
+    own_facts = PartyFacts(
+        **{f.name: getattr(facts, f.name).filter(parties) for f in fields(PartyFacts)}
+    )
+    return own, own_facts, years.filter(parties)
+
+
+def _one_type(
+    part: pl.DataFrame,
     index: pl.DataFrame,
+    tables: Mapping[str, pl.DataFrame],
     facts: PartyFacts,
     years: pl.DataFrame,
     settings: Settings,
-) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int], int]:
-    """The parties of one type (`part` of `index`): their links (LINK_SCHEMA), every scored
-    pair, the blocking's counts and the number of names."""
+    memo: TypeMemo | None,
+) -> tuple[TypeResult, pl.DataFrame | None]:
+    """The parties of one type (`part` of `entity_index`): their links, candidate count, the
+    blocking's counts and the number of names (from `memo` when its inputs are unchanged), and
+    every scored pair (None when from `memo`). `index` is read at the positions (eidx) of
+    `part`'s parties alone, where its rows are `part`'s."""
+    tables, facts, years = type_inputs(part, tables, facts, years)
+    key = None
+    if memo is not None:
+        frames = [part, *tables.values(), *(getattr(facts, f.name) for f in fields(facts)), years]
+        key = memo.key(frames, settings)
+        if (kept := memo.get(key)) is not None:
+            return kept, None
     ids = index["entity_id"]
     names = prepare_names(tables, part)
     name_pairs, part_stats = block(names, years, settings)
@@ -166,7 +208,10 @@ def _one_type(
         evidence=_evidence(),
         strong=pl.col("strong"),
     ).cast(LINK_SCHEMA)
-    return links, scored, part_stats, names.height
+    result = TypeResult(links, scored.height, part_stats, names.height)
+    if memo is not None and key is not None:
+        memo.put(key, result)
+    return result, scored
 
 
 def _evidence() -> pl.Expr:
