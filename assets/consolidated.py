@@ -38,7 +38,6 @@ from assets.consolidated_checks import (
     counts_per_source,
     manifest_intact,
     no_sudden_shrink,
-    preload,
 )
 from assets.factory import SourceSpec, current_folder
 from assets.fingerprints import schema_fingerprint
@@ -329,7 +328,6 @@ def build_consolidated(
     def consolidated(
         context: AssetExecutionContext, data_dir: DataDir, publish_policy: PublishPolicy
     ) -> Iterator[MaterializeResult | AssetCheckResult]:
-        preload("schemas.canonical")  # Pandera loads in the checks' thread meanwhile
         tables, staged, frames = gather(specs, data_dir)
         inputs = json.dumps(staged, sort_keys=True)
         marker = f".canonical-valid-{hashlib.sha256(inputs.encode()).hexdigest()[:16]}"
