@@ -8,9 +8,7 @@ list that holds a party once — for the UN, each committee's regime (`ONE_ENTRY
 from __future__ import annotations
 
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields
-from functools import partial
 
 import polars as pl
 
@@ -107,22 +105,25 @@ def probabilistic_links(
     facts = PartyFacts.of(tables, index)
     years = by_index(birth_years(tables["birth_dates"]), index)
     # parties of different types are never compared: resolve one type at a time, which also
-    # bounds the memory of each step; two types at once, in two threads (polars releases the
-    # GIL: on 2 cores one type's Python overlaps the other's polars work), results in order
+    # bounds the memory of each step (two types at once in two threads was measured: no
+    # faster on 2 cores, more CPU)
     parts = [
         index.filter(pl.col("entity_type") == entity_type) for entity_type in ENTITY_TYPE_CODES
     ]
-    work = partial(
-        _one_type,
-        index=index,
-        tables=tables,
-        facts=facts,
-        years=years,
-        settings=settings,
-        memo=None if keep_scores else memo,
-    )
-    with ThreadPoolExecutor(2, thread_name_prefix="resolve") as pool:
-        done = list(pool.map(work, [part for part in parts if not part.is_empty()]))
+    done = [
+        _one_type(
+            part,
+            index=index,
+            tables=tables,
+            facts=facts,
+            years=years,
+            settings=settings,
+            memo=None if keep_scores else memo,
+            keep_scores=keep_scores,
+        )
+        for part in parts
+        if not part.is_empty()
+    ]
     links: list[pl.DataFrame] = []
     scores: list[pl.DataFrame] = []
     stats: dict[str, int] = {}
@@ -134,7 +135,7 @@ def probabilistic_links(
             stats[key] = stats.get(key, 0) + value
         links.append(result.links)
         candidates += result.candidates
-        if keep_scores and scored is not None:
+        if scored is not None:
             scores.append(scored.drop("nid_l", "nid_r"))
     del done
     found = pl.concat(links) if links else pl.DataFrame(schema=LINK_SCHEMA)
@@ -177,10 +178,11 @@ def _one_type(
     years: pl.DataFrame,
     settings: Settings,
     memo: TypeMemo | None,
+    keep_scores: bool = False,
 ) -> tuple[TypeResult, pl.DataFrame | None]:
     """The parties of one type (`part` of `entity_index`): their links, candidate count, the
     blocking's counts and the number of names (from `memo` when its inputs are unchanged), and
-    every scored pair (None when from `memo`). `index` is read at the positions (eidx) of
+    with `keep_scores` every scored pair. `index` is read at the positions (eidx) of
     `part`'s parties alone, where its rows are `part`'s."""
     tables, facts, years = type_inputs(part, tables, facts, years)
     key = None
@@ -211,7 +213,7 @@ def _one_type(
     result = TypeResult(links, scored.height, part_stats, names.height)
     if memo is not None and key is not None:
         memo.put(key, result)
-    return result, scored
+    return result, scored if keep_scores else None
 
 
 def _evidence() -> pl.Expr:
