@@ -18,7 +18,9 @@ the checked tables to the published version; the lead registers `RECONCILE_ASSET
 When the warehouse holds the same staged publications and the code is the same, the tables are
 not rebuilt and a check that passed on them is not run again: `.built-from.json` beside them
 records what they were built from and the sha256 of each file, so a table changed or removed
-since is rebuilt and checked.
+since is rebuilt and checked. When the tables are rebuilt, each entity type whose rows are those
+of the run before keeps its scored links (`.matcher-memo/`, `reconcile.memo`), and the checks
+run in a thread while the tables are written.
 """
 
 import hashlib
