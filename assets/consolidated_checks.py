@@ -74,8 +74,8 @@ def beside(work: Callable[..., T], *args: Any) -> Future[T]:
 
 
 def preload(module: str) -> None:
-    """Import `module` in the checks' thread: the Pandera models import pandera and pandas
-    (~0.5 s of the step, the first time in a run worker) while the step reads its inputs."""
+    """Import `module` in the checks' thread while the step computes (the Pandera models
+    import pandera and pandas: up to 0.5 s the first time in a run worker)."""
     beside(import_module, module)
 
 

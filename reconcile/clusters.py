@@ -1,9 +1,9 @@
 """Clusters, stable party IDs and the conflicts inside clusters.
 
 Clusters are connected components (union-find over the entities a link names): deterministic
-links first, then scored links by descending score. A scored link that would put two entries of one listing unit in one
-cluster is refused — a publisher lists a party once — which stops chains of fuzzy links from
-snowballing. Cluster IDs are stable across versions (`assign_cluster_ids`).
+links first, then scored links by descending score. A scored link that would put two entries
+of one listing unit in one cluster is refused — a publisher lists a party once — which stops
+chains of fuzzy links from snowballing. Cluster IDs are stable across versions (`assign_cluster_ids`).
 """
 
 from __future__ import annotations
