@@ -435,6 +435,8 @@ def reconciliation(
             "parties": stats["clusters"],
             "parties_on_several_lists": stats["multi_source_clusters"],
             "party_ids_carried_over": carried,
+            # entity types whose scored links were kept from the run before (`reconcile.memo`)
+            "entity_types_kept": len(memo.hits),
             "links_by_rule": MetadataValue.md(markdown_table(by_rule.to_dicts())),
             "matcher": MetadataValue.json(stats),
             "coverage_gaps": MetadataValue.md(markdown_table(coverage.to_dicts()) or "none"),

@@ -63,6 +63,10 @@ with DagsterInstance.get() as instance:
             start[event.step_key] = entry.timestamp
         elif event.event_type == DagsterEventType.STEP_SUCCESS:
             steps[event.step_key] = entry.timestamp - start[event.step_key]
+        elif event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+            kept = event.event_specific_data.materialization.metadata.get("entity_types_kept")
+            if kept is not None:  # the matcher's memo (reconcile.memo), where the code has it
+                steps["entity types kept"] = kept.value
 print("STEPS " + json.dumps(steps))
 """
 
