@@ -33,6 +33,7 @@ from dagster import (
 from assets.consolidated_checks import (
     CONSOLIDATED_CHECKS,
     PUBLISHED_CHECKS,
+    beside,
     canonical_valid,
     counts_per_source,
     manifest_intact,
@@ -328,6 +329,11 @@ def build_consolidated(
         context: AssetExecutionContext, data_dir: DataDir, publish_policy: PublishPolicy
     ) -> Iterator[MaterializeResult | AssetCheckResult]:
         tables, staged, frames = gather(specs, data_dir)
+        inputs = json.dumps(staged, sort_keys=True)
+        marker = f".canonical-valid-{hashlib.sha256(inputs.encode()).hexdigest()[:16]}"
+        marker += f"-{schema_fingerprint()}"
+        # validated in the checks' thread while the warehouse is written
+        valid = beside(canonical_valid, tables, data_dir.warehouse_db.with_name(marker))
         with exclusive(data_dir.lock):
             rewritten = not warehouse_is_current(data_dir, staged)
             if rewritten:
@@ -352,13 +358,7 @@ def build_consolidated(
         )
         yield MaterializeResult(metadata=metadata)
         # the checks, on the tables the warehouse now holds (those in hand)
-        inputs = json.dumps(staged, sort_keys=True)
-        yield canonical_valid(
-            tables,
-            data_dir.warehouse_db.with_name(
-                f".canonical-valid-{hashlib.sha256(inputs.encode()).hexdigest()[:16]}-{schema_fingerprint()}"
-            ),
-        )
+        yield valid.result()
         yield counts_per_source(specs, tables, frames)
         # compared with the newest published version that verifies against its manifest
         yield no_sudden_shrink(tables, published_base(data_dir.published).manifest, publish_policy)

@@ -18,7 +18,9 @@ the checked tables to the published version; the lead registers `RECONCILE_ASSET
 When the warehouse holds the same staged publications and the code is the same, the tables are
 not rebuilt and a check that passed on them is not run again: `.built-from.json` beside them
 records what they were built from and the sha256 of each file, so a table changed or removed
-since is rebuilt and checked.
+since is rebuilt and checked. When the tables are rebuilt, each entity type whose rows are those
+of the run before keeps its scored links (`.matcher-memo/`, `reconcile.memo`), and the checks
+run in a thread while the tables are written.
 """
 
 import hashlib
@@ -41,6 +43,7 @@ from dagster import (
 )
 
 from assets.consolidated import inputs_path
+from assets.consolidated_checks import beside, preload
 from assets.fingerprints import fingerprint, schema_fingerprint
 from reconcile import TABLES
 from resources.storage import DataDir, atomic_write
@@ -52,6 +55,8 @@ from schemas.validate import failures_markdown, markdown_table, validate
 # the asset is defined, which `from __future__ import annotations` would turn into a string.
 if TYPE_CHECKING:
     import polars as pl
+
+    from reconcile.memo import TypeMemo
 
 GROUP = "consolidated"
 FOLDER = "reconcile"
@@ -120,6 +125,20 @@ def built_from(folder: Path, key: str | None) -> dict[str, Any] | None:
     if record.get("key") != key or record.get("files") != _digests(folder):
         return None
     return record
+
+
+MEMO = ".matcher-memo"
+
+
+def matcher_memo(folder: Path) -> "TypeMemo":
+    """Each entity type's scored links, kept in `folder` for the next run with the same
+    inputs (`reconcile.memo`): valid for the matcher's code and the libraries it scores with."""
+    from importlib.metadata import version
+
+    from reconcile.memo import TypeMemo
+
+    libraries = [f"{name} {version(name)}" for name in ("polars", "rapidfuzz", "text-unidecode")]
+    return TypeMemo(folder / MEMO, " ".join([fingerprint("core", "reconcile"), *libraries]))
 
 
 def reconcile_tables(data_dir: DataDir) -> "dict[str, pl.DataFrame]":
@@ -300,9 +319,20 @@ CHECK_SPECS = [
 ]
 
 
-def check_results(folder: Path, key: str | None, frames: CheckFrames) -> Iterator[AssetCheckResult]:
+def evaluate_all(frames: CheckFrames) -> dict[str, AssetCheckResult]:
+    """Every check on `frames`, none skipped (tables just built: nothing passed on them yet)."""
+    return {name: evaluate(frames) for name, (_, evaluate) in CHECKS.items()}
+
+
+def check_results(
+    folder: Path,
+    key: str | None,
+    frames: CheckFrames,
+    evaluated: Mapping[str, AssetCheckResult] | None = None,
+) -> Iterator[AssetCheckResult]:
     """Every check on the tables in `folder` (built from `key`): one that passed on these very
-    tables (same inputs, code, files, models) is not run again; a pass is remembered."""
+    tables (same inputs, code, files, models) is not run again; a pass is remembered.
+    `evaluated`: the checks' results on these frames, already computed (`evaluate_all`)."""
     for name, (_, evaluate) in CHECKS.items():
         marker = (
             None if key is None else folder / f".passed-{name}-{key[:16]}-{schema_fingerprint()}"
@@ -312,7 +342,7 @@ def check_results(folder: Path, key: str | None, frames: CheckFrames) -> Iterato
                 check_name=name, passed=True, metadata={"checked": "earlier, on the same tables"}
             )
             continue
-        result = evaluate(frames)
+        result = evaluated[name] if evaluated is not None else evaluate(frames)
         if result.passed and marker is not None:
             for stale_marker in folder.glob(f".passed-{name}-*"):
                 stale_marker.unlink(missing_ok=True)
@@ -353,14 +383,20 @@ def reconciliation(
         )
         yield from check_results(folder, key, CheckFrames(data_dir))
         return
+    preload("schemas.reconcile")  # the checks' Pandera models, while the matcher runs
     from reconcile.divergence import reconcile  # the matcher loads when it runs
 
     started = time.perf_counter()
     inputs = read_inputs(data_dir.warehouse_db)
     previous_path = folder / "clusters.parquet"
     previous = pl.read_parquet(previous_path) if previous_path.exists() else None
-    tables, stats = reconcile(inputs, previous)
+    memo = matcher_memo(folder)
+    tables, stats = reconcile(inputs, previous, memo)
     seconds = time.perf_counter() - started
+    # the checks run in the checks' thread while the tables are written (their verdicts and
+    # remembered passes are yielded after, as before)
+    frames = CheckFrames(data_dir, tables, inputs["entities"].select("source", "entity_id"))
+    evaluated = beside(evaluate_all, frames)
     rows = {f"rows_{name}": df.height for name, df in tables.items()}
     with exclusive(data_dir.lock):
         # what was remembered of the old tables goes before they are replaced
@@ -369,6 +405,7 @@ def reconciliation(
         write_tables(folder, tables)
         record = {"key": key, "files": _digests(folder), "rows": rows, "stats": stats}
         atomic_write(folder / BUILT_FROM, json.dumps(record, default=str).encode())
+    memo.prune()
     carried = 0
     if previous is not None:
         carried = (
@@ -398,6 +435,8 @@ def reconciliation(
             "parties": stats["clusters"],
             "parties_on_several_lists": stats["multi_source_clusters"],
             "party_ids_carried_over": carried,
+            # entity types whose scored links were kept from the run before (`reconcile.memo`)
+            "entity_types_kept": len(memo.hits),
             "links_by_rule": MetadataValue.md(markdown_table(by_rule.to_dicts())),
             "matcher": MetadataValue.json(stats),
             "coverage_gaps": MetadataValue.md(markdown_table(coverage.to_dicts()) or "none"),
@@ -419,8 +458,7 @@ def reconciliation(
             "path": MetadataValue.path(str(folder)),
         }
     )
-    entities = inputs["entities"].select("source", "entity_id")
-    yield from check_results(folder, key, CheckFrames(data_dir, tables, entities))
+    yield from check_results(folder, key, frames, evaluated.result())
 
 
 RECONCILE_ASSETS: list[AssetsDefinition] = [reconciliation]

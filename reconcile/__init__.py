@@ -60,7 +60,9 @@ Where each stage is
 - `divergence`: coverage, lag and conflicts between authorities (`divergence.reconcile` runs
   everything);
 - `weights`: the weight table (`Settings`), every weight with its reason;
-- `inputs`: the canonical columns read; `resolve`: the stages above, in order.
+- `inputs`: the canonical columns read; `resolve`: the stages above, in order;
+- `memo`: each entity type's scored links kept for the next run whose rows of that type are
+  the same (the asset keeps them in `warehouse/reconcile/.matcher-memo/`).
 """
 
 # The six tables `divergence.reconcile` returns, in order (their models: schemas/reconcile.py

@@ -1,9 +1,9 @@
 """Clusters, stable party IDs and the conflicts inside clusters.
 
-Clusters are connected components (union-find): deterministic links first, then scored links
-by descending score. A scored link that would put two entries of one listing unit in one
-cluster is refused — a publisher lists a party once — which stops chains of fuzzy links from
-snowballing. Cluster IDs are stable across versions (`assign_cluster_ids`).
+Clusters are connected components (union-find over the entities a link names): deterministic
+links first, then scored links by descending score. A scored link that would put two entries
+of one listing unit in one cluster is refused — a publisher lists a party once — which stops
+chains of fuzzy links from snowballing. Cluster IDs are stable across versions (`assign_cluster_ids`).
 """
 
 from __future__ import annotations
@@ -22,13 +22,35 @@ CONFLICT_ATTRIBUTES = ("same_source_members", "birth_date", "nationality", "gend
 
 def components_of(entities: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
     """entity_id, component: the groups `links` join (union-find, no constraint)."""
-    groups = _Components(entities["entity_id"].to_list(), entities["source"].to_list())
+    linked = _linked(entities, links)
+    ids = linked["entity_id"].to_list()
+    groups = _Components(ids, ids)
     for a, b in links.select("left_entity_id", "right_entity_id").iter_rows():
         groups.union(a, b, exclusive=False)
-    return pl.DataFrame(
-        {"entity_id": list(groups.parent), "component": [groups.find(e) for e in groups.parent]},
-        schema={"entity_id": pl.String, "component": pl.String},
+    return _named(entities, groups, "component")
+
+
+def _linked(entities: pl.DataFrame, *links: pl.DataFrame) -> pl.DataFrame:
+    """The rows of `entities` a link names: the union-find runs over them alone (every other
+    entity is a group of its own), not over a set per entity of every list."""
+    named = pl.concat([df.select(e=side) for df in links for side in LINK_SIDES])
+    return entities.filter(pl.col("entity_id").is_in(named["e"].implode()))
+
+
+def _named(entities: pl.DataFrame, groups: _Components, column: str) -> pl.DataFrame:
+    """entity_id (each once, in the order of `entities`) → `column`: its group's root (the
+    group's smallest member), or itself when no link names it."""
+    roots = {entity: groups.find(entity) for entity in groups.parent}
+    return (
+        entities.select(pl.col("entity_id").cast(pl.String))
+        .unique(maintain_order=True)
+        .with_columns(
+            pl.col("entity_id").replace_strict(roots, default=pl.col("entity_id")).alias(column)
+        )
     )
+
+
+LINK_SIDES = ("left_entity_id", "right_entity_id")
 
 
 # --- clusters -----------------------------------------------------------------------------
@@ -86,8 +108,9 @@ def cluster(
     list (two UN entries of different regimes) in one group is refused unless it is `strong`
     (the same primary name and the same birth date): an alias in the 80s and an overlapping
     birth range must not join a party to a second, wrong UN entry."""
+    linked = _linked(entities, deterministic, probabilistic)
     components = _Components(
-        entities["entity_id"].to_list(), entities["unit"].to_list(), entities["source"].to_list()
+        linked["entity_id"].to_list(), linked["unit"].to_list(), linked["source"].to_list()
     )
     for a, b in (
         deterministic.sort("left_entity_id", "right_entity_id", "rule")
@@ -105,13 +128,7 @@ def cluster(
         accepted.append(components.union(a, b, exclusive=True, strong=bool(strong)))
     kept = ordered.filter(pl.Series(accepted, dtype=pl.Boolean)) if accepted else ordered
     kept = kept.drop("strong")
-    groups = pl.DataFrame(
-        {
-            "entity_id": list(components.parent),
-            "group": [components.find(e) for e in components.parent],
-        },
-        schema={"entity_id": pl.String, "group": pl.String},
-    )
+    groups = _named(entities, components, "group")
     links = pl.concat([deterministic, kept]).sort("left_entity_id", "right_entity_id", "rule")
     return groups, links, len(accepted) - int(sum(accepted))
 

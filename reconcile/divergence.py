@@ -13,12 +13,14 @@ member entity IDs and publication IDs it rests on, so an analyst can open the re
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import polars as pl
 
 from core.canonical import JURISDICTIONS
 from reconcile import TABLES as TABLES  # the tables `reconcile` returns, in order
+from reconcile.memo import TypeMemo
 from reconcile.resolve import resolve
 
 # Authorities a party can be listed by: each list's jurisdiction (core.canonical), less the US
@@ -213,21 +215,28 @@ def conflicts(cluster_conflicts: pl.DataFrame) -> pl.DataFrame:
 def divergence_tables(
     clusters: pl.DataFrame, cluster_conflicts: pl.DataFrame, tables: dict[str, pl.DataFrame]
 ) -> dict[str, pl.DataFrame]:
-    """The three divergence tables of CONTRACT.md."""
-    return {
-        "divergence_coverage": coverage(clusters, tables),
-        "divergence_lag": lag(clusters, tables),
-        "divergence_conflicts": conflicts(cluster_conflicts),
-    }
+    """The three divergence tables of CONTRACT.md (coverage in a thread beside the others:
+    polars releases the GIL, so on 2 cores one's Python overlaps the other's work)."""
+    with ThreadPoolExecutor(1, thread_name_prefix="divergence") as pool:
+        covered = pool.submit(coverage, clusters, tables)
+        lagging = lag(clusters, tables)
+        return {
+            "divergence_coverage": covered.result(),
+            "divergence_lag": lagging,
+            "divergence_conflicts": conflicts(cluster_conflicts),
+        }
 
 
 def reconcile(
-    tables: Mapping[str, pl.DataFrame], previous_clusters: pl.DataFrame | None = None
+    tables: Mapping[str, pl.DataFrame],
+    previous_clusters: pl.DataFrame | None = None,
+    memo: TypeMemo | None = None,
 ) -> tuple[dict[str, pl.DataFrame], dict[str, Any]]:
     """Canonical tables of every source → the six reconciliation tables of CONTRACT.md
     (clusters, cluster_links, cluster_conflicts and the three divergence tables) and the
-    matcher's counts. `previous_clusters` keeps party IDs stable across runs."""
-    resolution = resolve(tables, previous_clusters)
+    matcher's counts. `previous_clusters` keeps party IDs stable across runs; `memo` keeps
+    each entity type's scored links for the next run (`reconcile.memo`)."""
+    resolution = resolve(tables, previous_clusters, memo=memo)
     out = {
         "clusters": resolution.clusters,
         "cluster_links": resolution.links,

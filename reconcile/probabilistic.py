@@ -8,6 +8,7 @@ list that holds a party once — for the UN, each committee's regime (`ONE_ENTRY
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import fields
 
 import polars as pl
 
@@ -15,6 +16,7 @@ from core.canonical import ENTITY_TYPES as ENTITY_TYPE_CODES
 from reconcile.blocking import birth_years, block
 from reconcile.deterministic import LINK_SCHEMA, PROBABILISTIC
 from reconcile.inputs import complete
+from reconcile.memo import TypeMemo, TypeResult
 from reconcile.names import prepare_names
 from reconcile.scoring import PartyFacts, by_index, score_pairs
 from reconcile.weights import DEFAULT, Settings
@@ -88,57 +90,54 @@ def probabilistic_links(
     components: pl.DataFrame | None = None,
     settings: Settings = DEFAULT,
     keep_scores: bool = False,
+    memo: TypeMemo | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
     """Scored candidate party pairs (with `keep_scores`: every one, by party index, with each
     feature's weight) and the links reaching the threshold (LINK_SCHEMA).
 
     `components` (entity_id, component) names the groups deterministic links already formed:
-    parties of one group are not compared again.
+    parties of one group are not compared again. `memo` keeps each type's links for the next
+    run (not with `keep_scores`).
     """
     tables = complete(tables)
     units = tables["entities"].join(listing_units(tables), on="entity_id")
     index = entity_index(units, components)
     facts = PartyFacts.of(tables, index)
     years = by_index(birth_years(tables["birth_dates"]), index)
-    ids = index["entity_id"]
     # parties of different types are never compared: resolve one type at a time, which also
-    # bounds the memory of each step
+    # bounds the memory of each step (two types at once in two threads was measured: no
+    # faster on 2 cores, more CPU)
+    parts = [
+        index.filter(pl.col("entity_type") == entity_type) for entity_type in ENTITY_TYPE_CODES
+    ]
+    done = [
+        _one_type(
+            part,
+            index=index,
+            tables=tables,
+            facts=facts,
+            years=years,
+            settings=settings,
+            memo=None if keep_scores else memo,
+            keep_scores=keep_scores,
+        )
+        for part in parts
+        if not part.is_empty()
+    ]
     links: list[pl.DataFrame] = []
     scores: list[pl.DataFrame] = []
     stats: dict[str, int] = {}
     total_names = 0
     candidates = 0
-    for entity_type in ENTITY_TYPE_CODES:
-        part = index.filter(pl.col("entity_type") == entity_type)
-        if part.is_empty():
-            continue
-        names = prepare_names(tables, part)
-        total_names += names.height
-        name_pairs, part_stats = block(names, years, settings)
-        for key, value in part_stats.items():
+    for result, scored in done:
+        total_names += result.names
+        for key, value in result.stats.items():
             stats[key] = stats.get(key, 0) + value
-        scored = score_pairs(names, name_pairs, facts, settings)
-        accepted = _unambiguous(
-            scored.filter(pl.col("score") >= settings.threshold), index, settings.ambiguity_margin
-        )
-        accepted = accepted.with_columns(
-            key_l=names["key"].gather(accepted["nid_l"]),
-            key_r=names["key"].gather(accepted["nid_r"]),
-        )
-        links.append(
-            accepted.select(
-                left_entity_id=ids.gather(accepted["el"]),
-                right_entity_id=ids.gather(accepted["er"]),
-                rule=pl.lit(PROBABILISTIC),
-                score=pl.col("score"),
-                evidence=_evidence(),
-                strong=pl.col("strong"),
-            ).cast(LINK_SCHEMA)
-        )
-        candidates += scored.height
-        if keep_scores:
+        links.append(result.links)
+        candidates += result.candidates
+        if scored is not None:
             scores.append(scored.drop("nid_l", "nid_r"))
-        del names, name_pairs, scored, accepted
+    del done
     found = pl.concat(links) if links else pl.DataFrame(schema=LINK_SCHEMA)
     scored = pl.concat(scores, how="diagonal_relaxed") if scores else pl.DataFrame()
     stats.update(
@@ -147,6 +146,74 @@ def probabilistic_links(
         probabilistic_links=int(found.height),
     )
     return scored, found, stats
+
+
+def type_inputs(
+    part: pl.DataFrame,
+    tables: Mapping[str, pl.DataFrame],
+    facts: PartyFacts,
+    years: pl.DataFrame,
+) -> tuple[dict[str, pl.DataFrame], PartyFacts, pl.DataFrame]:
+    """The rows scoring the parties of `part` (one type's rows of `entity_index`) reads:
+    their names, primary names, facts and birth years — nothing of another type's parties."""
+    entities = pl.col("entity_id").is_in(part["entity_id"].implode())
+    parties = pl.col("eidx").is_in(part["eidx"].implode())
+    own = {
+        "names": tables["names"]
+        .select("entity_id", "name", "name_type", "quality")
+        .filter(entities),
+        "entities": tables["entities"].select("entity_id", "primary_name").filter(entities),
+    }
+    own_facts = PartyFacts(
+        **{f.name: getattr(facts, f.name).filter(parties) for f in fields(PartyFacts)}
+    )
+    return own, own_facts, years.filter(parties)
+
+
+def _one_type(
+    part: pl.DataFrame,
+    index: pl.DataFrame,
+    tables: Mapping[str, pl.DataFrame],
+    facts: PartyFacts,
+    years: pl.DataFrame,
+    settings: Settings,
+    memo: TypeMemo | None,
+    keep_scores: bool = False,
+) -> tuple[TypeResult, pl.DataFrame | None]:
+    """The parties of one type (`part` of `entity_index`): their links, candidate count, the
+    blocking's counts and the number of names (from `memo` when its inputs are unchanged), and
+    with `keep_scores` every scored pair. `index` is read at the positions (eidx) of
+    `part`'s parties alone, where its rows are `part`'s."""
+    tables, facts, years = type_inputs(part, tables, facts, years)
+    key = None
+    if memo is not None:
+        frames = [part, *tables.values(), *(getattr(facts, f.name) for f in fields(facts)), years]
+        key = memo.key(frames, settings)
+        if (kept := memo.get(key)) is not None:
+            return kept, None
+    ids = index["entity_id"]
+    names = prepare_names(tables, part)
+    name_pairs, part_stats = block(names, years, settings)
+    scored = score_pairs(names, name_pairs, facts, settings)
+    accepted = _unambiguous(
+        scored.filter(pl.col("score") >= settings.threshold), index, settings.ambiguity_margin
+    )
+    accepted = accepted.with_columns(
+        key_l=names["key"].gather(accepted["nid_l"]),
+        key_r=names["key"].gather(accepted["nid_r"]),
+    )
+    links = accepted.select(
+        left_entity_id=ids.gather(accepted["el"]),
+        right_entity_id=ids.gather(accepted["er"]),
+        rule=pl.lit(PROBABILISTIC),
+        score=pl.col("score"),
+        evidence=_evidence(),
+        strong=pl.col("strong"),
+    ).cast(LINK_SCHEMA)
+    result = TypeResult(links, scored.height, part_stats, names.height)
+    if memo is not None and key is not None:
+        memo.put(key, result)
+    return result, scored if keep_scores else None
 
 
 def _evidence() -> pl.Expr:

@@ -11,6 +11,7 @@ import polars as pl
 from reconcile.clusters import assign_cluster_ids, cluster, cluster_conflicts, components_of
 from reconcile.deterministic import deterministic_links
 from reconcile.inputs import complete
+from reconcile.memo import TypeMemo
 from reconcile.probabilistic import listing_units, probabilistic_links
 from reconcile.weights import DEFAULT, Settings
 
@@ -29,15 +30,17 @@ def resolve(
     tables: Mapping[str, pl.DataFrame],
     previous_clusters: pl.DataFrame | None = None,
     settings: Settings = DEFAULT,
+    memo: TypeMemo | None = None,
 ) -> Resolution:
-    """Clusters, links and conflicts over the canonical tables of every source."""
+    """Clusters, links and conflicts over the canonical tables of every source (`memo`: each
+    entity type's scored links kept from the run before, `reconcile.memo`)."""
     tables = complete(tables)
     entities = tables["entities"].select(
         "entity_id", "source", "publication_id", "entity_type", "primary_name"
     )
     deterministic, det_stats = deterministic_links(tables, settings)
     components = components_of(entities, deterministic)
-    _, probabilistic, prob_stats = probabilistic_links(tables, components, settings)
+    _, probabilistic, prob_stats = probabilistic_links(tables, components, settings, memo=memo)
     groups, links, refused = cluster(
         entities.join(listing_units(tables), on="entity_id"), deterministic, probabilistic
     )
