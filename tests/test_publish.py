@@ -293,3 +293,40 @@ def test_no_link_possible_keeps_the_copy(tmp_path: Path, monkeypatch: pytest.Mon
     assert not (second / "b.parquet").samefile(first / "b.parquet")
     assert verify_published(second) == []
     assert not list(second.rglob(".*"))
+
+
+@pytest.mark.parametrize("where", ["export", "commit"])
+def test_a_failure_beside_the_lake_commit_publishes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """The FtM export runs in a thread beside the lake commit: either failing fails the
+    step with its own error, once the thread is done; nothing is published, `latest` is
+    as it was and the frozen catalog is gone."""
+    import assets.lake_commit
+    import ftm.publish
+
+    data = tmp_path / "data"
+    published = data / "published"
+    with DagsterInstance.ephemeral() as instance:
+        assert run(data, instance).success
+        first = latest_folder(published)
+        assert first is not None
+        damage(first / "entities.parquet")  # the same inputs then build a fresh version
+
+        def fail(*args: object, **kwargs: object) -> None:
+            raise RuntimeError(f"{where} failed here")
+
+        if where == "export":
+            monkeypatch.setattr(ftm.publish, "build_export", fail)
+        else:
+            monkeypatch.setattr(assets.lake_commit, "commit_history", fail)
+        result = run(data, instance)
+        assert not result.success
+        failure = result.failure_data_for_node("published_version")
+        assert failure is not None and failure.error is not None
+        assert f"{where} failed here" in str(failure.error.cause or failure.error)
+        assert latest_folder(published) == first
+        assert version_names(published) == [first.name]
+        assert not list(published.glob(".*.tmp"))
+        assert not list((data / "warehouse").glob(".history.*.ducklake"))
+        assert not [t for t in threading.enumerate() if t.name.startswith("ftm-export")]
