@@ -366,8 +366,9 @@ def build_consolidated(
                         f"{extra.dep} does not match the warehouse: {problem}; nothing published"
                     )
             # the FtM export in a thread beside the lake commit and the history tables: it
-            # needs neither; leaving the pool waits for it, so a failed commit still raises,
-            # once the thread is done
+            # needs neither. Then the statements and delistings (ftm/) in the thread while the
+            # version's other tables are written. Leaving the pool waits for the thread: a
+            # failure on either side raises once it is done, and publishes nothing
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ftm-export") as pool:
                 exporting = pool.submit(
                     ftm_publish.export_version,
@@ -377,58 +378,65 @@ def build_consolidated(
                     lake=data_dir.lake,
                     staged=warehouse_inputs(data_dir),
                 )
+                primary = primary_publications(tables["publications"], data_dir)
                 committed, history_tables, snapshot, frozen, in_history = commit_and_read(
                     tables,
                     warehouse_inputs(data_dir),
-                    primary_publications(tables["publications"], data_dir),
+                    primary,
                     previous,
                     history,
                     data_dir.path / "warehouse",
                 )
-            try:
-                primary = set(
-                    primary_publications(tables["publications"], data_dir)["publication_id"]
-                )
-                sources = manifest_sources(tables, primary)
-                # FtM export, its delta against the previous version, dataset index (ftm/)
-                ftm_files, ftm_tables, ftm_summary = ftm_publish.version_files(
-                    {**tables, **history_tables, **extra_tables},
-                    published,
-                    previous["version"] if previous else None,
-                    lake=data_dir.lake,
-                    formats=ftm_checks.format_disagreements(data_dir, warehouse_inputs(data_dir)),
-                    history=history,
-                    staged=warehouse_inputs(data_dir),
-                    exported=exporting.result(),
-                )
-                # FtM assertions: results recorded; a failed blocking one raises, nothing published
-                yield from ftm_checks.check_results(
-                    [spec.source for spec in specs], ftm_summary["assertions"]
-                )
-                version, folder = publish_version(
-                    published,
-                    {**tables, **history_tables, **extra_tables, **ftm_tables},
-                    sources,
-                    inputs,
-                    sql=SANCTIONED_ON,
-                    docs=dictionary([*tables, *history_tables, *extra_tables, *ftm_tables]),
-                    extra_files={
-                        "history.ducklake": frozen.read_bytes(),
-                        **extra_files,
-                        **ftm_files,
-                    },
-                    extra_manifest={
-                        "lake_snapshot": snapshot,
-                        "lake_data_path": shared.version_data_path,
-                    },
-                    # the lake's data files go into the version: it keeps time travel when moved
-                    linked_files={
-                        f"{VERSION_DATA_PATH}{name}": path
-                        for name, path in history.data_files().items()
-                    },
-                )
-            finally:
-                frozen.unlink(missing_ok=True)
+                try:
+                    sources = manifest_sources(tables, set(primary["publication_id"]))
+                    exported = exporting.result()
+                    filing = pool.submit(
+                        ftm_publish.version_files,
+                        {**tables, **history_tables, **extra_tables},
+                        published,
+                        previous["version"] if previous else None,
+                        lake=data_dir.lake,
+                        formats=ftm_checks.format_disagreements(
+                            data_dir, warehouse_inputs(data_dir)
+                        ),
+                        history=history,
+                        staged=warehouse_inputs(data_dir),
+                        exported=exported,
+                    )
+                    # FtM assertions: results recorded; a failed blocking one raises
+                    yield from ftm_checks.check_results(
+                        [spec.source for spec in specs], exported.checks
+                    )
+                    filed: dict[str, Any] = {}
+
+                    def ftm_part() -> "tuple[dict[str, pl.DataFrame], dict[str, bytes]]":
+                        files, ftm_tables, filed["summary"] = filing.result()
+                        return ftm_tables, files
+
+                    version, folder = publish_version(
+                        published,
+                        {**tables, **history_tables, **extra_tables},
+                        sources,
+                        inputs,
+                        sql=SANCTIONED_ON,
+                        docs=dictionary(
+                            [*tables, *history_tables, *extra_tables, *ftm_publish.TABLES]
+                        ),
+                        extra_files={"history.ducklake": frozen.read_bytes(), **extra_files},
+                        extra_manifest={
+                            "lake_snapshot": snapshot,
+                            "lake_data_path": shared.version_data_path,
+                        },
+                        # the lake's data files go into the version: time travel when moved
+                        linked_files={
+                            f"{VERSION_DATA_PATH}{name}": path
+                            for name, path in history.data_files().items()
+                        },
+                        late=ftm_part,  # the FtM files and `statements`, from the thread
+                    )
+                finally:
+                    frozen.unlink(missing_ok=True)
+            ftm_summary = filed["summary"]
             history.record_published(version, snapshot, in_history)
             ftm_publish.record_version(
                 published, json.loads((folder / "manifest.json").read_text()), ftm_summary

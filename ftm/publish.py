@@ -33,6 +33,7 @@ from resources.storage import atomic_write
 from resources.warehouse import version_names
 
 EXAMPLES = 5
+TABLES = ("statements",)  # the tables `version_files` adds to a version
 
 
 def _issues(tables: Mapping[str, pl.DataFrame], source: str) -> dict[str, Any]:
@@ -114,6 +115,8 @@ class Exported:
     data: bytes  # entities.ftm.json
     ops: list[dict[str, Any]]  # the delta against `previous`
     previous: str | None  # the version the delta is taken against (None: every entity added)
+    metrics: dict[str, Any]  # per list (`list_metrics`)
+    checks: list[dict[str, Any]]  # the assertions (ftm/bounds.json) evaluated on `metrics`
     seconds: dict[str, float]
 
 
@@ -139,11 +142,15 @@ def export_version(
     start = time.perf_counter()
     ops = compute_delta(prior, export)
     seconds["delta"] = time.perf_counter() - start
+    # --- ftm: assertions (ftm/bounds.json) ---
+    metrics = list_metrics(built.parties)
+    checks = evaluate(metrics, load_bounds(), set(tables["publications"]["source"]))
     if staged is not None:
         start = time.perf_counter()
         export_current(lake, staged, tables)
         seconds["statements_ahead"] = time.perf_counter() - start
-    return Exported(built, export, ops, previous if prior is not None else None, seconds)
+    previous = previous if prior is not None else None
+    return Exported(built, export, ops, previous, metrics, checks, seconds)
 
 
 def version_files(
@@ -179,8 +186,7 @@ def version_files(
     summary = built.stats.to_dict()
     index = dataset_index(tables, summary, counts, formats)
     # --- ftm: assertions (ftm/bounds.json), statements and delistings from the lake ---
-    metrics = list_metrics(built.parties)
-    checks = evaluate(metrics, load_bounds(), set(tables["publications"]["source"]))
+    metrics, checks = exported.metrics, exported.checks
     index["assertions"] = checks
     start = time.perf_counter()
     statements, delisted, per_list = version_history(
@@ -200,7 +206,7 @@ def version_files(
     }
     return (
         files,
-        {"statements": statements},
+        dict(zip(TABLES, [statements], strict=True)),
         {
             "counts": summary["schemata"],
             "delta": counts,
@@ -228,6 +234,7 @@ def record_version(
 
 
 __all__ = [
+    "TABLES",
     "Exported",
     "dataset_index",
     "export_version",

@@ -295,13 +295,13 @@ def test_no_link_possible_keeps_the_copy(tmp_path: Path, monkeypatch: pytest.Mon
     assert not list(second.rglob(".*"))
 
 
-@pytest.mark.parametrize("where", ["export", "commit"])
+@pytest.mark.parametrize("where", ["export", "commit", "statements"])
 def test_a_failure_beside_the_lake_commit_publishes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:
-    """The FtM export runs in a thread beside the lake commit: either failing fails the
-    step with its own error, once the thread is done; nothing is published, `latest` is
-    as it was and the frozen catalog is gone."""
+    """The FtM export runs in a thread beside the lake commit, the statements beside the
+    version's writing: a failure on either side fails the step with its own error, once the
+    thread is done; nothing is published, `latest` is as it was, the frozen catalog gone."""
     import assets.lake_commit
     import ftm.publish
 
@@ -318,6 +318,8 @@ def test_a_failure_beside_the_lake_commit_publishes_nothing(
 
         if where == "export":
             monkeypatch.setattr(ftm.publish, "build_export", fail)
+        elif where == "statements":  # in the thread while the version's tables are written
+            monkeypatch.setattr(ftm.publish, "version_history", fail)
         else:
             monkeypatch.setattr(assets.lake_commit, "commit_history", fail)
         result = run(data, instance)
@@ -330,3 +332,41 @@ def test_a_failure_beside_the_lake_commit_publishes_nothing(
         assert not list(published.glob(".*.tmp"))
         assert not list((data / "warehouse").glob(".history.*.ducklake"))
         assert not [t for t in threading.enumerate() if t.name.startswith("ftm-export")]
+
+
+def test_late_tables_and_files_join_the_version(tmp_path: Path) -> None:
+    """`late` (computed in a thread while the other tables are written) adds its tables and
+    files after them, to the parquet files, the DuckDB file and the manifest; its error
+    publishes nothing and leaves `latest` as it was."""
+    published = tmp_path / "published"
+    first = publish(published, 1)
+    late_table = pl.DataFrame({"version": [2] * 300, "late": ["y"] * 300})
+    inputs = hashlib.sha256(b"2").hexdigest()
+    version, folder = publish_version(
+        published,
+        tables(2),
+        [],
+        inputs,
+        extra_files={"charts/c.png": b"png"},
+        late=lambda: ({"c": late_table}, {"late.json": b"{}\n"}),
+    )
+    manifest = json.loads((folder / MANIFEST).read_text())
+    assert list(manifest["tables"]) == ["a", "b", "c"]
+    assert manifest["tables"]["c"]["rows"] == 300
+    assert sorted(manifest["files"]) == ["charts/c.png", "late.json"]
+    assert (folder / "late.json").read_bytes() == b"{}\n"
+    assert pl.read_parquet(folder / "c.parquet").equals(late_table)
+    con = duckdb.connect(str(folder / "sanctions.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*), min(late) FROM c").fetchone() == (300, "y")
+    assert con.execute("SELECT count(*) FROM a").fetchone() == (1_000,)
+    con.close()
+    assert verify_published(folder) == []
+
+    def fail() -> tuple[dict[str, pl.DataFrame], dict[str, bytes]]:
+        raise RuntimeError("statements failed")
+
+    with pytest.raises(RuntimeError, match="statements failed"):
+        publish_version(published, tables(3), [], hashlib.sha256(b"3").hexdigest(), late=fail)
+    assert latest_folder(published) == folder
+    assert version_names(published) == [first, version]
+    assert not list(published.glob(".*.tmp"))
