@@ -18,7 +18,7 @@ amendments 1-3 (the 4th re-uses cached statement rows), each line one rig, inter
 - quiet (others_cpu ≤ 0.13 s per run), load 0.6-3.7 (07:18-07:22):
     old  6.00 5.79 6.14 | 5.54 5.61 5.52   downstream 8.75 8.34 8.77 | 7.99 8.04 8.00
     new  5.31 4.85 4.66 | 4.59 4.51 4.53   downstream 8.01 7.76 7.25 | 7.39 7.00 7.17
-  medians 5.70 → 4.62 s (−1.1 s); downstream 8.17 → 7.33 s; its CPU 9.8 → 9.5 s.
+  medians 5.70 → 4.62 s (−1.1 s); downstream 8.19 → 7.32 s; its CPU 9.63 → 9.48 s.
 - another session busy on one core (others_cpu 9-11 s per run, load 4-5, 06:57-06:59):
     old 7.20 7.37 7.26, new 5.55 6.35 6.72.
 Inside the step, old: lake commit 0.7 s, history tables 0.7 s, FtM export 0.9 s, delta 0.2 s,
