@@ -13,6 +13,7 @@ materialization.
 import hashlib
 import json
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -41,6 +42,7 @@ from assets.consolidated_checks import (
 )
 from assets.factory import SourceSpec, current_folder
 from assets.fingerprints import schema_fingerprint
+from assets.lake_commit import commit_and_read
 from assets.source_checks import validate_publication
 from assets.tables import table_results, table_specs
 from core.vocabulary import TABLE_NAMES
@@ -70,7 +72,7 @@ from schemas.validate import failures_markdown, markdown_table
 if TYPE_CHECKING:
     import polars as pl
 
-    from resources.history import Committed, History
+    from resources.history import Committed
 
 GROUP = "consolidated"
 ALL_TABLES = ("publications", *TABLE_NAMES)
@@ -158,42 +160,6 @@ def gather(
     return tables, staged, by_source
 
 
-def commit_history(
-    tables: "dict[str, pl.DataFrame]",
-    staged: dict[str, str],
-    data_dir: DataDir,
-    history: "History | None" = None,
-) -> "list[Committed]":
-    """Commit each source's current publication to the lake (one snapshot per new publication).
-
-    Called only while publishing, after every blocking check passed: the lake then holds no
-    publication a check held back. `history`: the storage backend's lake (default: local).
-    """
-    import polars as pl
-
-    from resources.history import History
-
-    history = history or History(data_dir.lake)
-    committed = []
-    with history.open() as con:
-        for source, staged_as in sorted(staged.items()):
-            publication_id = staged_as.split(".", 1)[0]
-            publication = (
-                tables["publications"]
-                .filter(pl.col("publication_id") == publication_id)
-                .row(0, named=True)
-            )
-            per_source = {
-                n: df.filter(pl.col("source") == source)
-                for n, df in tables.items()
-                if n != "publications"
-            }
-            committed.append(
-                history.commit(con, source, {**publication, "staged_as": staged_as}, per_source)
-            )
-    return committed
-
-
 def inputs_path(data_dir: DataDir) -> Path:
     """Beside the warehouse: the staging folder (publication + parser version) of each source."""
     return data_dir.warehouse_db.with_suffix(".inputs")
@@ -219,69 +185,6 @@ def primary_publications(publications: "pl.DataFrame", data_dir: DataDir) -> "pl
 
     ids = [staged_as.split(".", 1)[0] for staged_as in warehouse_inputs(data_dir).values()]
     return publications.filter(pl.col("publication_id").is_in(ids))
-
-
-def version_extras(
-    data_dir: DataDir,
-    tables: "dict[str, pl.DataFrame]",
-    previous: dict[str, Any] | None,
-    committed: "Sequence[Committed]",
-    history: "History | None" = None,
-) -> "tuple[dict[str, pl.DataFrame], int, Path, set[int]]":
-    """History tables for a new version: change feed, crosswalk, entity and publication history.
-
-    Only published snapshots count (the ledger's, and this version's `committed`): a commit
-    whose publishing failed is in the lake but in none of these tables. Also returns the lake
-    snapshot, the frozen catalog and the snapshots this version publishes.
-    """
-    from core.changes import State, change_feed
-    from resources.history import History, entity_history
-
-    history = history or History(data_dir.lake)
-    primary = primary_publications(tables["publications"], data_dir)
-    with history.open(read_only=True) as con:  # committed by `commit_history`: read only
-        snapshot = history.current_snapshot(con)
-        published = history.published_snapshots(con, previous) | {c.snapshot_id for c in committed}
-        after = State(
-            tables={
-                n: df.drop("publication_id") for n, df in tables.items() if n != "publications"
-            },
-            publications=dict(primary.select("source", "publication_id").iter_rows()),
-            files={
-                r["source"]: frozenset(f["name"] for f in json.loads(r["files"]))
-                for r in primary.iter_rows(named=True)
-            },
-        )
-        if previous is not None and previous.get("lake_snapshot") is not None:
-            before = State(
-                tables={
-                    n: history.table_at(con, n, previous["lake_snapshot"]) for n in TABLE_NAMES
-                },
-                publications={
-                    s["source"]: s["publication_id"]
-                    for s in previous["sources"]
-                    if s.get("primary")
-                },
-                files={
-                    s["source"]: frozenset(s.get("files", []))
-                    for s in previous["sources"]
-                    if s.get("primary")
-                },
-            )
-        else:
-            before = State(
-                tables={n: df.head(0) for n, df in after.tables.items()}, publications={}, files={}
-            )
-        changes, crosswalk = change_feed(before, after)
-        extras = {
-            "changes": changes,
-            "crosswalk": crosswalk,
-            "entity_history": entity_history(history, con, published),
-            "publication_history": history.snapshots(con, published),
-        }
-    frozen = data_dir.path / "warehouse" / f".history.{snapshot}.ducklake"
-    history.freeze(frozen)
-    return extras, snapshot, frozen, published
 
 
 @dataclass(frozen=True)
@@ -462,53 +365,78 @@ def build_consolidated(
                     raise RuntimeError(
                         f"{extra.dep} does not match the warehouse: {problem}; nothing published"
                     )
-            committed = commit_history(tables, warehouse_inputs(data_dir), data_dir, history)
-            history_tables, snapshot, frozen, in_history = version_extras(
-                data_dir, tables, previous, committed, history
-            )
-            try:
-                primary = set(
-                    primary_publications(tables["publications"], data_dir)["publication_id"]
-                )
-                sources = manifest_sources(tables, primary)
-                # FtM export, its delta against the previous version, dataset index (ftm/)
-                ftm_files, ftm_tables, ftm_summary = ftm_publish.version_files(
-                    {**tables, **history_tables, **extra_tables},
+            # the FtM export in a thread beside the lake commit and the history tables: it
+            # needs neither. Then the statements and delistings (ftm/) in the thread while the
+            # version's other tables are written. Leaving the pool waits for the thread: a
+            # failure on either side raises once it is done, and publishes nothing
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ftm-export") as pool:
+                exporting = pool.submit(
+                    ftm_publish.export_version,
+                    {**tables, **extra_tables},
                     published,
                     previous["version"] if previous else None,
                     lake=data_dir.lake,
-                    formats=ftm_checks.format_disagreements(data_dir, warehouse_inputs(data_dir)),
-                    history=history,
                     staged=warehouse_inputs(data_dir),
                 )
-                # FtM assertions: results recorded; a failed blocking one raises, nothing published
-                yield from ftm_checks.check_results(
-                    [spec.source for spec in specs], ftm_summary["assertions"]
+                primary = primary_publications(tables["publications"], data_dir)
+                committed, history_tables, snapshot, frozen, in_history = commit_and_read(
+                    tables,
+                    warehouse_inputs(data_dir),
+                    primary,
+                    previous,
+                    history,
+                    data_dir.path / "warehouse",
                 )
-                version, folder = publish_version(
-                    published,
-                    {**tables, **history_tables, **extra_tables, **ftm_tables},
-                    sources,
-                    inputs,
-                    sql=SANCTIONED_ON,
-                    docs=dictionary([*tables, *history_tables, *extra_tables, *ftm_tables]),
-                    extra_files={
-                        "history.ducklake": frozen.read_bytes(),
-                        **extra_files,
-                        **ftm_files,
-                    },
-                    extra_manifest={
-                        "lake_snapshot": snapshot,
-                        "lake_data_path": shared.version_data_path,
-                    },
-                    # the lake's data files go into the version: it keeps time travel when moved
-                    linked_files={
-                        f"{VERSION_DATA_PATH}{name}": path
-                        for name, path in history.data_files().items()
-                    },
-                )
-            finally:
-                frozen.unlink(missing_ok=True)
+                try:
+                    sources = manifest_sources(tables, set(primary["publication_id"]))
+                    exported = exporting.result()
+                    filing = pool.submit(
+                        ftm_publish.version_files,
+                        {**tables, **history_tables, **extra_tables},
+                        published,
+                        previous["version"] if previous else None,
+                        lake=data_dir.lake,
+                        formats=ftm_checks.format_disagreements(
+                            data_dir, warehouse_inputs(data_dir)
+                        ),
+                        history=history,
+                        staged=warehouse_inputs(data_dir),
+                        exported=exported,
+                    )
+                    # FtM assertions: results recorded; a failed blocking one raises
+                    yield from ftm_checks.check_results(
+                        [spec.source for spec in specs], exported.checks
+                    )
+                    filed: dict[str, Any] = {}
+
+                    def ftm_part() -> "tuple[dict[str, pl.DataFrame], dict[str, bytes]]":
+                        files, ftm_tables, filed["summary"] = filing.result()
+                        return ftm_tables, files
+
+                    version, folder = publish_version(
+                        published,
+                        {**tables, **history_tables, **extra_tables},
+                        sources,
+                        inputs,
+                        sql=SANCTIONED_ON,
+                        docs=dictionary(
+                            [*tables, *history_tables, *extra_tables, *ftm_publish.TABLES]
+                        ),
+                        extra_files={"history.ducklake": frozen.read_bytes(), **extra_files},
+                        extra_manifest={
+                            "lake_snapshot": snapshot,
+                            "lake_data_path": shared.version_data_path,
+                        },
+                        # the lake's data files go into the version: time travel when moved
+                        linked_files={
+                            f"{VERSION_DATA_PATH}{name}": path
+                            for name, path in history.data_files().items()
+                        },
+                        late=ftm_part,  # the FtM files and `statements`, from the thread
+                    )
+                finally:
+                    frozen.unlink(missing_ok=True)
+            ftm_summary = filed["summary"]
             history.record_published(version, snapshot, in_history)
             ftm_publish.record_version(
                 published, json.loads((folder / "manifest.json").read_text()), ftm_summary

@@ -114,6 +114,12 @@ a publication's address into its entities (`sourceUrl`): a new publication's del
 what changed (1 line here) whatever the address; the published files are otherwise the same,
 frame for frame and in the same order (run times aside).
 
+Threads in published_version (h-publish, 2026-12-05 07:18-07:22, quiet, in-process,
+bench/bench_publish_step.py): the FtM export beside the lake commit, the statements beside
+the version's writing: the step 5.70 → 4.62 s wall (medians), same outputs. Through the
+daemon (this bench, SQLite, 07:22-07:26): steady state 19.2 s to `latest` (load 2.9) and
+20.1 s (load 1.1), published_version 5.39 and 5.76 s in its run worker (6.22 s before).
+
 Issue #12's ≤ 15 s is not met: 25.4 s at load 4.3 against 23.0 s before at load 1.0 (the
 two are not comparable: the load moves every part; the before run at load 5.0 took 49.1 s).
 About 10 s of it is the daemon's machinery, on either storage: up to 5 s of the sensor loop

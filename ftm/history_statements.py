@@ -162,6 +162,32 @@ def publication_rows(
     return paths
 
 
+def export_current(
+    lake: Path, staged: Mapping[str, str], tables: Mapping[str, pl.DataFrame]
+) -> list[Path]:
+    """Export ahead the rows of the version's own publications (`staged`: each source's
+    staging folder) missing from the cache, from the version's canonical `tables`; returns the
+    files written.
+
+    Each is the file `publication_rows` writes for that publication once the version's
+    publication history is known (after the lake commit), the same rows: its name is the
+    staging folder's (`staged_as`, which the lake's commit records) and the publication's id
+    the folder's first part, as `commit_history` commits it. So the export can run beside the
+    lake commit (assets/consolidated.py)."""
+    cache = lake.parent / CACHE
+    cache.mkdir(parents=True, exist_ok=True)
+    code = _code_fingerprint()
+    written = []
+    for source, staged_as in sorted(staged.items()):
+        path = cache / f"{staged_as}.{code}.parquet"
+        if path.exists():
+            continue
+        info = {"publication_id": staged_as.split(".", 1)[0], "url": None}
+        _export_rows(current_tables(tables, source, info), cache, path)
+        written.append(path)
+    return written
+
+
 def _export_rows(tables: Mapping[str, pl.DataFrame], cache: Path, path: Path) -> None:
     """A publication's exploded FtM rows, written to `path`."""
     # the parties this publication shares with one already exported (the version's own

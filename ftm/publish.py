@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +25,15 @@ from ftm.delta import (
     updated_versions,
     versions_entry,
 )
-from ftm.export import build_export, ftm_id, to_lines
-from ftm.history_statements import version_history
+from ftm.export import Export, build_export, ftm_id, to_lines
+from ftm.history_statements import export_current, version_history
 from ftm.memo import CACHE as MEMO
 from resources.history import History
 from resources.storage import atomic_write
 from resources.warehouse import version_names
 
 EXAMPLES = 5
+TABLES = ("statements",)  # the tables `version_files` adds to a version
 
 
 def _issues(tables: Mapping[str, pl.DataFrame], source: str) -> dict[str, Any]:
@@ -105,29 +107,32 @@ def dataset_index(
     return {"lists": lists, "export": dict(stats), "delta": dict(delta)}
 
 
-def version_files(
+@dataclass(frozen=True)
+class Exported:
+    """A version's FtM export and its delta (`export_version`)."""
+
+    built: Export
+    data: bytes  # entities.ftm.json
+    ops: list[dict[str, Any]]  # the delta against `previous`
+    previous: str | None  # the version the delta is taken against (None: every entity added)
+    metrics: dict[str, Any]  # per list (`list_metrics`)
+    checks: list[dict[str, Any]]  # the assertions (ftm/bounds.json) evaluated on `metrics`
+    seconds: dict[str, float]
+
+
+def export_version(
     tables: Mapping[str, pl.DataFrame],
     published: Path,
     previous: str | None,
     *,
     lake: Path,
-    formats: Mapping[str, Any] | None = None,
-    history: History | None = None,
     staged: Mapping[str, str] | None = None,
-) -> tuple[dict[str, bytes], dict[str, pl.DataFrame], dict[str, Any]]:
-    """The version's FtM files (relative name → bytes), its `statements` table, and a
-    summary for `versions.json`.
-
-    `lake`: the versioned store, read for `statements` and `delisted.ftm.json` (with the
-    version's `publication_history`), through `history` when the storage backend gives one
-    (the shared lake's catalog on PostgreSQL); `formats`: per list, the formats that disagree;
-    `staged`: the staging folder of each list's publication in `tables` (its statements are
-    then exported from `tables`, not read back from the lake).
-
-    The export reuses the entities of parties whose rows did not change from its memo under
-    the lake's folder (`ftm/memo.py`). The delta is taken against the previous version's
-    export (`previous`, the newest intact version); with none (first version, or one published
-    before the export existed) every entity is an ADD."""
+) -> Exported:
+    """The part of `version_files` that needs only the version's canonical tables (and
+    reconciliation's `clusters`), not its history: the export, its delta, and the statement
+    rows of the version's own publications ahead (`export_current`, with `staged`). It reads
+    and writes no lake table, so the publishing asset runs it in a thread beside the lake
+    commit (Python beside DuckDB, which releases the GIL)."""
     start = time.perf_counter()
     built = build_export(tables, lake.parent / MEMO)
     export = built.data()
@@ -137,12 +142,51 @@ def version_files(
     start = time.perf_counter()
     ops = compute_delta(prior, export)
     seconds["delta"] = time.perf_counter() - start
+    # --- ftm: assertions (ftm/bounds.json) ---
+    metrics = list_metrics(built.parties)
+    checks = evaluate(metrics, load_bounds(), set(tables["publications"]["source"]))
+    if staged is not None:
+        start = time.perf_counter()
+        export_current(lake, staged, tables)
+        seconds["statements_ahead"] = time.perf_counter() - start
+    previous = previous if prior is not None else None
+    return Exported(built, export, ops, previous, metrics, checks, seconds)
+
+
+def version_files(
+    tables: Mapping[str, pl.DataFrame],
+    published: Path,
+    previous: str | None,
+    *,
+    lake: Path,
+    formats: Mapping[str, Any] | None = None,
+    history: History | None = None,
+    staged: Mapping[str, str] | None = None,
+    exported: Exported | None = None,
+) -> tuple[dict[str, bytes], dict[str, pl.DataFrame], dict[str, Any]]:
+    """The version's FtM files (relative name → bytes), its `statements` table, and a
+    summary for `versions.json`.
+
+    `lake`: the versioned store, read for `statements` and `delisted.ftm.json` (with the
+    version's `publication_history`), through `history` when the storage backend gives one
+    (the shared lake's catalog on PostgreSQL); `formats`: per list, the formats that disagree;
+    `staged`: the staging folder of each list's publication in `tables` (its statements are
+    then exported from `tables`, not read back from the lake); `exported`: `export_version`
+    of the same tables, already run (else it runs here).
+
+    The export reuses the entities of parties whose rows did not change from its memo under
+    the lake's folder (`ftm/memo.py`). The delta is taken against the previous version's
+    export (`previous`, the newest intact version); with none (first version, or one published
+    before the export existed) every entity is an ADD."""
+    if exported is None:
+        exported = export_version(tables, published, previous, lake=lake, staged=staged)
+    built, ops = exported.built, exported.ops
+    seconds = dict(exported.seconds)
     counts = delta_counts(ops)
     summary = built.stats.to_dict()
     index = dataset_index(tables, summary, counts, formats)
     # --- ftm: assertions (ftm/bounds.json), statements and delistings from the lake ---
-    metrics = list_metrics(built.parties)
-    checks = evaluate(metrics, load_bounds(), set(tables["publications"]["source"]))
+    metrics, checks = exported.metrics, exported.checks
     index["assertions"] = checks
     start = time.perf_counter()
     statements, delisted, per_list = version_history(
@@ -155,18 +199,18 @@ def version_files(
     index["delisted"] = per_list
     # --- end ftm ---
     files = {
-        ENTITIES_FILE: export,
+        ENTITIES_FILE: exported.data,
         DELTA_FILE: delta_lines(ops),
         DELISTED_FILE: to_lines(delisted),
         INDEX_FILE: (json.dumps(index, indent=1, default=str) + "\n").encode(),
     }
     return (
         files,
-        {"statements": statements},
+        dict(zip(TABLES, [statements], strict=True)),
         {
             "counts": summary["schemata"],
             "delta": counts,
-            "previous": previous if prior is not None else None,
+            "previous": exported.previous,
             "metrics": metrics,
             "assertions": checks,
             "export_memo": built.stats.memo,
@@ -189,4 +233,12 @@ def record_version(
     return path
 
 
-__all__ = ["dataset_index", "ftm_id", "record_version", "version_files"]
+__all__ = [
+    "TABLES",
+    "Exported",
+    "dataset_index",
+    "export_version",
+    "ftm_id",
+    "record_version",
+    "version_files",
+]

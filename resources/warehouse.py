@@ -38,6 +38,7 @@ from dagster import ConfigurableResource
 from resources.storage import atomic_write, dumps
 
 if TYPE_CHECKING:  # duckdb and polars are imported where used, not with the definitions
+    import duckdb
     import polars as pl
 
     from schemas.catalog import TableDoc
@@ -102,12 +103,15 @@ def write_database(
     tables: Mapping[str, pl.DataFrame],
     sql: str = "",
     docs: Mapping[str, TableDoc] | None = None,
+    late: Callable[[], Mapping[str, pl.DataFrame]] | None = None,
 ) -> None:
     """Write `tables` into a new DuckDB file at `path` (via a temp file and rename).
 
-    `docs` (the data dictionary) become comments on the tables and their columns.
+    `docs` (the data dictionary) become comments on the tables and their columns. `late`
+    gives more tables, written after `tables`: those are committed first, so the file is
+    written while `late` waits for tables another thread computes (`publish_version`).
 
-    One transaction, one thread: the file is written once, at the checkpoint (committed table
+    One transaction (two with `late`), one thread: the file is written once, at the checkpoint (committed table
     by table, each table went to the write-ahead log and was copied from there again), and
     no CPU goes to threads contending on a 2-core machine. In #12's steady state (a version's
     23 tables, 418,787 statements, and the warehouse): 1.6 s of CPU for both files instead of
@@ -122,10 +126,13 @@ def write_database(
         con = duckdb.connect(str(tmp), config={"threads": 1})
         try:
             con.execute("BEGIN")
-            for name, df in tables.items():
-                con.register("incoming", df.to_arrow())
-                con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM incoming')
-                con.unregister("incoming")
+            _create(con, tables)
+            if late is not None:
+                con.execute("COMMIT")
+                more = late()
+                con.execute("BEGIN")
+                _create(con, more)
+                tables = {**tables, **more}
             if sql:
                 con.execute(sql)
             if docs:
@@ -140,6 +147,13 @@ def write_database(
         tmp.unlink(missing_ok=True)
         tmp.with_name(f"{tmp.name}.wal").unlink(missing_ok=True)
         raise
+
+
+def _create(con: duckdb.DuckDBPyConnection, tables: Mapping[str, pl.DataFrame]) -> None:
+    for name, df in tables.items():
+        con.register("incoming", df.to_arrow())
+        con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM incoming')
+        con.unregister("incoming")
 
 
 def _utc(df: pl.DataFrame) -> pl.DataFrame:
@@ -248,8 +262,13 @@ def publish_version(
     extra_manifest: Mapping[str, Any] | None = None,
     linked_files: Mapping[str, Path] | None = None,
     docs: Mapping[str, TableDoc] | None = None,
+    late: Callable[[], tuple[Mapping[str, pl.DataFrame], Mapping[str, bytes]]] | None = None,
 ) -> tuple[str, Path]:
     """Write, verify and atomically expose a new version; returns (version, folder).
+
+    `late` gives more tables and files (after `tables`, `extra_files`), asked for once
+    `tables` are written: the caller computes them meanwhile (in a thread). Its error fails
+    the publish like any other.
 
     `linked_files` (name in the version -> existing immutable file) are hard-linked into the
     version (copied where a link is not possible, e.g. across file systems) and listed in the
@@ -271,12 +290,28 @@ def publish_version(
     tmp.mkdir(parents=True)
     try:
         files: dict[str, dict[str, Any]] = {}
-        for name, df in tables.items():
-            path = tmp / f"{name}.parquet"
-            df.write_parquet(path, compression="zstd", statistics=True)
-            files[name] = {"file": path.name, "rows": df.height}
-        write_database(tmp / DATABASE, tables, sql, docs)
-        for name, data in (extra_files or {}).items():
+
+        def write_parquet(batch: Mapping[str, pl.DataFrame]) -> None:
+            for name, df in batch.items():
+                path = tmp / f"{name}.parquet"
+                df.write_parquet(path, compression="zstd", statistics=True)
+                files[name] = {"file": path.name, "rows": df.height}
+
+        more: dict[str, pl.DataFrame] = {}
+        extras = dict(extra_files or {})
+
+        def late_tables() -> Mapping[str, pl.DataFrame]:
+            assert late is not None
+            got, got_files = late()
+            more.update(got)
+            extras.update(got_files)
+            write_parquet(got)
+            return got
+
+        write_parquet(tables)
+        write_database(tmp / DATABASE, tables, sql, docs, late_tables if late else None)
+        tables = {**tables, **more}
+        for name, data in extras.items():
             (tmp / name).parent.mkdir(parents=True, exist_ok=True)
             (tmp / name).write_bytes(data)
         for name, source in (linked_files or {}).items():
@@ -297,7 +332,7 @@ def publish_version(
                 name: {**entry, "sha256": hashes[entry["file"]]} for name, entry in files.items()
             },
             "database": {"file": DATABASE, "sha256": hashes[DATABASE]},
-            "files": {name: hashes[name] for name in [*(extra_files or {}), *(linked_files or {})]},
+            "files": {name: hashes[name] for name in [*extras, *(linked_files or {})]},
             **(extra_manifest or {}),
         }
         (tmp / MANIFEST).write_text(dumps(manifest))

@@ -353,6 +353,18 @@ def test_statements_of_a_new_publication_from_the_version(
         )
         heights.append(rows.height)
     assert min(heights) > 0 and sum(heights) > 100_000
+    # exported ahead, beside the lake commit (`export_current`): the files `publication_rows`
+    # then finds in place (it exports nothing, reads no lake), with the same rows
+    ahead = tmp_path / "ahead"
+    written = hs.export_current(ahead / "lake", staged, tables)
+    found = hs.publication_rows(lake, newest, ahead / hs.CACHE, current=({}, {}))
+    assert sorted(written) == sorted(found.values()) and len(written) == 7
+    for sid, path in found.items():
+        rows = pl.read_parquet(path)
+        assert_frame_equal(
+            rows.sort(rows.columns), pl.read_parquet(in_hand[sid]).sort(rows.columns)
+        )
+    assert hs.export_current(ahead / "lake", staged, tables) == []  # already there: kept
 
 
 def test_delistings(versions: tuple[Path, Path, Path]) -> None:

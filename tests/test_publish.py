@@ -293,3 +293,80 @@ def test_no_link_possible_keeps_the_copy(tmp_path: Path, monkeypatch: pytest.Mon
     assert not (second / "b.parquet").samefile(first / "b.parquet")
     assert verify_published(second) == []
     assert not list(second.rglob(".*"))
+
+
+@pytest.mark.parametrize("where", ["export", "commit", "statements"])
+def test_a_failure_beside_the_lake_commit_publishes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """The FtM export runs in a thread beside the lake commit, the statements beside the
+    version's writing: a failure on either side fails the step with its own error, once the
+    thread is done; nothing is published, `latest` is as it was, the frozen catalog gone."""
+    import assets.lake_commit
+    import ftm.publish
+
+    data = tmp_path / "data"
+    published = data / "published"
+    with DagsterInstance.ephemeral() as instance:
+        assert run(data, instance).success
+        first = latest_folder(published)
+        assert first is not None
+        damage(first / "entities.parquet")  # the same inputs then build a fresh version
+
+        def fail(*args: object, **kwargs: object) -> None:
+            raise RuntimeError(f"{where} failed here")
+
+        if where == "export":
+            monkeypatch.setattr(ftm.publish, "build_export", fail)
+        elif where == "statements":  # in the thread while the version's tables are written
+            monkeypatch.setattr(ftm.publish, "version_history", fail)
+        else:
+            monkeypatch.setattr(assets.lake_commit, "commit_history", fail)
+        result = run(data, instance)
+        assert not result.success
+        failure = result.failure_data_for_node("published_version")
+        assert failure is not None and failure.error is not None
+        assert f"{where} failed here" in str(failure.error.cause or failure.error)
+        assert latest_folder(published) == first
+        assert version_names(published) == [first.name]
+        assert not list(published.glob(".*.tmp"))
+        assert not list((data / "warehouse").glob(".history.*.ducklake"))
+        assert not [t for t in threading.enumerate() if t.name.startswith("ftm-export")]
+
+
+def test_late_tables_and_files_join_the_version(tmp_path: Path) -> None:
+    """`late` (computed in a thread while the other tables are written) adds its tables and
+    files after them, to the parquet files, the DuckDB file and the manifest; its error
+    publishes nothing and leaves `latest` as it was."""
+    published = tmp_path / "published"
+    first = publish(published, 1)
+    late_table = pl.DataFrame({"version": [2] * 300, "late": ["y"] * 300})
+    inputs = hashlib.sha256(b"2").hexdigest()
+    version, folder = publish_version(
+        published,
+        tables(2),
+        [],
+        inputs,
+        extra_files={"charts/c.png": b"png"},
+        late=lambda: ({"c": late_table}, {"late.json": b"{}\n"}),
+    )
+    manifest = json.loads((folder / MANIFEST).read_text())
+    assert list(manifest["tables"]) == ["a", "b", "c"]
+    assert manifest["tables"]["c"]["rows"] == 300
+    assert sorted(manifest["files"]) == ["charts/c.png", "late.json"]
+    assert (folder / "late.json").read_bytes() == b"{}\n"
+    assert pl.read_parquet(folder / "c.parquet").equals(late_table)
+    con = duckdb.connect(str(folder / "sanctions.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*), min(late) FROM c").fetchone() == (300, "y")
+    assert con.execute("SELECT count(*) FROM a").fetchone() == (1_000,)
+    con.close()
+    assert verify_published(folder) == []
+
+    def fail() -> tuple[dict[str, pl.DataFrame], dict[str, bytes]]:
+        raise RuntimeError("statements failed")
+
+    with pytest.raises(RuntimeError, match="statements failed"):
+        publish_version(published, tables(3), [], hashlib.sha256(b"3").hexdigest(), late=fail)
+    assert latest_folder(published) == folder
+    assert version_names(published) == [first, version]
+    assert not list(published.glob(".*.tmp"))
