@@ -78,20 +78,14 @@ def main() -> None:
         rounds, args = int(args[1]), args[2:]
     roots = [Path(arg).resolve() for arg in args] or [ROOT]
     sys.path.insert(0, str(ROOT))
-    from tests.automation_defs import CONFIG_ENV, build
+    from bench.bench_e2e import rig_job
     from tests.test_automation import LAST_RECORD
     from tests.test_automation_daemon import rig
 
     with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as name:
         tmp = Path(name)
         with rig(tmp, False) as r:
-            defs = build(json.loads(Path(r.env[CONFIG_ENV]).read_text()))
-            job = defs.resolve_implicit_global_asset_job_def()
-            down = [
-                k
-                for k in job.asset_layer.asset_graph.get_all_asset_keys()
-                if k.to_user_string() not in ("us_ofac_sdn", "un_sc")
-            ]
+            defs, job, down = rig_job(r)
             assert job.execute_in_process(instance=r.instance, asset_selection=down).success
             ingest = defs.resolve_job_def("ingest_us_ofac_sdn")
             last = LAST_RECORD

@@ -201,7 +201,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dagster import AssetKey, DagsterEventType, DagsterInstance
+from dagster import AssetKey, DagsterEventType, DagsterInstance, Definitions, JobDefinition
 from dagster._core.scheduler.instigation import TickStatus
 
 from tests.automation_defs import CONFIG_ENV, build
@@ -441,6 +441,19 @@ def main() -> None:
     subprocess.run(["uptime"], check=False)
 
 
+def rig_job(r: Rig) -> tuple[Definitions, JobDefinition, list[AssetKey]]:
+    """The rig's definitions (tests/automation_defs.py), their asset job and the assets of it
+    downstream of the two lists (the downstream run's selection)."""
+    defs = build(json.loads(Path(r.env[CONFIG_ENV]).read_text()))
+    job = defs.resolve_implicit_global_asset_job_def()
+    downstream = [
+        k
+        for k in job.asset_layer.asset_graph.get_all_asset_keys()
+        if k.to_user_string() not in ("us_ofac_sdn", "un_sc")
+    ]
+    return defs, job, downstream
+
+
 def e2e(postgres: bool) -> None:
     from tests.test_automation_daemon import daemon, published_version, rig
 
@@ -449,13 +462,7 @@ def e2e(postgres: bool) -> None:
     with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as name:
         tmp = Path(name)
         with rig(tmp, postgres) as r:
-            defs = build(json.loads(Path(r.env[CONFIG_ENV]).read_text()))
-            job = defs.resolve_implicit_global_asset_job_def()
-            downstream = [
-                k
-                for k in job.asset_layer.asset_graph.get_all_asset_keys()
-                if k.to_user_string() not in ("us_ofac_sdn", "un_sc")
-            ]
+            defs, job, downstream = rig_job(r)
             start = time.perf_counter()
             assert job.execute_in_process(instance=r.instance, asset_selection=downstream).success
             print(

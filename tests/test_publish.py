@@ -192,15 +192,21 @@ def run(data: Path, instance: DagsterInstance, keep_versions: int = 30) -> Execu
     )
 
 
+def first_version(data: Path, instance: DagsterInstance) -> Path:
+    """The folder of a first version published by `refresh_all` into `data`."""
+    assert run(data, instance).success
+    folder = latest_folder(data / "published")
+    assert folder is not None
+    return folder
+
+
 def test_damaged_latest_is_named_and_rebuilt_from_the_warehouse(tmp_path: Path) -> None:
     """Inputs unchanged but a file of `latest` damaged: the run names the file, publishes a
     fresh version from the warehouse, and retention (keep 1) removes the damaged one."""
     data = tmp_path / "data"
     published = data / "published"
     with DagsterInstance.ephemeral() as instance:
-        assert run(data, instance).success
-        first = latest_folder(published)
-        assert first is not None
+        first = first_version(data, instance)
         history = pl.read_parquet(first / "publication_history.parquet")
         damaged = first / "entities.parquet"
         damage(damaged)
@@ -308,9 +314,7 @@ def test_a_failure_beside_the_lake_commit_publishes_nothing(
     data = tmp_path / "data"
     published = data / "published"
     with DagsterInstance.ephemeral() as instance:
-        assert run(data, instance).success
-        first = latest_folder(published)
-        assert first is not None
+        first = first_version(data, instance)
         damage(first / "entities.parquet")  # the same inputs then build a fresh version
 
         def fail(*args: object, **kwargs: object) -> None:
