@@ -141,13 +141,7 @@ class LiveFetcher(Fetcher):
             get_dagster_logger().warning(
                 f"{direct_error}; looking for {spec.name} on the publication page {page}"
             )
-            link = self._find_on_page(page, spec, allowed, direct_error)
-            if link == url:
-                raise FetchError(
-                    url,
-                    f"{direct_error.message}; the publication page {page} links to this same URL",
-                    direct_error.cause,
-                ) from direct_error
+            link = self._link_instead(page, spec, allowed, url, direct_error)
             try:
                 payload = self._fetch_file(
                     source, spec, link, allowed, previous, into, found_on=page
@@ -189,14 +183,22 @@ class LiveFetcher(Fetcher):
             if page is None:
                 raise
             direct_error = exc
+        link = self._link_instead(page, spec, allowed, url, direct_error)
+        return self._probe_url(source, spec, link, allowed, previous)
+
+    def _link_instead(
+        self, page: str, spec: FileSpec, allowed: frozenset[str], url: str, direct_error: FetchError
+    ) -> str:
+        """The link to `spec` on the publication `page`, read when its direct `url` failed
+        with `direct_error` (fetch and probe alike); a page linking to that same URL raises."""
         link = self._find_on_page(page, spec, allowed, direct_error)
         if link == url:
             raise FetchError(
                 url,
                 f"{direct_error.message}; the publication page {page} links to this same URL",
                 direct_error.cause,
-            )
-        return self._probe_url(source, spec, link, allowed, previous)
+            ) from direct_error
+        return link
 
     def _probe_url(
         self,
