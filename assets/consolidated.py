@@ -433,6 +433,9 @@ def build_consolidated(
                             for name, path in history.data_files().items()
                         },
                         late=ftm_part,  # the FtM files and `statements`, from the thread
+                        # the canonical tables as the warehouse holds them: its file is
+                        # copied, not written again (they were read from it under this lock)
+                        base_database=data_dir.warehouse_db,
                     )
                 finally:
                     frozen.unlink(missing_ok=True)

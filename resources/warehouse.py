@@ -104,12 +104,18 @@ def write_database(
     sql: str = "",
     docs: Mapping[str, TableDoc] | None = None,
     late: Callable[[], Mapping[str, pl.DataFrame]] | None = None,
+    base: Path | None = None,
 ) -> None:
     """Write `tables` into a new DuckDB file at `path` (via a temp file and rename).
 
     `docs` (the data dictionary) become comments on the tables and their columns. `late`
     gives more tables, written after `tables`: those are committed first, so the file is
     written while `late` waits for tables another thread computes (`publish_version`).
+
+    `base`: a DuckDB file (closed, checkpointed) holding some of `tables` as they are (the
+    warehouse, which the caller read them from under the same lock): the new file starts as
+    a copy of it and only the other tables are written. A table in it that is not one of
+    `tables` is an error; the row counts are verified after (`publish_version`).
 
     One transaction (two with `late`), one thread: the file is written once, at the
     checkpoint (committed table by table, each table went to the write-ahead log and was
@@ -123,10 +129,21 @@ def write_database(
     tmp.unlink(missing_ok=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
+        written = dict(tables)
+        if base is not None:
+            shutil.copyfile(base, tmp)
         con = duckdb.connect(str(tmp), config={"threads": 1})
         try:
+            if base is not None:
+                held = {r[0] for r in con.execute(BASE_TABLES).fetchall()}
+                if not held <= set(tables):
+                    raise ValueError(
+                        f"{base}: holds tables that are not the version's: "
+                        f"{', '.join(sorted(held - set(tables)))}"
+                    )
+                written = {n: df for n, df in tables.items() if n not in held}
             con.execute("BEGIN")
-            _create(con, tables)
+            _create(con, written)
             if late is not None:
                 con.execute("COMMIT")
                 more = late()
@@ -147,6 +164,9 @@ def write_database(
         tmp.unlink(missing_ok=True)
         tmp.with_name(f"{tmp.name}.wal").unlink(missing_ok=True)
         raise
+
+
+BASE_TABLES = "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
 
 
 def _create(con: duckdb.DuckDBPyConnection, tables: Mapping[str, pl.DataFrame]) -> None:
@@ -263,8 +283,12 @@ def publish_version(
     linked_files: Mapping[str, Path] | None = None,
     docs: Mapping[str, TableDoc] | None = None,
     late: Callable[[], tuple[Mapping[str, pl.DataFrame], Mapping[str, bytes]]] | None = None,
+    base_database: Path | None = None,
 ) -> tuple[str, Path]:
     """Write, verify and atomically expose a new version; returns (version, folder).
+
+    `base_database`: a DuckDB file holding some of `tables` as they are (`write_database`'s
+    `base`): the version's database starts as a copy of it.
 
     `late` gives more tables and files (after `tables`, `extra_files`), asked for once
     `tables` are written: the caller computes them meanwhile (in a thread). Its error fails
@@ -309,7 +333,9 @@ def publish_version(
             return got
 
         write_parquet(tables)
-        write_database(tmp / DATABASE, tables, sql, docs, late_tables if late else None)
+        write_database(
+            tmp / DATABASE, tables, sql, docs, late_tables if late else None, base_database
+        )
         tables = {**tables, **more}
         for name, data in extras.items():
             (tmp / name).parent.mkdir(parents=True, exist_ok=True)

@@ -31,6 +31,7 @@ from resources.warehouse import (
     switch_latest,
     verify_published,
     version_names,
+    write_database,
 )
 
 
@@ -373,4 +374,30 @@ def test_late_tables_and_files_join_the_version(tmp_path: Path) -> None:
         publish_version(published, tables(3), [], hashlib.sha256(b"3").hexdigest(), late=fail)
     assert latest_folder(published) == folder
     assert version_names(published) == [first, version]
+    assert not list(published.glob(".*.tmp"))
+
+
+def test_database_from_a_base_file(tmp_path: Path) -> None:
+    """`base_database` (the warehouse file): the version's DuckDB file starts as its copy,
+    keeps its tables as they are, and gets only the others written; a base holding a table
+    that is not the version's is refused by name, and nothing is published."""
+    published = tmp_path / "published"
+    base = tmp_path / "warehouse.duckdb"
+    write_database(base, {"a": tables(1)["a"]})
+    version, folder = publish_version(
+        published, tables(1), [], hashlib.sha256(b"1").hexdigest(), base_database=base
+    )
+    con = duckdb.connect(str(folder / "sanctions.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*), min(version) FROM a").fetchone() == (1_000, 1)
+    assert con.execute("SELECT count(*), min(text) FROM b").fetchone() == (500, "x" * 40)
+    con.close()
+    assert verify_published(folder) == []
+
+    write_database(base, {"a": tables(1)["a"], "stray": tables(1)["b"]})
+    with pytest.raises(ValueError, match="not the version's: stray"):
+        publish_version(
+            published, tables(2), [], hashlib.sha256(b"2").hexdigest(), base_database=base
+        )
+    assert latest_folder(published) == folder
+    assert version_names(published) == [version]
     assert not list(published.glob(".*.tmp"))
