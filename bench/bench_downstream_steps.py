@@ -29,6 +29,14 @@ writers release the GIL). That last pays only with a free core: at load 3+ on 2 
 consolidated step is unchanged (its warehouse write, 0.45 s, is most of it). The published
 tables (bench/compare_published.py, 23 tables) and the six reconciliation tables (frame for
 frame, in order) are identical, with the memo used and with it empty.
+
+Session 9, published_version (a250f7b against the version's DuckDB file started as a copy of
+the warehouse file), old and new alternating, 5 rounds each, load 0.9-1.7 (2026-12-05
+09:57-10:07): 5.20 -> 4.62 s (medians; rounds 5.65, 5.18, 5.11, 5.24, 5.36 -> 5.03, 4.75,
+4.87, 5.18, 4.59 with the commit's first form). Measured and not kept, same bench: importing
+pandera at the start of `consolidated` and followthemoney during `reconciliation` (in the
+checks' thread, for the next step): no change beyond the noise (consolidated 1.39 -> 1.55,
+published_version 5.05 -> 5.04, reconciliation 0.77 -> 0.89 s).
 """
 
 from __future__ import annotations

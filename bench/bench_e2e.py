@@ -186,6 +186,17 @@ daemon's loop (the ingest's materialization is seen at the next loop, 5.0 s afte
 the two daemons' loops run in step), the downstream run's creation, queue and start-up
 (2.5-2.8 s), then its steps (7.0-8.6 s here). Reaching 15 s at the worst sensor phase needs
 the steps under ~2.5 s; at the median phase, under ~5 s.
+
+Session 9 (39bd5c4: the version's DuckDB file starts as a copy of the warehouse file, so the
+canonical tables are not written a second time), quiet (load 0.7-2.8, nothing else running,
+2026-12-05 10:27-10:31), SQLite. Steady state, the change 0.4 s after a tick: 18.8 s to
+`latest` (launching tick +4.4, ingest materialized +8.1, automation tick +9.4, downstream
+created +9.8, launched +10.9, started +12.0, ended +19.2; consolidated 1.27, reconciliation
+0.68, published_version 5.05 s). Five changes spread over the sensor's loop: 17.4, 17.1,
+15.9, 14.4 and 13.0 s, **median 15.9 s** (16.3 before), worst 17.4, best 13.0: 4.0, 2.9, 2.2,
+0.6 and 0.1 s waiting for the sensor's tick, then 13.0-14.2 s after it (14.2-15.4 before).
+The publish step through the daemon 4.74-5.18 s (5.33-6.13 before). In-process again:
+downstream 5.5 s wall, 7.5 s CPU.
 """
 
 from __future__ import annotations
