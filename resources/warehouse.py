@@ -115,7 +115,9 @@ def write_database(
     `base`: a DuckDB file (closed, checkpointed) holding some of `tables` as they are (the
     warehouse, which the caller read them from under the same lock): the new file starts as
     a copy of it and only the other tables are written. A table in it that is not one of
-    `tables` is an error; the row counts are verified after (`publish_version`).
+    `tables` is an error; the row counts are verified after (`publish_version`). A base with
+    a write-ahead log beside it (opened for writing since, by hand) is not copied: its file
+    alone may not hold what was read from it; every table is then written.
 
     One transaction (two with `late`), one thread: the file is written once, at the
     checkpoint (committed table by table, each table went to the write-ahead log and was
@@ -130,6 +132,8 @@ def write_database(
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         written = dict(tables)
+        if base is not None and Path(f"{base}.wal").exists():
+            base = None
         if base is not None:
             shutil.copyfile(base, tmp)
         con = duckdb.connect(str(tmp), config={"threads": 1})

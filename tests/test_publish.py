@@ -379,25 +379,42 @@ def test_late_tables_and_files_join_the_version(tmp_path: Path) -> None:
 
 def test_database_from_a_base_file(tmp_path: Path) -> None:
     """`base_database` (the warehouse file): the version's DuckDB file starts as its copy,
-    keeps its tables as they are, and gets only the others written; a base holding a table
-    that is not the version's is refused by name, and nothing is published."""
+    keeps its tables as they are, and gets only the others written; a base with a write-ahead
+    log beside it is not copied; a base holding a table that is not the version's is refused
+    by name, and nothing is published."""
     published = tmp_path / "published"
     base = tmp_path / "warehouse.duckdb"
-    write_database(base, {"a": tables(1)["a"]})
+    # a comment only the base's file has tells a copied table from a written one
+    mark = "COMMENT ON TABLE a IS 'from the base'"
+    comment = "SELECT comment FROM duckdb_tables() WHERE table_name = 'a'"
+    write_database(base, {"a": tables(1)["a"]}, sql=mark)
     version, folder = publish_version(
         published, tables(1), [], hashlib.sha256(b"1").hexdigest(), base_database=base
     )
     con = duckdb.connect(str(folder / "sanctions.duckdb"), read_only=True)
+    assert con.execute(comment).fetchone() == ("from the base",)
     assert con.execute("SELECT count(*), min(version) FROM a").fetchone() == (1_000, 1)
     assert con.execute("SELECT count(*), min(text) FROM b").fetchone() == (500, "x" * 40)
     con.close()
     assert verify_published(folder) == []
 
+    # a write-ahead log beside the base: its file alone may be behind, so it is not copied
+    write_database(base, {"a": tables(2)["a"]}, sql=mark)
+    Path(f"{base}.wal").write_bytes(b"")
+    _, walled = publish_version(
+        published, tables(2), [], hashlib.sha256(b"2").hexdigest(), base_database=base
+    )
+    con = duckdb.connect(str(walled / "sanctions.duckdb"), read_only=True)
+    assert con.execute(comment).fetchone() == (None,)
+    assert con.execute("SELECT count(*), min(version) FROM a").fetchone() == (1_000, 2)
+    con.close()
+    Path(f"{base}.wal").unlink()
+
     write_database(base, {"a": tables(1)["a"], "stray": tables(1)["b"]})
     with pytest.raises(ValueError, match="not the version's: stray"):
         publish_version(
-            published, tables(2), [], hashlib.sha256(b"2").hexdigest(), base_database=base
+            published, tables(3), [], hashlib.sha256(b"3").hexdigest(), base_database=base
         )
-    assert latest_folder(published) == folder
-    assert version_names(published) == [version]
+    assert latest_folder(published) == walled
+    assert version_names(published) == [version, walled.name]
     assert not list(published.glob(".*.tmp"))
