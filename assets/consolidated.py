@@ -48,6 +48,7 @@ from assets.tables import table_results, table_specs
 from core.vocabulary import TABLE_NAMES
 from ftm import checks as ftm_checks
 from resources.backend import StorageBackend
+from resources.duckdb_files import read_database, write_database
 from resources.staging import Staged
 from resources.storage import DataDir, atomic_write
 from resources.warehouse import (
@@ -58,10 +59,8 @@ from resources.warehouse import (
     latest_folder,
     publish_version,
     published_base,
-    read_database,
     remove_old_versions,
     repoint_latest,
-    write_database,
 )
 from schemas.catalog import HISTORY_TABLES, dictionary
 from schemas.validate import failures_markdown, markdown_table

@@ -46,8 +46,9 @@ from assets.consolidated import inputs_path
 from assets.consolidated_checks import beside, preload
 from assets.fingerprints import fingerprint, schema_fingerprint
 from reconcile import TABLES
+from resources.duckdb_files import read_database
 from resources.storage import DataDir, atomic_write
-from resources.warehouse import exclusive, read_database
+from resources.warehouse import exclusive
 from schemas.validate import failures_markdown, markdown_table, validate
 
 # Polars and the modules built on it load when a step runs, not with the definitions. The

@@ -87,7 +87,7 @@ every run finished
 The step work, CPU seconds of the downstream run in-process, old and new code interleaved
 (load 8–10, 2026-12-05 01:19–01:26): before 12.8 and 11.7 s, after 11.4 and 10.4 s; of
 it, writing the warehouse and the version's DuckDB files 2.7 and 2.5 s before, 1.6 and
-1.5 s after (one transaction, one thread: `resources.warehouse.write_database`), the
+1.5 s after (one transaction, one thread: `resources.duckdb_files.write_database`), the
 statements of the new publication 2.2 and 2.0 s before, 1.8 and 1.7 s after (its export
 takes the lines only). The published tables, DuckDB and parquet, and the FtM files are the
 same, frame for frame and in the same order, the rig's server port and run times aside.

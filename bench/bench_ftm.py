@@ -8,7 +8,7 @@ time to build the FtM entities (`ftm.export.build_entities`), to serialise them,
 and the statements table from the lake (`ftm.history_statements.version_history`: cold, every
 publication read from the lake and exported, then warm, from the per-publication cache),
 against writing `sanctions.duckdb`
-(`resources.warehouse.write_database`) and the parquet files of the same tables; and the
+(`resources.duckdb_files.write_database`) and the parquet files of the same tables; and the
 sizes of `entities.ftm.json` (raw and gzip-compressed as a consumer would ship it),
 `statements.parquet` and `sanctions.duckdb`.
 
@@ -49,7 +49,7 @@ from bench.common import peak_rss_mb, row
 from ftm.delta import compute_delta
 from ftm.export import build_entities, build_export, to_lines
 from ftm.history_statements import CACHE, version_history
-from resources.warehouse import write_database
+from resources.duckdb_files import write_database
 
 
 def _tables(folder: Path) -> dict[str, pl.DataFrame]:

@@ -49,11 +49,11 @@ from typing import TYPE_CHECKING, Any
 
 from dagster import ConfigurableResource, EnvVar
 
+from resources.duckdb_files import sql_literal
 from resources.history import (
     LAKE,
     VERSION_DATA_PATH,
     History,
-    _literal,
     extension_path,
     install_extension,
 )
@@ -100,7 +100,7 @@ def install_extensions(con: duckdb.DuckDBPyConnection | None = None) -> None:
             ).fetchone()
             source = str(packaged_extension(name))
             if row is None or not row[0] or row[1] != source:
-                con.execute(f"FORCE INSTALL {_literal(source)}")
+                con.execute(f"FORCE INSTALL {sql_literal(source)}")
     finally:
         if own:
             con.close()
@@ -154,15 +154,15 @@ class StorageBackend(ConfigurableResource):
         """`CREATE SECRET` giving DuckDB (httpfs) the bucket's credentials and endpoint."""
         parts = [
             "TYPE s3",
-            f"KEY_ID {_literal(self.key_id)}",
-            f"SECRET {_literal(self.secret)}",
-            f"REGION {_literal(self.region)}",
-            f"URL_STYLE {_literal(self.url_style)}",
+            f"KEY_ID {sql_literal(self.key_id)}",
+            f"SECRET {sql_literal(self.secret)}",
+            f"REGION {sql_literal(self.region)}",
+            f"URL_STYLE {sql_literal(self.url_style)}",
             f"USE_SSL {'true' if self.use_ssl else 'false'}",
-            f"SCOPE {_literal(f's3://{self.bucket}')}",
+            f"SCOPE {sql_literal(f's3://{self.bucket}')}",
         ]
         if self.endpoint:
-            parts.append(f"ENDPOINT {_literal(self.endpoint)}")
+            parts.append(f"ENDPOINT {sql_literal(self.endpoint)}")
         return f"CREATE OR REPLACE SECRET sanctions_s3 ({', '.join(parts)})"
 
     def lake_data_path(self) -> str:
@@ -179,13 +179,13 @@ class StorageBackend(ConfigurableResource):
             packaged_extension("httpfs"),
             packaged_extension("postgres_scanner"),
         ):
-            con.execute(f"LOAD {_literal(str(path))}")
+            con.execute(f"LOAD {sql_literal(str(path))}")
         con.execute(self.secret_sql())
-        options = [f"DATA_PATH {_literal(self.lake_data_path())}"]
+        options = [f"DATA_PATH {sql_literal(self.lake_data_path())}"]
         if read_only:
             options.insert(0, "READ_ONLY")
         con.execute(
-            f"ATTACH {_literal(f'ducklake:postgres:{self.catalog}')} AS {LAKE} ({', '.join(options)})"
+            f"ATTACH {sql_literal(f'ducklake:postgres:{self.catalog}')} AS {LAKE} ({', '.join(options)})"
         )
         return con
 
@@ -364,9 +364,9 @@ class SharedHistory(History):
         target.unlink(missing_ok=True)
         con = duckdb.connect()
         try:
-            con.execute(f"LOAD {_literal(str(packaged_extension('postgres_scanner')))}")
-            con.execute(f"ATTACH {_literal(self.backend.catalog)} AS pg (TYPE postgres, READ_ONLY)")
-            con.execute(f"ATTACH {_literal(str(target))} AS frozen")
+            con.execute(f"LOAD {sql_literal(str(packaged_extension('postgres_scanner')))}")
+            con.execute(f"ATTACH {sql_literal(self.backend.catalog)} AS pg (TYPE postgres, READ_ONLY)")
+            con.execute(f"ATTACH {sql_literal(str(target))} AS frozen")
             tables = con.execute(
                 "SELECT table_name FROM duckdb_tables() WHERE database_name = 'pg' "
                 "AND schema_name = 'public' AND table_name LIKE 'ducklake%'"

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.vocabulary import TABLE_NAMES
+from resources.duckdb_files import sql_literal
 from resources.storage import atomic_write, dumps
 
 if TYPE_CHECKING:  # duckdb is imported where the lake is opened, not with the definitions
@@ -77,7 +78,7 @@ def install_extension(con: duckdb.DuckDBPyConnection | None = None) -> Path:
             "WHERE extension_name = 'ducklake'"
         ).fetchone()
         if row is None or not row[0] or row[1] != source or not Path(row[2]).is_file():
-            con.execute(f"FORCE INSTALL {_literal(source)}")
+            con.execute(f"FORCE INSTALL {sql_literal(source)}")
             row = con.execute(
                 "SELECT installed, installed_from, install_path FROM duckdb_extensions() "
                 "WHERE extension_name = 'ducklake'"
@@ -98,13 +99,9 @@ def attach_version_sql(folder: Path, alias: str = "history") -> str:
     path is given explicitly, as here.
     """
     folder = folder.resolve()
-    catalog = _literal(f"ducklake:{folder / 'history.ducklake'}")
-    data = _literal(f"{folder / VERSION_DATA_PATH.rstrip('/')}/")
+    catalog = sql_literal(f"ducklake:{folder / 'history.ducklake'}")
+    data = sql_literal(f"{folder / VERSION_DATA_PATH.rstrip('/')}/")
     return f"ATTACH {catalog} AS {alias} (READ_ONLY, DATA_PATH {data}, OVERRIDE_DATA_PATH TRUE)"
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def lake_columns(table: str) -> dict[str, pl.DataType]:
@@ -122,12 +119,12 @@ def connect(
 
     con = duckdb.connect()
     # LOAD and ATTACH take no bound parameters: paths are quoted as SQL string literals
-    con.execute(f"LOAD {_literal(str(extension_path()))}")
+    con.execute(f"LOAD {sql_literal(str(extension_path()))}")
     options = ["READ_ONLY"] if read_only else []
     if data_path is not None:
-        options.append(f"DATA_PATH {_literal(f'{data_path}/')}")
+        options.append(f"DATA_PATH {sql_literal(f'{data_path}/')}")
     suffix = f" ({', '.join(options)})" if options else ""
-    con.execute(f"ATTACH {_literal(f'ducklake:{catalog}')} AS {LAKE}{suffix}")
+    con.execute(f"ATTACH {sql_literal(f'ducklake:{catalog}')} AS {LAKE}{suffix}")
     return con
 
 

@@ -9,7 +9,7 @@ import duckdb
 import polars as pl
 
 from core.canonical import frame
-from resources.warehouse import write_database
+from resources.duckdb_files import write_database
 from schemas.canonical import Sanctions
 from schemas.catalog import dictionary, published_models
 

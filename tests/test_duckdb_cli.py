@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 import dev
-from resources.warehouse import write_database
+from resources.duckdb_files import write_database
 
 DUCKDB_CLI = Path(sys.executable).parent / "duckdb"
 

@@ -17,6 +17,7 @@ import pytest
 from dagster import DagsterInstance, ExecuteInProcessResult
 
 import definitions
+from resources.duckdb_files import write_database
 from resources.fetcher import SnapshotFetcher
 from resources.storage import DataDir
 from resources.warehouse import (
@@ -31,7 +32,6 @@ from resources.warehouse import (
     switch_latest,
     verify_published,
     version_names,
-    write_database,
 )
 
 

@@ -19,8 +19,8 @@ from assets.reconcile import (
     reconcile_tables,
 )
 from reconcile.divergence import reconcile
+from resources.duckdb_files import write_database
 from resources.storage import DataDir
-from resources.warehouse import write_database
 from schemas.reconcile import MODELS
 from tests.reconcile.helpers import (
     load_fixture,
