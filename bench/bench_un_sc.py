@@ -8,6 +8,11 @@ must do. Parser and baseline are timed in the same process, alternately, median 
 the issue's target is a ratio (parser ÷ bare) of at most 3. The ratio of CPU seconds is printed
 too: on a shared machine it does not move with the other processes' load.
 
+Quiet machine, 2026-12-05 12:31 UTC (load 0.7-1.4), the code of the second round, three runs
+of this bench: ratio 5.18 / 4.81 / 4.66 (2026-02-27) and 5.00 / 4.49 / 4.94 (2025-04-19), CPU
+ratio 5.2-5.8; the bare read 22-23 ms, the parser 102-119 ms. Higher than the loaded figures
+below: under load the bare read slows more than the parser does.
+
 Measured 2026-12-05 (issue #17, second round), 2 cores shared by five sessions. This bench,
 before (4db066b) and after (this commit) run one after the other, three times, CPU ratio:
 
