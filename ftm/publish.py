@@ -19,6 +19,7 @@ from ftm.delta import (
     ENTITIES_FILE,
     INDEX_FILE,
     VERSIONS_FILE,
+    Op,
     compute_delta,
     delta_counts,
     delta_lines,
@@ -113,7 +114,7 @@ class Exported:
 
     built: Export
     data: bytes  # entities.ftm.json
-    ops: list[dict[str, Any]]  # the delta against `previous`
+    ops: list[Op]  # the delta against `previous`
     previous: str | None  # the version the delta is taken against (None: every entity added)
     metrics: dict[str, Any]  # per list (`list_metrics`)
     checks: list[dict[str, Any]]  # the assertions (ftm/bounds.json) evaluated on `metrics`

@@ -18,8 +18,8 @@ from nomenklatura.store import load_entity_file_store
 
 from cli_report import step_error
 from ftm.assertions import PARTY_SCHEMATA
-from ftm.delta import apply_delta
-from ftm.export import ADDRESS_LEFT_OUT, build_entities, ftm_id, read_lines
+from ftm.delta import apply_delta, compute_delta, delta_lines
+from ftm.export import ADDRESS_LEFT_OUT, build_entities, ftm_id, read_lines, to_lines
 from tests.test_history import ROOT, ent_nums, latest, manifest, run
 
 SDN = ROOT / "snapshots" / "us_ofac_sdn"
@@ -208,6 +208,43 @@ def test_deltas_reach_the_latest_export(versions: tuple[Path, Path, Path]) -> No
         assert got == expected, op
     assert sdn["DEL"] and sdn["ADD"]
     assert index["versions"][1]["delta"]["MOD"] > 0
+
+
+def test_delta_lines_are_written_as_to_lines_writes_them(
+    versions: tuple[Path, Path, Path],
+) -> None:
+    """The delta keeps each entity as its export's line and writes the op around it
+    (`ftm.delta.Op`): every line of both real deltas is byte for byte what `to_lines` writes
+    for the decoded op, the first one all ADD."""
+    _, first, second = versions
+    for folder, ops in ((first, {"ADD"}), (second, {"ADD", "MOD", "DEL"})):
+        delta = (folder / "delta.ftm.json").read_bytes()
+        decoded = list(read_lines(delta))
+        assert to_lines(decoded) == delta
+        assert {op["op"] for op in decoded} == ops
+        assert [list(op) for op in decoded[:1]] == [["op", "entity"]]
+    assert len(list(read_lines((first / "delta.ftm.json").read_bytes()))) == len(entities(first))
+
+
+def test_delta_of_lines_written_otherwise(versions: tuple[Path, Path, Path]) -> None:
+    """A previous export's line written otherwise (another encoder's spacing and escapes) is no
+    change while its entity is equal, and a DEL of it carries the entity written again."""
+    _, first, _ = versions
+    lines = (first / "entities.ftm.json").read_bytes().splitlines()
+    kept, gone = lines[:50], lines[50:60]
+    other = [json.dumps(json.loads(line), ensure_ascii=True).encode() for line in lines[:60]]
+    assert other != lines[:60]
+    previous, current = b"\n".join(other) + b"\n", b"\n".join(kept) + b"\n"
+    ops = compute_delta(previous, current)
+    assert [op.op for op in ops] == ["DEL"] * 10
+    assert delta_lines(ops) == to_lines(
+        {"op": "DEL", "entity": json.loads(line)}
+        for line in sorted(gone, key=lambda x: json.loads(x)["id"])
+    )
+    assert compute_delta(current, current) == []
+    assert delta_lines(compute_delta(None, current)) == to_lines(
+        {"op": "ADD", "entity": json.loads(line)} for line in kept
+    )
 
 
 def test_dataset_index(versions: tuple[Path, Path, Path]) -> None:
