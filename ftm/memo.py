@@ -231,7 +231,10 @@ def party_keys(
         key = "from_entity_id" if name == "relationships" else "entity_id"
         df = tables.get(name)
         if df is None or df.is_empty():
-            parts.append(pl.lit(name))
+            # as for a party with no row in a table that has rows: one list's tables (a
+            # publication's statements, `ftm/history_statements.py`) may have none where the
+            # version's have some, and its parties are the same parties
+            parts.append(pl.lit(f"{name}\x1d"))
             continue
         if name == "relationships":  # and the schema of each target (empty: not in the lists)
             df = df.with_columns(

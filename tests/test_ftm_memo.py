@@ -14,22 +14,31 @@ import pytest
 
 import ftm.memo
 from bench.bench_history import FILES, REAL, mutate, newline, records
+from core.canonical import TABLE_NAMES
 from ftm.assertions import list_metrics
 from ftm.export import Export, build_export
+from ftm.history_statements import current_tables
 from ftm.memo import CACHE
 from ofac.legacy_csv import parse_csv_set
+from un_sc.constants import FILE_NAME
+from un_sc.xml import parse_consolidated
 
 SOURCE = "us_ofac_sdn"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def tables_of(files: dict[str, bytes], publication: str) -> dict[str, pl.DataFrame]:
     tables = parse_csv_set(files, SOURCE, *FILES).tables
     tables = {k: v.with_columns(publication_id=pl.lit(publication)) for k, v in tables.items()}
-    tables["publications"] = pl.DataFrame(
-        {"source": [SOURCE], "publication_id": [publication], "url": [None]},
+    tables["publications"] = tables_of_publication(SOURCE, publication)
+    return tables
+
+
+def tables_of_publication(source: str, publication: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"source": [source], "publication_id": [publication], "url": [None]},
         schema={"source": pl.String, "publication_id": pl.String, "url": pl.String},
     )
-    return tables
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +103,36 @@ def test_warm_after_one_percent_change_is_byte_identical(
     again = build_export(after, memo)
     same(cold, again)
     assert again.stats.memo == {"reused": parties, "built": 0, "rejected": 0}
+
+
+def test_one_list_reuses_the_version_export(
+    sdn: tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame]], tmp_path: Path
+) -> None:
+    """A publication's statements are exported from its list's tables alone
+    (`ftm.history_statements.current_tables`) after the version's export of every list: each
+    of its parties is taken from the memo, though the real UN list has no relationships where
+    the SDN has some, and the lines are those of a build without memo."""
+    real, _ = sdn
+    un = parse_consolidated((ROOT / "snapshots" / "un_sc" / "2026-02-27" / FILE_NAME).read_bytes())
+    un_tables = {
+        k: v.with_columns(publication_id=pl.lit("un_sc-2026-02-27")) for k, v in un.tables.items()
+    }
+    assert un_tables["relationships"].is_empty() and not real["relationships"].is_empty()
+    tables = {name: pl.concat([real[name], un_tables[name]]) for name in TABLE_NAMES}
+    tables["publications"] = pl.concat(
+        [real["publications"], tables_of_publication("un_sc", "un_sc-2026-02-27")]
+    )
+    memo = tmp_path / CACHE
+    assert build_export(tables, memo).stats.memo["built"] == 1003 + real["entities"].height
+    for source, publication in (("un_sc", "un_sc-2026-02-27"), (SOURCE, f"{SOURCE}-2023-12-28")):
+        one = current_tables(tables, source, {"publication_id": publication, "url": None})
+        warm = build_export(one, memo, lines_only=True)
+        assert warm.stats.memo == {
+            "reused": one["entities"].height,
+            "built": 0,
+            "rejected": 0,
+        }, source
+        assert warm.data() == build_export(one, None, lines_only=True).data(), source
 
 
 def test_link_target_gone_rebuilds_its_holders(
