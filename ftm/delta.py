@@ -84,7 +84,8 @@ def apply_delta(export: Mapping[str, dict[str, Any]], delta: bytes) -> dict[str,
 
 
 def delta_lines(ops: Iterable[Op]) -> bytes:
-    """`delta.ftm.json`: one operation per line, `{"op":…,"entity":…}` as `to_lines` writes it."""
+    """`delta.ftm.json`: one operation per line, `{"op":…,"entity":…}` as `to_lines` would
+    write it."""
     return b"".join(b'{"op":"%s","entity":%s}\n' % (op.op.encode(), op.line) for op in ops)
 
 

@@ -365,7 +365,9 @@ class SharedHistory(History):
         con = duckdb.connect()
         try:
             con.execute(f"LOAD {sql_literal(str(packaged_extension('postgres_scanner')))}")
-            con.execute(f"ATTACH {sql_literal(self.backend.catalog)} AS pg (TYPE postgres, READ_ONLY)")
+            con.execute(
+                f"ATTACH {sql_literal(self.backend.catalog)} AS pg (TYPE postgres, READ_ONLY)"
+            )
             con.execute(f"ATTACH {sql_literal(str(target))} AS frozen")
             tables = con.execute(
                 "SELECT table_name FROM duckdb_tables() WHERE database_name = 'pg' "

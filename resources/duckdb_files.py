@@ -67,9 +67,9 @@ def write_database(
 
     One transaction (two with `late`), one thread: the file is written once, at the
     checkpoint (committed table by table, each table went to the write-ahead log and was
-    copied from there again), and no CPU goes to threads contending on a 2-core machine. In #12's steady state (a version's
-    23 tables, 418,787 statements, and the warehouse): 1.6 s of CPU for both files instead of
-    2.9, the same tables in the same order.
+    copied from there again), and no CPU goes to threads contending on a 2-core machine. In
+    #12's steady state (a version's 23 tables, 418,787 statements, and the warehouse): 1.6 s
+    of CPU for both files instead of 2.9, the same tables in the same order.
     """
     import duckdb
 

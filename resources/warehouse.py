@@ -5,10 +5,11 @@ copied (`share_unchanged`): unchanged tables, charts and lake data files cost th
 once across versions, and every version folder still holds all of its files itself.
 
 The warehouse file is rebuilt in a temporary file and swapped in with a rename, so no reader
-ever sees half a table (`resources.duckdb_files`). A published version is written to a hidden folder, verified (row
-counts and sha256 of every file re-read), made read-only (files and folders), renamed into
-place, and only then are the pointers switched: `published/latest.json` (version and the
-sha256 of its manifest) is replaced atomically, then the symlink `published/latest`.
+ever sees half a table (`resources.duckdb_files`). A published version is written to a hidden
+folder, verified (row counts and sha256 of every file re-read), made read-only (files and
+folders), renamed into place, and only then are the pointers switched: `published/latest.json`
+(version and the sha256 of its manifest) is replaced atomically, then the symlink
+`published/latest`.
 
 Readers that open more than one file must pin one version first: read `latest.json` (or
 resolve the symlink once, `os.path.realpath`) and read every file from that version's folder

@@ -141,17 +141,24 @@ def test_database_tables_hold_the_rows_of_their_parquet(published: Path) -> None
     canonical table those of the warehouse."""
     latest = (published / "published" / "latest").resolve()
     manifest = json.loads((latest / "manifest.json").read_text())
-    whole = 'SELECT count(*), sum(hash(t)::HUGEINT) FROM {} t'
+    whole = "SELECT count(*), sum(hash(t)::HUGEINT) FROM {} t"
     con = duckdb.connect(str(latest / "sanctions.duckdb"), read_only=True)
     con.execute(f"ATTACH '{published / 'warehouse' / 'warehouse.duckdb'}' AS wh (READ_ONLY)")
-    held = {r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh'"
-    ).fetchall()}
+    held = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh'"
+        ).fetchall()
+    }
     differ, rows = [], {}
     for name, table in manifest["tables"].items():
         in_db = con.execute(whole.format(f'"{name}"')).fetchone()
-        in_parquet = con.execute(whole.format(f"read_parquet('{latest / table['file']}')")).fetchone()
-        in_warehouse = con.execute(whole.format(f'wh."{name}"')).fetchone() if name in held else None
+        in_parquet = con.execute(
+            whole.format(f"read_parquet('{latest / table['file']}')")
+        ).fetchone()
+        in_warehouse = (
+            con.execute(whole.format(f'wh."{name}"')).fetchone() if name in held else None
+        )
         rows[name] = in_db[0] if in_db else None
         if in_db != in_parquet or (in_warehouse is not None and in_warehouse != in_db):
             differ.append(name)
